@@ -1,0 +1,551 @@
+//! The records Sotay keeps, with the Vietnamese term for each once. Field names are the JSON
+//! names that travel in sync ops, so renaming one is a protocol change.
+//!
+//! Every synced record carries its scope — the commune code and, where known, the village — so
+//! the office can check a device writes only inside its area without looking up parents.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::money::Vnd;
+
+/// Record ids are uuid v7, made on the device: time-ordered (good index locality) and unique
+/// across offline devices without coordination.
+pub type Id = Uuid;
+
+/// A new record id (uuid v7).
+pub fn new_id() -> Id {
+    Uuid::now_v7()
+}
+
+/// A GPS position in WGS84 degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    /// Latitude, −90..=90.
+    pub lat: f64,
+    /// Longitude, −180..=180.
+    pub lon: f64,
+}
+
+/// Kind of a village-level unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VillageKind {
+    /// Thôn, bản, ấp (rural).
+    Village,
+    /// Tổ dân phố (urban residential group).
+    ResidentialGroup,
+}
+
+/// Thôn / tổ dân phố: not in the national list; the office creates them under a commune.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Village {
+    /// Id.
+    pub id: Id,
+    /// The 5-digit commune code (string: leading zeros matter).
+    pub commune_code: String,
+    /// Name as people say it ("Thôn Đông").
+    pub name: String,
+    /// Village or residential group.
+    pub kind: VillageKind,
+}
+
+/// What a user does, which decides what they see and may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Đại lý thu: collector of a collection organisation.
+    Collector,
+    /// Nhân viên bưu điện xã: a post-office collector.
+    PostOfficeCollector,
+    /// Thành viên Ban vận động: a member of a village mobilization board.
+    BoardMember,
+    /// Cán bộ BHXH: an office supervisor.
+    OfficeSupervisor,
+    /// Quản trị: an office administrator.
+    OfficeAdmin,
+}
+
+impl Role {
+    /// Roles that work in the field with the app (and so enrol devices).
+    pub fn is_field_role(self) -> bool {
+        matches!(
+            self,
+            Role::Collector | Role::PostOfficeCollector | Role::BoardMember
+        )
+    }
+}
+
+/// A person who uses Sotay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Id.
+    pub id: Id,
+    /// Full name.
+    pub full_name: String,
+    /// Role.
+    pub role: Role,
+    /// Mobile phone, normalised to 0XXXXXXXXX.
+    pub phone: Option<String>,
+    /// Collection organisation (post office, commune People's Committee…), if any.
+    pub organisation: Option<String>,
+}
+
+/// Poverty status of a household (hộ nghèo / hộ cận nghèo), which sets the state support.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PovertyStatus {
+    /// Hộ nghèo.
+    Poor,
+    /// Hộ cận nghèo.
+    NearPoor,
+    /// Neither.
+    None,
+}
+
+/// Hộ gia đình.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    /// Id.
+    pub id: Id,
+    /// Current commune code (5 digits).
+    pub commune_code: String,
+    /// Village, when known.
+    pub village_id: Option<Id>,
+    /// Address as given (may name pre-2025 units).
+    pub address: String,
+    /// Name of the head of household, as people know the house.
+    pub head_name: String,
+    /// Poverty status.
+    pub poverty_status: PovertyStatus,
+    /// The year of the poor/near-poor list the status comes from.
+    pub poverty_year: Option<i32>,
+    /// Free notes.
+    pub notes: String,
+    /// Where the house is.
+    pub location: Option<GeoPoint>,
+}
+
+/// Sex as on the ID card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// Nam.
+    Male,
+    /// Nữ.
+    Female,
+}
+
+/// Occupation group, used to find and count prospects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Occupation {
+    /// Nông dân.
+    Farmer,
+    /// Lao động tự do.
+    InformalWorker,
+    /// Làng nghề.
+    CraftVillage,
+    /// Hộ kinh doanh.
+    HouseholdBusiness,
+    /// Học sinh, sinh viên.
+    Student,
+    /// Người lao động nghỉ việc.
+    LaidOffWorker,
+    /// Khác.
+    Other,
+}
+
+/// Social insurance the person already has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// None.
+    None,
+    /// BHXH bắt buộc.
+    Compulsory,
+    /// BHXH tự nguyện.
+    Voluntary,
+    /// Only BHYT (health insurance).
+    HealthInsuranceOnly,
+}
+
+/// Where a person is on the way to joining.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Tiềm năng: not yet contacted.
+    Prospect,
+    /// Đã tiếp cận.
+    Contacted,
+    /// Quan tâm.
+    Interested,
+    /// Đã tham gia.
+    Enrolled,
+    /// Dừng đóng: missed a deadline.
+    Lapsed,
+    /// Từ chối (with a reason).
+    Declined,
+}
+
+/// A member of a household: a prospect or a participant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Id.
+    pub id: Id,
+    /// The household.
+    pub household_id: Id,
+    /// Scope: the household's commune.
+    pub commune_code: String,
+    /// Scope: the household's village.
+    pub village_id: Option<Id>,
+    /// Full name (NFC, trimmed).
+    pub full_name: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Date of birth (may be unknown for a prospect).
+    pub date_of_birth: Option<NaiveDate>,
+    /// Số định danh cá nhân (12 digits); optional for a prospect. Since 1/8/2025 also the social
+    /// insurance number.
+    pub personal_id: Option<String>,
+    /// Old 10-digit social insurance code, for older records.
+    pub legacy_insurance_code: Option<String>,
+    /// Mobile phone, normalised to 0XXXXXXXXX.
+    pub phone: Option<String>,
+    /// Occupation group.
+    pub occupation: Occupation,
+    /// Người dân tộc thiểu số.
+    pub ethnic_minority: bool,
+    /// Current coverage.
+    pub coverage: Coverage,
+    /// Stage.
+    pub stage: Stage,
+    /// Why they declined, when `stage` is `Declined`.
+    pub decline_reason: Option<String>,
+    /// Free notes.
+    pub notes: String,
+}
+
+/// How a visit happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitChannel {
+    /// Đến nhà.
+    DoorToDoor,
+    /// Gọi điện.
+    Phone,
+    /// Tại buổi họp.
+    Meeting,
+}
+
+/// What came of a visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitOutcome {
+    /// Không có nhà.
+    NotAtHome,
+    /// Đã tư vấn.
+    Informed,
+    /// Quan tâm.
+    Interested,
+    /// Từ chối.
+    Declined,
+    /// Đã đăng ký.
+    SignedUp,
+    /// Đã đóng tiền.
+    Paid,
+}
+
+/// Lượt tiếp cận: one contact with a household.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// Id.
+    pub id: Id,
+    /// The household.
+    pub household_id: Id,
+    /// Scope: commune.
+    pub commune_code: String,
+    /// Scope: village.
+    pub village_id: Option<Id>,
+    /// When (stored in UTC, shown in Asia/Ho_Chi_Minh).
+    pub visited_at: DateTime<Utc>,
+    /// Who visited.
+    pub visited_by: Id,
+    /// Persons met.
+    pub persons_met: Vec<Id>,
+    /// Channel.
+    pub channel: VisitChannel,
+    /// Outcome.
+    pub outcome: VisitOutcome,
+    /// Notes ("gọi lại Chủ nhật").
+    pub notes: String,
+    /// Where.
+    pub location: Option<GeoPoint>,
+    /// When to come back, if at all.
+    pub next_follow_up: Option<NaiveDate>,
+}
+
+/// Why a follow-up is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpReason {
+    /// Hẹn gọi lại.
+    CallBack,
+    /// Đến hạn đóng tiếp.
+    Renewal,
+    /// Thiếu giấy tờ.
+    MissingDocument,
+    /// Thu tiền.
+    Payment,
+}
+
+/// Việc cần làm: something to do for a household by a date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// Id.
+    pub id: Id,
+    /// The household.
+    pub household_id: Id,
+    /// The person, when it is about one person.
+    pub person_id: Option<Id>,
+    /// Scope: commune.
+    pub commune_code: String,
+    /// Scope: village.
+    pub village_id: Option<Id>,
+    /// Who should do it.
+    pub assigned_to: Id,
+    /// Due date (Asia/Ho_Chi_Minh calendar day).
+    pub due_date: NaiveDate,
+    /// Why.
+    pub reason: FollowUpReason,
+    /// Note.
+    pub note: String,
+    /// Done.
+    pub done: bool,
+}
+
+/// Kind of outreach event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachKind {
+    /// Hội nghị tuyên truyền.
+    Conference,
+    /// Đối thoại.
+    Dialogue,
+    /// Loa truyền thanh.
+    LoudspeakerBroadcast,
+    /// Họp thôn.
+    VillageMeeting,
+}
+
+/// Hoạt động tuyên truyền: a conference, a dialogue, a loudspeaker broadcast.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutreachEvent {
+    /// Id.
+    pub id: Id,
+    /// Kind.
+    pub kind: OutreachKind,
+    /// Commune.
+    pub commune_code: String,
+    /// Village, when held in one.
+    pub village_id: Option<Id>,
+    /// Date.
+    pub date: NaiveDate,
+    /// Number of attendees (0 for a broadcast).
+    pub attendees: u32,
+    /// Who organised it.
+    pub organiser: String,
+    /// Notes.
+    pub notes: String,
+}
+
+/// State support group of a participant. A person in several groups gets the single highest rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportGroup {
+    /// Hộ nghèo.
+    Poor,
+    /// Hộ cận nghèo.
+    NearPoor,
+    /// Người dân tộc thiểu số.
+    EthnicMinority,
+    /// Resident of an island commune / special zone (đặc khu).
+    Island,
+    /// Everyone else.
+    Other,
+}
+
+/// How often the participant pays (phương thức đóng).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum PaymentMode {
+    /// Hằng tháng.
+    Monthly,
+    /// 3 tháng một lần.
+    Quarterly,
+    /// 6 tháng một lần.
+    SemiAnnual,
+    /// 12 tháng một lần.
+    Annual,
+    /// Một lần cho nhiều năm về sau (n ≤ 5 years).
+    YearsAhead(u8),
+    /// Một lần cho những năm còn thiếu (months, ≤ 60).
+    MissingPeriod(u16),
+}
+
+/// Where a sign-up is in its review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentStatus {
+    /// Bản nháp: not yet sent.
+    Draft,
+    /// Đã gửi.
+    Submitted,
+    /// Cơ quan đã nhận.
+    Received,
+    /// Đã duyệt.
+    Approved,
+    /// Bị từ chối (with a reason).
+    Rejected,
+    /// Cần bổ sung (with a reason).
+    NeedsCorrection,
+}
+
+/// Tờ khai TK1-TS: a sign-up for voluntary social insurance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// Id.
+    pub id: Id,
+    /// The participant.
+    pub person_id: Id,
+    /// Their household.
+    pub household_id: Id,
+    /// Scope: commune.
+    pub commune_code: String,
+    /// Scope: village.
+    pub village_id: Option<Id>,
+    /// The collector who took it.
+    pub collector_id: Id,
+    /// Chosen monthly income (mức thu nhập làm căn cứ đóng).
+    pub monthly_income: Vnd,
+    /// Payment mode.
+    pub payment_mode: PaymentMode,
+    /// First month covered (the first day of that month).
+    pub first_month: NaiveDate,
+    /// Support groups claimed.
+    pub support_groups: Vec<SupportGroup>,
+    /// The quote it was made with, kept as computed then (a paid period is never re-priced).
+    pub quote: Option<serde_json::Value>,
+    /// Review status. Decided by the office, which is authoritative for it.
+    pub status: EnrollmentStatus,
+    /// Why it was rejected or needs correction.
+    pub status_reason: Option<String>,
+}
+
+/// Tiền mặt or chuyển khoản.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Tiền mặt.
+    Cash,
+    /// Chuyển khoản.
+    Transfer,
+}
+
+/// Money collected from a participant, with its receipt (biên lai).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// Id.
+    pub id: Id,
+    /// The sign-up it pays for.
+    pub enrollment_id: Id,
+    /// The participant.
+    pub person_id: Id,
+    /// Their household.
+    pub household_id: Id,
+    /// Scope: commune.
+    pub commune_code: String,
+    /// Scope: village.
+    pub village_id: Option<Id>,
+    /// Who collected it.
+    pub collector_id: Id,
+    /// First month covered (first day of the month).
+    pub months_from: NaiveDate,
+    /// Last month covered (first day of the month).
+    pub months_to: NaiveDate,
+    /// Amount.
+    pub amount: Vnd,
+    /// When it was collected.
+    pub collected_at: DateTime<Utc>,
+    /// Receipt number, unique per collector.
+    pub receipt_number: String,
+    /// Cash or transfer.
+    pub method: PaymentMethod,
+}
+
+/// Nộp tiền: money a collector hands to the office (or the post-office cashier).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Remittance {
+    /// Id.
+    pub id: Id,
+    /// The collector.
+    pub collector_id: Id,
+    /// Scope: the collector's commune.
+    pub commune_code: String,
+    /// When.
+    pub remitted_at: DateTime<Utc>,
+    /// The payments it settles.
+    pub payment_ids: Vec<Id>,
+    /// Total handed over; equals the sum of the payments.
+    pub total: Vnd,
+    /// Note.
+    pub note: String,
+}
+
+/// A quota period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum QuotaPeriod {
+    /// A half-year: `half` 1 (Jan–Jun) or 2 (Jul–Dec).
+    HalfYear {
+        /// Year.
+        year: i32,
+        /// 1 or 2.
+        half: u8,
+    },
+    /// A calendar year.
+    Year {
+        /// Year.
+        year: i32,
+    },
+}
+
+/// Who a quota is for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum QuotaScope {
+    /// One collector.
+    Collector(Id),
+    /// One village.
+    Village(Id),
+    /// One commune (5-digit code).
+    Commune(String),
+}
+
+/// Chỉ tiêu: targets for a period and a scope, set by the office.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Id.
+    pub id: Id,
+    /// Period.
+    pub period: QuotaPeriod,
+    /// Scope.
+    pub scope: QuotaScope,
+    /// Commune the quota belongs to (for sync scoping).
+    pub commune_code: String,
+    /// New sign-ups to reach.
+    pub target_signups: u32,
+    /// Renewals to reach.
+    pub target_renewals: u32,
+}

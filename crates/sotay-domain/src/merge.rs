@@ -1,0 +1,191 @@
+//! Field-level merge of ops into a record: the rule that makes every device and the office
+//! converge whatever order ops arrive in (sync promise 3).
+//!
+//! Each field keeps the HLC of the write that set it. An incoming field replaces the stored one
+//! only if its HLC is greater (the HLC's node part breaks ties, so two writes never compare
+//! equal unless they are the same write). Fields an op does not mention are untouched, so two
+//! people editing different fields of one record both win. When two different devices wrote
+//! different values to the same field, the older value is reported as a [`LostWrite`] for the
+//! conflict log — whichever order the two arrived in.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+use crate::hlc::Hlc;
+use crate::op::Op;
+
+/// The merged state of one record: field values and the clock of the write behind each.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordState {
+    /// Field values by JSON name.
+    pub fields: Map<String, Value>,
+    /// The HLC of the write that set each field.
+    pub clocks: BTreeMap<String, Hlc>,
+}
+
+/// A value that lost to a later write by another device (kept for the office's conflict log).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LostWrite {
+    /// The field.
+    pub field: String,
+    /// The losing value.
+    pub value: Value,
+    /// The losing write's clock.
+    pub hlc: Hlc,
+    /// The winning write's clock.
+    pub winner: Hlc,
+}
+
+impl RecordState {
+    /// Merges one op; returns the writes that lost a conflict. Applying the same op twice
+    /// changes nothing the second time.
+    pub fn apply(&mut self, op: &Op) -> Vec<LostWrite> {
+        self.apply_fields(&op.fields, op.hlc)
+    }
+
+    /// Merges `fields` written at `hlc`.
+    pub fn apply_fields(&mut self, fields: &Map<String, Value>, hlc: Hlc) -> Vec<LostWrite> {
+        let mut lost = Vec::new();
+        for (name, value) in fields {
+            match self.clocks.get(name) {
+                Some(current) if *current >= hlc => {
+                    if *current != hlc
+                        && current.node != hlc.node
+                        && self.fields.get(name) != Some(value)
+                    {
+                        lost.push(LostWrite {
+                            field: name.clone(),
+                            value: value.clone(),
+                            hlc,
+                            winner: *current,
+                        });
+                    }
+                }
+                current => {
+                    if let (Some(current), Some(old)) = (current, self.fields.get(name))
+                        && current.node != hlc.node
+                        && old != value
+                    {
+                        lost.push(LostWrite {
+                            field: name.clone(),
+                            value: old.clone(),
+                            hlc: *current,
+                            winner: hlc,
+                        });
+                    }
+                    self.fields.insert(name.clone(), value.clone());
+                    self.clocks.insert(name.clone(), hlc);
+                }
+            }
+        }
+        lost
+    }
+
+    /// The greatest clock of any field: the record's version.
+    pub fn version(&self) -> Option<Hlc> {
+        self.clocks.values().max().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::EntityKind;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn op(node: u8, wall: u64, fields: Value) -> Op {
+        Op {
+            op_id: Uuid::now_v7(),
+            entity: EntityKind::Person,
+            entity_id: Uuid::from_bytes([7; 16]),
+            fields: fields.as_object().unwrap().clone(),
+            hlc: Hlc {
+                wall_ms: wall,
+                counter: 0,
+                node: Uuid::from_bytes([node; 16]),
+            },
+            user_id: Uuid::from_bytes([node; 16]),
+            device_id: Uuid::from_bytes([node; 16]),
+        }
+    }
+
+    #[test]
+    fn different_fields_both_win() {
+        let mut state = RecordState::default();
+        state.apply(&op(1, 10, json!({"phone": "0912345678"})));
+        let lost = state.apply(&op(2, 5, json!({"notes": "gọi lại Chủ nhật"})));
+        assert!(
+            lost.is_empty(),
+            "edits to different fields are not conflicts"
+        );
+        assert_eq!(state.fields["phone"], "0912345678");
+        assert_eq!(state.fields["notes"], "gọi lại Chủ nhật");
+    }
+
+    #[test]
+    fn same_field_later_clock_wins_and_loser_is_logged_in_either_order() {
+        let older = op(1, 10, json!({"phone": "0911111111"}));
+        let newer = op(2, 20, json!({"phone": "0922222222"}));
+        for order in [[&older, &newer], [&newer, &older]] {
+            let mut state = RecordState::default();
+            let lost: Vec<LostWrite> = order.iter().flat_map(|o| state.apply(o)).collect();
+            assert_eq!(state.fields["phone"], "0922222222", "the later HLC wins");
+            assert_eq!(
+                lost.len(),
+                1,
+                "the losing value is logged whatever the arrival order"
+            );
+            assert_eq!(lost[0].value, "0911111111");
+        }
+    }
+
+    #[test]
+    fn same_device_sequential_edits_are_not_conflicts() {
+        let mut state = RecordState::default();
+        state.apply(&op(1, 10, json!({"full_name": "Nguyen Van Duc"})));
+        let lost = state.apply(&op(1, 11, json!({"full_name": "Nguyễn Văn Đức"})));
+        assert!(
+            lost.is_empty(),
+            "a device correcting its own value is not a conflict"
+        );
+    }
+
+    fn arb_op() -> impl Strategy<Value = Op> {
+        (
+            1u8..4,
+            0u64..6,
+            prop::sample::subsequence(vec!["a", "b", "c", "deleted"], 1..4),
+            0i64..3,
+        )
+            .prop_map(|(node, wall, names, v)| {
+                let fields: Map<String, Value> = names
+                    .into_iter()
+                    .map(|n| (n.to_owned(), json!(v + node as i64)))
+                    .collect();
+                op(node, wall, Value::Object(fields))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_order_with_duplicates_converges(mut ops in prop::collection::vec(arb_op(), 1..12), seed in any::<u64>()) {
+            // A clock never issues the same timestamp twice: make each op's HLC unique.
+            for (i, o) in ops.iter_mut().enumerate() { o.hlc.counter = i as u32; }
+            let mut forward = RecordState::default();
+            for o in &ops { forward.apply(o); }
+            // A shuffled order with every op delivered twice.
+            let mut shuffled: Vec<&Op> = ops.iter().chain(ops.iter()).collect();
+            let mut s = seed;
+            for i in (1..shuffled.len()).rev() {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (s >> 33) as usize % (i + 1));
+            }
+            let mut other = RecordState::default();
+            for o in shuffled { other.apply(o); }
+            prop_assert_eq!(forward, other);
+        }
+    }
+}

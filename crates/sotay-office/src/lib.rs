@@ -1,0 +1,1 @@
+//! `sotay-office` is the server the social insurance office runs.

@@ -1,0 +1,4 @@
+//! The `sotay-office` binary.
+fn main() {
+    println!("sotay-office");
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Checks the architecture invariants that a tool can check (see docs/ARCHITECTURE.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+# sotay-domain is pure: it depends on no other crate of ours and on nothing that does IO.
+if cargo tree -p sotay-domain --edges normal --prefix none | grep -E '^(sotay-|rusqlite|tokio|reqwest|axum)' | grep -v '^sotay-domain'; then
+  echo "sotay-domain must not depend on the crates listed above" >&2; fail=1
+fi
+# sotay-store does no networking.
+if cargo tree -p sotay-store --edges normal --prefix none | grep -E '^(reqwest|tokio|axum|sotay-sync|sotay-office)'; then
+  echo "sotay-store must not depend on the crates listed above" >&2; fail=1
+fi
+# Every module of ours says why it exists.
+for f in $(git ls-files 'crates/*.rs'); do
+  head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }
+done
+exit $fail

@@ -1,0 +1,43 @@
+# Shared by scripts/run.sh and scripts/test.sh: make sure the machine has what Sotay needs.
+# Idempotent: every step checks first and does nothing when the thing is already there.
+
+SOTAY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { printf '\033[1;34m[sotay]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PKG... installs the Debian packages that are missing, updating the lists once.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ -z "${SOTAY_APT_UPDATED:-}" ]; then
+    as_root apt-get update -qq
+    export SOTAY_APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+      export PATH="$HOME/.cargo/bin:$PATH"
+    else
+      log "installing the Rust toolchain with rustup"
+      apt_install curl ca-certificates
+      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+      export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+  fi
+}
+
+ensure_build_deps() {
+  apt_install build-essential pkg-config
+  ensure_rust
+}
