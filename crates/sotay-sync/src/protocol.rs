@@ -1,0 +1,223 @@
+//! The sync protocol, version 1: the JSON bodies of `/api/v1/...`. The office server and the
+//! device client both use these types, so the wire format has exactly one definition.
+//!
+//! Requests are strict (`deny_unknown_fields`): a client that sends something the office does not
+//! understand gets a clear 4xx instead of a silently ignored field.
+
+use serde::{Deserialize, Serialize};
+use sotay_domain::merge::RecordState;
+use sotay_domain::{EntityKind, Hlc, Op, Role};
+use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Header that carries the device token: `Authorization: Bearer <token>`.
+pub const AUTHORIZATION: &str = "authorization";
+
+/// Header that carries the protocol version a client speaks.
+pub const PROTOCOL_HEADER: &str = "x-sotay-protocol";
+
+/// Most ops one push may carry.
+pub const MAX_OPS_PER_PUSH: usize = 500;
+
+/// Most changes one pull page may carry.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+/// `POST /api/v1/devices/enroll`: exchange a one-time code for a device token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code an office admin issued for the user.
+    pub code: String,
+    /// A name for the device ("Điện thoại chị Lan").
+    pub device_name: String,
+    /// The protocol version the app speaks.
+    pub protocol: u32,
+}
+
+/// The answer to an enrolment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrollResponse {
+    /// The new device's id (the node of its hybrid logical clock).
+    pub device_id: Uuid,
+    /// The secret to send with every sync call. Shown once; the office keeps only its hash.
+    pub device_token: String,
+    /// Who the device belongs to.
+    pub user: UserInfo,
+    /// The area the device may read and write.
+    pub scope: Scope,
+    /// The office's clock, to fold into the device's.
+    #[schema(value_type = String)]
+    pub server_clock: Hlc,
+}
+
+/// The enrolled user, as the device needs to know them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserInfo {
+    /// Id.
+    pub id: Uuid,
+    /// Full name.
+    pub full_name: String,
+    /// Role.
+    #[schema(value_type = String)]
+    pub role: Role,
+}
+
+/// A user's area: the communes and villages assigned to them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Scope {
+    /// Whole communes (5-digit codes).
+    pub communes: Vec<String>,
+    /// Single villages (in communes not assigned whole).
+    pub villages: Vec<Uuid>,
+}
+
+/// `POST /api/v1/sync/push`: ops from the outbox, in outbox order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The protocol version the app speaks.
+    pub protocol: u32,
+    /// The ops, at most [`MAX_OPS_PER_PUSH`].
+    #[schema(value_type = Vec<Object>)]
+    pub ops: Vec<Op>,
+}
+
+/// Per-op results, in the order of the request, and the office's clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PushResponse {
+    /// One result per op sent.
+    pub results: Vec<OpResult>,
+    /// The office's clock.
+    #[schema(value_type = String)]
+    pub server_clock: Hlc,
+}
+
+/// What the office did with one op.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpResult {
+    /// The op.
+    pub op_id: Uuid,
+    /// Its outcome.
+    pub outcome: OpOutcome,
+}
+
+/// Applied, already applied before, or refused with a reason the device shows on the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum OpOutcome {
+    /// Applied now.
+    Applied,
+    /// Applied by an earlier request (a retry): nothing changed.
+    Duplicate,
+    /// Refused; the device keeps the op aside with this reason and lets the user fix the record.
+    Rejected {
+        /// Stable error code.
+        code: String,
+        /// What is wrong, in Vietnamese.
+        message: String,
+        /// The field at fault, when one is.
+        field: Option<String>,
+    },
+}
+
+impl OpOutcome {
+    /// Whether the office holds the op's effect (so the device may drop it from the outbox).
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(self, OpOutcome::Applied | OpOutcome::Duplicate)
+    }
+}
+
+/// `GET /api/v1/sync/pull?after=<cursor>&limit=<n>` query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The cursor from the previous page; absent for the first pull.
+    pub after: Option<String>,
+    /// Page size, at most [`MAX_PULL_LIMIT`].
+    pub limit: Option<u32>,
+}
+
+/// One page of changes in the device's scope.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PullResponse {
+    /// Changed records, each with its full merged state.
+    pub changes: Vec<Change>,
+    /// The cursor to ask for the next page (store it with the changes, in one transaction).
+    pub next_cursor: String,
+    /// Whether more pages follow.
+    pub has_more: bool,
+    /// The office's clock.
+    #[schema(value_type = String)]
+    pub server_clock: Hlc,
+    /// The device's scope now (it may have changed since enrolment).
+    pub scope: Scope,
+    /// On the last page: the checksum of everything in scope, to verify the device's copy.
+    pub checksum: Option<ScopeChecksum>,
+}
+
+/// The office's current state of one record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    /// The change feed's sequence number.
+    pub seq: i64,
+    /// Kind of record.
+    #[schema(value_type = String)]
+    pub entity: EntityKind,
+    /// Record id.
+    pub entity_id: Uuid,
+    /// All fields with the clock each was written at.
+    #[schema(value_type = Object)]
+    pub state: RecordState,
+}
+
+/// An order-independent checksum of a scope: the count of records and the wrapping sum of
+/// `sotay_domain::merge::record_digest` over them, in hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScopeChecksum {
+    /// Number of records.
+    pub records: u64,
+    /// Wrapping sum of record digests, 16 hex digits.
+    pub digest: String,
+}
+
+/// Every 4xx/5xx body: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInfo,
+}
+
+/// A stable code the app decides on, and a Vietnamese message for people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorInfo {
+    /// Stable code, e.g. `device_revoked`, `protocol_unsupported`.
+    pub code: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Error codes the app must understand.
+pub mod codes {
+    /// No token, or a token the office does not know.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// The device was revoked by an office admin: stop syncing, tell the user to see the office.
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    /// The app is too old (or too new) for this office: update the app.
+    pub const PROTOCOL_UNSUPPORTED: &str = "protocol_unsupported";
+    /// The enrolment code is wrong, used or expired.
+    pub const INVALID_CODE: &str = "invalid_code";
+    /// Too many attempts; wait and try again.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The body is not valid JSON of the expected shape.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// The body is larger than the office accepts.
+    pub const BODY_TOO_LARGE: &str = "body_too_large";
+    /// An op writes outside the device's area.
+    pub const OUT_OF_SCOPE: &str = "out_of_scope";
+    /// An op reuses a record id that belongs to another kind of record.
+    pub const ID_CONFLICT: &str = "id_conflict";
+    /// A record failed the domain's validation at the office.
+    pub const VALIDATION: &str = "validation";
+}
