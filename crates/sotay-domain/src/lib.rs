@@ -12,9 +12,11 @@ pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
+pub mod validate;
 
 pub use entities::*;
 pub use error::{ValidationCode, ValidationError, ValidationErrors};
 pub use hlc::{Hlc, HlcClock};
 pub use money::Vnd;
 pub use op::{DELETED_FIELD, EntityKind, Op};
+pub use validate::{Validate, ValidationContext};
