@@ -1,17 +1,25 @@
 //! `sotay-domain` is the business of Sotay in one place: the entities the field app and the office
 //! keep, the rules that make a record valid, the hybrid logical clock and field-level merge that
-//! sync relies on, and (in later modules) policy data and the contribution quote.
+//! sync relies on, Vietnamese identity data (personal ID numbers, ID-card QR codes, mobile numbers,
+//! the 2025 administrative units), search folding, and (in later modules) policy data and the
+//! contribution quote.
 //!
 //! Architecture invariant: this crate does no IO and has no async. It takes "today" and "now" as
 //! arguments instead of reading a clock, so the app, the office and the tests all get the same
 //! answer for the same input.
 
+pub mod admin_units;
+pub mod cccd;
 pub mod entities;
 pub mod error;
+pub mod fold;
 pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
+pub mod phone;
+pub mod qr;
+pub mod text;
 pub mod validate;
 
 pub use entities::*;
@@ -19,4 +27,4 @@ pub use error::{ValidationCode, ValidationError, ValidationErrors};
 pub use hlc::{Hlc, HlcClock};
 pub use money::Vnd;
 pub use op::{DELETED_FIELD, EntityKind, Op};
-pub use validate::{Validate, ValidationContext};
+pub use validate::{Normalize, Validate, ValidationContext, validate_enrollment_for};
