@@ -336,12 +336,20 @@ pub fn communes_of(province_code: &str) -> &'static [Commune] {
 /// first: the name without its kind word equal to the query, then starting with it, then any
 /// match; ties by province and code. At most `limit` results; an empty query finds nothing.
 pub fn search_communes(query: &str, limit: usize) -> Vec<&'static Commune> {
+    search_in(communes(), query, limit)
+}
+
+/// Like [`search_communes`], within one province (a collector works inside one province).
+pub fn search_communes_in(province_code: &str, query: &str, limit: usize) -> Vec<&'static Commune> {
+    search_in(communes_of(province_code), query, limit)
+}
+
+fn search_in(candidates: &'static [Commune], query: &str, limit: usize) -> Vec<&'static Commune> {
     let query = fold(query);
     if query.is_empty() {
         return Vec::new();
     }
-    let mut hits: Vec<(u8, &'static Commune)> = TABLES
-        .communes
+    let mut hits: Vec<(u8, &'static Commune)> = candidates
         .iter()
         .filter_map(|c| {
             let short = &c.folded_short_name;
@@ -476,6 +484,23 @@ mod tests {
             "empty query finds nothing"
         );
         assert!(search_communes("zzzz", 10).is_empty());
+    }
+
+    #[test]
+    fn search_within_a_province() {
+        // "An Phú" exists in several provinces; within An Giang (91) every hit is there.
+        let everywhere = search_communes("an phu", 100);
+        let in_an_giang = search_communes_in("91", "an phu", 100);
+        assert!(!in_an_giang.is_empty(), "An Giang has an An Phú");
+        assert!(
+            in_an_giang.len() < everywhere.len(),
+            "other provinces have one too"
+        );
+        assert!(in_an_giang.iter().all(|c| c.province_code == "91"));
+        assert!(
+            search_communes_in("02", "an phu", 100).is_empty(),
+            "no province 02 since 2025"
+        );
     }
 
     #[test]

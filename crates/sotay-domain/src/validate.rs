@@ -54,6 +54,14 @@ impl ValidationContext {
     pub fn new(today: NaiveDate) -> Self {
         ValidationContext { today }
     }
+
+    /// A context for the instant `now` (whose calendar day in Asia/Ho_Chi_Minh is today). The
+    /// caller reads the clock; the domain does not.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        ValidationContext {
+            today: vietnam_date(now),
+        }
+    }
 }
 
 /// A record that can check itself.

@@ -350,6 +350,10 @@ fn visit_day_is_the_vietnamese_calendar_day() {
     assert_eq!(problems(v.validate(&ctx())), vec![]);
     // 17:00 UTC is midnight: tomorrow.
     assert_eq!(vietnam_date(utc(2026, 11, 23, 17, 0)), date(2026, 11, 24));
+    assert_eq!(
+        ValidationContext::at(utc(2026, 11, 23, 17, 0)).today,
+        date(2026, 11, 24)
+    );
     // 23:00 UTC on the 22nd is already the 23rd in Vietnam: a follow-up on the 22nd is before.
     v.visited_at = utc(2026, 11, 22, 23, 0);
     v.next_follow_up = Some(date(2026, 11, 22));
