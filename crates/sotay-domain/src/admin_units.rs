@@ -333,8 +333,8 @@ pub fn communes_of(province_code: &str) -> &'static [Commune] {
 }
 
 /// Communes whose name contains the folded query (`"ba dinh"` finds `Phường Ba Đình`), best
-/// first: the name without its kind word equal to the query, then starting with it, then any
-/// match; ties by province and code. At most `limit` results; an empty query finds nothing.
+/// first: the name without its kind word equal to the query, then starting with it, then a
+/// match starting at a word, then any match; ties by province and code. At most `limit` results; an empty query finds nothing.
 pub fn search_communes(query: &str, limit: usize) -> Vec<&'static Commune> {
     search_in(communes(), query, limit)
 }
@@ -357,8 +357,11 @@ fn search_in(candidates: &'static [Commune], query: &str, limit: usize) -> Vec<&
                 0
             } else if short.starts_with(&query) || c.folded_name.starts_with(&query) {
                 1
-            } else if c.folded_name.contains(&query) {
+            } else if contains_at_word_start(&c.folded_name, &query) {
                 2
+            } else if c.folded_name.contains(&query) {
+                // Mid-word ("an phu" inside "tan phu"): kept, but last.
+                3
             } else {
                 return None;
             };
@@ -368,6 +371,13 @@ fn search_in(candidates: &'static [Commune], query: &str, limit: usize) -> Vec<&
     // The commune list is already in (province, code) order and the sort is stable.
     hits.sort_by_key(|(rank, _)| *rank);
     hits.into_iter().take(limit).map(|(_, c)| c).collect()
+}
+
+/// True when `needle` occurs in `haystack` right at the start or after a space.
+fn contains_at_word_start(haystack: &str, needle: &str) -> bool {
+    haystack
+        .match_indices(needle)
+        .any(|(i, _)| i == 0 || haystack.as_bytes()[i - 1] == b' ')
 }
 
 /// The old 63 provinces (3-digit codes), in code order.
