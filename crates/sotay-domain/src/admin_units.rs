@@ -511,6 +511,31 @@ mod tests {
             search_communes_in("02", "an phu", 100).is_empty(),
             "no province 02 since 2025"
         );
+        let in_hcm: Vec<&str> = search_communes_in("79", "AN PHU", 10)
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            in_hcm.get(..2),
+            Some(&["Phường An Phú", "Phường An Phú Đông"][..]),
+            "exact name first, then names starting with the query"
+        );
+    }
+
+    #[test]
+    fn word_matches_come_before_mid_word_matches() {
+        let word_match: Vec<bool> = search_communes("an phu", 200)
+            .iter()
+            .map(|c| contains_at_word_start(&c.folded_name, "an phu"))
+            .collect();
+        assert!(
+            word_match.contains(&false),
+            "mid-word matches (Tân Phú) are found too"
+        );
+        assert!(
+            word_match.windows(2).all(|w| w[0] || !w[1]),
+            "no word match after a mid-word match: {word_match:?}"
+        );
     }
 
     #[test]
