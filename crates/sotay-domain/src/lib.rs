@@ -6,17 +6,25 @@
 //! arguments instead of reading a clock, so the app, the office and the tests all get the same
 //! answer for the same input.
 
+pub mod benefit;
 pub mod entities;
 pub mod error;
+pub mod health_insurance;
 pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
+pub mod policy;
+pub mod quote;
 pub mod validate;
 
+pub use benefit::{BenefitEstimate, BenefitRequest, estimate_benefit};
 pub use entities::*;
 pub use error::{ValidationCode, ValidationError, ValidationErrors};
+pub use health_insurance::{HealthInsuranceQuote, HealthInsuranceRequest, quote_health_insurance};
 pub use hlc::{Hlc, HlcClock};
 pub use money::Vnd;
 pub use op::{DELETED_FIELD, EntityKind, Op};
+pub use policy::Policy;
+pub use quote::{Quote, QuoteError, QuoteRequest, quote};
 pub use validate::{Validate, ValidationContext};
