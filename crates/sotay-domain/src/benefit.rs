@@ -272,3 +272,254 @@ pub fn estimate_benefit(
         sources,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quote::parse_date;
+
+    fn d(text: &str) -> NaiveDate {
+        parse_date(text).expect("valid test date")
+    }
+
+    fn estimate(
+        sex: Sex,
+        born: &str,
+        months: u32,
+        income: i64,
+        mode: PaymentMode,
+        last_12: u32,
+    ) -> BenefitEstimate {
+        let request = BenefitRequest {
+            date: d("2026-03-15"),
+            sex,
+            date_of_birth: d(born),
+            months_contributed: months,
+            planned_monthly_income: Vnd(income),
+            mode,
+            months_paid_last_12: last_12,
+        };
+        estimate_benefit(Policy::embedded(), &request)
+            .unwrap_or_else(|e| panic!("{request:?}: {e}"))
+    }
+
+    #[test]
+    fn woman_born_1990_gets_a_pension_at_60() {
+        // Decree 135/2020: women 60 from 2035. Paying from 3/2026 through 5/2050 = 291 months
+        // = 24 years → 45% + 2% × 9 = 63% (Law 41/2024 Art. 99) of 1,500,000 = 945,000.
+        let e = estimate(
+            Sex::Female,
+            "1990-05-10",
+            0,
+            1_500_000,
+            PaymentMode::Monthly,
+            0,
+        );
+        assert_eq!((e.retirement_age_years, e.retirement_age_months), (60, 0));
+        assert_eq!(e.retirement_age_reached_on, d("2050-05-10"));
+        assert_eq!(
+            e.pension_starts_on,
+            d("2050-06-01"),
+            "the month after the age is reached"
+        );
+        assert_eq!(e.months_contributed_at_retirement, 291);
+        assert_eq!(
+            e.outcome,
+            PensionOutcome::Pension {
+                percent_bp: 6300,
+                monthly_pension: Vnd(945_000),
+                years_beyond_max: 0,
+                lump_sum_for_years_beyond_max: Vnd::ZERO,
+            }
+        );
+        assert!(e.caveat.contains("giá trị tiền hôm nay"));
+    }
+
+    #[test]
+    fn man_born_1980_at_62() {
+        // Men 62 from 2028: reached 20/1/2042; 120 + 191 months = 25 years → 45% + 2% × 5 = 55%.
+        let e = estimate(
+            Sex::Male,
+            "1980-01-20",
+            120,
+            3_000_000,
+            PaymentMode::Annual,
+            0,
+        );
+        assert_eq!(e.retirement_age_reached_on, d("2042-01-20"));
+        assert_eq!(e.years_contributed_at_retirement, 25);
+        assert!(matches!(
+            e.outcome,
+            PensionOutcome::Pension {
+                percent_bp: 5500,
+                monthly_pension: Vnd(1_650_000),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn woman_beyond_the_cap_gets_the_excess_lump_sum() {
+        // Born 1/1/1975: 59y8m in 2034 → 1/9/2034; 300 + 103 months = 33 years; women reach 75%
+        // at 30 years, 3 years beyond pay 0.5 × 2,000,000 each (rules.md §4 [C]).
+        let e = estimate(
+            Sex::Female,
+            "1975-01-01",
+            300,
+            2_000_000,
+            PaymentMode::Monthly,
+            0,
+        );
+        assert_eq!(e.retirement_age_reached_on, d("2034-09-01"));
+        assert_eq!(
+            e.outcome,
+            PensionOutcome::Pension {
+                percent_bp: 7500,
+                monthly_pension: Vnd(1_500_000),
+                years_beyond_max: 3,
+                lump_sum_for_years_beyond_max: Vnd(3_000_000),
+            }
+        );
+    }
+
+    #[test]
+    fn below_fifteen_years_lists_what_the_law_offers() {
+        // Man born 15/3/1965 reaches 61y6m on 15/9/2026: 60 + 7 months = 67 < 180, 113 short
+        // (more than the 60 a missing-period lump sum may buy).
+        let e = estimate(
+            Sex::Male,
+            "1965-03-15",
+            60,
+            1_500_000,
+            PaymentMode::Monthly,
+            0,
+        );
+        assert_eq!(e.months_contributed_at_retirement, 67);
+        assert_eq!(
+            e.outcome,
+            PensionOutcome::BelowMinimum {
+                missing_months: 113,
+                options: vec![
+                    // 2 × 1,500,000 × 67 / 12 = 16,750,000 (Law 41/2024 Art. 102).
+                    ShortfallOption::LumpSumWithdrawal {
+                        estimated_amount_before_support_deduction: Vnd(16_750_000)
+                    },
+                    ShortfallOption::MonthlyAllowance,
+                ],
+            }
+        );
+        // 150 + 7 = 157 months: 23 short → the missing period can be bought:
+        // 330,000 × Σ_{i=1..23} 1.0031^i = 7,878,872.483 9… → 7,878,872.
+        let e = estimate(
+            Sex::Male,
+            "1965-03-15",
+            150,
+            1_500_000,
+            PaymentMode::Monthly,
+            0,
+        );
+        let PensionOutcome::BelowMinimum {
+            missing_months,
+            options,
+        } = e.outcome
+        else {
+            panic!("157 months is below 15 years");
+        };
+        assert_eq!(missing_months, 23);
+        assert_eq!(
+            options[0],
+            ShortfallOption::PayMissingPeriod {
+                months: 23,
+                estimated_amount: Some(Vnd(7_878_872))
+            }
+        );
+        // Planning to pay those 23 months reaches exactly 15 years: men 40% (Art. 99).
+        let e = estimate(
+            Sex::Male,
+            "1965-03-15",
+            150,
+            1_500_000,
+            PaymentMode::MissingPeriod(23),
+            0,
+        );
+        assert!(matches!(
+            e.outcome,
+            PensionOutcome::Pension {
+                percent_bp: 4000,
+                monthly_pension: Vnd(600_000),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn maternity_grant_needs_six_of_twelve_months() {
+        let e = estimate(
+            Sex::Female,
+            "1998-02-02",
+            20,
+            1_500_000,
+            PaymentMode::Monthly,
+            6,
+        );
+        let m = e.maternity.expect("the grant exists from 1/7/2025");
+        assert!(m.eligible_now);
+        assert_eq!(m.amount_per_child, Vnd(2_000_000));
+        let e = estimate(
+            Sex::Female,
+            "1998-02-02",
+            2,
+            1_500_000,
+            PaymentMode::Monthly,
+            2,
+        );
+        let m = e.maternity.expect("grant");
+        assert!(!m.eligible_now);
+        // Paying March–June brings 6 months: births from 1/7/2026.
+        assert_eq!(m.eligible_for_births_from, d("2026-07-01"));
+        // Before 1/7/2025 the voluntary scheme had no maternity benefit.
+        let request = BenefitRequest {
+            date: d("2025-06-30"),
+            sex: Sex::Female,
+            date_of_birth: d("1998-02-02"),
+            months_contributed: 20,
+            planned_monthly_income: Vnd(1_500_000),
+            mode: PaymentMode::Monthly,
+            months_paid_last_12: 6,
+        };
+        let err =
+            estimate_benefit(Policy::embedded(), &request).expect_err("pension law of 2025-07");
+        assert_eq!(err.code(), "policy_missing_for_date");
+    }
+
+    #[test]
+    fn refuses_bad_input() {
+        let mut request = BenefitRequest {
+            date: d("2026-03-15"),
+            sex: Sex::Female,
+            date_of_birth: d("2015-01-01"),
+            months_contributed: 0,
+            planned_monthly_income: Vnd(1_500_000),
+            mode: PaymentMode::Monthly,
+            months_paid_last_12: 0,
+        };
+        let code = |r: &BenefitRequest| {
+            estimate_benefit(Policy::embedded(), r)
+                .map(|_| ())
+                .map_err(|e| e.code())
+        };
+        assert_eq!(code(&request), Err("date_of_birth_invalid"));
+        request.date_of_birth = d("1990-01-01");
+        request.planned_monthly_income = Vnd(1_000_000);
+        assert_eq!(code(&request), Err("income_below_floor"));
+        request.planned_monthly_income = Vnd(1_500_000);
+        request.months_paid_last_12 = 3;
+        assert_eq!(
+            code(&request),
+            Err("out_of_range"),
+            "3 paid months with 0 contributed"
+        );
+        request.months_contributed = 3;
+        assert_eq!(code(&request), Ok(()));
+    }
+}

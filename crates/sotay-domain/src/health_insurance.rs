@@ -114,3 +114,52 @@ pub fn quote_health_insurance(
         ],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quote::parse_date;
+    use rstest::rstest;
+
+    #[rstest]
+    // rules.md §5 [C]: 12 months from 1/7/2026 (reference 2,530,000): 1,366,200 / 956,340 /
+    // 819,720 / 683,100 / 546,480, and 40% again for the 6th member.
+    #[case::july_2026("2026-07-01", 12, &[1_366_200, 956_340, 819_720, 683_100, 546_480, 546_480])]
+    // The day before, on 2,340,000 (Decree 73/2024): 4.5% × 2,340,000 × 12 = 1,263,600.
+    #[case::june_2026("2026-06-30", 12, &[1_263_600, 884_520, 758_160, 631_800, 505_440])]
+    // 3 and 6 months: 113,850 × 3 = 341,550; × 6 = 683,100.
+    #[case::three_months("2026-07-01", 3, &[341_550, 239_085])]
+    #[case::six_months("2026-07-01", 6, &[683_100])]
+    fn household_ladder(#[case] date: &str, #[case] term: u8, #[case] amounts: &[i64]) {
+        let request = HealthInsuranceRequest {
+            date: parse_date(date).expect("date"),
+            members: u32::try_from(amounts.len()).expect("few members"),
+            term_months: term,
+        };
+        let q = quote_health_insurance(Policy::embedded(), &request).expect("quote");
+        let got: Vec<i64> = q.members.iter().map(|m| m.amount.get()).collect();
+        assert_eq!(got, amounts, "ladder 100/70/60/50/40% on {date}");
+        assert_eq!(q.total.get(), amounts.iter().sum::<i64>());
+    }
+
+    #[test]
+    fn refuses_bad_terms_and_empty_households() {
+        let date = parse_date("2026-07-01").expect("date");
+        let code = |members, term_months| {
+            quote_health_insurance(
+                Policy::embedded(),
+                &HealthInsuranceRequest {
+                    date,
+                    members,
+                    term_months,
+                },
+            )
+            .map(|_| ())
+            .map_err(|e| (e.code(), e.message()))
+        };
+        let (c, m) = code(2, 4).expect_err("4 months");
+        assert_eq!(c, "health_insurance_term_invalid");
+        assert!(m.contains("3, 6, 12"), "{m}");
+        assert_eq!(code(0, 12).map_err(|e| e.0), Err("out_of_range"));
+    }
+}

@@ -14,7 +14,7 @@
 //!   inexact, they round half up to the đồng.
 //! - Lump sums discount (years ahead) or compound (missing period) month by month at r. Each
 //!   month's factor is kept as a fixed-point integer with 18 decimals (truncated at each step,
-//!   an error below 10⁻¹⁵ đồng over 60 months); the sum is rounded half up to the đồng once, at
+//!   an error below 10⁻⁸ đồng over 60 months); the sum is rounded half up to the đồng once, at
 //!   the end.
 
 use std::fmt;
@@ -291,8 +291,10 @@ pub struct QuoteRequest {
     pub supported_months_used: u32,
 }
 
-/// The result of [`quote`]. Amounts are whole đồng; "monthly" figures are those of a month
-/// that still receives support (see `supported_months_in_period`).
+/// The result of [`quote`]. Amounts are whole đồng. The "monthly" figures are those of the
+/// period's first month: a supported month when support months are left, else an unsupported
+/// one (support 0, net = gross). When the last supported month falls inside the period, the
+/// later months pay gross: `amount_before_adjustment` = supported × net + rest × gross.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     /// The date quoted.
@@ -311,7 +313,7 @@ pub struct Quote {
     pub income_ceiling: Vnd,
     /// Contribution rate, basis points (2200).
     pub contribution_rate_bp: u32,
-    /// National support rate applied, basis points.
+    /// National support rate applied, basis points (0 when no supported month is left).
     pub state_support_rate_bp: u32,
     /// Provincial top-up rate applied, basis points (before the cap at what is due).
     pub local_support_rate_bp: u32,
@@ -666,15 +668,19 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         BP,
     ));
     let missing = matches!(request.mode, PaymentMode::MissingPeriod(_));
+    let months = mode_months(request.mode);
+    let left_before = u32::from(cap.months) - request.supported_months_used;
+    let supported_in_period = if missing { 0 } else { months.min(left_before) };
+    // No support for a missing period (its formula has none); with no supported month left,
+    // the monthly figures are those of an unsupported month.
     let groups = &request.support_groups;
-    let state_rate_bp = if missing {
-        0
+    let (state_rate_bp, local_rate_bp) = if supported_in_period == 0 {
+        (0, 0)
     } else {
-        national.rates().highest(groups)
-    };
-    let local_rate_bp = match local {
-        Some(local) if !missing => local.rates().highest(groups),
-        _ => 0,
+        (
+            national.rates().highest(groups),
+            local.map_or(0, |local| local.rates().highest(groups)),
+        )
     };
     let support_base = i128::from(bounds.floor.get()) * rate_bp;
     let state = Vnd(mul_div_round(
@@ -691,9 +697,6 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
     .min(gross - state);
     let net = gross - state - local_amount;
 
-    let months = mode_months(request.mode);
-    let left_before = u32::from(cap.months) - request.supported_months_used;
-    let supported_in_period = if missing { 0 } else { months.min(left_before) };
     let per_month: Vec<Vnd> = (0..months)
         .map(|i| if i < supported_in_period { net } else { gross })
         .collect();
@@ -767,7 +770,7 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
 
 /// Percent text of basis points: 4000 → `40%`, 2250 → `22,5%`.
 pub fn percent_text(bp: u32) -> String {
-    if bp % 100 == 0 {
+    if bp.is_multiple_of(100) {
         format!("{}%", bp / 100)
     } else {
         format!(
@@ -859,3 +862,6 @@ impl Quote {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;
