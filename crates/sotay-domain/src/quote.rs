@@ -364,7 +364,7 @@ fn mul_div_round(value: i128, num: i128, den: i128) -> i64 {
     i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
-/// Σ amounts[i] / (1 + r)^i for i = 0.. — the years-ahead lump sum, in đồng × 10¹⁸ (unrounded).
+/// Σ `amounts[i]` / (1 + r)^i for i = 0.. — the years-ahead lump sum, in đồng × 10¹⁸ (unrounded).
 /// `rate_ppm` is r in parts per million per month.
 pub fn discounted_sum_scaled(amounts: &[Vnd], rate_ppm: u32) -> u128 {
     let mut factor = SCALE;
@@ -376,7 +376,7 @@ pub fn discounted_sum_scaled(amounts: &[Vnd], rate_ppm: u32) -> u128 {
     sum
 }
 
-/// Σ amounts[i] × (1 + r)^(i+1) for i = 0.. — the missing-period lump sum, in đồng × 10¹⁸
+/// Σ `amounts[i]` × (1 + r)^(i+1) for i = 0.. — the missing-period lump sum, in đồng × 10¹⁸
 /// (unrounded).
 pub fn compounded_sum_scaled(amounts: &[Vnd], rate_ppm: u32) -> u128 {
     let grow = |f: u128| f * (PPM + u128::from(rate_ppm)) / PPM;
@@ -781,6 +781,15 @@ pub fn percent_text(bp: u32) -> String {
     }
 }
 
+/// `-132.000 ₫`, or `0 ₫` for nothing.
+fn minus(amount: Vnd) -> String {
+    if amount == Vnd::ZERO {
+        amount.to_string()
+    } else {
+        format!("-{amount}")
+    }
+}
+
 impl Quote {
     /// A readable Vietnamese breakdown, as the office command line prints it and a collector
     /// reads it at the door.
@@ -809,14 +818,14 @@ impl Quote {
                 "Nhà nước hỗ trợ ({}) / tháng",
                 percent_text(self.state_support_rate_bp)
             ),
-            format!("-{}", self.state_support_monthly),
+            minus(self.state_support_monthly),
         );
         line(
             &format!(
                 "Địa phương hỗ trợ ({}) / tháng",
                 percent_text(self.local_support_rate_bp)
             ),
-            format!("-{}", self.local_support_monthly),
+            minus(self.local_support_monthly),
         );
         line("Người tham gia đóng / tháng", self.net_monthly.to_string());
         line("Phương thức đóng", mode_label(self.mode));
@@ -855,7 +864,7 @@ impl Quote {
         for source in &self.sources {
             out.push_str(&format!("  - {}: {}", source.table, source.legal_ref));
             if let Some(note) = &source.note {
-                out.push_str(&format!(" [cần xác nhận: {note}]"));
+                out.push_str(&format!(" [ghi chú: {note}]"));
             }
             out.push('\n');
         }

@@ -260,7 +260,7 @@ fn quote_lists_its_sources_and_notes() {
     assert!(q.sources.iter().any(|s| s.table == "local_support"));
     let text = q.to_vietnamese_text();
     assert!(
-        text.contains("Thành phố Hà Nội") && text.contains("cần xác nhận"),
+        text.contains("Thành phố Hà Nội") && text.contains("to confirm"),
         "{text}"
     );
 }
