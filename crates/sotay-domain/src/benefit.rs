@@ -177,18 +177,15 @@ pub fn estimate_benefit(
         PaymentMode::MissingPeriod(t) => u32::from(t),
         _ => 0,
     };
-    let total = request.months_contributed + u32::try_from(future).unwrap_or(0) + extra;
+    let total = request
+        .months_contributed
+        .saturating_add(u32::try_from(future).unwrap_or(0))
+        .saturating_add(extra);
     let years = total / 12;
     let mbq = request.planned_monthly_income;
 
     let mut sources = vec![
-        PolicySource {
-            table: "retirement_age".to_owned(),
-            effective_from: date,
-            effective_to: None,
-            legal_ref: policy.retirement_age.legal_ref.clone(),
-            note: None,
-        },
+        policy.retirement_age.source(),
         formula.source("pension_formula"),
     ];
 
@@ -521,5 +518,43 @@ mod tests {
         );
         request.months_contributed = 3;
         assert_eq!(code(&request), Ok(()));
+    }
+
+    fn percent(e: &BenefitEstimate) -> u32 {
+        match e.outcome {
+            PensionOutcome::Pension { percent_bp, .. } => percent_bp,
+            PensionOutcome::BelowMinimum { .. } => 0,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn more_months_never_lower_the_pension(
+            born_days in 0i64..(60 * 365),
+            months in 0u32..600,
+            more in 1u32..120,
+            female in proptest::bool::ANY,
+        ) {
+            let sex = if female { Sex::Female } else { Sex::Male };
+            let mut request = BenefitRequest {
+                date: d("2026-03-15"),
+                sex,
+                date_of_birth: d("1950-01-01") + chrono::Duration::days(born_days),
+                months_contributed: months,
+                planned_monthly_income: Vnd(2_000_000),
+                mode: PaymentMode::Monthly,
+                months_paid_last_12: 0,
+            };
+            let before = estimate_benefit(Policy::embedded(), &request);
+            request.months_contributed += more;
+            let after = estimate_benefit(Policy::embedded(), &request);
+            let (before, after) = match (before, after) {
+                (Ok(b), Ok(a)) => (b, a),
+                // Everyone in range is at least 15 on the date, so nothing may be refused.
+                (b, a) => return Err(proptest::test_runner::TestCaseError::fail(format!("{b:?} {a:?}"))),
+            };
+            proptest::prop_assert!(percent(&after) >= percent(&before));
+            proptest::prop_assert!(after.pension_starts_on > after.retirement_age_reached_on);
+        }
     }
 }

@@ -56,7 +56,7 @@ pub struct HealthInsuranceQuote {
 
 /// Prices household health insurance for `members` people over `term_months`.
 ///
-/// Errors: `out_of_range` for 0 members, `health_insurance_term_invalid` for a term the policy
+/// Errors: `out_of_range` for 0 members or more than the policy's `max_members`, `health_insurance_term_invalid` for a term the policy
 /// does not allow, and the policy errors of [`quote`](crate::quote::quote).
 pub fn quote_health_insurance(
     policy: &Policy,
@@ -64,12 +64,12 @@ pub fn quote_health_insurance(
 ) -> Result<HealthInsuranceQuote, QuoteError> {
     let prices = policy.health_insurance_on(request.date)?;
     let reference = policy.reference_level_on(request.date)?;
-    if request.members == 0 {
+    if request.members == 0 || request.members > prices.max_members {
         return Err(QuoteError::OutOfRange {
             field: "members".to_owned(),
-            value: 0,
+            value: i64::from(request.members),
             min: 1,
-            max: i64::from(u32::MAX),
+            max: i64::from(prices.max_members),
         });
     }
     if !prices.terms_months.contains(&request.term_months) {
@@ -161,5 +161,8 @@ mod tests {
         assert_eq!(c, "health_insurance_term_invalid");
         assert!(m.contains("3, 6, 12"), "{m}");
         assert_eq!(code(0, 12).map_err(|e| e.0), Err("out_of_range"));
+        let (c, m) = code(u32::MAX, 12).expect_err("absurd household");
+        assert_eq!(c, "out_of_range");
+        assert!(m.contains("1–30"), "{m}");
     }
 }

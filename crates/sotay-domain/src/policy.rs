@@ -346,6 +346,18 @@ pub struct RetirementAge {
 }
 
 impl RetirementAge {
+    /// The roadmap as a quotable source (in force from the first year of the roadmap).
+    pub fn source(&self) -> PolicySource {
+        let first_year = self.male.first().map_or(2021, |s| s.year);
+        PolicySource {
+            table: "retirement_age".to_owned(),
+            effective_from: NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(NaiveDate::MIN),
+            effective_to: None,
+            legal_ref: self.legal_ref.clone(),
+            note: None,
+        }
+    }
+
     /// The age (in months) required of someone of `sex` who reaches it in `year`.
     pub fn age_months_in_year(&self, sex: Sex, year: i32) -> u32 {
         let steps = match sex {
@@ -449,6 +461,8 @@ pub struct HealthInsuranceHousehold {
     pub ladder_bp: Vec<u32>,
     /// Allowed terms in months.
     pub terms_months: Vec<u8>,
+    /// The most members one quote accepts (a bound on input, not a legal limit).
+    pub max_members: u32,
     /// Legal reference.
     pub legal_ref: String,
     /// Remark.
