@@ -364,15 +364,14 @@ impl RetirementAge {
             Sex::Male => &self.male,
             Sex::Female => &self.female,
         };
-        // The loader guarantees a non-empty, year-consecutive list.
-        let first = steps[0];
-        let step = steps
+        // The loader guarantees a non-empty, year-consecutive list; before its first year the
+        // first row applies.
+        steps
             .iter()
             .rev()
             .find(|s| s.year <= year)
-            .copied()
-            .unwrap_or(first);
-        step.total_months()
+            .or(steps.first())
+            .map_or(0, RetirementAgeStep::total_months)
     }
 }
 
@@ -836,14 +835,21 @@ impl Policy {
     /// The first day the contribution tables cover: quotes before it are refused.
     pub fn first_day(&self) -> NaiveDate {
         [
-            self.contribution_rate[0].effective_from,
-            self.income_floor[0].effective_from,
-            self.reference_level[0].effective_from,
-            self.national_support[0].effective_from,
-            self.support_cap[0].effective_from,
-            self.payment_mode[0].effective_from,
+            self.contribution_rate
+                .first()
+                .map(PolicyPeriod::effective_from),
+            self.income_floor.first().map(PolicyPeriod::effective_from),
+            self.reference_level
+                .first()
+                .map(PolicyPeriod::effective_from),
+            self.national_support
+                .first()
+                .map(PolicyPeriod::effective_from),
+            self.support_cap.first().map(PolicyPeriod::effective_from),
+            self.payment_mode.first().map(PolicyPeriod::effective_from),
         ]
         .into_iter()
+        .flatten()
         .max()
         .unwrap_or(NaiveDate::MIN)
     }
