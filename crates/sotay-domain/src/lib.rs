@@ -9,22 +9,30 @@
 //! answer for the same input.
 
 pub mod admin_units;
+pub mod benefit;
 pub mod cccd;
 pub mod entities;
 pub mod error;
 pub mod fold;
+pub mod health_insurance;
 pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
 pub mod phone;
+pub mod policy;
 pub mod qr;
+pub mod quote;
 pub mod text;
 pub mod validate;
 
+pub use benefit::{BenefitEstimate, BenefitRequest, estimate_benefit};
 pub use entities::*;
 pub use error::{ValidationCode, ValidationError, ValidationErrors};
+pub use health_insurance::{HealthInsuranceQuote, HealthInsuranceRequest, quote_health_insurance};
 pub use hlc::{Hlc, HlcClock};
 pub use money::Vnd;
 pub use op::{DELETED_FIELD, EntityKind, Op};
+pub use policy::Policy;
+pub use quote::{Quote, QuoteError, QuoteRequest, quote};
 pub use validate::{Normalize, Validate, ValidationContext, validate_enrollment_for};
