@@ -30,8 +30,14 @@ pub struct HouseholdSummary {
 pub enum TimelineEntry {
     /// A visit (lượt tiếp cận).
     Visit(Visit),
-    /// A sign-up (tờ khai), dated by when it was made on the device (its uuid v7 time).
-    Enrollment(Enrollment),
+    /// A sign-up (tờ khai), dated by when it was first saved (the wall part of the clock of
+    /// its first write, so a phone with a wrong clock dates it as it dated everything else).
+    Enrollment {
+        /// The sign-up.
+        enrollment: Enrollment,
+        /// When it was made.
+        created_at: DateTime<Utc>,
+    },
     /// A payment (khoản thu).
     Payment(Payment),
 }
@@ -42,17 +48,19 @@ impl TimelineEntry {
         match self {
             TimelineEntry::Visit(v) => v.visited_at,
             TimelineEntry::Payment(p) => p.collected_at,
-            TimelineEntry::Enrollment(e) => {
-                e.id.get_timestamp()
-                    .map(|t| {
-                        let (secs, nanos) = t.to_unix();
-                        DateTime::from_timestamp(i64::try_from(secs).unwrap_or(0), nanos)
-                            .unwrap_or_default()
-                    })
-                    .unwrap_or_default()
-            }
+            TimelineEntry::Enrollment { created_at, .. } => *created_at,
         }
     }
+}
+
+/// The creation time inside a uuid v7 (epoch for other versions).
+fn uuid_time(id: Uuid) -> DateTime<Utc> {
+    id.get_timestamp()
+        .and_then(|t| {
+            let (secs, nanos) = t.to_unix();
+            DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
+        })
+        .unwrap_or_default()
 }
 
 /// A follow-up on today's list.
@@ -231,7 +239,8 @@ impl Store {
         let mut entries = Vec::new();
         for (table, wrap) in [("visits", 0u8), ("enrollments", 1), ("payments", 2)] {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT id, data FROM {table} WHERE household_id = ?1 AND deleted = 0"
+                "SELECT id, data, json_extract(field_clocks, '$.id') FROM {table} \
+                 WHERE household_id = ?1 AND deleted = 0"
             ))?;
             let mut rows = stmt.query([household_id.as_bytes()])?;
             while let Some(row) = rows.next()? {
@@ -239,7 +248,15 @@ impl Store {
                 let data: String = row.get(1)?;
                 entries.push(match wrap {
                     0 => TimelineEntry::Visit(decode(&data, id)?),
-                    1 => TimelineEntry::Enrollment(decode(&data, id)?),
+                    1 => TimelineEntry::Enrollment {
+                        enrollment: decode(&data, id)?,
+                        created_at: row
+                            .get::<_, Option<String>>(2)?
+                            .and_then(|hlc| hlc.parse::<sotay_domain::Hlc>().ok())
+                            .and_then(|hlc| i64::try_from(hlc.wall_ms).ok())
+                            .and_then(DateTime::from_timestamp_millis)
+                            .unwrap_or_else(|| uuid_time(id)),
+                    },
                     _ => TimelineEntry::Payment(decode(&data, id)?),
                 });
             }
