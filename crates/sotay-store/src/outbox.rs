@@ -497,7 +497,7 @@ fn merge_remote<E: Record>(
         kind.as_str(),
         id.as_bytes(),
         serde_json::to_string(&state.fields)?,
-        serde_json::to_string(&state.clocks)?,
+        crate::store::encode_field_clocks(&state)?,
         error,
         store.clock.now().timestamp_millis(),
     ])?;

@@ -239,7 +239,8 @@ impl Store {
         let mut entries = Vec::new();
         for (table, wrap) in [("visits", 0u8), ("enrollments", 1), ("payments", 2)] {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT id, data, json_extract(field_clocks, '$.id') FROM {table} \
+                "SELECT id, data, coalesce(json_extract(field_clocks, '$.id'), \
+                   json_extract(field_clocks, '$.\"*\"')) FROM {table} \
                  WHERE household_id = ?1 AND deleted = 0"
             ))?;
             let mut rows = stmt.query([household_id.as_bytes()])?;

@@ -107,6 +107,14 @@ impl Store {
         identity: DeviceIdentity,
         clock: Arc<dyn WallClock>,
     ) -> Result<Store> {
+        if identity.device_id.is_nil() || identity.user_id.is_nil() {
+            return Err(StoreError::rule(
+                "identity_missing",
+                "device_id",
+                "Thiết bị chưa được đăng ký với cơ quan BHXH. Hãy đăng ký thiết bị bằng mã do cán \
+                 bộ BHXH cấp rồi mở lại.",
+            ));
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL: readers never block the writer and a killed app never corrupts the file.
         // synchronous=NORMAL: a commit survives the app being killed; only a power cut may lose
@@ -181,6 +189,20 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Caps the database at about `bytes` (rounded down to whole pages), so Sotay leaves room
+    /// for the rest of the phone. A write past the cap fails with [`StoreError::DiskFull`] and
+    /// changes nothing, exactly as when the phone's storage is full.
+    pub fn set_size_limit(&self, bytes: u64) -> Result<()> {
+        let page_size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = bytes / u64::try_from(page_size.max(1)).unwrap_or(4096);
+        let _: i64 = self.conn.query_row(
+            &format!("PRAGMA max_page_count = {}", pages.max(1)),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(())
     }
 
     /// A write transaction that takes the write lock at once (no upgrade deadlocks).
@@ -382,10 +404,60 @@ pub(crate) fn state_from_text(
         id,
         reason: e.to_string(),
     };
-    Ok(RecordState {
-        fields: serde_json::from_str::<Map<String, Value>>(data).map_err(unreadable)?,
-        clocks: serde_json::from_str::<BTreeMap<String, Hlc>>(clocks).map_err(unreadable)?,
-    })
+    let fields = serde_json::from_str::<Map<String, Value>>(data).map_err(unreadable)?;
+    let clocks = decode_field_clocks(clocks, &fields).map_err(unreadable)?;
+    Ok(RecordState { fields, clocks })
+}
+
+/// The key of the shared clock in the compact `field_clocks` form.
+const SHARED_CLOCK: &str = "*";
+
+/// Writes the clocks of a record compactly: most records have one clock for most fields (the
+/// write that created them), so that clock is stored once under `"*"` and only the fields
+/// written later are listed. A full HLC is 57 characters; listing it for every field would
+/// double the size of a visit.
+pub fn encode_field_clocks(state: &RecordState) -> Result<String> {
+    let same_keys = !state.clocks.is_empty()
+        && state.clocks.len() == state.fields.len()
+        && state
+            .clocks
+            .keys()
+            .all(|k| state.fields.contains_key(k) && k != SHARED_CLOCK);
+    if !same_keys {
+        return Ok(serde_json::to_string(&state.clocks)?);
+    }
+    let mut counts: BTreeMap<Hlc, usize> = BTreeMap::new();
+    for hlc in state.clocks.values() {
+        *counts.entry(*hlc).or_default() += 1;
+    }
+    let shared = counts
+        .iter()
+        .max_by_key(|(hlc, n)| (**n, **hlc))
+        .map(|(hlc, _)| *hlc);
+    let mut out: BTreeMap<&str, Hlc> = BTreeMap::new();
+    if let Some(shared) = shared {
+        out.insert(SHARED_CLOCK, shared);
+        for (field, hlc) in &state.clocks {
+            if *hlc != shared {
+                out.insert(field, *hlc);
+            }
+        }
+    }
+    Ok(serde_json::to_string(&out)?)
+}
+
+/// Reads `field_clocks` (compact or full) back into one clock per field of `fields`.
+pub fn decode_field_clocks(
+    text: &str,
+    fields: &Map<String, Value>,
+) -> std::result::Result<BTreeMap<String, Hlc>, serde_json::Error> {
+    let mut clocks = serde_json::from_str::<BTreeMap<String, Hlc>>(text)?;
+    if let Some(shared) = clocks.remove(SHARED_CLOCK) {
+        for field in fields.keys() {
+            clocks.entry(field.clone()).or_insert(shared);
+        }
+    }
+    Ok(clocks)
 }
 
 pub(crate) fn decode<E: Record>(data: &str, id: Uuid) -> Result<E> {
@@ -432,7 +504,7 @@ pub(crate) fn materialise<E: Record>(
     let mut values: Vec<rusqlite::types::Value> = vec![
         blob(record.id()),
         rusqlite::types::Value::Text(serde_json::to_string(&state.fields)?),
-        rusqlite::types::Value::Text(serde_json::to_string(&state.clocks)?),
+        rusqlite::types::Value::Text(encode_field_clocks(state)?),
         state.version().map_or(rusqlite::types::Value::Null, |v| {
             rusqlite::types::Value::Text(v.to_string())
         }),
@@ -549,4 +621,50 @@ repositories! {
     Payment => save_payment, get_payment, delete_payment, "a payment (khoản thu)";
     Remittance => save_remittance, get_remittance, delete_remittance, "a remittance (nộp tiền)";
     Quota => save_quota, get_quota, delete_quota, "a quota (chỉ tiêu)";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn hlc(wall_ms: u64) -> Hlc {
+        Hlc {
+            wall_ms,
+            counter: 0,
+            node: Uuid::from_bytes([3; 16]),
+        }
+    }
+
+    #[test]
+    fn field_clocks_round_trip_compactly() {
+        let mut state = RecordState::default();
+        for (field, at) in [("a", 1), ("b", 1), ("c", 1), ("d", 2)] {
+            state.fields.insert(field.into(), json!(at));
+            state.clocks.insert(field.into(), hlc(at));
+        }
+        let text = encode_field_clocks(&state).unwrap();
+        assert_eq!(
+            text.matches("0000000000001").count(),
+            1,
+            "the shared clock is written once: {text}"
+        );
+        assert_eq!(
+            decode_field_clocks(&text, &state.fields).unwrap(),
+            state.clocks
+        );
+
+        // A clock without its field (or the reverse) is written in full, never guessed.
+        state.clocks.insert("gone".into(), hlc(5));
+        let text = encode_field_clocks(&state).unwrap();
+        assert_eq!(
+            decode_field_clocks(&text, &state.fields).unwrap(),
+            state.clocks
+        );
+        assert_eq!(
+            decode_field_clocks("{}", &state.fields).unwrap(),
+            BTreeMap::new(),
+            "rows written without clocks read back without clocks"
+        );
+    }
 }

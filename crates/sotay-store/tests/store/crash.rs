@@ -5,6 +5,7 @@
 
 use rand::{Rng, SeedableRng};
 use sotay_domain::{EntityKind, Hlc};
+use sotay_store::store::decode_field_clocks;
 use sotay_store::{DeviceIdentity, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
@@ -50,17 +51,22 @@ fn check_after_kill(path: &std::path::Path, round: usize) -> usize {
             _ => "visits",
         };
         let mut stmt = conn
-            .prepare(&format!("SELECT id, field_clocks FROM {table}"))
+            .prepare(&format!("SELECT id, data, field_clocks FROM {table}"))
             .unwrap();
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .unwrap();
         for row in rows {
-            let (id, clocks) = row.unwrap();
+            let (id, data, clocks) = row.unwrap();
             records += 1;
-            let clocks: BTreeMap<String, Hlc> = serde_json::from_str(&clocks).unwrap();
+            let fields = serde_json::from_str(&data).unwrap();
+            let clocks: BTreeMap<String, Hlc> = decode_field_clocks(&clocks, &fields).unwrap();
             let ops = op_clocks
                 .remove(&(kind.as_str().to_owned(), id.clone()))
                 .unwrap_or_else(|| panic!("round {round}: a committed {kind:?} has no outbox op"));

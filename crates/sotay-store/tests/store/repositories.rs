@@ -388,3 +388,65 @@ fn a_phone_clock_set_back_still_orders_edits() {
         "the clock is persisted with the write"
     );
 }
+
+#[test]
+fn a_full_disk_is_reported_and_loses_nothing_already_saved() {
+    let fx = Fixture::new();
+    let (h, p) = saved_family(&fx, "Tạ Văn Lực", 60);
+    let raw = fx.raw();
+    let pages: i64 = raw
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    let page_size: i64 = raw.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    drop(raw);
+    fx.store
+        .set_size_limit(((pages + 3) * page_size) as u64)
+        .unwrap();
+    let mut saved = Vec::new();
+    let err = loop {
+        let v = Visit {
+            notes: "Ghi chú dài để lấp đầy bộ nhớ. ".repeat(40),
+            ..visit(&h, fx.user(), now())
+        };
+        match fx.store.save_visit(&v) {
+            Ok(_) => saved.push(v),
+            Err(err) => break err,
+        }
+        assert!(saved.len() < 10_000, "the size limit must be reached");
+    };
+    assert_eq!(err.code(), "disk_full", "{err:?}");
+    assert!(err.to_string().contains("Bộ nhớ máy đã đầy"), "{err}");
+    assert_eq!(fx.store.integrity_check().unwrap(), "ok");
+    assert_eq!(
+        fx.store.get_person(p.id).unwrap(),
+        Some(p),
+        "earlier records are intact"
+    );
+    for v in &saved {
+        assert_eq!(fx.store.get_visit(v.id).unwrap().as_ref(), Some(v));
+    }
+    assert_eq!(
+        fx.outbox_len(),
+        2 + saved.len() as u64,
+        "every saved record kept its op"
+    );
+    // Space is freed: saving works again.
+    fx.store.set_size_limit(1 << 30).unwrap();
+    fx.store
+        .save_visit(&visit(&h, fx.user(), now()))
+        .expect("saving resumes");
+}
+
+#[test]
+fn a_store_needs_a_device_and_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = sotay_store::Store::open(
+        dir.path().join("x.db"),
+        sotay_store::DeviceIdentity {
+            device_id: Uuid::nil(),
+            user_id: Uuid::now_v7(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "identity_missing");
+}
