@@ -122,6 +122,14 @@ impl Store {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A checkpoint (copying the WAL into the file, with an fsync) runs inside whichever save
+        // crosses the threshold and costs a few milliseconds; at SQLite's default of 1,000 pages
+        // that is one save in ~100, which sets the p99. At 4,000 pages (a WAL of ~16 MB at most)
+        // it is one save in ~400, and the app also calls `checkpoint` when idle.
+        let _: i64 = conn.query_row("PRAGMA wal_autocheckpoint = 4000", [], |r| r.get(0))?;
+        // 8 MiB of page cache (SQLite's default is 2 MiB): search and today's list touch index
+        // pages all over a 150,000-person area; cheap phones have 2–3 GB of RAM.
+        conn.pragma_update(None, "cache_size", -8192)?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if found > schema_version() {
             return Err(StoreError::SchemaTooNew {
@@ -202,6 +210,17 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
+        Ok(())
+    }
+
+    /// Copies the write-ahead log into the database file while nobody waits: call it when the
+    /// app goes to the background or after a sync, so saves rarely pay for a checkpoint.
+    pub fn checkpoint(&self) -> Result<()> {
+        let _: (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
         Ok(())
     }
 
