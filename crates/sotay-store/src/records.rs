@@ -138,6 +138,45 @@ fn require_parent(conn: &Connection, kind: EntityKind, id: Uuid, field: &str) ->
     }
 }
 
+/// Refuses a record whose parent belongs elsewhere (a sign-up whose person lives in another
+/// household, a payment for another person's sign-up): `column` of the parent must hold
+/// `expected`.
+fn require_same(
+    conn: &Connection,
+    parent: EntityKind,
+    parent_id: Uuid,
+    column: &str,
+    expected: Uuid,
+    field: &str,
+) -> Result<()> {
+    let sql = format!("SELECT {column} FROM {} WHERE id = ?1", table(parent));
+    let actual: Option<Vec<u8>> = conn
+        .prepare_cached(&sql)?
+        .query_row([parent_id.as_bytes()], |r| r.get(0))
+        .optional()?;
+    if actual.as_deref() == Some(expected.as_bytes().as_slice()) {
+        Ok(())
+    } else {
+        Err(StoreError::rule(
+            "record_mismatch",
+            field,
+            format!(
+                "{} được chọn không thuộc cùng hộ/người với bản ghi này. Hãy mở lại từ trang của \
+                 người tham gia rồi lưu.",
+                capitalised(kind_name(parent))
+            ),
+        ))
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The Vietnamese name of a kind, for messages.
 pub(crate) fn kind_name(kind: EntityKind) -> &'static str {
     match kind {
@@ -284,6 +323,14 @@ impl Record for FollowUp {
         )?;
         if let Some(person) = self.person_id {
             require_parent(conn, EntityKind::Person, person, "person_id")?;
+            require_same(
+                conn,
+                EntityKind::Person,
+                person,
+                "household_id",
+                self.household_id,
+                "person_id",
+            )?;
         }
         Ok(())
     }
@@ -328,7 +375,15 @@ impl Record for Enrollment {
             self.household_id,
             "household_id",
         )?;
-        require_parent(conn, EntityKind::Person, self.person_id, "person_id")
+        require_parent(conn, EntityKind::Person, self.person_id, "person_id")?;
+        require_same(
+            conn,
+            EntityKind::Person,
+            self.person_id,
+            "household_id",
+            self.household_id,
+            "person_id",
+        )
     }
 }
 
@@ -358,6 +413,22 @@ impl Record for Payment {
             conn,
             EntityKind::Enrollment,
             self.enrollment_id,
+            "enrollment_id",
+        )?;
+        require_same(
+            conn,
+            EntityKind::Enrollment,
+            self.enrollment_id,
+            "person_id",
+            self.person_id,
+            "enrollment_id",
+        )?;
+        require_same(
+            conn,
+            EntityKind::Enrollment,
+            self.enrollment_id,
+            "household_id",
+            self.household_id,
             "enrollment_id",
         )?;
         let other: Option<Vec<u8>> = conn

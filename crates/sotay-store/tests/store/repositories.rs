@@ -241,6 +241,51 @@ fn records_need_their_parents_and_v7_ids() {
 }
 
 #[test]
+fn a_sign_up_and_its_payments_stay_with_one_person_and_household() {
+    let fx = Fixture::new();
+    let user = fx.user();
+    let (h1, p1) = saved_family(&fx, "Ninh Văn Thái", 70);
+    let (h2, _) = saved_family(&fx, "Ninh Thị Hà", 71);
+    let wrong_house = Enrollment {
+        household_id: h2.id,
+        ..enrollment(&p1, user, PaymentMode::Monthly)
+    };
+    let err = fx.store.save_enrollment(&wrong_house).unwrap_err();
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("record_mismatch", Some("person_id"))
+    );
+    let e = enrollment(&p1, user, PaymentMode::Monthly);
+    fx.store.save_enrollment(&e).unwrap();
+    let other = person(&h1, "Ninh Văn Tâm", 72);
+    fx.store.save_person(&other).unwrap();
+    let m = (date(2026, 11, 1), date(2026, 11, 1));
+    let wrong_person = Payment {
+        person_id: other.id,
+        ..payment(&e, user, m, 198_000, "M1", PaymentMethod::Cash, now())
+    };
+    let err = fx.store.save_payment(&wrong_person).unwrap_err();
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("record_mismatch", Some("enrollment_id"))
+    );
+    let f = FollowUp {
+        person_id: Some(other.id),
+        ..follow_up(&h2, user, date(2026, 11, 30))
+    };
+    assert_eq!(
+        fx.store.save_follow_up(&f).unwrap_err().code(),
+        "record_mismatch"
+    );
+    assert_eq!(
+        fx.store.get_enrollment(wrong_house.id).unwrap(),
+        None,
+        "nothing refused was saved"
+    );
+    let _ = h1;
+}
+
+#[test]
 fn a_receipt_number_is_used_once_per_collector() {
     let fx = Fixture::new();
     let user = fx.user();
