@@ -187,6 +187,12 @@ pub const RENEWAL_CANDIDATES_SQL: &str = "SELECT e.id, e.payment_mode, \
      FROM enrollments e \
      WHERE e.collector_id = ?1 AND e.deleted = 0 AND e.status IN ('submitted', 'received', 'approved')";
 
+/// A sign-up on the renewal list with its person and household (all live).
+pub const RENEWAL_RECORDS_SQL: &str = "SELECT e.data, p.data, h.data FROM enrollments e \
+     JOIN persons p ON p.id = e.person_id AND p.deleted = 0 \
+     JOIN households h ON h.id = e.household_id AND h.deleted = 0 \
+     WHERE e.id = ?1 AND e.deleted = 0";
+
 impl Store {
     /// The households of a village with their member counts, by head's name.
     pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {
@@ -328,16 +334,20 @@ impl Store {
             }
         }
         picked.sort_by_key(|(_, through, _, _)| *through);
+        let mut fetch = self.conn.prepare_cached(RENEWAL_RECORDS_SQL)?;
         for (enrollment_id, paid_through, deadline, lapsed) in picked {
-            let Some(enrollment) = self.get::<Enrollment>(enrollment_id)? else {
+            let row: Option<(String, String, String)> = fetch
+                .query_row([enrollment_id.as_bytes()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            // A sign-up whose person or household was deleted is not on the list.
+            let Some((enrollment, person, household)) = row else {
                 continue;
             };
-            let (Some(person), Some(household)) = (
-                self.get::<Person>(enrollment.person_id)?,
-                self.get::<Household>(enrollment.household_id)?,
-            ) else {
-                continue;
-            };
+            let enrollment: Enrollment = decode(&enrollment, enrollment_id)?;
+            let person: Person = decode(&person, enrollment.person_id)?;
+            let household: Household = decode(&household, enrollment.household_id)?;
             let due = RenewalDue {
                 person,
                 household,
