@@ -141,6 +141,11 @@ fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let last = *records_seen.last().unwrap();
     assert!(last > 0, "the writer committed records before being killed");
+    let rounds_that_wrote = records_seen.windows(2).filter(|w| w[1] > w[0]).count();
+    assert!(
+        rounds_that_wrote >= rounds / 2,
+        "most writers were killed while writing, not before starting: {records_seen:?}"
+    );
     assert!(
         records_seen.windows(2).all(|w| w[1] >= w[0]),
         "a committed record is never lost by a later kill: {records_seen:?}"
