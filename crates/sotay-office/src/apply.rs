@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 /// The node id of the office's own clock: office decisions are written with it, so a sign-up
 /// status whose clock carries this node is an office decision.
-pub const OFFICE_NODE: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_00000000_0ff1);
+pub const OFFICE_NODE: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0ff1);
 
 /// How far ahead of the office's wall clock a device's clock may be (phones are often wrong by
 /// hours or days, but a month ahead would make its edits win every conflict for a month).

@@ -44,6 +44,8 @@ contract!(
     concurrent_edits_fill_the_conflict_log,
     office_decision_is_authoritative,
     enrolment_attempts_are_rate_limited,
+    seeded_demo_commune_syncs_to_each_users_area,
+    shutdown_lets_an_in_flight_batch_finish,
 );
 
 async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
@@ -149,7 +151,7 @@ async fn push_pull_round_trip_with_checksum(office: Office) {
         id,
         household(field.village, "Nguyễn Văn Đức"),
     );
-    let pushed = office.push(&field, &[op.clone()]).await;
+    let pushed = office.push(&field, std::slice::from_ref(&op)).await;
     assert_eq!(pushed.results[0].outcome, OpOutcome::Applied);
     assert!(
         pushed.server_clock > op.hlc,
@@ -229,7 +231,7 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
         id,
         household(field.village, "Lê Văn Tám"),
     );
-    office.push(&field, &[op.clone()]).await;
+    office.push(&field, std::slice::from_ref(&op)).await;
     let before = office.store().record(id).await.expect("read");
     let again = office.push(&field, &[op.clone(), op]).await;
     assert!(
@@ -507,22 +509,44 @@ async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
 
 async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
     let field = office.field_user(false).await;
+    // 9 MiB of JSON gzipped to a few kB: the limit counts the body after decompression.
     let big = format!(
         "{{\"protocol\":1,\"ops\":[],\"pad\":\"{}\"}}",
         "x".repeat(9 * 1024 * 1024)
     );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, big.as_bytes()).expect("gzip");
     let res = office
         .http
         .post(office.url("/api/v1/sync/push"))
         .bearer_auth(&field.token)
         .header("content-type", "application/json")
-        .body(big)
+        .header("content-encoding", "gzip")
+        .body(gz.finish().expect("gzip"))
         .send()
         .await
         .expect("send");
     assert_eq!(
         error_code(res).await,
         (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".to_owned())
+    );
+    // A small gzipped push is accepted.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, br#"{"protocol":1,"ops":[]}"#).expect("gzip");
+    let res = office
+        .http
+        .post(office.url("/api/v1/sync/push"))
+        .bearer_auth(&field.token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz.finish().expect("gzip"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "gzip request bodies are decompressed"
     );
     for body in [
         "{",
@@ -638,10 +662,14 @@ async fn concurrent_edits_fill_the_conflict_log(office: Office) {
     );
     let log = store.conflicts(id).await.expect("log");
     assert!(
-        log.iter().any(|c| c.field == "notes" && c.losing_value == json!("gọi lại Chủ nhật")),
+        log.iter()
+            .any(|c| c.field == "notes" && c.losing_value == json!("gọi lại Chủ nhật")),
         "the losing value is kept in the conflict log: {log:?}"
     );
-    assert!(!log.iter().any(|c| c.field == "address"), "an edit nobody contested is no conflict");
+    assert!(
+        !log.iter().any(|c| c.field == "address"),
+        "an edit nobody contested is no conflict"
+    );
 }
 
 async fn office_decision_is_authoritative(office: Office) {
@@ -758,4 +786,95 @@ async fn enrolment_attempts_are_rate_limited(office: Office) {
     );
     let (_, code) = error_code(office.enroll_raw("OTHER").await).await;
     assert_eq!(code, "rate_limited", "the limit is per address too");
+}
+
+async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
+    let report = sotay_office::admin::seed_demo(office.store(), 12, |_, _| {})
+        .await
+        .expect("seed");
+    assert_eq!(report.codes.len(), 3, "one code per field user");
+    assert_eq!(report.households, 12);
+    let mut counts = Vec::new();
+    for (_, _, code) in &report.codes {
+        let device = office.enroll(code).await;
+        let mut households = 0;
+        let mut villages = std::collections::HashSet::new();
+        let mut cursor = String::new();
+        loop {
+            let page: PullResponse = office
+                .pull_raw(&device.device_token, &format!("?after={cursor}&limit=100"))
+                .await
+                .json()
+                .await
+                .expect("json");
+            for change in &page.changes {
+                if change.entity == EntityKind::Household {
+                    households += 1;
+                }
+                if let Some(Value::String(v)) = change.state.fields.get("village_id") {
+                    villages.insert(v.clone());
+                }
+            }
+            cursor = page.next_cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        counts.push((households, villages.len(), device.scope.clone()));
+    }
+    // The collector has the whole commune; the post-office collector three villages; the board
+    // member one.
+    assert_eq!(
+        counts[0].0, 12,
+        "the collector sees every household of the commune"
+    );
+    assert_eq!(
+        counts[1].1, 3,
+        "the post-office collector sees three villages: {:?}",
+        counts[1]
+    );
+    assert_eq!(counts[2].1, 1, "the board member sees one village");
+    assert_eq!(
+        counts[2].0, 2,
+        "two of the twelve households are in the first village"
+    );
+}
+
+async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
+    let field = office.field_user(false).await;
+    let ops: Vec<_> = (0..300)
+        .map(|i| {
+            field.op(
+                EntityKind::Household,
+                Uuid::now_v7(),
+                household(field.village, &format!("Hộ số {i}")),
+            )
+        })
+        .collect();
+    let ids: Vec<Uuid> = ops.iter().map(|o| o.entity_id).collect();
+    let http = office.http.clone();
+    let url = office.url("/api/v1/sync/push");
+    let token = field.token.clone();
+    let push = tokio::spawn(async move {
+        http.post(url)
+            .bearer_auth(token)
+            .json(&json!({"protocol": 1, "ops": ops}))
+            .send()
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    office.shutdown();
+    let res = push
+        .await
+        .expect("join")
+        .expect("the in-flight push gets its answer");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: sotay_sync::protocol::PushResponse = res.json().await.expect("json");
+    assert!(body.results.iter().all(|r| r.outcome == OpOutcome::Applied));
+    for id in ids {
+        assert!(
+            office.store().record(id).await.expect("read").is_some(),
+            "every op of the batch was applied"
+        );
+    }
 }

@@ -119,6 +119,13 @@ impl Office {
         &self.state.store
     }
 
+    /// Starts a graceful shutdown: in-flight requests finish, new connections are refused.
+    pub fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
