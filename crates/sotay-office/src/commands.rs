@@ -273,7 +273,9 @@ pub struct SeedDemoArgs {
 pub async fn seed_demo(db: &str, args: SeedDemoArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     if !args.force && store.count_users().await? > 0 {
-        println!("Cơ sở dữ liệu đã có dữ liệu; bỏ qua seed-demo (dùng --force để vẫn tạo).");
+        println!(
+            "Cơ sở dữ liệu đã có dữ liệu; bỏ qua seed-demo (dùng --force để vẫn tạo). Mã kích hoạt mới: sotay-office issue-code --user <id>."
+        );
         return Ok(());
     }
     let bar = ProgressBar::new(args.households as u64).with_style(ProgressStyle::with_template(
