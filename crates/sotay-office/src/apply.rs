@@ -193,6 +193,30 @@ pub fn plan_op(
         ));
     }
 
+    if let Some(field) = op
+        .fields
+        .iter()
+        .find(|(k, v)| k.contains('\0') || has_nul(v))
+    {
+        // PostgreSQL cannot store NUL in text or jsonb, and no real value contains one.
+        return Err(Rejection::new(
+            codes::VALIDATION,
+            "Trường có ký tự điều khiển không hợp lệ (NUL). Hãy nhập lại giá trị.",
+            Some(field.0.replace('\0', "").as_str()),
+        ));
+    }
+    if op
+        .fields
+        .get(sotay_domain::DELETED_FIELD)
+        .is_some_and(|v| !v.is_boolean())
+    {
+        return Err(Rejection::new(
+            codes::VALIDATION,
+            "Trường deleted phải là true hoặc false.",
+            Some(sotay_domain::DELETED_FIELD),
+        ));
+    }
+
     let mut fields = op.fields.clone();
     let mut lost = Vec::new();
     if op.entity == EntityKind::Enrollment && device_scope.is_some() {
@@ -229,6 +253,15 @@ pub fn plan_op(
         deleted,
         lost,
     })
+}
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 fn out_of_scope() -> Rejection {

@@ -62,9 +62,12 @@ pub async fn enroll<S: OfficeStore>(
         return Err(ApiError::RateLimited);
     }
     let device_name = req.device_name.trim();
-    if device_name.is_empty() || device_name.chars().count() > 100 {
+    if device_name.is_empty()
+        || device_name.chars().count() > 100
+        || device_name.chars().any(char::is_control)
+    {
         return Err(ApiError::InvalidRequest(
-            "device_name phải có từ 1 đến 100 ký tự".into(),
+            "device_name phải có từ 1 đến 100 ký tự, không có ký tự điều khiển".into(),
         ));
     }
     let token = new_device_token();

@@ -406,6 +406,34 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         Some("favourite_colour"),
         "an unknown field is named"
     );
+    // NUL characters (which PostgreSQL cannot store) and a non-boolean tombstone are refused.
+    let mut nul = household(field.village, "Nul\u{0}Name");
+    nul["notes"] = json!(["a\u{0}"]);
+    let mut bad_delete = household(field.village, "Ngô Văn Xóa");
+    bad_delete["deleted"] = json!("yes");
+    let ops = [nul, bad_delete]
+        .into_iter()
+        .map(|f| field.op(EntityKind::Household, Uuid::now_v7(), f))
+        .collect::<Vec<_>>();
+    let res = office.push(&field, &ops).await;
+    for result in &res.results {
+        assert!(
+            matches!(&result.outcome, OpOutcome::Rejected { code, .. } if code == "validation"),
+            "{result:?}"
+        );
+    }
+    let res = office
+        .http
+        .post(office.url("/api/v1/devices/enroll"))
+        .json(&json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a NUL in the device name is a 400, not a 500"
+    );
     let future = Hlc {
         wall_ms: u64::try_from(chrono::Utc::now().timestamp_millis()).expect("t") + 30 * 86_400_000,
         counter: 0,

@@ -21,7 +21,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
-        "[a-z_]{0,8}".prop_map(serde_json::Value::from),
+        "[a-z_\\x00é\\u{1F600}]{0,8}".prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(serde_json::Value::from),
         Just(serde_json::json!(1)),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
@@ -75,6 +76,75 @@ async fn run(backend: Backend) {
     for _ in 0..cases() {
         let tree = inputs.new_tree(&mut runner).expect("generate");
         samples.push(tree.current());
+    }
+    // Well-formed envelopes with generated fields: these reach the per-op checks and merge.
+    let entities = [
+        "household",
+        "person",
+        "visit",
+        "follow_up",
+        "outreach_event",
+        "enrollment",
+        "payment",
+        "remittance",
+        "village",
+        "quota",
+    ];
+    let now = chrono::Utc::now().timestamp_millis();
+    let ops_strategy = prop::collection::vec(
+        (
+            0..entities.len(),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("commune_code".to_owned()),
+                    Just("village_id".to_owned()),
+                    Just("status".to_owned()),
+                    Just("deleted".to_owned()),
+                    Just("full_name".to_owned()),
+                    "[a-z_]{1,12}"
+                ],
+                prop_oneof![
+                    json_value(),
+                    Just(serde_json::json!(crate::harness::COMMUNE)),
+                    Just(serde_json::json!(field.village))
+                ],
+                0..8,
+            ),
+            any::<bool>(),
+            0i64..1_000_000_000,
+        ),
+        1..4,
+    );
+    for _ in 0..cases() {
+        let ops = ops_strategy
+            .new_tree(&mut runner)
+            .expect("generate")
+            .current();
+        let ops: Vec<serde_json::Value> = ops
+            .into_iter()
+            .map(|(e, fields, reuse_id, skew)| {
+                let id = if reuse_id { field.village } else { uuid::Uuid::now_v7() };
+                let hlc = sotay_domain::Hlc { wall_ms: u64::try_from(now + skew).expect("t"), counter: 0, node: field.device_id };
+                serde_json::json!({"op_id": uuid::Uuid::now_v7(), "entity": entities[e], "entity_id": id,
+                    "fields": fields, "hlc": hlc, "user_id": field.user_id, "device_id": field.device_id})
+            })
+            .collect();
+        let res = office
+            .http
+            .post(office.url("/api/v1/sync/push"))
+            .bearer_auth(&field.token)
+            .json(&serde_json::json!({"protocol": 1, "ops": ops}))
+            .send()
+            .await
+            .expect("send");
+        let status = res.status();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::OK,
+            "a well-formed push gets per-op results, ops {ops:?}"
+        );
+        let body: sotay_sync::protocol::PushResponse = res.json().await.expect("json");
+        assert_eq!(body.results.len(), ops.len(), "one result per op");
     }
     let mut seen_4xx = 0;
     for (i, body, with_token, query) in samples {
