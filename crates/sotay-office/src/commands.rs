@@ -173,6 +173,12 @@ pub struct CreateVillageArgs {
 /// Adds a village and prints its id.
 pub async fn create_village(db: &str, args: CreateVillageArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
+    if !store.commune_exists(&args.commune).await? {
+        bail!(
+            "mã xã {} không có trong danh mục; chạy import-units trước",
+            args.commune
+        );
+    }
     let kind = if args.residential_group {
         VillageKind::ResidentialGroup
     } else {

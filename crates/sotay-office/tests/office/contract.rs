@@ -46,6 +46,7 @@ contract!(
     enrolment_attempts_are_rate_limited,
     seeded_demo_commune_syncs_to_each_users_area,
     shutdown_lets_an_in_flight_batch_finish,
+    concurrent_pushes_never_hide_a_change_from_a_pull,
 );
 
 async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
@@ -648,7 +649,7 @@ async fn concurrent_edits_fill_the_conflict_log(office: Office) {
         token: enrolled.device_token,
         village: lan.village,
         other_village: lan.other_village,
-        clock: std::cell::RefCell::new(sotay_domain::HlcClock::new(enrolled.device_id)),
+        clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
     };
     let id = Uuid::now_v7();
     office
@@ -905,4 +906,90 @@ async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
             "every op of the batch was applied"
         );
     }
+}
+
+async fn concurrent_pushes_never_hide_a_change_from_a_pull(office: Office) {
+    let field = office.field_user(true).await;
+    let office = std::sync::Arc::new(office);
+    let field = std::sync::Arc::new(field);
+    // Two "devices" (the same token, separate connections) create the same new record at once,
+    // and four writers push batches while a reader pulls page by page.
+    let shared = Uuid::now_v7();
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (office, field) = (office.clone(), field.clone());
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for b in 0..6 {
+                let mut ops = Vec::new();
+                for i in 0..5 {
+                    let id = Uuid::now_v7();
+                    ids.push(id);
+                    ops.push(field.op(
+                        EntityKind::Household,
+                        id,
+                        household(field.village, &format!("Hộ {w}-{b}-{i}")),
+                    ));
+                }
+                let mut shared_fields = household(field.village, "Hộ chung");
+                shared_fields["notes"] = json!(format!("ghi chú {w}-{b}"));
+                ops.push(field.op(EntityKind::Household, shared, shared_fields));
+                let res = office.push(&field, &ops).await;
+                assert!(
+                    res.results.iter().all(|r| r.outcome == OpOutcome::Applied),
+                    "{:?}",
+                    res.results
+                );
+            }
+            ids
+        }));
+    }
+    let reader = {
+        let (office, field) = (office.clone(), field.clone());
+        tokio::spawn(async move {
+            let mut cursor = String::new();
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..40 {
+                let page: PullResponse = office
+                    .pull_raw(&field.token, &format!("?after={cursor}&limit=7"))
+                    .await
+                    .json()
+                    .await
+                    .expect("json");
+                seen.extend(page.changes.iter().map(|c| c.entity_id));
+                cursor = page.next_cursor;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            (seen, cursor)
+        })
+    };
+    let mut all = Vec::new();
+    for w in writers {
+        all.extend(w.await.expect("writer"));
+    }
+    let (mut seen, mut cursor) = reader.await.expect("reader");
+    // Catch up after the writers are done, from the reader's own cursor.
+    loop {
+        let page: PullResponse = office
+            .pull_raw(&field.token, &format!("?after={cursor}&limit=50"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        seen.extend(page.changes.iter().map(|c| c.entity_id));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    for id in &all {
+        assert!(
+            seen.contains(id),
+            "a change committed while pulling was skipped: {id}"
+        );
+    }
+    assert!(
+        seen.contains(&shared),
+        "the record written by all writers arrives"
+    );
 }

@@ -111,7 +111,7 @@ pub struct Field {
     pub token: String,
     pub village: Uuid,
     pub other_village: Uuid,
-    pub clock: std::cell::RefCell<sotay_domain::HlcClock>,
+    pub clock: std::sync::Mutex<sotay_domain::HlcClock>,
 }
 
 impl Office {
@@ -177,7 +177,7 @@ impl Office {
             token: enrolled.device_token,
             village: village.id,
             other_village: other.id,
-            clock: std::cell::RefCell::new(sotay_domain::HlcClock::new(enrolled.device_id)),
+            clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
         }
     }
 
@@ -230,7 +230,7 @@ impl Field {
     /// An op by this device.
     pub fn op(&self, entity: EntityKind, id: Uuid, fields: Value) -> Op {
         let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("time");
-        let hlc = self.clock.borrow_mut().tick(now);
+        let hlc = self.clock.lock().expect("clock").tick(now);
         self.op_at(entity, id, fields, hlc)
     }
 
