@@ -234,6 +234,17 @@ pub fn plan_op(
     };
     let village_id = if op.entity == EntityKind::Village {
         Some(op.entity_id)
+    } else if op.entity == EntityKind::Quota {
+        // A village's quota travels to the devices of that village's board too.
+        match state.fields.get("scope") {
+            Some(Value::Object(scope)) if scope.get("kind") == Some(&Value::from("village")) => {
+                scope
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| Uuid::parse_str(id).ok())
+            }
+            _ => None,
+        }
     } else {
         match state.fields.get("village_id") {
             Some(Value::String(id)) => Uuid::parse_str(id).ok(),

@@ -827,6 +827,7 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
     for (_, _, code) in &report.codes {
         let device = office.enroll(code).await;
         let mut households = 0;
+        let mut quotas = 0;
         let mut villages = std::collections::HashSet::new();
         let mut cursor = String::new();
         loop {
@@ -840,6 +841,9 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
                 if change.entity == EntityKind::Household {
                     households += 1;
                 }
+                if change.entity == EntityKind::Quota {
+                    quotas += 1;
+                }
                 if let Some(Value::String(v)) = change.state.fields.get("village_id") {
                     villages.insert(v.clone());
                 }
@@ -849,7 +853,7 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
                 break;
             }
         }
-        counts.push((households, villages.len(), device.scope.clone()));
+        counts.push((households, villages.len(), quotas));
     }
     // The collector has the whole commune; the post-office collector three villages; the board
     // member one.

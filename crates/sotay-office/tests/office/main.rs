@@ -2,6 +2,7 @@
 //! driven with reqwest. One test binary (fast to link); the contract suite runs on SQLite always
 //! and on PostgreSQL when `SOTAY_PG_URL` is set (scripts/test.sh starts one and sets it).
 
+mod cli;
 mod contract;
 mod garbage;
 mod harness;
