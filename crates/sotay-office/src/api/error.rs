@@ -101,7 +101,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 codes::INVALID_REQUEST,
-                "Dữ liệu phải gửi dạng JSON (Content-Type: application/json).".into(),
+                "Dữ liệu phải gửi dạng JSON (Content-Type: application/json), không nén hoặc nén gzip.".into(),
             ),
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
