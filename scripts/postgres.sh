@@ -31,8 +31,9 @@ ensure_postgres() {
   local psql=(psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
   "${psql[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'sotay_test'" | grep -q 1 \
     || "${psql[@]}" -d postgres -c "CREATE ROLE sotay_test LOGIN"
-  "${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'sotay_test'" | grep -q 1 \
-    || "${psql[@]}" -d postgres -c "CREATE DATABASE sotay_test OWNER sotay_test"
+  # A fresh database each run: every test makes its own schema in it, so nothing piles up.
+  "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS sotay_test WITH (FORCE)"
+  "${psql[@]}" -d postgres -c "CREATE DATABASE sotay_test OWNER sotay_test"
   export SOTAY_PG_URL="postgres://sotay_test@127.0.0.1:$port/sotay_test"
   log "PostgreSQL ready: $SOTAY_PG_URL"
 }
