@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::admin_units;
 use crate::entities::{Sex, SupportGroup};
 use crate::money::Vnd;
 use crate::quote::QuoteError;
@@ -26,11 +27,6 @@ pub const POLICY_FORMAT_VERSION: u32 = 1;
 
 /// The policy edition embedded in the binary.
 const EMBEDDED_POLICY: &str = include_str!("../policy/policy.toml");
-
-/// The 2025 administrative units list (province and commune codes).
-// Note for the lead: once `admin_units` lands, take the province codes from it instead of this
-// small parse of the same file.
-const ADMIN_UNITS_CSV: &str = include_str!("../data/admin-units-2025.csv");
 
 /// One policy row that has effective dates and a legal source.
 pub trait PolicyPeriod {
@@ -628,37 +624,23 @@ fn check_roadmap(sex: &str, steps: &[RetirementAgeStep]) -> Result<(), QuoteErro
     Ok(())
 }
 
-/// The 2-digit province codes of the 2025 list, read from the embedded CSV.
+/// The 2-digit province codes of the 2025 list (from [`crate::admin_units`]).
 pub fn province_codes() -> &'static BTreeSet<String> {
     static CODES: OnceLock<BTreeSet<String>> = OnceLock::new();
     CODES.get_or_init(|| {
-        ADMIN_UNITS_CSV
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split(',').next())
-            .map(str::trim)
-            .filter(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()))
-            .map(str::to_owned)
+        admin_units::provinces()
+            .iter()
+            .map(|p| p.code.to_owned())
             .collect()
     })
 }
 
-/// The name of a province of the 2025 list (`Thành phố Hà Nội`), if the code is known.
+/// The name of a province of the 2025 list (`Thành phố Hà Nội`), if the code is known. The code
+/// must match exactly (no surrounding spaces), like [`province_codes`].
 pub fn province_name(code: &str) -> Option<&'static str> {
-    static NAMES: OnceLock<BTreeMap<&'static str, &'static str>> = OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            ADMIN_UNITS_CSV
-                .lines()
-                .skip(1)
-                .filter_map(|line| {
-                    let mut cols = line.split(',');
-                    Some((cols.next()?.trim(), cols.next()?.trim()))
-                })
-                .collect()
-        })
-        .get(code)
-        .copied()
+    admin_units::province(code)
+        .filter(|p| p.code == code)
+        .map(|p| p.name)
 }
 
 fn find<T: PolicyPeriod>(rows: &[T], date: NaiveDate) -> Option<&T> {
@@ -1010,6 +992,18 @@ mod tests {
         assert_eq!(codes.len(), 34, "34 provinces since 1/7/2025");
         assert!(codes.contains("01") && codes.contains("24") && codes.contains("96"));
         assert_eq!(province_name("24"), Some("Tỉnh Bắc Ninh"));
+        assert_eq!(province_name("99"), None, "not a 2025 province");
+        assert_eq!(
+            province_name(" 24"),
+            None,
+            "codes match exactly, as in province_codes"
+        );
+        for code in codes {
+            assert!(
+                province_name(code).is_some_and(|n| !n.is_empty()),
+                "{code} has a name"
+            );
+        }
     }
 
     fn replace(from: &str, to: &str) -> String {
