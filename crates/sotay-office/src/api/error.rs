@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sotay_sync::protocol::{ErrorBody, ErrorInfo, PROTOCOL_VERSION, codes};
 
+use sotay_domain::QuoteError;
+
 use crate::error::OfficeError;
 
 /// Every way a request can fail.
@@ -45,6 +47,10 @@ pub enum ApiError {
     /// The request took too long.
     #[error("timeout")]
     Timeout,
+    /// The contribution calculator refused the request (income below the floor, unknown
+    /// province…): the domain's code and Vietnamese message pass through unchanged.
+    #[error("quote refused: {0}")]
+    Quote(#[from] QuoteError),
     /// A fault of the server itself (database down, bug): never caused by input.
     #[error("internal: {0}")]
     Internal(#[from] OfficeError),
@@ -118,6 +124,7 @@ impl ApiError {
                 "timeout",
                 "Yêu cầu quá thời gian cho phép. Hãy thử lại.".into(),
             ),
+            ApiError::Quote(err) => (StatusCode::UNPROCESSABLE_ENTITY, err.code(), err.message()),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

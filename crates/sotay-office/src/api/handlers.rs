@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sotay_domain::{PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd};
 use sotay_sync::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PullQuery,
     PullResponse, PushRequest, PushResponse, UserInfo,
@@ -196,6 +197,72 @@ pub async fn pull<S: OfficeStore>(
         scope,
         checksum,
     }))
+}
+
+/// The body of `POST /api/v1/quote`: the fields of [`QuoteRequest`], but strict — an unknown
+/// field (a typo such as `monthly_incom`) is refused instead of silently quoting without it.
+/// [`QuoteBody::into_request`] names every field, so a field added to `QuoteRequest` fails to
+/// compile here until this mirror takes it too.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteBody {
+    /// The day of registration or payment.
+    pub date: chrono::NaiveDate,
+    /// The 2-digit province code (2025 list), if a provincial top-up is to be considered.
+    #[serde(default)]
+    pub province_code: Option<String>,
+    /// The participant's support groups.
+    #[serde(default)]
+    pub support_groups: Vec<SupportGroup>,
+    /// The chosen monthly income.
+    pub monthly_income: Vnd,
+    /// How the period is paid.
+    pub mode: PaymentMode,
+    /// Months of support already received.
+    #[serde(default)]
+    pub supported_months_used: u32,
+}
+
+impl QuoteBody {
+    /// The domain request.
+    pub fn into_request(self) -> QuoteRequest {
+        let QuoteBody {
+            date,
+            province_code,
+            support_groups,
+            monthly_income,
+            mode,
+            supported_months_used,
+        } = self;
+        QuoteRequest {
+            date,
+            province_code,
+            support_groups,
+            monthly_income,
+            mode,
+            supported_months_used,
+        }
+    }
+}
+
+/// The contribution calculator: what a participant pays for one period after the state's and
+/// the province's support. Public (no device token): the office's web pages and the app before
+/// enrolment use it.
+#[utoipa::path(post, path = "/api/v1/quote",
+    request_body(content = serde_json::Value, content_type = "application/json",
+        description = "QuoteRequest: date (YYYY-MM-DD), monthly_income (đồng), mode, optional \
+                       province_code, support_groups, supported_months_used; unknown fields are refused"),
+    responses((status = 200, description = "Quote: monthly gross, support, net and amount due", body = serde_json::Value),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, description = "Refused by the policy (income_below_floor, unknown_province…)", body = ErrorBody)))]
+pub async fn quote<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    ApiJson(body): ApiJson<QuoteBody>,
+) -> Result<Json<Quote>, ApiError> {
+    Ok(Json(sotay_domain::quote(
+        state.policy,
+        &body.into_request(),
+    )?))
 }
 
 /// The OpenAPI description of every endpoint.

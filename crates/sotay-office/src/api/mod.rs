@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sotay_domain::{Hlc, HlcClock};
+use sotay_domain::{Hlc, HlcClock, Policy};
 use sotay_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,6 +51,8 @@ pub struct AppState<S> {
     pub clock: Arc<Mutex<HlcClock>>,
     /// Enrolment attempts.
     pub limiter: Arc<limit::RateLimiter>,
+    /// The contribution policy the quote calculator uses, loaded once at start.
+    pub policy: &'static Policy,
 }
 
 impl<S> Clone for AppState<S> {
@@ -60,6 +62,7 @@ impl<S> Clone for AppState<S> {
             backend: self.backend,
             clock: Arc::clone(&self.clock),
             limiter: Arc::clone(&self.limiter),
+            policy: self.policy,
         }
     }
 }
@@ -72,6 +75,7 @@ impl<S: OfficeStore> AppState<S> {
             backend,
             clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
             limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
+            policy: Policy::embedded(),
         }
     }
 
@@ -96,8 +100,8 @@ impl<S: OfficeStore> AppState<S> {
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sotay office API", description = "Sync, enrolment and health of the Sotay office server."),
-    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::openapi_json),
+    info(title = "Sotay office API", description = "Sync, enrolment, the contribution calculator and health of the Sotay office server."),
+    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::quote, handlers::openapi_json),
     modifiers(&DeviceTokenSecurity)
 )]
 struct ApiDoc;
@@ -174,6 +178,7 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
         .route("/devices/enroll", post(handlers::enroll::<S>))
         .route("/sync/push", post(handlers::push::<S>))
         .route("/sync/pull", get(handlers::pull::<S>))
+        .route("/quote", post(handlers::quote::<S>))
         .layer(middleware::from_fn(protocol_header));
     Router::new()
         .route("/health", get(handlers::health::<S>))

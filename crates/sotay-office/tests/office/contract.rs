@@ -90,6 +90,7 @@ async fn health_and_openapi_list_every_route(office: Office) {
         "/api/v1/devices/enroll",
         "/api/v1/sync/push",
         "/api/v1/sync/pull",
+        "/api/v1/quote",
     ] {
         assert!(
             spec["paths"].get(path).is_some(),

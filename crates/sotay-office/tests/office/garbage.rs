@@ -55,6 +55,7 @@ async fn run(backend: Backend) {
         (Method::POST, "/api/v1/devices/enroll"),
         (Method::POST, "/api/v1/sync/push"),
         (Method::GET, "/api/v1/sync/pull"),
+        (Method::POST, "/api/v1/quote"),
         (Method::GET, "/health"),
         (Method::POST, "/health"),
         (Method::PUT, "/api/v1/sync/push"),
@@ -146,6 +147,83 @@ async fn run(backend: Backend) {
         let body: sotay_sync::protocol::PushResponse = res.json().await.expect("json");
         assert_eq!(body.results.len(), ops.len(), "one result per op");
     }
+    // Well-formed quote requests with extreme values: these reach the domain's arithmetic and
+    // policy lookups (dates far outside the policy, incomes near i64 limits, long periods).
+    let groups = ["poor", "near_poor", "ethnic_minority", "island", "other"];
+    // Weighted towards plausible values so that a good share gets a quote (200) every run.
+    let quote_strategy = (
+        -400_000i32..400_000,
+        1u32..=366,
+        prop_oneof![
+            2 => Just(None),
+            1 => "[0-9]{2}".prop_map(Some),
+            1 => "[ -~]{0,4}".prop_map(Some)
+        ],
+        prop::collection::vec(0..groups.len(), 0..4),
+        prop_oneof![
+            6 => (30i64..600).prop_map(|k| k * 50_000),
+            1 => any::<i64>(),
+            1 => Just(i64::MAX),
+            1 => Just(i64::MIN)
+        ],
+        prop_oneof![
+            Just(serde_json::json!({"kind": "monthly"})),
+            Just(serde_json::json!({"kind": "quarterly"})),
+            Just(serde_json::json!({"kind": "semi_annual"})),
+            Just(serde_json::json!({"kind": "annual"})),
+            prop_oneof![0u8..8, any::<u8>()]
+                .prop_map(|n| serde_json::json!({"kind": "years_ahead", "value": n})),
+            prop_oneof![0u16..80, any::<u16>()]
+                .prop_map(|n| serde_json::json!({"kind": "missing_period", "value": n})),
+        ],
+        prop_oneof![3 => 0u32..130, 1 => any::<u32>()],
+        prop_oneof![3 => 2020i32..2040, 1 => Just(0)],
+    );
+    let (mut quoted, mut refused) = (0, 0);
+    for _ in 0..cases() {
+        let (year, ordinal, province, picked, income, mode, used, near_year) = quote_strategy
+            .new_tree(&mut runner)
+            .expect("generate")
+            .current();
+        let year = if near_year == 0 { year } else { near_year };
+        let date = chrono::NaiveDate::from_yo_opt(year, ordinal)
+            .or_else(|| chrono::NaiveDate::from_yo_opt(year, 1))
+            .unwrap_or(chrono::NaiveDate::MAX);
+        let body = serde_json::json!({
+            "date": date,
+            "province_code": province,
+            "support_groups": picked.iter().map(|&g| groups[g]).collect::<Vec<_>>(),
+            "monthly_income": income,
+            "mode": mode,
+            "supported_months_used": used,
+        });
+        let res = office
+            .http
+            .post(office.url("/api/v1/quote"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        let status = res.status();
+        assert!(
+            status == reqwest::StatusCode::OK
+                || status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+                || status == reqwest::StatusCode::BAD_REQUEST,
+            "quote {body} gave {status}"
+        );
+        let answer: serde_json::Value = res.json().await.expect("quote answers are JSON");
+        if status.is_success() {
+            quoted += 1;
+            assert!(answer["amount_due"].is_i64(), "a quote for {body}");
+        } else {
+            refused += 1;
+            assert!(answer["error"]["code"].is_string(), "error body for {body}");
+        }
+    }
+    assert!(
+        quoted > 0 && refused > 0,
+        "extreme quote requests both answered ({quoted}) and refused ({refused})"
+    );
     let mut seen_4xx = 0;
     for (i, body, with_token, query) in samples {
         let (method, path) = &endpoints[i];

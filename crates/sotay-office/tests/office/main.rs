@@ -6,4 +6,5 @@ mod cli;
 mod contract;
 mod garbage;
 mod harness;
+mod quote;
 mod tls;
