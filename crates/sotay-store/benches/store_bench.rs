@@ -373,9 +373,16 @@ fn main() -> AnyResult<()> {
     let rate_visits = save_all(&store, &visits, "visits")?;
     // My work: follow-ups and sign-ups with payments in my 2,000 households; other collectors'
     // sign-ups elsewhere.
+    // Only people whose personal ID number is known can sign up (the store checks a sign-up
+    // against its person with `validate_enrollment_for`); everyone generated is 17 or older.
+    let can_sign_up: Vec<&Person> = area
+        .persons
+        .iter()
+        .filter(|p| p.personal_id.is_some())
+        .collect();
     let persons_by_household = {
         let mut map = std::collections::HashMap::<Uuid, Vec<&Person>>::new();
-        for p in &area.persons {
+        for p in &can_sign_up {
             map.entry(p.household_id).or_default().push(p);
         }
         map
@@ -401,13 +408,16 @@ fn main() -> AnyResult<()> {
                 done: due < today && rng.random_bool(0.85),
             });
         }
-        if rng.random_bool(0.6) {
-            let p = persons_by_household[&h.id].choose(&mut rng).unwrap();
+        if rng.random_bool(0.6)
+            && let Some(p) = persons_by_household
+                .get(&h.id)
+                .and_then(|members| members.choose(&mut rng))
+        {
             sign_up(&mut rng, p, me, &mut enrollments, &mut payments);
         }
     }
     for _ in 0..size.other_enrollments {
-        let p = area.persons.choose(&mut rng).unwrap();
+        let p = can_sign_up.choose(&mut rng).unwrap();
         let collector = *collectors.choose(&mut rng).unwrap();
         sign_up(&mut rng, p, collector, &mut enrollments, &mut payments);
     }
