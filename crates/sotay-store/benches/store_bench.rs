@@ -13,10 +13,11 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, TransactionBehavior, params};
+use sotay_domain::fold::fold;
 use sotay_domain::*;
 use sotay_store::queries::{FOLLOW_UPS_DUE_SQL, RENEWAL_CANDIDATES_SQL, RENEWAL_RECORDS_SQL};
 use sotay_store::search::{HOUSEHOLD_SEARCH_SQL, PERSON_SEARCH_SQL};
-use sotay_store::{DeviceIdentity, SettableClock, Store, TodayOptions, fold};
+use sotay_store::{DeviceIdentity, SettableClock, Store, TodayOptions};
 use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
@@ -372,9 +373,16 @@ fn main() -> AnyResult<()> {
     let rate_visits = save_all(&store, &visits, "visits")?;
     // My work: follow-ups and sign-ups with payments in my 2,000 households; other collectors'
     // sign-ups elsewhere.
+    // Only people whose personal ID number is known can sign up (the store checks a sign-up
+    // against its person with `validate_enrollment_for`); everyone generated is 17 or older.
+    let can_sign_up: Vec<&Person> = area
+        .persons
+        .iter()
+        .filter(|p| p.personal_id.is_some())
+        .collect();
     let persons_by_household = {
         let mut map = std::collections::HashMap::<Uuid, Vec<&Person>>::new();
-        for p in &area.persons {
+        for p in &can_sign_up {
             map.entry(p.household_id).or_default().push(p);
         }
         map
@@ -400,13 +408,16 @@ fn main() -> AnyResult<()> {
                 done: due < today && rng.random_bool(0.85),
             });
         }
-        if rng.random_bool(0.6) {
-            let p = persons_by_household[&h.id].choose(&mut rng).unwrap();
+        if rng.random_bool(0.6)
+            && let Some(p) = persons_by_household
+                .get(&h.id)
+                .and_then(|members| members.choose(&mut rng))
+        {
             sign_up(&mut rng, p, me, &mut enrollments, &mut payments);
         }
     }
     for _ in 0..size.other_enrollments {
-        let p = area.persons.choose(&mut rng).unwrap();
+        let p = can_sign_up.choose(&mut rng).unwrap();
         let collector = *collectors.choose(&mut rng).unwrap();
         sign_up(&mut rng, p, collector, &mut enrollments, &mut payments);
     }

@@ -27,5 +27,5 @@ pub use queries::{
     TodayOptions,
 };
 pub use records::Record;
-pub use search::{SearchHit, fold};
+pub use search::SearchHit;
 pub use store::{DeviceIdentity, Store, migrations, schema_version};

@@ -8,17 +8,18 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sotay_domain::fold::fold;
 use sotay_domain::{
-    Enrollment, EntityKind, FollowUp, Household, OutreachEvent, Payment, PaymentMethod, Person,
-    Quota, QuotaPeriod, QuotaScope, Remittance, Validate, Village, Visit,
+    Enrollment, EntityKind, FollowUp, Household, Normalize, OutreachEvent, Payment, PaymentMethod,
+    Person, Quota, QuotaPeriod, QuotaScope, Remittance, Validate, ValidationContext, Village,
+    Visit, validate_enrollment_for,
 };
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::search::fold;
 
 /// A synced entity the store keeps in its own table.
-pub trait Record: Serialize + DeserializeOwned + Validate + Clone {
+pub trait Record: Serialize + DeserializeOwned + Validate + Normalize + Clone {
     /// Which kind of record.
     const KIND: EntityKind;
     /// The record's id.
@@ -34,7 +35,7 @@ pub trait Record: Serialize + DeserializeOwned + Validate + Clone {
         None
     }
     /// Rules that need other records; checked before a local save, inside its transaction.
-    fn check_rules(&self, _conn: &Connection) -> Result<()> {
+    fn check_rules(&self, _conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         Ok(())
     }
 }
@@ -248,7 +249,7 @@ impl Record for Person {
             self.legacy_insurance_code.as_deref(),
         ))
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         require_parent(
             conn,
             EntityKind::Household,
@@ -288,7 +289,7 @@ impl Record for Visit {
             ("outcome", serde_text(&self.outcome)),
         ]
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         require_parent(
             conn,
             EntityKind::Household,
@@ -314,7 +315,7 @@ impl Record for FollowUp {
             ("done", Value::Integer(i64::from(self.done))),
         ]
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         require_parent(
             conn,
             EntityKind::Household,
@@ -368,7 +369,7 @@ impl Record for Enrollment {
             ("first_month", date(self.first_month)),
         ]
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, ctx: &ValidationContext) -> Result<()> {
         require_parent(
             conn,
             EntityKind::Household,
@@ -383,7 +384,28 @@ impl Record for Enrollment {
             "household_id",
             self.household_id,
             "person_id",
-        )
+        )?;
+        let person = stored_person(conn, self.person_id)?;
+        validate_enrollment_for(&person, self, ctx).map_err(StoreError::Invalid)
+    }
+}
+
+/// The live person a sign-up is for, as stored; `parent_missing` when there is none.
+fn stored_person(conn: &Connection, id: Uuid) -> Result<Person> {
+    let data: Option<String> = conn
+        .prepare_cached("SELECT data FROM persons WHERE id = ?1 AND deleted = 0")?
+        .query_row([id.as_bytes()], |r| r.get(0))
+        .optional()?;
+    match data {
+        Some(data) => Ok(serde_json::from_str(&data)?),
+        None => Err(StoreError::rule(
+            "parent_missing",
+            "person_id",
+            format!(
+                "Không tìm thấy {} được chọn trên máy (có thể đã bị xoá). Hãy chọn lại rồi lưu.",
+                kind_name(EntityKind::Person)
+            ),
+        )),
     }
 }
 
@@ -408,7 +430,7 @@ impl Record for Payment {
             ("method", serde_text(&self.method)),
         ]
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         require_parent(
             conn,
             EntityKind::Enrollment,
@@ -475,7 +497,7 @@ impl Record for Remittance {
     fn linked_payments(&self) -> Option<&[Uuid]> {
         Some(&self.payment_ids)
     }
-    fn check_rules(&self, conn: &Connection) -> Result<()> {
+    fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
         check_remittance(self, conn)
     }
 }

@@ -1,30 +1,15 @@
 //! Search over names, phone numbers and ID numbers as people type them: without diacritics
 //! ("nguyen van duc" finds "Nguyễn Văn Đức"), by prefix ("ng va du"), through SQLite FTS5 with
 //! prefix indexes. The store folds the text in Rust before it reaches the index and folds the
-//! query the same way.
-//!
-//! The fold rule (lower-case, strip diacritics, đ → d) is a domain rule; it lives here until
-//! `sotay_domain` exports its own folding, and should then be switched to that one.
+//! query the same way, both with the domain's rule [`sotay_domain::fold::fold`] (lower-case,
+//! strip diacritics, đ → d, whitespace collapsed), so the device and the office agree.
 
 use rusqlite::{Connection, params};
+use sotay_domain::fold::fold;
 use sotay_domain::{Household, Person};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 use crate::error::Result;
 use crate::records::person_search_text;
-
-/// Folds text for search: lower-case, no diacritics, đ → d.
-pub fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 /// The FTS5 query for what the user typed: every word must match as a prefix. Returns `None`
 /// when nothing searchable was typed. Words are cut at anything not a letter or digit, so user
@@ -160,9 +145,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folds_vietnamese_the_way_people_type_without_accents() {
+    fn index_and_query_fold_vietnamese_the_same_way() {
         for (input, folded) in [
             ("Nguyễn Văn Đức", "nguyen van duc"),
+            ("  nguyễn   văn đức ", "nguyen van duc"),
             ("ĐẶNG THỊ HƯƠNG", "dang thi huong"),
             ("Thôn Đông, xã Yên Thế", "thon dong, xa yen the"),
             ("0912345678", "0912345678"),

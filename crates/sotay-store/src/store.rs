@@ -27,6 +27,9 @@ use crate::search;
 pub static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/device/0001_records.sql")),
     M::up(include_str!("../../../migrations/device/0002_search.sql")),
+    M::up(include_str!(
+        "../../../migrations/device/0003_search_domain_fold.sql"
+    )),
 ];
 
 /// The migration list as `rusqlite_migration` wants it.
@@ -241,27 +244,34 @@ impl Store {
     /// Validates and saves one record with its outbox op. Returns the op, or `None` when the
     /// record was already stored exactly so (no op is written for an unchanged save). A record
     /// with a rejected op is sent again whole, and its rejection cleared.
+    ///
+    /// The record is first normalised ([`sotay_domain::Normalize`]: names trimmed and in NFC, phones as
+    /// `0XXXXXXXXX`, receipt numbers upper-cased…), and the clean copy is what is validated,
+    /// diffed and stored. A sign-up is also checked against its stored person
+    /// ([`sotay_domain::validate_enrollment_for`]: old enough, has an ID number).
     pub fn save<E: Record>(&self, record: &E) -> Result<Option<Op>> {
-        record
-            .validate(&self.validation_context())
-            .map_err(StoreError::Invalid)?;
+        let ctx = self.validation_context();
+        let record = record.clone().normalized();
+        record.validate(&ctx).map_err(StoreError::Invalid)?;
         let tx = self.write_tx()?;
-        let op = write_record(&tx, &self.identity, self.clock.as_ref(), record)?;
+        let op = write_record(&tx, &self.identity, self.clock.as_ref(), &ctx, &record)?;
         tx.commit()?;
         Ok(op)
     }
 
     /// Validates every record, then saves them all in one transaction (imports, lists from the
     /// commune). Nothing is saved if any record is refused. Returns the number of ops written.
+    /// Each record is normalised first, as in [`Store::save`].
     pub fn save_batch<E: Record>(&self, records: &[E]) -> Result<usize> {
         let ctx = self.validation_context();
-        for record in records {
+        let records: Vec<E> = records.iter().cloned().map(E::normalized).collect();
+        for record in &records {
             record.validate(&ctx).map_err(StoreError::Invalid)?;
         }
         let tx = self.write_tx()?;
         let mut written = 0;
-        for record in records {
-            if write_record(&tx, &self.identity, self.clock.as_ref(), record)?.is_some() {
+        for record in &records {
+            if write_record(&tx, &self.identity, self.clock.as_ref(), &ctx, record)?.is_some() {
                 written += 1;
             }
         }
@@ -334,6 +344,7 @@ fn write_record<E: Record>(
     tx: &Connection,
     identity: &DeviceIdentity,
     clock: &dyn WallClock,
+    ctx: &ValidationContext,
     record: &E,
 ) -> Result<Option<Op>> {
     let id = record.id();
@@ -344,7 +355,7 @@ fn write_record<E: Record>(
             "Mã bản ghi không hợp lệ (phải là UUID v7 tạo trên máy). Hãy tạo bản ghi mới.",
         ));
     }
-    record.check_rules(tx)?;
+    record.check_rules(tx, ctx)?;
     let existing = load_state(tx, E::KIND, id)?;
     let Value::Object(new_fields) = serde_json::to_value(record)? else {
         return Err(StoreError::Corrupt {

@@ -174,3 +174,45 @@ fn a_database_of_another_device_is_refused() {
     let err = Store::open(&fx.path, fx.identity).expect_err("another device's file");
     assert_eq!(err.code(), "identity_mismatch");
 }
+
+#[test]
+fn upgrading_a_version_2_database_refolds_the_search_index_with_the_domain_rule() {
+    let mut fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Hoàng Thị Ðào", 77);
+    {
+        // What version 2 left behind: index rows folded by the store's old rule, which kept
+        // `Ð` (eth, typed for `Đ` on old keyboards) as `ð`.
+        let raw = fx.raw();
+        raw.execute(
+            "UPDATE person_search SET text = 'hoang thi ðao 0912000077' \
+             WHERE rowid = (SELECT rowid FROM persons WHERE id = ?1)",
+            [p.id.as_bytes()],
+        )
+        .unwrap();
+        raw.execute_batch("PRAGMA user_version = 2;").unwrap();
+    }
+    let person_hits = |store: &Store| {
+        store
+            .search("hoang dao", 10)
+            .unwrap()
+            .into_iter()
+            .filter_map(|h| h.person.map(|p| p.id))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        person_hits(&fx.store).is_empty(),
+        "the old index misses the accent-free spelling"
+    );
+    fx.reopen();
+    let text: String = fx
+        .raw()
+        .query_row(
+            "SELECT s.text FROM person_search s JOIN persons p ON p.rowid = s.rowid \
+             WHERE p.id = ?1",
+            [p.id.as_bytes()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(text, "hoang thi dao 0912000077 001085000077");
+    assert_eq!(person_hits(&fx.store), vec![p.id]);
+}

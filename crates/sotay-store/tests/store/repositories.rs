@@ -6,6 +6,7 @@ use chrono::TimeDelta;
 use serde_json::json;
 use sotay_domain::*;
 use sotay_store::StoreError;
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 #[test]
@@ -454,7 +455,8 @@ fn a_full_disk_is_reported_and_loses_nothing_already_saved() {
             ..visit(&h, fx.user(), now())
         };
         match fx.store.save_visit(&v) {
-            Ok(_) => saved.push(v),
+            // Stored normalised: the trailing space of the notes is trimmed.
+            Ok(_) => saved.push(v.normalized()),
             Err(err) => break err,
         }
         assert!(saved.len() < 10_000, "the size limit must be reached");
@@ -494,4 +496,107 @@ fn a_store_needs_a_device_and_user() {
     )
     .unwrap_err();
     assert_eq!(err.code(), "identity_missing");
+}
+
+#[test]
+fn a_person_is_stored_normalised_and_found_by_search() {
+    let fx = Fixture::new();
+    let h = household(None, "Nguyễn Văn Đức", "Thôn Đông, xã Yên Thế");
+    fx.store.save_household(&h).unwrap();
+    // Typed with stray spaces, decomposed accents (some iOS keyboards) and an international phone.
+    let typed_name: String = "  nguyễn   văn đức ".nfd().collect();
+    let typed = Person {
+        full_name: typed_name,
+        phone: Some("+84 912 345 678".into()),
+        ..person(&h, "x", 41)
+    };
+    let op = fx
+        .store
+        .save_person(&typed)
+        .unwrap()
+        .expect("a new person writes an op");
+    let stored = fx.store.get_person(typed.id).unwrap().expect("saved");
+    assert_eq!(stored.full_name, "nguyễn văn đức");
+    assert_eq!(stored.full_name, "nguyễn văn đức".nfc().collect::<String>());
+    assert_eq!(stored.phone.as_deref(), Some("0912345678"));
+    assert_eq!(
+        op.fields["full_name"], "nguyễn văn đức",
+        "the op carries the clean value, so the office gets it too"
+    );
+    assert_eq!(op.fields["phone"], "0912345678");
+
+    // Saving the same messy input again changes nothing, so it writes no op.
+    let before = fx.outbox_len();
+    assert_eq!(fx.store.save_person(&typed).unwrap(), None);
+    assert_eq!(fx.outbox_len(), before);
+
+    for query in ["nguyen van duc", "NGUYỄN  ĐỨC", "091234", "+84912345"] {
+        let hits = fx.store.search(query, 10).unwrap();
+        assert!(
+            hits.iter()
+                .any(|hit| hit.person.as_ref().is_some_and(|p| p.id == typed.id)),
+            "{query:?} finds the person: {hits:?}"
+        );
+    }
+}
+
+#[test]
+fn a_sign_up_for_a_fourteen_year_old_is_refused_and_nothing_is_saved() {
+    let fx = Fixture::new();
+    let h = household(None, "Lê Thị Mai", "Thôn Tây");
+    fx.store.save_household(&h).unwrap();
+    // Born 01/06/2011 (ID: 001 Hà Nội, 3 = female 2000s, 11): 14 in January 2026.
+    let child = Person {
+        full_name: "Lê Thị Ngọc".into(),
+        sex: Sex::Female,
+        date_of_birth: Some(date(2011, 6, 1)),
+        personal_id: Some("001311000042".into()),
+        phone: None,
+        ..person(&h, "x", 42)
+    };
+    fx.store.save_person(&child).unwrap();
+    let before = fx.outbox_len();
+    let e = enrollment(&child, fx.user(), PaymentMode::Monthly);
+    assert_eq!(e.first_month, date(2026, 1, 1));
+    let err = fx.store.save_enrollment(&e).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("too_young", Some("first_month"))
+    );
+    assert_eq!(
+        fx.store.get_enrollment(e.id).unwrap(),
+        None,
+        "nothing saved"
+    );
+    assert_eq!(fx.outbox_len(), before, "no op for a refused sign-up");
+
+    // From the month she turns 15 the same sign-up is accepted.
+    let later = Enrollment {
+        first_month: date(2026, 7, 1),
+        ..e.clone()
+    };
+    fx.store.save_enrollment(&later).unwrap();
+    assert_eq!(fx.store.get_enrollment(e.id).unwrap(), Some(later));
+}
+
+#[test]
+fn a_sign_up_needs_its_person_on_the_device() {
+    let fx = Fixture::new();
+    let (h, p) = saved_family(&fx, "Đỗ Văn Hải", 43);
+    fx.store.delete_person(p.id).unwrap();
+    let e = enrollment(
+        &Person {
+            household_id: h.id,
+            ..p
+        },
+        fx.user(),
+        PaymentMode::Monthly,
+    );
+    let err = fx.store.save_enrollment(&e).unwrap_err();
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("parent_missing", Some("person_id"))
+    );
+    assert_eq!(fx.store.get_enrollment(e.id).unwrap(), None);
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs Sotay's benchmarks (`make bench`) and prints their Markdown reports for
+# docs/benchmarks.md. Release builds; a few minutes on 2 cores.
+# SOTAY_BENCH_SEED and SOTAY_BENCH_DB are passed through to the store benchmark.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$SOTAY_ROOT"
+
+ensure_build_deps
+
+log "device store benchmark (50,000 households, store vs raw SQLite)"
+cargo bench --locked -p sotay-store --bench store_bench
+
+# --- Sync benchmark: added by the lead once crates/sotay-tests has its sync_bench binary. ---
+# log "sync benchmark"
+# cargo run --locked --release -p sotay-tests --bin sync_bench
