@@ -2,3 +2,6 @@
 //! definition of the protocol) and the device's sync client.
 
 pub mod protocol;
+pub mod client;
+
+pub use client::{SyncClient, SyncConfig, SyncError, SyncProgress, SyncReport, enroll};
