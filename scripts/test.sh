@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of Sotay, doing its own set-up on a fresh Debian/Ubuntu machine.
 # SOTAY_FULL=1 runs the long randomized suites at full length.
+# The office's contract suite runs on SQLite and on PostgreSQL: this script installs Debian's
+# PostgreSQL when missing and starts a throwaway cluster (scripts/postgres.sh), or uses the
+# server named by SOTAY_PG_URL.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/postgres.sh"
 cd "$SOTAY_ROOT"
 
 ensure_build_deps
+ensure_postgres
 
 log "format check"
 cargo fmt --all --check
@@ -13,5 +18,5 @@ log "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "architecture invariants"
 scripts/check-architecture.sh
-log "tests"
+log "tests (office contract suite on SQLite and PostgreSQL: $SOTAY_PG_URL)"
 cargo test --workspace --locked

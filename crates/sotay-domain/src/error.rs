@@ -47,6 +47,14 @@ pub enum ValidationCode {
     InvalidChoice,
     /// A GPS position is outside the valid range.
     InvalidLocation,
+    /// A text holds characters it may not (a receipt number with a space).
+    InvalidCharacters,
+    /// A month is given by a date that is not the first day of the month.
+    NotFirstOfMonth,
+    /// The old social insurance code is not 10 digits.
+    InsuranceCodeFormat,
+    /// Two records that must belong together do not (a sign-up for another person).
+    RecordMismatch,
 }
 
 impl ValidationCode {

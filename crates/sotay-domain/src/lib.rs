@@ -1,22 +1,38 @@
 //! `sotay-domain` is the business of Sotay in one place: the entities the field app and the office
 //! keep, the rules that make a record valid, the hybrid logical clock and field-level merge that
-//! sync relies on, and (in later modules) policy data and the contribution quote.
+//! sync relies on, Vietnamese identity data (personal ID numbers, ID-card QR codes, mobile numbers,
+//! the 2025 administrative units), search folding, and (in later modules) policy data and the
+//! contribution quote.
 //!
 //! Architecture invariant: this crate does no IO and has no async. It takes "today" and "now" as
 //! arguments instead of reading a clock, so the app, the office and the tests all get the same
 //! answer for the same input.
 
+pub mod admin_units;
+pub mod benefit;
+pub mod cccd;
 pub mod entities;
 pub mod error;
+pub mod fold;
+pub mod health_insurance;
 pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
+pub mod phone;
+pub mod policy;
+pub mod qr;
+pub mod quote;
+pub mod text;
 pub mod validate;
 
+pub use benefit::{BenefitEstimate, BenefitRequest, estimate_benefit};
 pub use entities::*;
 pub use error::{ValidationCode, ValidationError, ValidationErrors};
+pub use health_insurance::{HealthInsuranceQuote, HealthInsuranceRequest, quote_health_insurance};
 pub use hlc::{Hlc, HlcClock};
 pub use money::Vnd;
 pub use op::{DELETED_FIELD, EntityKind, Op};
-pub use validate::{Validate, ValidationContext};
+pub use policy::Policy;
+pub use quote::{Quote, QuoteError, QuoteRequest, quote};
+pub use validate::{Normalize, Validate, ValidationContext, validate_enrollment_for};

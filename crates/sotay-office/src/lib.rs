@@ -1,1 +1,22 @@
-//! `sotay-office` is the server the social insurance office runs.
+//! `sotay-office` is the server the social insurance office runs: devices enrol with a one-time
+//! code, push their outbox and pull their area over `/api/v1/...`; admins manage users, areas,
+//! devices and reference data from the command line.
+//!
+//! Architecture invariant: the office never trusts a device. Every op is checked again here
+//! (identity, clock, scope, entity kind, field types, `sotay_domain` validation) before it is
+//! merged, and input from a client can never cause a 5xx.
+//!
+//! Architecture invariant: handlers know no SQL. Storage sits behind [`storage::OfficeStore`],
+//! with one implementation per backend (embedded SQLite, PostgreSQL); the decisions that are the
+//! same for both (what an op may do) live once in [`apply`].
+
+pub mod admin;
+pub mod api;
+pub mod apply;
+pub mod auth;
+pub mod error;
+pub mod storage;
+
+pub use api::{AppState, launch, router};
+pub use error::OfficeError;
+pub use storage::{AnyStore, OfficeStore};

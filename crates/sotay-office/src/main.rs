@@ -1,4 +1,77 @@
-//! The `sotay-office` binary.
-fn main() {
-    println!("sotay-office");
+//! The `sotay-office` binary: `serve` and the admin commands. Thin: parses arguments and calls
+//! the library ([`sotay_office::admin`], [`sotay_office::launch`]).
+
+mod commands;
+mod quote_cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sotay office server and admin commands.
+#[derive(Parser)]
+#[command(name = "sotay-office", version, about)]
+struct Cli {
+    /// Database: a SQLite file path (default `$XDG_DATA_HOME/sotay/office.sqlite3`) or a
+    /// `postgres://` URL.
+    #[arg(long, global = true, env = "SOTAY_DB")]
+    db: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API over HTTP, or HTTPS with --tls-cert and --tls-key.
+    Serve(commands::ServeArgs),
+    /// Apply the database migrations.
+    Migrate,
+    /// Add a user.
+    CreateUser(commands::CreateUserArgs),
+    /// Give a user a commune, or one village of it.
+    AssignArea(commands::AssignAreaArgs),
+    /// Add a village (thôn / tổ dân phố) to a commune.
+    CreateVillage(commands::CreateVillageArgs),
+    /// Issue a one-time enrolment code for a user.
+    IssueCode(commands::IssueCodeArgs),
+    /// Revoke a device.
+    RevokeDevice(commands::RevokeDeviceArgs),
+    /// Import the official list of communes, and villages from a CSV.
+    ImportUnits(commands::ImportUnitsArgs),
+    /// Seed a realistic demo commune (only into an empty database unless --force).
+    SeedDemo(commands::SeedDemoArgs),
+    /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
+    Quote(quote_cli::QuoteArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
+    // Structured logs: human-readable by default, JSON lines with SOTAY_LOG_FORMAT=json.
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if std::env::var("SOTAY_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let cli = Cli::parse();
+    let db = cli.db.unwrap_or_else(commands::default_db);
+    match cli.command {
+        Command::Serve(args) => commands::serve(&db, args).await,
+        Command::Migrate => commands::migrate(&db).await,
+        Command::CreateUser(args) => commands::create_user(&db, args).await,
+        Command::AssignArea(args) => commands::assign_area(&db, args).await,
+        Command::CreateVillage(args) => commands::create_village(&db, args).await,
+        Command::IssueCode(args) => commands::issue_code(&db, args).await,
+        Command::RevokeDevice(args) => commands::revoke_device(&db, args).await,
+        Command::ImportUnits(args) => commands::import_units(&db, args).await,
+        Command::SeedDemo(args) => commands::seed_demo(&db, args).await,
+        // The quote needs no database.
+        Command::Quote(args) => return Ok(quote_cli::run(&args)),
+    }?;
+    Ok(ExitCode::SUCCESS)
 }

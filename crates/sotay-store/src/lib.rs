@@ -1,2 +1,31 @@
 //! `sotay-store` is the device database: one SQLite file per user, opened with WAL, every write
 //! committed together with its outbox op so sync never misses a saved change.
+//!
+//! - [`Store`] opens the file (migrations from `migrations/device`, refusing a file from a newer
+//!   app), and every repository call (`save_*`, `get_*`, `delete_*`) validates with
+//!   `sotay_domain`, diffs against the stored record and appends the op in the same transaction.
+//! - [`outbox`] is what the sync client uses: pending ops, acknowledgement, quarantine, merging
+//!   pulled changes, the clock, the scope checksum.
+//! - [`queries`] and [`search`] draw the app's screens.
+//!
+//! Architecture invariant: every write and its outbox op commit in one transaction.
+//! Architecture invariant: no networking; user data is never hard-deleted (tombstones).
+
+pub mod clock;
+pub mod error;
+pub mod outbox;
+pub mod queries;
+pub mod records;
+pub mod search;
+pub mod store;
+
+pub use clock::{SettableClock, SystemClock, WallClock};
+pub use error::{Result, StoreError};
+pub use outbox::{ApplyReport, Rejection, RemoteChange, UnreadableRecord};
+pub use queries::{
+    CashOnHand, DueFollowUp, HouseholdSummary, QuotaProgress, RenewalDue, TimelineEntry, TodayList,
+    TodayOptions,
+};
+pub use records::Record;
+pub use search::{SearchHit, fold};
+pub use store::{DeviceIdentity, Store, migrations, schema_version};

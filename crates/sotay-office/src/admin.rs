@@ -1,0 +1,488 @@
+//! The admin commands' work, as library functions over any [`OfficeStore`] so the binary, the
+//! tests and `scripts/run.sh` share one implementation: users, areas, villages, enrolment codes,
+//! device revocation, the official unit list, office decisions, and the demo commune.
+//!
+//! Office-made records (villages, quotas, seeded households, sign-up decisions) are written as
+//! ops from the office's clock node through the same [`OfficeStore::apply_op`] as device ops, so
+//! they are validated, merged and fed to devices by the same rules.
+
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sotay_domain::*;
+use sotay_sync::protocol::OpOutcome;
+use uuid::Uuid;
+
+use crate::api::handlers::{now_ms, today_in_vietnam};
+use crate::apply::{ApplyContext, OFFICE_NODE, Writer};
+use crate::auth::{hash_secret, new_enrolment_code, normalize_code};
+use crate::error::{OfficeError, Result};
+use crate::storage::{AdminUnit, OfficeStore};
+
+/// The official list of communes after the 1 July 2025 reorganisation, shipped with the domain.
+pub const ADMIN_UNITS_CSV: &str = include_str!("../../sotay-domain/data/admin-units-2025.csv");
+
+/// Adds a user.
+pub async fn create_user(
+    store: &impl OfficeStore,
+    full_name: &str,
+    role: Role,
+    phone: Option<&str>,
+) -> Result<User> {
+    let full_name = full_name.trim();
+    if full_name.is_empty() {
+        return Err(OfficeError::Invalid("Họ tên không được để trống.".into()));
+    }
+    let user = User {
+        id: Uuid::now_v7(),
+        full_name: full_name.to_owned(),
+        role,
+        phone: phone.map(str::to_owned),
+        organisation: None,
+    };
+    store.insert_user(&user).await?;
+    Ok(user)
+}
+
+/// Gives a user a whole commune, or one village of it.
+pub async fn assign_area(
+    store: &impl OfficeStore,
+    user_id: Uuid,
+    commune_code: &str,
+    village: Option<Uuid>,
+) -> Result<()> {
+    if store.user(user_id).await?.is_none() {
+        return Err(OfficeError::Invalid(format!(
+            "Không có người dùng {user_id}."
+        )));
+    }
+    store.assign_area(user_id, commune_code, village).await
+}
+
+/// An office writer: writes ops with the office's clock node.
+pub struct OfficeWriter {
+    clock: HlcClock,
+}
+
+impl Default for OfficeWriter {
+    fn default() -> Self {
+        OfficeWriter {
+            clock: HlcClock::new(OFFICE_NODE),
+        }
+    }
+}
+
+impl OfficeWriter {
+    /// Writes `fields` of a record as the office; refuses with the rejection as an error.
+    pub async fn write(
+        &mut self,
+        store: &impl OfficeStore,
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Map<String, Value>,
+    ) -> Result<()> {
+        let now = now_ms();
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            entity,
+            entity_id,
+            fields,
+            hlc: self.clock.tick(now),
+            user_id: OFFICE_NODE,
+            device_id: OFFICE_NODE,
+        };
+        let ctx = ApplyContext {
+            writer: Writer::Office,
+            today: today_in_vietnam(),
+            now_ms: now,
+        };
+        match store.apply_op(&op, &ctx).await? {
+            OpOutcome::Rejected {
+                code,
+                message,
+                field,
+            } => Err(OfficeError::Invalid(format!(
+                "{code} {}: {message}",
+                field.unwrap_or_default()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes a whole typed record (its `id` becomes the record id).
+    pub async fn write_record<T: Serialize>(
+        &mut self,
+        store: &impl OfficeStore,
+        entity: EntityKind,
+        record: &T,
+    ) -> Result<Uuid> {
+        let Value::Object(mut fields) = serde_json::to_value(record)? else {
+            return Err(OfficeError::Invalid("record is not an object".into()));
+        };
+        let id = fields
+            .remove("id")
+            .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
+        self.write(store, entity, id, fields).await?;
+        Ok(id)
+    }
+
+    /// The office's decision on a sign-up (authoritative over devices' status edits).
+    pub async fn decide_enrollment(
+        &mut self,
+        store: &impl OfficeStore,
+        enrollment_id: Uuid,
+        status: EnrollmentStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let mut fields = Map::new();
+        fields.insert("status".into(), serde_json::to_value(status)?);
+        fields.insert("status_reason".into(), serde_json::to_value(reason)?);
+        self.write(store, EntityKind::Enrollment, enrollment_id, fields)
+            .await
+    }
+}
+
+/// Creates a village (thôn / tổ dân phố) under a commune.
+pub async fn create_village(
+    store: &impl OfficeStore,
+    writer: &mut OfficeWriter,
+    commune_code: &str,
+    name: &str,
+    kind: VillageKind,
+) -> Result<Village> {
+    let village = Village {
+        id: Uuid::now_v7(),
+        commune_code: commune_code.to_owned(),
+        name: name.trim().to_owned(),
+        kind,
+    };
+    writer
+        .write_record(store, EntityKind::Village, &village)
+        .await?;
+    Ok(village)
+}
+
+/// Issues a one-time enrolment code for a user, valid for `ttl`; returns the code (shown once).
+pub async fn issue_code(store: &impl OfficeStore, user_id: Uuid, ttl: Duration) -> Result<String> {
+    if store.user(user_id).await?.is_none() {
+        return Err(OfficeError::Invalid(format!(
+            "Không có người dùng {user_id}."
+        )));
+    }
+    let code = new_enrolment_code();
+    store
+        .insert_code(
+            &hash_secret(&normalize_code(&code)),
+            user_id,
+            Utc::now() + ttl,
+        )
+        .await?;
+    Ok(code)
+}
+
+/// Revokes a device: its next sync call gets 401 `device_revoked`.
+pub async fn revoke_device(store: &impl OfficeStore, device_id: Uuid) -> Result<()> {
+    if store.revoke_device(device_id, Utc::now()).await? {
+        Ok(())
+    } else {
+        Err(OfficeError::Invalid(format!(
+            "Không có thiết bị {device_id}."
+        )))
+    }
+}
+
+/// Parses the official unit list (`province_code,province_name,province_type,commune_code,
+/// commune_name,commune_type`).
+pub fn parse_admin_units(csv_text: &str) -> Result<Vec<AdminUnit>> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut units = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| OfficeError::Invalid(format!("dòng {}: {e}", i + 2)))?;
+        let get = |n: usize| row.get(n).unwrap_or("").trim().to_owned();
+        units.push(AdminUnit {
+            province_code: get(0),
+            province_name: get(1),
+            commune_code: get(3),
+            commune_name: get(4),
+            commune_type: get(5),
+        });
+    }
+    Ok(units)
+}
+
+/// A village line of a villages CSV: `commune_code,name[,kind]` (kind `village` or
+/// `residential_group`).
+pub fn parse_villages(csv_text: &str) -> Result<Vec<(String, String, VillageKind)>> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| OfficeError::Invalid(format!("dòng {}: {e}", i + 2)))?;
+        let commune = row.get(0).unwrap_or("").trim().to_owned();
+        let name = row.get(1).unwrap_or("").trim().to_owned();
+        if commune.is_empty() || name.is_empty() {
+            return Err(OfficeError::Invalid(format!(
+                "dòng {}: cần mã xã và tên thôn",
+                i + 2
+            )));
+        }
+        let kind = match row.get(2).map(str::trim) {
+            Some("residential_group") => VillageKind::ResidentialGroup,
+            _ => VillageKind::Village,
+        };
+        out.push((commune, name, kind));
+    }
+    Ok(out)
+}
+
+/// What `seed-demo` made.
+#[derive(Debug)]
+pub struct DemoReport {
+    /// The commune.
+    pub commune_code: String,
+    /// Villages made.
+    pub villages: usize,
+    /// Households made.
+    pub households: usize,
+    /// Persons made.
+    pub persons: usize,
+    /// Sign-ups made.
+    pub enrollments: usize,
+    /// Users with their one-time enrolment codes.
+    pub codes: Vec<(String, Role, String)>,
+}
+
+/// The demo commune: Xã Sóc Sơn, Hà Nội.
+pub const DEMO_COMMUNE: &str = "00376";
+
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương",
+];
+const MIDDLE_MALE: &[&str] = &["Văn", "Đức", "Minh", "Quang", "Hữu", "Công"];
+const MIDDLE_FEMALE: &[&str] = &["Thị", "Thu", "Ngọc", "Thanh", "Kim", "Bích"];
+const GIVEN_MALE: &[&str] = &[
+    "Hùng", "Dũng", "Tuấn", "Nam", "Long", "Sơn", "Thắng", "Bình", "Cường", "Hải", "Khoa", "Phúc",
+];
+const GIVEN_FEMALE: &[&str] = &[
+    "Lan", "Hoa", "Hương", "Mai", "Hạnh", "Nga", "Thảo", "Yến", "Linh", "Trang", "Huyền", "Dung",
+];
+const VILLAGES: &[&str] = &[
+    "Thôn Đông",
+    "Thôn Đoài",
+    "Thôn Thượng",
+    "Thôn Hạ",
+    "Thôn Xuân Dục",
+    "Thôn Phù Mã",
+];
+
+fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
+    list[rng.random_range(0..list.len())]
+}
+
+/// Seeds a realistic demo commune: the unit list, 6 villages, 2 collectors, a board member and a
+/// supervisor with their areas, ~300 households with their members, some sign-ups (one
+/// approved, with a payment), quotas, and an enrolment code for each field user. `progress` is
+/// called after each household with (done, total).
+pub async fn seed_demo(
+    store: &impl OfficeStore,
+    households: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<DemoReport> {
+    let mut rng = StdRng::seed_from_u64(2025);
+    store
+        .import_units(&parse_admin_units(ADMIN_UNITS_CSV)?)
+        .await?;
+    let mut writer = OfficeWriter::default();
+    let mut villages = Vec::new();
+    for name in VILLAGES {
+        villages.push(
+            create_village(store, &mut writer, DEMO_COMMUNE, name, VillageKind::Village).await?,
+        );
+    }
+    let lan = create_user(store, "Nguyễn Thị Lan", Role::Collector, Some("0912345678")).await?;
+    let hung = create_user(
+        store,
+        "Trần Văn Hùng",
+        Role::PostOfficeCollector,
+        Some("0987654321"),
+    )
+    .await?;
+    let board = create_user(store, "Lê Thị Mai", Role::BoardMember, Some("0934567890")).await?;
+    let supervisor = create_user(store, "Phạm Minh Đức", Role::OfficeSupervisor, None).await?;
+    assign_area(store, lan.id, DEMO_COMMUNE, None).await?;
+    assign_area(store, supervisor.id, DEMO_COMMUNE, None).await?;
+    for v in &villages[..3] {
+        assign_area(store, hung.id, DEMO_COMMUNE, Some(v.id)).await?;
+    }
+    assign_area(store, board.id, DEMO_COMMUNE, Some(villages[0].id)).await?;
+
+    let today = today_in_vietnam();
+    let first_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let mut persons = 0;
+    let mut enrollments = 0;
+    for i in 0..households {
+        let village = &villages[i % villages.len()];
+        let surname = pick(&mut rng, SURNAMES);
+        let head_name = format!(
+            "{surname} {} {}",
+            pick(&mut rng, MIDDLE_MALE),
+            pick(&mut rng, GIVEN_MALE)
+        );
+        let poverty_status = match rng.random_range(0..20) {
+            0 => PovertyStatus::Poor,
+            1 | 2 => PovertyStatus::NearPoor,
+            _ => PovertyStatus::None,
+        };
+        let household = Household {
+            id: Uuid::now_v7(),
+            commune_code: DEMO_COMMUNE.into(),
+            village_id: Some(village.id),
+            address: format!("Số {} {}, Xã Sóc Sơn, Hà Nội", i + 1, village.name),
+            head_name: head_name.clone(),
+            poverty_status,
+            poverty_year: (poverty_status != PovertyStatus::None).then_some(today.year()),
+            notes: String::new(),
+            location: Some(GeoPoint {
+                lat: 21.25 + rng.random_range(0.0..0.05),
+                lon: 105.82 + rng.random_range(0.0..0.05),
+            }),
+        };
+        writer
+            .write_record(store, EntityKind::Household, &household)
+            .await?;
+        let members = rng.random_range(1..=4);
+        for m in 0..members {
+            let sex = if m == 0 || rng.random_bool(0.5) && m != 1 {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
+            let full_name = if m == 0 {
+                head_name.clone()
+            } else if sex == Sex::Male {
+                format!(
+                    "{surname} {} {}",
+                    pick(&mut rng, MIDDLE_MALE),
+                    pick(&mut rng, GIVEN_MALE)
+                )
+            } else {
+                format!(
+                    "{} {} {}",
+                    pick(&mut rng, SURNAMES),
+                    pick(&mut rng, MIDDLE_FEMALE),
+                    pick(&mut rng, GIVEN_FEMALE)
+                )
+            };
+            let birth_year = today.year() - rng.random_range(20..60);
+            let stage = match rng.random_range(0..10) {
+                0 => Stage::Interested,
+                1 | 2 => Stage::Contacted,
+                _ => Stage::Prospect,
+            };
+            let person = Person {
+                id: Uuid::now_v7(),
+                household_id: household.id,
+                commune_code: DEMO_COMMUNE.into(),
+                village_id: Some(village.id),
+                full_name,
+                sex,
+                date_of_birth: NaiveDate::from_ymd_opt(
+                    birth_year,
+                    rng.random_range(1..=12),
+                    rng.random_range(1..=28),
+                ),
+                personal_id: None,
+                legacy_insurance_code: None,
+                phone: None,
+                occupation: if rng.random_bool(0.6) {
+                    Occupation::Farmer
+                } else {
+                    Occupation::InformalWorker
+                },
+                ethnic_minority: false,
+                coverage: Coverage::None,
+                stage,
+                decline_reason: None,
+                notes: String::new(),
+            };
+            writer
+                .write_record(store, EntityKind::Person, &person)
+                .await?;
+            persons += 1;
+            if stage == Stage::Interested && enrollments < 12 {
+                let enrollment = Enrollment {
+                    id: Uuid::now_v7(),
+                    person_id: person.id,
+                    household_id: household.id,
+                    commune_code: DEMO_COMMUNE.into(),
+                    village_id: Some(village.id),
+                    collector_id: lan.id,
+                    monthly_income: Vnd(1_500_000),
+                    payment_mode: PaymentMode::Quarterly,
+                    first_month,
+                    support_groups: vec![SupportGroup::Other],
+                    quote: None,
+                    status: EnrollmentStatus::Submitted,
+                    status_reason: None,
+                };
+                writer
+                    .write_record(store, EntityKind::Enrollment, &enrollment)
+                    .await?;
+                if enrollments % 3 == 0 {
+                    writer
+                        .decide_enrollment(store, enrollment.id, EnrollmentStatus::Approved, None)
+                        .await?;
+                    let payment = Payment {
+                        id: Uuid::now_v7(),
+                        enrollment_id: enrollment.id,
+                        person_id: person.id,
+                        household_id: household.id,
+                        commune_code: DEMO_COMMUNE.into(),
+                        village_id: Some(village.id),
+                        collector_id: lan.id,
+                        months_from: first_month,
+                        months_to: first_month,
+                        amount: Vnd(990_000),
+                        collected_at: Utc
+                            .from_utc_datetime(&today.and_hms_opt(2, 0, 0).unwrap_or_default()),
+                        receipt_number: format!("BL-{:05}", enrollments + 1),
+                        method: PaymentMethod::Cash,
+                    };
+                    writer
+                        .write_record(store, EntityKind::Payment, &payment)
+                        .await?;
+                }
+                enrollments += 1;
+            }
+        }
+        progress(i + 1, households);
+    }
+    for village in &villages {
+        let quota = Quota {
+            id: Uuid::now_v7(),
+            period: QuotaPeriod::Year { year: today.year() },
+            scope: QuotaScope::Village(village.id),
+            commune_code: DEMO_COMMUNE.into(),
+            target_signups: 20,
+            target_renewals: 10,
+        };
+        writer
+            .write_record(store, EntityKind::Quota, &quota)
+            .await?;
+    }
+    let mut codes = Vec::new();
+    for user in [&lan, &hung, &board] {
+        let code = issue_code(store, user.id, Duration::hours(72)).await?;
+        codes.push((user.full_name.clone(), user.role, code));
+    }
+    Ok(DemoReport {
+        commune_code: DEMO_COMMUNE.into(),
+        villages: villages.len(),
+        households,
+        persons,
+        enrollments,
+        codes,
+    })
+}

@@ -1,0 +1,149 @@
+//! The one place that decides the HTTP status of every failure. Handlers and extractors return
+//! [`ApiError`]; its `IntoResponse` writes `{"error": {"code", "message"}}` with a stable code
+//! the app decides on and a Vietnamese message that says what to do.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sotay_sync::protocol::{ErrorBody, ErrorInfo, PROTOCOL_VERSION, codes};
+
+use crate::error::OfficeError;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No token, or one the office does not know.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The device was revoked.
+    #[error("device revoked")]
+    DeviceRevoked,
+    /// The client speaks another protocol version.
+    #[error("protocol {0} unsupported")]
+    ProtocolUnsupported(String),
+    /// Wrong, used or expired enrolment code.
+    #[error("invalid enrolment code")]
+    InvalidCode,
+    /// Too many attempts.
+    #[error("rate limited")]
+    RateLimited,
+    /// The body or query is not what the endpoint takes.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The body is larger than allowed.
+    #[error("body too large")]
+    BodyTooLarge,
+    /// The body is not sent as JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// No such route.
+    #[error("not found")]
+    NotFound,
+    /// The route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request took too long.
+    #[error("timeout")]
+    Timeout,
+    /// A fault of the server itself (database down, bug): never caused by input.
+    #[error("internal: {0}")]
+    Internal(#[from] OfficeError),
+}
+
+impl ApiError {
+    /// Status, code and message.
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                codes::UNAUTHORIZED,
+                "Thiết bị chưa được đăng ký với cơ quan BHXH hoặc mã thiết bị sai. Hãy đăng ký \
+                 lại bằng mã kích hoạt do cơ quan cấp."
+                    .into(),
+            ),
+            ApiError::DeviceRevoked => (
+                StatusCode::UNAUTHORIZED,
+                codes::DEVICE_REVOKED,
+                "Thiết bị này đã bị cơ quan BHXH thu hồi quyền đồng bộ. Hãy liên hệ cơ quan để \
+                 được cấp lại."
+                    .into(),
+            ),
+            ApiError::ProtocolUnsupported(got) => (
+                StatusCode::UPGRADE_REQUIRED,
+                codes::PROTOCOL_UNSUPPORTED,
+                format!(
+                    "Ứng dụng dùng giao thức đồng bộ phiên bản {got}, máy chủ dùng phiên bản \
+                     {PROTOCOL_VERSION}. Hãy cập nhật ứng dụng Sổ tay lên bản mới nhất."
+                ),
+            ),
+            ApiError::InvalidCode => (
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_CODE,
+                "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn. Hãy kiểm tra lại, hoặc xin cơ \
+                 quan BHXH cấp mã mới."
+                    .into(),
+            ),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::RATE_LIMITED,
+                "Thử quá nhiều lần. Hãy đợi một phút rồi thử lại.".into(),
+            ),
+            ApiError::InvalidRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_REQUEST,
+                format!("Yêu cầu không đúng định dạng ({detail}). Hãy cập nhật ứng dụng."),
+            ),
+            ApiError::BodyTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::BODY_TOO_LARGE,
+                "Gói dữ liệu quá lớn. Ứng dụng cần gửi thành nhiều đợt nhỏ hơn.".into(),
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::INVALID_REQUEST,
+                "Dữ liệu phải gửi dạng JSON (Content-Type: application/json), không nén hoặc nén gzip.".into(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Không có địa chỉ này trên máy chủ.".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Địa chỉ này không nhận phương thức HTTP đó.".into(),
+            ),
+            ApiError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "Yêu cầu quá thời gian cho phép. Hãy thử lại.".into(),
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Máy chủ gặp lỗi. Dữ liệu trên điện thoại vẫn được giữ; hãy thử lại sau.".into(),
+            ),
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> ErrorBody {
+        let (_, code, message) = self.parts();
+        ErrorBody {
+            error: ErrorInfo {
+                code: code.to_owned(),
+                message,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(err) = &self {
+            tracing::error!(error = %err, "internal error");
+        }
+        let status = self.parts().0;
+        (status, Json(self.body())).into_response()
+    }
+}

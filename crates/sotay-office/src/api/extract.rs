@@ -1,0 +1,100 @@
+//! Request extractors that turn every malformed input into an [`ApiError`] (a JSON 4xx) instead
+//! of axum's plain-text rejections, and the device-token check every sync call goes through.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::Utc;
+use serde::de::DeserializeOwned;
+use sotay_sync::protocol::{AUTHORIZATION, PROTOCOL_VERSION};
+use uuid::Uuid;
+
+use super::{ApiError, AppState};
+use crate::auth::hash_secret;
+use crate::storage::OfficeStore;
+
+/// A JSON body; rejections become `invalid_request` (400), `body_too_large` (413) or 415.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        _ => ApiError::InvalidRequest(rejection.body_text()),
+    }
+}
+
+/// A query string; rejections become `invalid_request` (400).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_rejection(rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: QueryRejection) -> ApiError {
+    ApiError::InvalidRequest(rejection.body_text())
+}
+
+/// Refuses a protocol version other than ours.
+pub fn check_protocol(version: u32) -> Result<(), ApiError> {
+    if version == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ApiError::ProtocolUnsupported(version.to_string()))
+    }
+}
+
+/// An authenticated, not revoked device (from `Authorization: Bearer <token>`).
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceAuth {
+    /// The device.
+    pub device_id: Uuid,
+    /// Its user.
+    pub user_id: Uuid,
+}
+
+impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or(ApiError::Unauthorized)?;
+        let device = state
+            .store
+            .device_by_token(&hash_secret(token), Utc::now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if device.revoked {
+            return Err(ApiError::DeviceRevoked);
+        }
+        Ok(DeviceAuth {
+            device_id: device.id,
+            user_id: device.user_id,
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! The HTTP handlers of `/health` and `/api/v1/...`. Each parses, checks, calls the store and
+//! answers; every failure goes through [`ApiError`].
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use chrono::Utc;
+use serde::Serialize;
+use sotay_sync::protocol::{
+    EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PullQuery,
+    PullResponse, PushRequest, PushResponse, UserInfo,
+};
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiQuery, DeviceAuth, check_protocol};
+use super::{ApiError, AppState};
+use crate::apply::{ApplyContext, Writer};
+use crate::auth::{hash_secret, new_device_token, normalize_code};
+use crate::storage::{NewDevice, OfficeStore};
+
+/// Default pull page size.
+const DEFAULT_PULL_LIMIT: u32 = 500;
+
+/// `GET /health` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always "ok" when the database answers.
+    pub status: String,
+    /// Which storage backend serves.
+    pub backend: String,
+    /// Server version.
+    pub version: String,
+}
+
+/// Liveness and database check.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Health)))]
+pub async fn health<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+) -> Result<Json<Health>, ApiError> {
+    state.store.count_users().await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        backend: state.backend.to_owned(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+/// Exchanges a one-time enrolment code for a device token.
+#[utoipa::path(post, path = "/api/v1/devices/enroll", request_body = EnrollRequest,
+    responses((status = 200, body = EnrollResponse), (status = 400, body = ErrorBody),
+              (status = 426, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn enroll<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    check_protocol(req.protocol)?;
+    let code = normalize_code(&req.code);
+    if !state.limiter.allow(&format!("ip:{}", peer.ip()))
+        || !state.limiter.allow(&format!("code:{code}"))
+    {
+        return Err(ApiError::RateLimited);
+    }
+    let device_name = req.device_name.trim();
+    if device_name.is_empty()
+        || device_name.chars().count() > 100
+        || device_name.chars().any(char::is_control)
+    {
+        return Err(ApiError::InvalidRequest(
+            "device_name phải có từ 1 đến 100 ký tự, không có ký tự điều khiển".into(),
+        ));
+    }
+    let token = new_device_token();
+    let device = NewDevice {
+        id: Uuid::now_v7(),
+        name: device_name.to_owned(),
+        token_hash: hash_secret(&token),
+    };
+    let user_id = state
+        .store
+        .enroll(&hash_secret(&code), &device, Utc::now())
+        .await?
+        .ok_or(ApiError::InvalidCode)?;
+    let user =
+        state.store.user(user_id).await?.ok_or_else(|| {
+            crate::OfficeError::Corrupt(format!("code for missing user {user_id}"))
+        })?;
+    let scope = state.store.scope(user_id).await?;
+    tracing::info!(device = %device.id, user = %user_id, "device enrolled");
+    Ok(Json(EnrollResponse {
+        device_id: device.id,
+        device_token: token,
+        user: UserInfo {
+            id: user.id,
+            full_name: user.full_name,
+            role: user.role,
+        },
+        scope,
+        server_clock: state.tick(),
+    }))
+}
+
+/// Applies the device's ops, each alone: one bad op is rejected, the rest apply.
+#[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
+    security(("device_token" = [])),
+    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 426, body = ErrorBody)))]
+pub async fn push<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    auth: DeviceAuth,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    check_protocol(req.protocol)?;
+    if req.ops.len() > MAX_OPS_PER_PUSH {
+        return Err(ApiError::InvalidRequest(format!(
+            "tối đa {MAX_OPS_PER_PUSH} thao tác mỗi lần gửi"
+        )));
+    }
+    let scope = state.store.scope(auth.user_id).await?;
+    // The batch runs in its own task: if the client hangs up or the server is shutting down,
+    // the batch still finishes (each op commits or rolls back whole) instead of being dropped
+    // between two ops.
+    let batch_state = state.clone();
+    let task = tokio::spawn(async move {
+        let now_ms = now_ms();
+        let ctx = ApplyContext {
+            writer: Writer::Device {
+                device_id: auth.device_id,
+                user_id: auth.user_id,
+                scope,
+            },
+            today: today_in_vietnam(),
+            now_ms,
+        };
+        let mut results = Vec::with_capacity(req.ops.len());
+        for op in &req.ops {
+            let outcome = batch_state.store.apply_op(op, &ctx).await?;
+            if outcome.is_acknowledged() {
+                batch_state.observe(op.hlc, now_ms);
+            }
+            results.push(sotay_sync::protocol::OpResult {
+                op_id: op.op_id,
+                outcome,
+            });
+        }
+        Ok::<_, ApiError>(results)
+    });
+    let results = task
+        .await
+        .map_err(|e| crate::OfficeError::Task(e.to_string()))??;
+    tracing::info!(device = %auth.device_id, ops = results.len(), "push applied");
+    Ok(Json(PushResponse {
+        results,
+        server_clock: state.tick(),
+    }))
+}
+
+/// One page of the records in the device's scope changed after the cursor.
+#[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
+    security(("device_token" = [])),
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub async fn pull<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    auth: DeviceAuth,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let after: i64 = match query.after.as_deref() {
+        None | Some("") => 0,
+        Some(text) => text.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
+            ApiError::InvalidRequest("after phải là con trỏ do máy chủ trả về".into())
+        })?,
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if limit == 0 || limit > MAX_PULL_LIMIT {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit phải từ 1 đến {MAX_PULL_LIMIT}"
+        )));
+    }
+    let scope = state.store.scope(auth.user_id).await?;
+    let mut changes = state.store.pull(&scope, after, limit + 1).await?;
+    let has_more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    let next_cursor = changes.last().map_or(after, |c| c.seq).to_string();
+    let checksum = if has_more {
+        None
+    } else {
+        Some(state.store.checksum(&scope).await?)
+    };
+    Ok(Json(PullResponse {
+        changes,
+        next_cursor,
+        has_more,
+        server_clock: state.tick(),
+        scope,
+        checksum,
+    }))
+}
+
+/// The OpenAPI description of every endpoint.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(super::openapi())
+}
+
+/// Wall clock, ms since the epoch.
+pub fn now_ms() -> u64 {
+    u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+/// Today's date in Asia/Ho_Chi_Minh.
+pub fn today_in_vietnam() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}

@@ -1,0 +1,248 @@
+//! The HTTP server: router, middleware (request ids, tracing, compression, body and time limits,
+//! JSON errors everywhere), OpenAPI, and `launch` functions that take their listener and shutdown
+//! signal as arguments so tests run a real server on 127.0.0.1:0.
+
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod limit;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sotay_domain::{Hlc, HlcClock};
+use sotay_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+
+pub use error::ApiError;
+
+use crate::apply::OFFICE_NODE;
+use crate::storage::OfficeStore;
+
+/// Largest request body, after gzip decompression.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Enrolment attempts allowed per client address (and per code) per minute.
+pub const ENROLL_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+/// What every handler shares.
+pub struct AppState<S> {
+    /// The database.
+    pub store: Arc<S>,
+    /// Which backend, for `/health`.
+    pub backend: &'static str,
+    /// The office's hybrid logical clock (node [`OFFICE_NODE`]).
+    pub clock: Arc<Mutex<HlcClock>>,
+    /// Enrolment attempts.
+    pub limiter: Arc<limit::RateLimiter>,
+}
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: Arc::clone(&self.store),
+            backend: self.backend,
+            clock: Arc::clone(&self.clock),
+            limiter: Arc::clone(&self.limiter),
+        }
+    }
+}
+
+impl<S: OfficeStore> AppState<S> {
+    /// State over `store`.
+    pub fn new(store: S, backend: &'static str) -> Self {
+        AppState {
+            store: Arc::new(store),
+            backend,
+            clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
+            limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
+        }
+    }
+
+    /// A fresh office timestamp.
+    pub fn tick(&self) -> Hlc {
+        let now = handlers::now_ms();
+        match self.clock.lock() {
+            Ok(mut clock) => clock.tick(now),
+            Err(poisoned) => poisoned.into_inner().tick(now),
+        }
+    }
+
+    /// Folds a device's timestamp into the office clock.
+    pub fn observe(&self, remote: Hlc, now_ms: u64) {
+        match self.clock.lock() {
+            Ok(mut clock) => clock.observe(remote, now_ms),
+            Err(poisoned) => poisoned.into_inner().observe(remote, now_ms),
+        };
+    }
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sotay office API", description = "Sync, enrolment and health of the Sotay office server."),
+    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::openapi_json),
+    modifiers(&DeviceTokenSecurity)
+)]
+struct ApiDoc;
+
+struct DeviceTokenSecurity;
+
+impl utoipa::Modify for DeviceTokenSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI description of the server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Refuses a request whose `x-sotay-protocol` header names another version, before its body is
+/// read (a newer app's body may not parse at all).
+async fn protocol_header(req: Request, next: Next) -> Response {
+    if let Some(value) = req.headers().get(PROTOCOL_HEADER) {
+        let text = value.to_str().unwrap_or("?").trim().to_owned();
+        if text != PROTOCOL_VERSION.to_string() {
+            return ApiError::ProtocolUnsupported(text).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Gives every error response without a JSON body (from tower layers: timeout, unknown content
+/// encoding, 405…) the JSON error body, so clients always get `{"error": {...}}`.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        s if s.is_client_error() => ApiError::InvalidRequest(s.to_string()),
+        s => ApiError::Internal(crate::OfficeError::Task(s.to_string())),
+    };
+    let (parts, _) = response.into_parts();
+    let mut fresh = error.into_response();
+    *fresh.status_mut() = status;
+    for name in ["x-request-id"] {
+        if let Some(v) = parts.headers.get(name) {
+            fresh.headers_mut().insert(name, v.clone());
+        }
+    }
+    fresh
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// The whole HTTP application.
+pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
+    let v1 = Router::new()
+        .route("/devices/enroll", post(handlers::enroll::<S>))
+        .route("/sync/push", post(handlers::push::<S>))
+        .route("/sync/pull", get(handlers::pull::<S>))
+        .layer(middleware::from_fn(protocol_header));
+    Router::new()
+        .route("/health", get(handlers::health::<S>))
+        .route("/api/openapi.json", get(handlers::openapi_json))
+        .nest("/api/v1", v1)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request| {
+                            let id = req
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(middleware::from_fn(json_errors))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(CompressionLayer::new())
+                .layer(RequestDecompressionLayer::new())
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+}
+
+/// Serves plain HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn launch<S: OfficeStore>(
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    state: AppState<S>,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves HTTPS (rustls, ring) with the PEM certificate chain and key until `shutdown`
+/// resolves; in-flight requests get up to 30 s to finish.
+pub async fn launch_tls<S: OfficeStore>(
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    state: AppState<S>,
+    cert: &Path,
+    key: &Path,
+) -> std::io::Result<()> {
+    // Another part of the process may have installed it already; either way ring is in place.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .await
+}

@@ -1,0 +1,284 @@
+//! Office storage behind one trait, [`OfficeStore`], with one implementation per backend:
+//! [`sqlite::SqliteStore`] (embedded, one file, the default) and [`postgres::PgStore`]. Both run
+//! the same contract test suite. [`AnyStore`] picks one from a database URL, so the binary and the
+//! tests need no generic code of their own.
+//!
+//! The trait speaks in whole operations ("apply this op", "enrol with this code"), each one
+//! transaction, so the rules in [`crate::apply`] run inside the transaction on both backends.
+
+pub mod postgres;
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sotay_domain::{EntityKind, Hlc, Op, User};
+use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use std::future::Future;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+use crate::apply::{ApplyContext, StoredRecord};
+use crate::error::Result;
+
+/// An enrolled device, as authentication needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Device id.
+    pub id: Uuid,
+    /// Its user.
+    pub user_id: Uuid,
+    /// Whether an admin revoked it.
+    pub revoked: bool,
+}
+
+/// A new device, made at enrolment.
+#[derive(Clone, Debug)]
+pub struct NewDevice {
+    /// Id (the node of its clock).
+    pub id: Uuid,
+    /// Name the user gave it.
+    pub name: String,
+    /// SHA-256 of its token.
+    pub token_hash: String,
+}
+
+/// One entry of the conflict log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictEntry {
+    /// Kind of record.
+    pub entity: EntityKind,
+    /// Record.
+    pub entity_id: Uuid,
+    /// Field.
+    pub field: String,
+    /// The value that lost.
+    pub losing_value: Value,
+    /// Its clock.
+    pub losing_hlc: Hlc,
+    /// The winning write's clock.
+    pub winning_hlc: Hlc,
+}
+
+/// One commune of the official list of administrative units (from 1 July 2025).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminUnit {
+    /// 2-digit province code.
+    pub province_code: String,
+    /// Province name.
+    pub province_name: String,
+    /// 5-digit commune code.
+    pub commune_code: String,
+    /// Commune name.
+    pub commune_name: String,
+    /// xã, phường or đặc khu.
+    pub commune_type: String,
+}
+
+/// Everything the office keeps. Each method is one transaction.
+pub trait OfficeStore: Send + Sync + 'static {
+    /// Applies the pending migrations (idempotent).
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+    /// Adds a user.
+    fn insert_user(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
+    /// A user by id.
+    fn user(&self, id: Uuid) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Number of users (to tell an empty database).
+    fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Gives a user a whole commune (`village` None) or one village of it.
+    fn assign_area(
+        &self,
+        user_id: Uuid,
+        commune_code: &str,
+        village: Option<Uuid>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A user's area.
+    fn scope(&self, user_id: Uuid) -> impl Future<Output = Result<Scope>> + Send;
+    /// Stores a new enrolment code's hash.
+    fn insert_code(
+        &self,
+        code_hash: &str,
+        user_id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Uses a code (once, before it expires) to enrol `device`; the code's user, or None when the
+    /// code is unknown, used or expired.
+    fn enroll(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
+    /// The device holding a token, and notes that it was seen.
+    fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<DeviceRecord>>> + Send;
+    /// Revokes a device; false when there is no such device.
+    fn revoke_device(
+        &self,
+        device_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Applies one op in its own transaction: duplicate check, [`crate::apply::plan_op`], merge,
+    /// change feed, conflict log. A rejected op changes nothing.
+    fn apply_op(
+        &self,
+        op: &Op,
+        ctx: &ApplyContext,
+    ) -> impl Future<Output = Result<OpOutcome>> + Send;
+    /// Records in `scope` changed after `after`, oldest first, at most `limit`.
+    fn pull(
+        &self,
+        scope: &Scope,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Change>>> + Send;
+    /// Count and digest of every record in `scope` (tombstones included).
+    fn checksum(&self, scope: &Scope) -> impl Future<Output = Result<ScopeChecksum>> + Send;
+    /// One record.
+    fn record(&self, entity_id: Uuid) -> impl Future<Output = Result<Option<StoredRecord>>> + Send;
+    /// The conflict log of one record.
+    fn conflicts(&self, entity_id: Uuid)
+    -> impl Future<Output = Result<Vec<ConflictEntry>>> + Send;
+    /// Inserts or updates communes of the official list; how many.
+    fn import_units(&self, units: &[AdminUnit]) -> impl Future<Output = Result<usize>> + Send;
+    /// Whether a commune code is in the official list.
+    fn commune_exists(&self, code: &str) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// Adds up record digests into the scope checksum (shared by both backends).
+pub(crate) fn fold_checksum<'a>(
+    rows: impl Iterator<Item = (EntityKind, Uuid, Option<Hlc>)> + 'a,
+) -> ScopeChecksum {
+    let mut count = 0u64;
+    let mut sum = 0u64;
+    for (entity, id, version) in rows {
+        count += 1;
+        sum = sum.wrapping_add(sotay_domain::merge::record_digest(
+            entity.as_str(),
+            &id,
+            version,
+        ));
+    }
+    ScopeChecksum {
+        records: count,
+        digest: format!("{sum:016x}"),
+    }
+}
+
+/// The storage backend chosen at start-up from the database setting.
+pub enum AnyStore {
+    /// Embedded SQLite.
+    Sqlite(sqlite::SqliteStore),
+    /// PostgreSQL.
+    Postgres(postgres::PgStore),
+}
+
+impl AnyStore {
+    /// Opens `postgres://…`/`postgresql://…` URLs with PostgreSQL, anything else as a SQLite file
+    /// path (created with its folder if missing).
+    pub async fn open(db: &str) -> Result<AnyStore> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Ok(AnyStore::Postgres(postgres::PgStore::open(db, None).await?))
+        } else {
+            let path = PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db));
+            if let Some(parent) = path.parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)?;
+            }
+            Ok(AnyStore::Sqlite(sqlite::SqliteStore::open(&path)?))
+        }
+    }
+
+    /// Which backend, for logs.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgres",
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Postgres($store) => $call.await,
+        }
+    };
+}
+
+impl OfficeStore for AnyStore {
+    async fn migrate(&self) -> Result<()> {
+        delegate!(self, s => s.migrate())
+    }
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        delegate!(self, s => s.insert_user(user))
+    }
+    async fn user(&self, id: Uuid) -> Result<Option<User>> {
+        delegate!(self, s => s.user(id))
+    }
+    async fn count_users(&self) -> Result<u64> {
+        delegate!(self, s => s.count_users())
+    }
+    async fn assign_area(
+        &self,
+        user_id: Uuid,
+        commune_code: &str,
+        village: Option<Uuid>,
+    ) -> Result<()> {
+        delegate!(self, s => s.assign_area(user_id, commune_code, village))
+    }
+    async fn scope(&self, user_id: Uuid) -> Result<Scope> {
+        delegate!(self, s => s.scope(user_id))
+    }
+    async fn insert_code(
+        &self,
+        code_hash: &str,
+        user_id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self, s => s.insert_code(code_hash, user_id, expires_at))
+    }
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>> {
+        delegate!(self, s => s.enroll(code_hash, device, now))
+    }
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeviceRecord>> {
+        delegate!(self, s => s.device_by_token(token_hash, now))
+    }
+    async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        delegate!(self, s => s.revoke_device(device_id, now))
+    }
+    async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
+        delegate!(self, s => s.apply_op(op, ctx))
+    }
+    async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
+        delegate!(self, s => s.pull(scope, after, limit))
+    }
+    async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
+        delegate!(self, s => s.checksum(scope))
+    }
+    async fn record(&self, entity_id: Uuid) -> Result<Option<StoredRecord>> {
+        delegate!(self, s => s.record(entity_id))
+    }
+    async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<ConflictEntry>> {
+        delegate!(self, s => s.conflicts(entity_id))
+    }
+    async fn import_units(&self, units: &[AdminUnit]) -> Result<usize> {
+        delegate!(self, s => s.import_units(units))
+    }
+    async fn commune_exists(&self, code: &str) -> Result<bool> {
+        delegate!(self, s => s.commune_exists(code))
+    }
+}

@@ -1,0 +1,554 @@
+//! The PostgreSQL backend, for a province office or several stateless servers behind a load
+//! balancer. tokio-postgres with a small deadpool pool; each office operation is one transaction.
+//!
+//! The change feed's numbers come from a sequence, taken under a transaction-level advisory lock
+//! held until commit: without it two concurrent pushes could commit seq 11 before seq 10, and a
+//! device pulling in between would move its cursor past 10 and never see it.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use serde_json::Value;
+use sotay_domain::merge::RecordState;
+use sotay_domain::{EntityKind, Hlc, Op, User};
+use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use std::str::FromStr;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{GenericClient, NoTls, Transaction};
+use uuid::Uuid;
+
+use super::sqlite::{parse_role, role_text};
+use super::{AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, fold_checksum};
+use crate::apply::{ApplyContext, StoredRecord, plan_op};
+use crate::error::{OfficeError, Result};
+
+/// Numbered migrations; append only.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    include_str!("../../../../migrations/office/postgres/0001_init.sql"),
+)];
+
+/// Advisory lock key that orders change-feed numbers (see the module doc).
+const FEED_LOCK: i64 = 0x5071_a7f0;
+
+/// The PostgreSQL office store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn parse_entity(text: &str) -> Result<EntityKind> {
+    EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
+}
+
+fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse()
+        .map_err(|_| OfficeError::Corrupt(format!("bad clock {text:?}")))
+}
+
+fn retryable(err: &tokio_postgres::Error) -> bool {
+    matches!(
+        err.code(),
+        Some(c) if *c == SqlState::UNIQUE_VIOLATION
+            || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+impl PgStore {
+    /// Connects to `url`. With `schema`, every connection works in that schema (created if
+    /// missing): tests use one fresh schema each, so they run in parallel on one database.
+    pub async fn open(url: &str, schema: Option<&str>) -> Result<PgStore> {
+        let mut config = tokio_postgres::Config::from_str(url)?;
+        if let Some(schema) = schema {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(OfficeError::Invalid(format!("bad schema name {schema:?}")));
+            }
+            let (client, connection) = config.connect(NoTls).await?;
+            let task = tokio::spawn(connection);
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await?;
+            drop(client);
+            let _ = task.await;
+            config.options(format!("-c search_path={schema}"));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| OfficeError::Pool(e.to_string()))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| OfficeError::Pool(e.to_string()))
+    }
+}
+
+async fn load_record(
+    client: &impl GenericClient,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<StoredRecord>> {
+    let sql = if lock {
+        "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = $1 FOR UPDATE"
+    } else {
+        "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = $1"
+    };
+    let row = client.query_opt(sql, &[&id]).await?;
+    row.map(|r| {
+        Ok(StoredRecord {
+            entity: parse_entity(r.get(0))?,
+            state: serde_json::from_value(r.get::<_, Value>(1))?,
+            commune_code: r.get(2),
+            village_id: r.get(3),
+        })
+    })
+    .transpose()
+}
+
+/// One attempt at applying `op`; `Ok(None)` means "applied, commit".
+async fn apply_in_tx(
+    tx: &Transaction<'_>,
+    op: &Op,
+    ctx: &ApplyContext,
+) -> std::result::Result<Option<OpOutcome>, AttemptError> {
+    let now = Utc::now();
+    let inserted = tx
+        .execute(
+            "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (op_id) DO NOTHING",
+            &[&op.op_id, &op.device_id, &op.entity_id, &now],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(Some(OpOutcome::Duplicate));
+    }
+    let existing = load_record(tx, op.entity_id, true).await?;
+    let plan = match plan_op(op, existing.as_ref(), ctx) {
+        Ok(plan) => plan,
+        Err(rejection) => return Ok(Some(rejection.into_outcome())),
+    };
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+        .await?;
+    let version = plan
+        .state
+        .version()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let state = serde_json::to_value(&plan.state).map_err(OfficeError::from)?;
+    tx.execute(
+        "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('record_seq'))
+         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+           village_id = excluded.village_id, state = excluded.state, version = excluded.version,
+           deleted = excluded.deleted, seq = excluded.seq",
+        &[
+            &op.entity_id,
+            &op.entity.as_str(),
+            &plan.commune_code,
+            &plan.village_id,
+            &state,
+            &version,
+            &plan.deleted,
+        ],
+    )
+    .await?;
+    for lost in &plan.lost {
+        tx.execute(
+            "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &op.entity.as_str(),
+                &op.entity_id,
+                &lost.field,
+                &lost.value,
+                &lost.hlc.to_string(),
+                &lost.winner.to_string(),
+                &now,
+            ],
+        )
+        .await?;
+    }
+    Ok(None)
+}
+
+/// An attempt failed: a conflict with a concurrent transaction (retry) or a real fault.
+enum AttemptError {
+    Postgres(tokio_postgres::Error),
+    Other(OfficeError),
+}
+
+impl From<tokio_postgres::Error> for AttemptError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        AttemptError::Postgres(e)
+    }
+}
+
+impl From<OfficeError> for AttemptError {
+    fn from(e: OfficeError) -> Self {
+        AttemptError::Other(e)
+    }
+}
+
+impl OfficeStore for PgStore {
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&(FEED_LOCK + 1)])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS office_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .await?;
+        for (version, sql) in MIGRATIONS {
+            let done = tx
+                .query_opt(
+                    "SELECT 1 FROM office_migrations WHERE version = $1",
+                    &[version],
+                )
+                .await?
+                .is_some();
+            if !done {
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO office_migrations (version, applied_at) VALUES ($1, now())",
+                    &[version],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO users (id, full_name, role, phone, organisation, created_at)
+                 VALUES ($1, $2, $3, $4, $5, now())",
+                &[
+                    &user.id,
+                    &user.full_name,
+                    &role_text(user.role),
+                    &user.phone,
+                    &user.organisation,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn user(&self, id: Uuid) -> Result<Option<User>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT full_name, role, phone, organisation FROM users WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(User {
+                id,
+                full_name: r.get(0),
+                role: parse_role(r.get(1))?,
+                phone: r.get(2),
+                organisation: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT COUNT(*) FROM users", &[])
+            .await?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn assign_area(
+        &self,
+        user_id: Uuid,
+        commune_code: &str,
+        village: Option<Uuid>,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO areas (user_id, commune_code, village_id) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &user_id,
+                    &commune_code,
+                    &village.map(|v| v.to_string()).unwrap_or_default(),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn scope(&self, user_id: Uuid) -> Result<Scope> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT commune_code, village_id FROM areas WHERE user_id = $1
+                 ORDER BY commune_code, village_id",
+                &[&user_id],
+            )
+            .await?;
+        let mut scope = Scope::default();
+        for r in rows {
+            let village: String = r.get(1);
+            if village.is_empty() {
+                scope.communes.push(r.get(0));
+            } else {
+                scope.villages.push(
+                    Uuid::parse_str(&village)
+                        .map_err(|_| OfficeError::Corrupt(format!("bad village {village:?}")))?,
+                );
+            }
+        }
+        Ok(scope)
+    }
+
+    async fn insert_code(
+        &self,
+        code_hash: &str,
+        user_id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO enrol_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+                &[&code_hash, &user_id, &expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "UPDATE enrol_codes SET used_at = $2, device_id = $3
+                 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+                 RETURNING user_id",
+                &[&code_hash, &now, &device.id],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user: Uuid = row.get(0);
+        tx.execute(
+            "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&device.id, &user, &device.name, &device.token_hash, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(user))
+    }
+
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeviceRecord>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "UPDATE devices SET last_seen_at = $2 WHERE token_hash = $1
+                 RETURNING id, user_id, revoked_at IS NOT NULL",
+                &[&token_hash, &now],
+            )
+            .await?;
+        Ok(row.map(|r| DeviceRecord {
+            id: r.get(0),
+            user_id: r.get(1),
+            revoked: r.get(2),
+        }))
+    }
+
+    async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+                &[&device_id, &now],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
+        let mut client = self.client().await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let tx = client.transaction().await?;
+            match apply_in_tx(&tx, op, ctx).await {
+                Ok(Some(outcome)) => {
+                    tx.rollback().await?;
+                    return Ok(outcome);
+                }
+                Ok(None) => match tx.commit().await {
+                    Ok(()) => return Ok(OpOutcome::Applied),
+                    Err(e) if retryable(&e) && attempt < 5 => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                // Two devices created the same record at once: the loser retries and now merges
+                // into the winner's row.
+                Err(AttemptError::Postgres(e)) if retryable(&e) && attempt < 5 => {
+                    drop(tx);
+                    continue;
+                }
+                Err(AttemptError::Postgres(e)) => return Err(e.into()),
+                Err(AttemptError::Other(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, entity, entity_id, state FROM records
+                 WHERE seq > $1 AND (commune_code = ANY($2) OR village_id = ANY($3))
+                 ORDER BY seq LIMIT $4",
+                &[&after, &scope.communes, &scope.villages, &i64::from(limit)],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Change {
+                    seq: r.get(0),
+                    entity: parse_entity(r.get(1))?,
+                    entity_id: r.get(2),
+                    state: serde_json::from_value::<RecordState>(r.get::<_, Value>(3))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT entity, entity_id, version FROM records
+                 WHERE commune_code = ANY($1) OR village_id = ANY($2)",
+                &[&scope.communes, &scope.villages],
+            )
+            .await?;
+        let mut parsed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let version: String = r.get(2);
+            let version = if version.is_empty() {
+                None
+            } else {
+                Some(parse_hlc(&version)?)
+            };
+            parsed.push((parse_entity(r.get(0))?, r.get::<_, Uuid>(1), version));
+        }
+        Ok(fold_checksum(parsed.into_iter()))
+    }
+
+    async fn record(&self, entity_id: Uuid) -> Result<Option<StoredRecord>> {
+        let client = self.client().await?;
+        load_record(&**client, entity_id, false).await
+    }
+
+    async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<ConflictEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT entity, field, losing_value, losing_hlc, winning_hlc FROM conflicts
+                 WHERE entity_id = $1 ORDER BY id",
+                &[&entity_id],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(ConflictEntry {
+                    entity: parse_entity(r.get(0))?,
+                    entity_id,
+                    field: r.get(1),
+                    losing_value: r.get(2),
+                    losing_hlc: parse_hlc(r.get(3))?,
+                    winning_hlc: parse_hlc(r.get(4))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn import_units(&self, units: &[AdminUnit]) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
+            .prepare(
+                "INSERT INTO admin_units (commune_code, commune_name, commune_type, province_code, province_name)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (commune_code) DO UPDATE SET commune_name = excluded.commune_name,
+                   commune_type = excluded.commune_type, province_code = excluded.province_code,
+                   province_name = excluded.province_name",
+            )
+            .await?;
+        for u in units {
+            tx.execute(
+                &stmt,
+                &[
+                    &u.commune_code,
+                    &u.commune_name,
+                    &u.commune_type,
+                    &u.province_code,
+                    &u.province_name,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(units.len())
+    }
+
+    async fn commune_exists(&self, code: &str) -> Result<bool> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT 1 FROM admin_units WHERE commune_code = $1",
+                &[&code],
+            )
+            .await?
+            .is_some())
+    }
+}

@@ -1,0 +1,565 @@
+//! The embedded SQLite backend: one file, no set-up, for an office that starts small. One
+//! connection behind a mutex (SQLite has one writer anyway), WAL, every call run on tokio's
+//! blocking pool so the async server never waits on disk.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use serde_json::Value;
+use sotay_domain::merge::RecordState;
+use sotay_domain::{EntityKind, Hlc, Op, Role, User};
+use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+use super::{AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, fold_checksum};
+use crate::apply::{ApplyContext, StoredRecord, plan_op};
+use crate::error::{OfficeError, Result};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
+    "../../../../migrations/office/sqlite/0001_init.sql"
+))];
+
+/// The SQLite office store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn role_text(role: Role) -> String {
+    serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub(crate) fn parse_role(text: &str) -> Result<Role> {
+    serde_json::from_value(Value::String(text.to_owned()))
+        .map_err(|_| OfficeError::Corrupt(format!("unknown role {text:?}")))
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|_| OfficeError::Corrupt(format!("bad uuid {text:?}")))
+}
+
+fn parse_entity(text: &str) -> Result<EntityKind> {
+    EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
+}
+
+fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse()
+        .map_err(|_| OfficeError::Corrupt(format!("bad clock {text:?}")))
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and applies the migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// A private in-memory database (tests, tools).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<SqliteStore> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| OfficeError::Task("SQLite connection lock poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| OfficeError::Task(e.to_string()))?
+    }
+}
+
+fn load_record(conn: &Connection, entity_id: Uuid) -> Result<Option<StoredRecord>> {
+    let row = conn
+        .query_row(
+            "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = ?1",
+            [entity_id.to_string()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(entity, state, commune_code, village)| {
+        Ok(StoredRecord {
+            entity: parse_entity(&entity)?,
+            state: serde_json::from_str(&state)?,
+            commune_code,
+            village_id: village.as_deref().map(parse_uuid).transpose()?,
+        })
+    })
+    .transpose()
+}
+
+fn apply_in_tx(tx: &Transaction<'_>, op: &Op, ctx: &ApplyContext) -> Result<Option<OpOutcome>> {
+    let now = ts(Utc::now());
+    let inserted = tx.execute(
+        "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (op_id) DO NOTHING",
+        params![
+            op.op_id.to_string(),
+            op.device_id.to_string(),
+            op.entity_id.to_string(),
+            now
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(Some(OpOutcome::Duplicate));
+    }
+    let existing = load_record(tx, op.entity_id)?;
+    let plan = match plan_op(op, existing.as_ref(), ctx) {
+        Ok(plan) => plan,
+        Err(rejection) => return Ok(Some(rejection.into_outcome())),
+    };
+    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM records", [], |r| {
+        r.get(0)
+    })?;
+    let version = plan
+        .state
+        .version()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    tx.execute(
+        "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+           village_id = excluded.village_id, state = excluded.state, version = excluded.version,
+           deleted = excluded.deleted, seq = excluded.seq",
+        params![
+            op.entity_id.to_string(),
+            op.entity.as_str(),
+            plan.commune_code,
+            plan.village_id.map(|v| v.to_string()),
+            serde_json::to_string(&plan.state)?,
+            version,
+            plan.deleted,
+            seq
+        ],
+    )?;
+    for lost in &plan.lost {
+        tx.execute(
+            "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                op.entity.as_str(),
+                op.entity_id.to_string(),
+                lost.field,
+                serde_json::to_string(&lost.value)?,
+                lost.hlc.to_string(),
+                lost.winner.to_string(),
+                now
+            ],
+        )?;
+    }
+    Ok(None)
+}
+
+fn scope_json(scope: &Scope) -> Result<(String, String)> {
+    Ok((
+        serde_json::to_string(&scope.communes)?,
+        serde_json::to_string(&scope.villages)?,
+    ))
+}
+
+const IN_SCOPE: &str = "(commune_code IN (SELECT value FROM json_each(?1))
+     OR village_id IN (SELECT value FROM json_each(?2)))";
+
+impl OfficeStore for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        self.run(|conn| {
+            Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        let user = user.clone();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO users (id, full_name, role, phone, organisation, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    user.id.to_string(),
+                    user.full_name,
+                    role_text(user.role),
+                    user.phone,
+                    user.organisation,
+                    ts(Utc::now())
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user(&self, id: Uuid) -> Result<Option<User>> {
+        self.run(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT full_name, role, phone, organisation FROM users WHERE id = ?1",
+                    [id.to_string()],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, Option<String>>(3)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(full_name, role, phone, organisation)| {
+                Ok(User {
+                    id,
+                    full_name,
+                    role: parse_role(&role)?,
+                    phone,
+                    organisation,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        self.run(|conn| {
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn assign_area(
+        &self,
+        user_id: Uuid,
+        commune_code: &str,
+        village: Option<Uuid>,
+    ) -> Result<()> {
+        let commune_code = commune_code.to_owned();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO areas (user_id, commune_code, village_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![
+                    user_id.to_string(),
+                    commune_code,
+                    village.map(|v| v.to_string()).unwrap_or_default()
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn scope(&self, user_id: Uuid) -> Result<Scope> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT commune_code, village_id FROM areas WHERE user_id = ?1
+                 ORDER BY commune_code, village_id",
+            )?;
+            let rows = stmt.query_map([user_id.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut scope = Scope::default();
+            for row in rows {
+                let (commune, village) = row?;
+                if village.is_empty() {
+                    scope.communes.push(commune);
+                } else {
+                    scope.villages.push(parse_uuid(&village)?);
+                }
+            }
+            Ok(scope)
+        })
+        .await
+    }
+
+    async fn insert_code(
+        &self,
+        code_hash: &str,
+        user_id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let code_hash = code_hash.to_owned();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO enrol_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![code_hash, user_id.to_string(), ts(expires_at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>> {
+        let code_hash = code_hash.to_owned();
+        let device = device.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let user: Option<String> = tx
+                .query_row(
+                    "UPDATE enrol_codes SET used_at = ?2, device_id = ?3
+                     WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                     RETURNING user_id",
+                    params![code_hash, ts(now), device.id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(user) = user else {
+                return Ok(None);
+            };
+            tx.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device.id.to_string(), user, device.name, device.token_hash, ts(now)],
+            )?;
+            tx.commit()?;
+            Ok(Some(parse_uuid(&user)?))
+        })
+        .await
+    }
+
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeviceRecord>> {
+        let token_hash = token_hash.to_owned();
+        self.run(move |conn| {
+            let row = conn
+                .query_row(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE token_hash = ?1
+                     RETURNING id, user_id, revoked_at IS NOT NULL",
+                    params![token_hash, ts(now)],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, bool>(2)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(id, user, revoked)| {
+                Ok(DeviceRecord {
+                    id: parse_uuid(&id)?,
+                    user_id: parse_uuid(&user)?,
+                    revoked,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        self.run(move |conn| {
+            let n = conn.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                params![device_id.to_string(), ts(now)],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
+        let op = op.clone();
+        let ctx = ctx.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            match apply_in_tx(&tx, &op, &ctx)? {
+                // Rejected or duplicate: nothing of this op may stay (dropping rolls back).
+                Some(outcome) => Ok(outcome),
+                None => {
+                    tx.commit()?;
+                    Ok(OpOutcome::Applied)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
+        let (communes, villages) = scope_json(scope)?;
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT seq, entity, entity_id, state FROM records
+                 WHERE seq > ?3 AND {IN_SCOPE} ORDER BY seq LIMIT ?4"
+            ))?;
+            let rows = stmt.query_map(params![communes, villages, after, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut changes = Vec::new();
+            for row in rows {
+                let (seq, entity, id, state) = row?;
+                changes.push(Change {
+                    seq,
+                    entity: parse_entity(&entity)?,
+                    entity_id: parse_uuid(&id)?,
+                    state: serde_json::from_str::<RecordState>(&state)?,
+                });
+            }
+            Ok(changes)
+        })
+        .await
+    }
+
+    async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
+        let (communes, villages) = scope_json(scope)?;
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT entity, entity_id, version FROM records WHERE {IN_SCOPE}"
+            ))?;
+            let rows = stmt.query_map(params![communes, villages], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut parsed = Vec::new();
+            for row in rows {
+                let (entity, id, version) = row?;
+                let version = if version.is_empty() {
+                    None
+                } else {
+                    Some(parse_hlc(&version)?)
+                };
+                parsed.push((parse_entity(&entity)?, parse_uuid(&id)?, version));
+            }
+            Ok(fold_checksum(parsed.into_iter()))
+        })
+        .await
+    }
+
+    async fn record(&self, entity_id: Uuid) -> Result<Option<StoredRecord>> {
+        self.run(move |conn| load_record(conn, entity_id)).await
+    }
+
+    async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<ConflictEntry>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT entity, field, losing_value, losing_hlc, winning_hlc FROM conflicts
+                 WHERE entity_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([entity_id.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (entity, field, value, losing, winning) = row?;
+                out.push(ConflictEntry {
+                    entity: parse_entity(&entity)?,
+                    entity_id,
+                    field,
+                    losing_value: serde_json::from_str(&value)?,
+                    losing_hlc: parse_hlc(&losing)?,
+                    winning_hlc: parse_hlc(&winning)?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn import_units(&self, units: &[AdminUnit]) -> Result<usize> {
+        let units = units.to_vec();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare(
+                    "INSERT INTO admin_units (commune_code, commune_name, commune_type, province_code, province_name)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (commune_code) DO UPDATE SET commune_name = excluded.commune_name,
+                       commune_type = excluded.commune_type, province_code = excluded.province_code,
+                       province_name = excluded.province_name",
+                )?;
+                for u in &units {
+                    stmt.execute(params![
+                        u.commune_code,
+                        u.commune_name,
+                        u.commune_type,
+                        u.province_code,
+                        u.province_name
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(units.len())
+        })
+        .await
+    }
+
+    async fn commune_exists(&self, code: &str) -> Result<bool> {
+        let code = code.to_owned();
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT 1 FROM admin_units WHERE commune_code = ?1",
+                    [code],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(Migrations::from_slice(MIGRATIONS).validate().is_ok());
+    }
+}

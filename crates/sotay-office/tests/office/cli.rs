@@ -1,0 +1,90 @@
+//! The admin command line, run as a real process over a temp SQLite file: the commands an office
+//! admin types, in the order they would type them.
+
+use std::process::Command;
+
+fn office(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sotay-office"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run sotay-office");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let villages = dir.path().join("villages.csv");
+    std::fs::write(
+        &villages,
+        "commune_code,name,kind\n00376,Thôn Đông,village\n00376,Tổ 5,residential_group\n",
+    )
+    .expect("write");
+    assert!(office(&db, &["migrate"]).0);
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "import-units",
+            "--villages",
+            villages.to_str().expect("path"),
+        ],
+    );
+    assert!(ok, "import-units: {err}");
+    assert!(
+        out.contains("3321"),
+        "every commune of the official list is imported: {out}"
+    );
+    let (ok, user, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Nguyễn Thị Lan",
+            "--role",
+            "collector",
+            "--phone",
+            "0912345678",
+        ],
+    );
+    assert!(ok, "create-user: {err}");
+    let (ok, _, err) = office(&db, &["create-user", "--name", "X", "--role", "king"]);
+    assert!(
+        !ok && err.contains("vai trò"),
+        "an unknown role is refused in Vietnamese: {err}"
+    );
+    let (ok, _, err) = office(&db, &["assign-area", "--user", &user, "--commune", "99999"]);
+    assert!(
+        !ok && err.contains("99999"),
+        "an unknown commune is refused: {err}"
+    );
+    let (ok, _, err) = office(&db, &["assign-area", "--user", &user, "--commune", "00376"]);
+    assert!(ok, "assign-area: {err}");
+    let (ok, code, err) = office(&db, &["issue-code", "--user", &user, "--ttl-hours", "2"]);
+    assert!(ok, "issue-code: {err}");
+    assert_eq!(code.len(), 11, "a code like K7QX2-M9PRA: {code}");
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "revoke-device",
+            "--device",
+            &uuid::Uuid::now_v7().to_string(),
+        ],
+    );
+    assert!(
+        !ok && err.contains("Không có thiết bị"),
+        "revoking an unknown device says so: {err}"
+    );
+    let (ok, out, err) = office(&db, &["seed-demo"]);
+    assert!(
+        ok && out.contains("bỏ qua"),
+        "seed-demo leaves a database with users alone: {out} {err}"
+    );
+}

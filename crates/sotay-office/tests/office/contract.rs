@@ -1,0 +1,999 @@
+//! The contract suite: every test runs on both backends through the `contract!` macro.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sotay_domain::{EnrollmentStatus, EntityKind, Hlc};
+use sotay_office::OfficeStore;
+use sotay_office::admin::OfficeWriter;
+use sotay_sync::protocol::{OpOutcome, PullResponse};
+use uuid::Uuid;
+
+use crate::harness::*;
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   let office = crate::harness::start(crate::harness::Backend::Sqlite).await.expect("SQLite always runs");
+                   super::$name(office).await;
+               } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   if let Some(office) = crate::harness::start(crate::harness::Backend::Postgres).await {
+                       super::$name(office).await;
+                   }
+               } )*
+        }
+    };
+}
+
+contract!(
+    health_and_openapi_list_every_route,
+    enrolment_code_is_single_use_and_checked,
+    push_pull_round_trip_with_checksum,
+    duplicate_op_has_no_double_effect,
+    out_of_scope_op_is_rejected_alone,
+    id_reused_for_another_entity_is_rejected,
+    invalid_record_and_skewed_clock_are_rejected_with_reasons,
+    revoked_device_gets_device_revoked,
+    bad_tokens_and_protocol_mismatch_are_refused,
+    oversized_and_malformed_bodies_are_4xx_json,
+    concurrent_edits_fill_the_conflict_log,
+    office_decision_is_authoritative,
+    enrolment_attempts_are_rate_limited,
+    seeded_demo_commune_syncs_to_each_users_area,
+    shutdown_lets_an_in_flight_batch_finish,
+    concurrent_pushes_never_hide_a_change_from_a_pull,
+);
+
+async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
+    let status = res.status();
+    let body: Value = res.json().await.expect("error bodies are JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error.message is set"
+    );
+    (status, code)
+}
+
+async fn health_and_openapi_list_every_route(office: Office) {
+    let res = office
+        .http
+        .get(office.url("/health"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    let spec: Value = office
+        .http
+        .get(office.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/health",
+        "/api/openapi.json",
+        "/api/v1/devices/enroll",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+    ] {
+        assert!(
+            spec["paths"].get(path).is_some(),
+            "the OpenAPI document must describe {path}"
+        );
+    }
+    let (status, code) = error_code(
+        office
+            .http
+            .get(office.url("/nowhere"))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}
+
+async fn enrolment_code_is_single_use_and_checked(office: Office) {
+    let store = office.store();
+    let user = sotay_office::admin::create_user(
+        store,
+        "Trần Văn Hùng",
+        sotay_domain::Role::Collector,
+        None,
+    )
+    .await
+    .expect("user");
+    let code = sotay_office::admin::issue_code(store, user.id, chrono::Duration::hours(1))
+        .await
+        .expect("code");
+    // Typed in lower case with a space instead of the dash: still the same code.
+    let typed = code.to_lowercase().replace('-', " ");
+    let first = office.enroll(&typed).await;
+    assert_eq!(first.user.id, user.id);
+    let (status, code2) = error_code(office.enroll_raw(&code).await).await;
+    assert_eq!(
+        (status, code2.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_code"),
+        "a code works once"
+    );
+    let expired = sotay_office::admin::issue_code(store, user.id, chrono::Duration::seconds(-1))
+        .await
+        .expect("code");
+    let (_, code3) = error_code(office.enroll_raw(&expired).await).await;
+    assert_eq!(code3, "invalid_code", "an expired code is refused");
+    // The token works for sync.
+    let res = office.pull_raw(&first.device_token, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn push_pull_round_trip_with_checksum(office: Office) {
+    let field = office.field_user(false).await;
+    let id = Uuid::now_v7();
+    let op = field.op(
+        EntityKind::Household,
+        id,
+        household(field.village, "Nguyễn Văn Đức"),
+    );
+    let pushed = office.push(&field, std::slice::from_ref(&op)).await;
+    assert_eq!(pushed.results[0].outcome, OpOutcome::Applied);
+    assert!(
+        pushed.server_clock > op.hlc,
+        "the office clock has seen the op"
+    );
+
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    let mut last: Option<PullResponse>;
+    loop {
+        let res = office
+            .pull_raw(&field.token, &format!("?after={cursor}&limit=1"))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: PullResponse = res.json().await.expect("json");
+        seen.extend(page.changes.iter().map(|c| (c.entity, c.entity_id)));
+        cursor = page.next_cursor.clone();
+        let more = page.has_more;
+        last = Some(page);
+        if !more {
+            break;
+        }
+    }
+    let last = last.expect("one page");
+    assert!(
+        seen.contains(&(EntityKind::Household, id)),
+        "the pushed household comes back"
+    );
+    assert!(
+        seen.contains(&(EntityKind::Village, field.village)),
+        "reference data of the scope comes too"
+    );
+    assert!(
+        !seen.contains(&(EntityKind::Village, field.other_village)),
+        "a village outside the scope does not"
+    );
+    let checksum = last.checksum.expect("the last page carries the checksum");
+    assert_eq!(
+        checksum.records as usize,
+        seen.len(),
+        "the checksum counts what the device got"
+    );
+    let mut sum = 0u64;
+    for (entity, eid) in &seen {
+        let record = office
+            .store()
+            .record(*eid)
+            .await
+            .expect("read")
+            .expect("stored");
+        sum = sum.wrapping_add(sotay_domain::merge::record_digest(
+            entity.as_str(),
+            eid,
+            record.state.version(),
+        ));
+    }
+    assert_eq!(
+        checksum.digest,
+        format!("{sum:016x}"),
+        "the device can recompute the checksum"
+    );
+    // Nothing new after the cursor.
+    let page: PullResponse = office
+        .pull_raw(&field.token, &format!("?after={cursor}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(page.changes.is_empty());
+}
+
+async fn duplicate_op_has_no_double_effect(office: Office) {
+    let field = office.field_user(false).await;
+    let id = Uuid::now_v7();
+    let op = field.op(
+        EntityKind::Household,
+        id,
+        household(field.village, "Lê Văn Tám"),
+    );
+    office.push(&field, std::slice::from_ref(&op)).await;
+    let before = office.store().record(id).await.expect("read");
+    let again = office.push(&field, &[op.clone(), op]).await;
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.outcome == OpOutcome::Duplicate),
+        "repeats are duplicates"
+    );
+    assert_eq!(
+        office.store().record(id).await.expect("read"),
+        before,
+        "a repeat changes nothing"
+    );
+    let page: PullResponse = office
+        .pull_raw(&field.token, "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page.changes.iter().filter(|c| c.entity_id == id).count(), 1);
+}
+
+async fn out_of_scope_op_is_rejected_alone(office: Office) {
+    let field = office.field_user(false).await;
+    let inside = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Phạm Văn Một"),
+    );
+    let outside = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.other_village, "Phạm Văn Hai"),
+    );
+    let mut other_commune = household(field.village, "Phạm Văn Ba");
+    other_commune["commune_code"] = json!(OTHER_COMMUNE);
+    other_commune["village_id"] = Value::Null;
+    let elsewhere = field.op(EntityKind::Household, Uuid::now_v7(), other_commune);
+    let after = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Phạm Văn Bốn"),
+    );
+    let res = office
+        .push(
+            &field,
+            &[
+                inside.clone(),
+                outside.clone(),
+                elsewhere.clone(),
+                after.clone(),
+            ],
+        )
+        .await;
+    let outcomes: Vec<_> = res.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(outcomes[0], &OpOutcome::Applied);
+    assert!(
+        matches!(outcomes[1], OpOutcome::Rejected { code, .. } if code == "out_of_scope"),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[2], OpOutcome::Rejected { code, .. } if code == "out_of_scope"),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes[3],
+        &OpOutcome::Applied,
+        "ops after a rejected one still apply"
+    );
+    assert!(
+        office
+            .store()
+            .record(outside.entity_id)
+            .await
+            .expect("read")
+            .is_none(),
+        "rejected ops change nothing"
+    );
+    // Moving an in-scope record out of scope is refused too.
+    let mut moved = household(field.other_village, "Phạm Văn Một");
+    moved
+        .as_object_mut()
+        .expect("object")
+        .retain(|k, _| k == "village_id");
+    let move_op = field.op(EntityKind::Household, inside.entity_id, moved);
+    let res = office.push(&field, &[move_op]).await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "out_of_scope")
+    );
+}
+
+async fn id_reused_for_another_entity_is_rejected(office: Office) {
+    let field = office.field_user(false).await;
+    let id = Uuid::now_v7();
+    office
+        .push(
+            &field,
+            &[field.op(
+                EntityKind::Household,
+                id,
+                household(field.village, "Đỗ Văn Năm"),
+            )],
+        )
+        .await;
+    let person = json!({"household_id": id, "commune_code": COMMUNE, "village_id": field.village,
+        "full_name": "Đỗ Thị Sáu", "sex": "female", "date_of_birth": null, "personal_id": null,
+        "legacy_insurance_code": null, "phone": null, "occupation": "farmer", "ethnic_minority": false,
+        "coverage": "none", "stage": "prospect", "decline_reason": null, "notes": ""});
+    let res = office
+        .push(&field, &[field.op(EntityKind::Person, id, person.clone())])
+        .await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "id_conflict")
+    );
+    // Devices may not write villages.
+    let res = office
+        .push(
+            &field,
+            &[field.op(
+                EntityKind::Village,
+                field.village,
+                json!({"name": "Thôn Mới"}),
+            )],
+        )
+        .await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "read_only")
+    );
+    let res = office
+        .push(
+            &field,
+            &[field.op(EntityKind::Person, Uuid::now_v7(), person)],
+        )
+        .await;
+    assert_eq!(res.results[0].outcome, OpOutcome::Applied);
+}
+
+async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Office) {
+    let field = office.field_user(false).await;
+    let mut missing = household(field.village, "x");
+    missing.as_object_mut().expect("object").remove("head_name");
+    let mut unknown = household(field.village, "Ngô Văn Bảy");
+    unknown["favourite_colour"] = json!("xanh");
+    let mut wrong_type = household(field.village, "Ngô Văn Tám");
+    wrong_type["poverty_status"] = json!(42);
+    let mut empty_commune = household(field.village, "Ngô Văn Chín");
+    empty_commune["commune_code"] = json!(" ");
+    let ops = [missing, unknown, wrong_type]
+        .into_iter()
+        .map(|f| field.op(EntityKind::Household, Uuid::now_v7(), f))
+        .collect::<Vec<_>>();
+    let res = office.push(&field, &ops).await;
+    let fields: Vec<_> = res
+        .results
+        .iter()
+        .map(|r| match &r.outcome {
+            OpOutcome::Rejected { code, field, .. } => {
+                assert_eq!(code, "validation");
+                field.clone()
+            }
+            other => panic!("expected a validation rejection, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        fields[0].as_deref(),
+        Some("head_name"),
+        "a missing field is named"
+    );
+    assert_eq!(
+        fields[1].as_deref(),
+        Some("favourite_colour"),
+        "an unknown field is named"
+    );
+    // NUL characters (which PostgreSQL cannot store) and a non-boolean tombstone are refused.
+    let mut nul = household(field.village, "Nul\u{0}Name");
+    nul["notes"] = json!(["a\u{0}"]);
+    let mut bad_delete = household(field.village, "Ngô Văn Xóa");
+    bad_delete["deleted"] = json!("yes");
+    let ops = [nul, bad_delete]
+        .into_iter()
+        .map(|f| field.op(EntityKind::Household, Uuid::now_v7(), f))
+        .collect::<Vec<_>>();
+    let res = office.push(&field, &ops).await;
+    for result in &res.results {
+        assert!(
+            matches!(&result.outcome, OpOutcome::Rejected { code, .. } if code == "validation"),
+            "{result:?}"
+        );
+    }
+    let res = office
+        .http
+        .post(office.url("/api/v1/devices/enroll"))
+        .json(&json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a NUL in the device name is a 400, not a 500"
+    );
+    let future = Hlc {
+        wall_ms: u64::try_from(chrono::Utc::now().timestamp_millis()).expect("t") + 30 * 86_400_000,
+        counter: 0,
+        node: field.device_id,
+    };
+    let skewed = field.op_at(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Ngô Văn Mười"),
+        future,
+    );
+    let res = office.push(&field, &[skewed]).await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "clock_skew")
+    );
+    // An op claiming another device is refused.
+    let mut forged = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Giả Mạo"),
+    );
+    forged.device_id = Uuid::now_v7();
+    let res = office.push(&field, &[forged]).await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "device_mismatch")
+    );
+}
+
+async fn revoked_device_gets_device_revoked(office: Office) {
+    let field = office.field_user(false).await;
+    sotay_office::admin::revoke_device(office.store(), field.device_id)
+        .await
+        .expect("revoke");
+    let (status, code) = error_code(office.pull_raw(&field.token, "").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "device_revoked")
+    );
+    let (status, code) = error_code(office.push_raw(&field.token, &[]).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "device_revoked")
+    );
+}
+
+async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
+    let field = office.field_user(false).await;
+    let (status, code) = error_code(office.pull_raw("not-a-token", "").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    let res = office
+        .http
+        .get(office.url("/api/v1/sync/pull"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_code(res).await.1,
+        "unauthorized",
+        "a missing token is refused"
+    );
+    let res = office
+        .http
+        .post(office.url("/api/v1/sync/push"))
+        .bearer_auth(&field.token)
+        .json(&json!({"protocol": 2, "ops": []}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_code(res).await,
+        (
+            StatusCode::UPGRADE_REQUIRED,
+            "protocol_unsupported".to_owned()
+        )
+    );
+    let res = office
+        .http
+        .get(office.url("/api/v1/sync/pull"))
+        .bearer_auth(&field.token)
+        .header("x-sotay-protocol", "7")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_code(res).await.1,
+        "protocol_unsupported",
+        "the header is checked too"
+    );
+    let res = office
+        .http
+        .post(office.url("/api/v1/devices/enroll"))
+        .json(&json!({"code": "X", "device_name": "a", "protocol": 0}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_code(res).await.1, "protocol_unsupported");
+}
+
+async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
+    let field = office.field_user(false).await;
+    // 9 MiB of JSON gzipped to a few kB: the limit counts the body after decompression.
+    let big = format!(
+        "{{\"protocol\":1,\"ops\":[],\"pad\":\"{}\"}}",
+        "x".repeat(9 * 1024 * 1024)
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, big.as_bytes()).expect("gzip");
+    let res = office
+        .http
+        .post(office.url("/api/v1/sync/push"))
+        .bearer_auth(&field.token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz.finish().expect("gzip"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_code(res).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".to_owned())
+    );
+    // A small gzipped push is accepted.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, br#"{"protocol":1,"ops":[]}"#).expect("gzip");
+    let res = office
+        .http
+        .post(office.url("/api/v1/sync/push"))
+        .bearer_auth(&field.token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz.finish().expect("gzip"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "gzip request bodies are decompressed"
+    );
+    for body in [
+        "{",
+        "[]",
+        "{\"protocol\":\"one\",\"ops\":[]}",
+        "{\"protocol\":1,\"ops\":[],\"extra\":1}",
+        "{\"protocol\":1,\"ops\":[{\"op_id\":1}]}",
+    ] {
+        let res = office
+            .http
+            .post(office.url("/api/v1/sync/push"))
+            .bearer_auth(&field.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let (status, code) = error_code(res).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "body {body}"
+        );
+    }
+    let res = office
+        .http
+        .post(office.url("/api/v1/sync/push"))
+        .bearer_auth(&field.token)
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_code(res).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    for query in [
+        "?after=abc",
+        "?limit=0",
+        "?limit=99999",
+        "?after=-1",
+        "?bogus=1",
+    ] {
+        let (status, code) = error_code(office.pull_raw(&field.token, query).await).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "query {query}"
+        );
+    }
+}
+
+async fn concurrent_edits_fill_the_conflict_log(office: Office) {
+    let lan = office.field_user(true).await;
+    let store = office.store();
+    let user = sotay_office::admin::create_user(
+        store,
+        "Lê Thị Mai",
+        sotay_domain::Role::BoardMember,
+        None,
+    )
+    .await
+    .expect("user");
+    sotay_office::admin::assign_area(store, user.id, COMMUNE, None)
+        .await
+        .expect("area");
+    let code = sotay_office::admin::issue_code(store, user.id, chrono::Duration::hours(1))
+        .await
+        .expect("code");
+    let enrolled = office.enroll(&code).await;
+    let mai = Field {
+        user_id: user.id,
+        device_id: enrolled.device_id,
+        token: enrolled.device_token,
+        village: lan.village,
+        other_village: lan.other_village,
+        clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
+    };
+    let id = Uuid::now_v7();
+    office
+        .push(
+            &lan,
+            &[lan.op(
+                EntityKind::Household,
+                id,
+                household(lan.village, "Bùi Văn Hải"),
+            )],
+        )
+        .await;
+    // Both edit the notes offline; Mai's edit is later. Lan also edits another field.
+    let lan_edit = lan.op(
+        EntityKind::Household,
+        id,
+        json!({"notes": "gọi lại Chủ nhật", "address": "Số 9"}),
+    );
+    let mai_edit = mai.op_at(
+        EntityKind::Household,
+        id,
+        json!({"notes": "đã hẹn thứ Hai"}),
+        Hlc {
+            wall_ms: lan_edit.hlc.wall_ms + 1000,
+            counter: 0,
+            node: mai.device_id,
+        },
+    );
+    office.push(&mai, &[mai_edit]).await;
+    office.push(&lan, &[lan_edit]).await;
+    let record = store.record(id).await.expect("read").expect("stored");
+    assert_eq!(
+        record.state.fields["notes"], "đã hẹn thứ Hai",
+        "the later clock wins the field"
+    );
+    assert_eq!(
+        record.state.fields["address"], "Số 9",
+        "an edit to another field also wins"
+    );
+    let log = store.conflicts(id).await.expect("log");
+    assert!(
+        log.iter()
+            .any(|c| c.field == "notes" && c.losing_value == json!("gọi lại Chủ nhật")),
+        "the losing value is kept in the conflict log: {log:?}"
+    );
+    assert!(
+        !log.iter().any(|c| c.field == "address"),
+        "an edit nobody contested is no conflict"
+    );
+}
+
+async fn office_decision_is_authoritative(office: Office) {
+    let field = office.field_user(false).await;
+    let id = Uuid::now_v7();
+    let created = office
+        .push(
+            &field,
+            &[field.op(
+                EntityKind::Enrollment,
+                id,
+                enrollment(field.village, field.user_id),
+            )],
+        )
+        .await;
+    assert_eq!(created.results[0].outcome, OpOutcome::Applied);
+    let mut writer = OfficeWriter::default();
+    writer
+        .decide_enrollment(office.store(), id, EnrollmentStatus::Approved, None)
+        .await
+        .expect("decide");
+    // The device, offline, later edits the status back to submitted and changes the income.
+    let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("t");
+    let late = field.op_at(
+        EntityKind::Enrollment,
+        id,
+        json!({"status": "submitted", "monthly_income": 2_000_000}),
+        Hlc {
+            wall_ms: now + 60_000,
+            counter: 0,
+            node: field.device_id,
+        },
+    );
+    let res = office.push(&field, &[late]).await;
+    assert_eq!(
+        res.results[0].outcome,
+        OpOutcome::Applied,
+        "the rest of the op applies"
+    );
+    let record = office
+        .store()
+        .record(id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        record.state.fields["status"], "approved",
+        "the office decision stands"
+    );
+    assert_eq!(record.state.fields["monthly_income"], 2_000_000);
+    assert!(
+        office
+            .store()
+            .conflicts(id)
+            .await
+            .expect("log")
+            .iter()
+            .any(|c| c.field == "status"),
+        "the overruled status is in the conflict log"
+    );
+    // A device may not approve.
+    let res = office
+        .push(
+            &field,
+            &[field.op(EntityKind::Enrollment, Uuid::now_v7(), {
+                let mut e = enrollment(field.village, field.user_id);
+                e["status"] = json!("approved");
+                e
+            })],
+        )
+        .await;
+    assert!(
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { field: Some(f), .. } if f == "status")
+    );
+    // Needs correction → the device may resubmit.
+    writer
+        .decide_enrollment(
+            office.store(),
+            id,
+            EnrollmentStatus::NeedsCorrection,
+            Some("Thiếu CCCD"),
+        )
+        .await
+        .expect("decide");
+    let res = office
+        .push(
+            &field,
+            &[field.op(EntityKind::Enrollment, id, json!({"status": "submitted"}))],
+        )
+        .await;
+    assert_eq!(res.results[0].outcome, OpOutcome::Applied);
+    let record = office
+        .store()
+        .record(id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        record.state.fields["status"], "submitted",
+        "resubmitting after a correction request is allowed"
+    );
+}
+
+async fn enrolment_attempts_are_rate_limited(office: Office) {
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(office.enroll_raw("WRONG-CODE1").await.status());
+    }
+    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
+    assert_eq!(
+        statuses[11],
+        StatusCode::TOO_MANY_REQUESTS,
+        "guessing codes is slowed down"
+    );
+    let (_, code) = error_code(office.enroll_raw("OTHER").await).await;
+    assert_eq!(code, "rate_limited", "the limit is per address too");
+}
+
+async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
+    let report = sotay_office::admin::seed_demo(office.store(), 12, |_, _| {})
+        .await
+        .expect("seed");
+    assert_eq!(report.codes.len(), 3, "one code per field user");
+    assert_eq!(report.households, 12);
+    let mut counts = Vec::new();
+    for (_, _, code) in &report.codes {
+        let device = office.enroll(code).await;
+        let mut households = 0;
+        let mut quotas = 0;
+        let mut villages = std::collections::HashSet::new();
+        let mut cursor = String::new();
+        loop {
+            let page: PullResponse = office
+                .pull_raw(&device.device_token, &format!("?after={cursor}&limit=100"))
+                .await
+                .json()
+                .await
+                .expect("json");
+            for change in &page.changes {
+                if change.entity == EntityKind::Household {
+                    households += 1;
+                }
+                if change.entity == EntityKind::Quota {
+                    quotas += 1;
+                }
+                if let Some(Value::String(v)) = change.state.fields.get("village_id") {
+                    villages.insert(v.clone());
+                }
+            }
+            cursor = page.next_cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        counts.push((households, villages.len(), quotas));
+    }
+    // The collector has the whole commune; the post-office collector three villages; the board
+    // member one.
+    assert_eq!(
+        counts[0].0, 12,
+        "the collector sees every household of the commune"
+    );
+    assert_eq!(
+        counts[1].1, 3,
+        "the post-office collector sees three villages: {:?}",
+        counts[1]
+    );
+    assert_eq!(counts[2].1, 1, "the board member sees one village");
+    assert_eq!(
+        counts[2].0, 2,
+        "two of the twelve households are in the first village"
+    );
+}
+
+async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
+    let field = office.field_user(false).await;
+    let ops: Vec<_> = (0..300)
+        .map(|i| {
+            field.op(
+                EntityKind::Household,
+                Uuid::now_v7(),
+                household(field.village, &format!("Hộ số {i}")),
+            )
+        })
+        .collect();
+    let ids: Vec<Uuid> = ops.iter().map(|o| o.entity_id).collect();
+    let http = office.http.clone();
+    let url = office.url("/api/v1/sync/push");
+    let token = field.token.clone();
+    let push = tokio::spawn(async move {
+        http.post(url)
+            .bearer_auth(token)
+            .json(&json!({"protocol": 1, "ops": ops}))
+            .send()
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    office.shutdown();
+    let res = push
+        .await
+        .expect("join")
+        .expect("the in-flight push gets its answer");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: sotay_sync::protocol::PushResponse = res.json().await.expect("json");
+    assert!(body.results.iter().all(|r| r.outcome == OpOutcome::Applied));
+    for id in ids {
+        assert!(
+            office.store().record(id).await.expect("read").is_some(),
+            "every op of the batch was applied"
+        );
+    }
+}
+
+async fn concurrent_pushes_never_hide_a_change_from_a_pull(office: Office) {
+    let field = office.field_user(true).await;
+    let office = std::sync::Arc::new(office);
+    let field = std::sync::Arc::new(field);
+    // Two "devices" (the same token, separate connections) create the same new record at once,
+    // and four writers push batches while a reader pulls page by page.
+    let shared = Uuid::now_v7();
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (office, field) = (office.clone(), field.clone());
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for b in 0..6 {
+                let mut ops = Vec::new();
+                for i in 0..5 {
+                    let id = Uuid::now_v7();
+                    ids.push(id);
+                    ops.push(field.op(
+                        EntityKind::Household,
+                        id,
+                        household(field.village, &format!("Hộ {w}-{b}-{i}")),
+                    ));
+                }
+                let mut shared_fields = household(field.village, "Hộ chung");
+                shared_fields["notes"] = json!(format!("ghi chú {w}-{b}"));
+                ops.push(field.op(EntityKind::Household, shared, shared_fields));
+                let res = office.push(&field, &ops).await;
+                assert!(
+                    res.results.iter().all(|r| r.outcome == OpOutcome::Applied),
+                    "{:?}",
+                    res.results
+                );
+            }
+            ids
+        }));
+    }
+    let reader = {
+        let (office, field) = (office.clone(), field.clone());
+        tokio::spawn(async move {
+            let mut cursor = String::new();
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..40 {
+                let page: PullResponse = office
+                    .pull_raw(&field.token, &format!("?after={cursor}&limit=7"))
+                    .await
+                    .json()
+                    .await
+                    .expect("json");
+                seen.extend(page.changes.iter().map(|c| c.entity_id));
+                cursor = page.next_cursor;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            (seen, cursor)
+        })
+    };
+    let mut all = Vec::new();
+    for w in writers {
+        all.extend(w.await.expect("writer"));
+    }
+    let (mut seen, mut cursor) = reader.await.expect("reader");
+    // Catch up after the writers are done, from the reader's own cursor.
+    loop {
+        let page: PullResponse = office
+            .pull_raw(&field.token, &format!("?after={cursor}&limit=50"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        seen.extend(page.changes.iter().map(|c| c.entity_id));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    for id in &all {
+        assert!(
+            seen.contains(id),
+            "a change committed while pulling was skipped: {id}"
+        );
+    }
+    assert!(
+        seen.contains(&shared),
+        "the record written by all writers arrives"
+    );
+}

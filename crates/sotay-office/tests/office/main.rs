@@ -1,0 +1,9 @@
+//! Integration tests of the office server: a real server on 127.0.0.1 over a real database,
+//! driven with reqwest. One test binary (fast to link); the contract suite runs on SQLite always
+//! and on PostgreSQL when `SOTAY_PG_URL` is set (scripts/test.sh starts one and sets it).
+
+mod cli;
+mod contract;
+mod garbage;
+mod harness;
+mod tls;

@@ -1,0 +1,56 @@
+//! HTTPS: the server serves with a certificate made here by rcgen, and a client that trusts it
+//! gets `/health` over TLS.
+
+use sotay_office::{AppState, OfficeStore};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_with_the_given_certificate() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).expect("write");
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write");
+    let store = crate::harness::store(crate::harness::Backend::Sqlite, dir.path())
+        .await
+        .expect("store");
+    store.migrate().await.expect("migrate");
+    let state = AppState::new(store, "sqlite");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        sotay_office::api::launch_tls(
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            state,
+            &cert_path,
+            &key_path,
+        )
+        .await
+    });
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem"),
+        )
+        .build()
+        .expect("client");
+    let res = client
+        .get(format!("https://localhost:{port}/health"))
+        .send()
+        .await
+        .expect("HTTPS request");
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let plain = reqwest::Client::new()
+        .get(format!("http://localhost:{port}/health"))
+        .send()
+        .await;
+    assert!(
+        plain.map(|r| !r.status().is_success()).unwrap_or(true),
+        "plain HTTP is not served on the TLS port"
+    );
+    let _ = stop.send(());
+    server.await.expect("join").expect("server stops cleanly");
+}

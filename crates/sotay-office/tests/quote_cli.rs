@@ -1,0 +1,319 @@
+//! Runs the real `sotay-office quote` binary: the JSON figures, the Vietnamese breakdown, and
+//! the non-zero exit with an error code and the allowed range on bad input.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sotay-office"))
+        .arg("quote")
+        .args(args)
+        .output()
+        .expect("the sotay-office binary runs")
+}
+
+fn json_quote(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = run(&all);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn amounts(q: &Value) -> [i64; 7] {
+    [
+        "gross_monthly",
+        "state_support_monthly",
+        "local_support_monthly",
+        "net_monthly",
+        "period_months",
+        "amount_due",
+        "supported_months_left",
+    ]
+    .map(|key| {
+        q[key]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{key} is an integer in {q}"))
+    })
+}
+
+#[test]
+fn chi_lan_pays_198000_a_month_594000_a_quarter() {
+    // stories.md: near-poor farmer, 1,500,000, 2026, every 3 months (Decree 159: 40% × 330,000).
+    let q = json_quote(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "near-poor",
+        "--mode",
+        "3m",
+    ]);
+    assert_eq!(amounts(&q), [330_000, 132_000, 0, 198_000, 3, 594_000, 117]);
+    assert_eq!(
+        q["deadline"], "2026-05-31",
+        "end of the 3rd month (Law 41/2024 Art. 36.3)"
+    );
+}
+
+#[test]
+fn hanoi_top_up_and_group_mix() {
+    // Hà Nội from 2026: +60% near-poor, so near-poor at the floor pays nothing; a mix of
+    // near-poor and ethnic minority takes the higher rate of each table.
+    let q = json_quote(&[
+        "--date",
+        "2026-01-15",
+        "--income",
+        "1.500.000",
+        "--group",
+        "ethnic-minority,near-poor",
+        "--province",
+        "01",
+        "--supported-months",
+        "30",
+    ]);
+    assert_eq!(amounts(&q), [330_000, 132_000, 198_000, 0, 1, 0, 89]);
+    assert_eq!(q["province_name"], "Thành phố Hà Nội");
+}
+
+#[test]
+fn one_year_ahead_is_discounted() {
+    // 198,000 × Σ_{i=0..11} 1.0031^−i = 2,336,027.545… → 2,336,028, due at registration.
+    let q = json_quote(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "near-poor",
+        "--mode",
+        "years:1",
+    ]);
+    assert_eq!(q["amount_due"], 2_336_028);
+    assert_eq!(q["deadline"], "2026-03-15");
+}
+
+#[test]
+fn prints_a_vietnamese_breakdown() {
+    let out = run(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "near-poor",
+        "--mode",
+        "3m",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    for part in [
+        "Người tham gia đóng / tháng",
+        "198.000 ₫",
+        "SỐ TIỀN PHẢI ĐÓNG",
+        "594.000 ₫",
+        "31/05/2026",
+        "Nghị định 159/2025/NĐ-CP",
+    ] {
+        assert!(text.contains(part), "breakdown shows {part:?}:\n{text}");
+    }
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_code_and_range() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "--date",
+                "2027-01-02",
+                "--income",
+                "1500000",
+                "--group",
+                "poor",
+            ],
+            "income_below_floor",
+            "2.200.000 ₫ đến 50.600.000 ₫",
+        ),
+        (
+            &[
+                "--date",
+                "2026-06-30",
+                "--income",
+                "50600000",
+                "--group",
+                "other",
+            ],
+            "income_above_ceiling",
+            "1.500.000 ₫ đến 46.800.000 ₫",
+        ),
+        (
+            &[
+                "--date",
+                "2026-03-15",
+                "--income",
+                "1500000",
+                "--group",
+                "other",
+                "--province",
+                "27",
+            ],
+            "unknown_province",
+            "\"27\"",
+        ),
+        (
+            &[
+                "--date",
+                "2021-12-31",
+                "--income",
+                "1500000",
+                "--group",
+                "other",
+            ],
+            "date_before_policy",
+            "01/01/2022",
+        ),
+        (
+            &[
+                "--date",
+                "2026-03-15",
+                "--income",
+                "1500000",
+                "--group",
+                "other",
+                "--mode",
+                "years:6",
+            ],
+            "years_ahead_out_of_range",
+            "1 đến 5 năm",
+        ),
+        (
+            &[
+                "--date",
+                "2026-03-15",
+                "--income",
+                "1500000",
+                "--group",
+                "other",
+                "--mode",
+                "missing:61",
+            ],
+            "missing_period_out_of_range",
+            "1 đến 60 tháng",
+        ),
+        (
+            &[
+                "--date",
+                "2026-03-15",
+                "--income",
+                "1500000",
+                "--group",
+                "rich",
+            ],
+            "invalid_choice",
+            "near-poor",
+        ),
+        (
+            &[
+                "--date",
+                "15/03/2026",
+                "--income",
+                "1500000",
+                "--group",
+                "poor",
+            ],
+            "invalid_date",
+            "YYYY-MM-DD",
+        ),
+        (
+            &[
+                "--date",
+                "2026-03-15",
+                "--income",
+                "1,5tr",
+                "--group",
+                "poor",
+            ],
+            "invalid_amount",
+            "1500000",
+        ),
+    ];
+    for (args, code, range) in cases {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?} exits 1");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("[{code}]")) && stderr.contains(range),
+            "{args:?}: stderr names {code} and {range}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn json_errors_are_code_and_message() {
+    let out = run(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1000000",
+        "--group",
+        "poor",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let body: Value = serde_json::from_slice(&out.stdout).expect("error JSON on stdout");
+    assert_eq!(body["code"], "income_below_floor");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1.500.000 ₫"))
+    );
+}
+
+#[test]
+fn a_published_policy_file_is_checked_before_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("policy.toml");
+    // A second Hà Nội top-up overlapping the first.
+    let broken = format!(
+        "{}\n[[local_support]]\nprovince_code = \"01\"\neffective_from = \"2026-06-01\"\npoor_bp = 1\nnear_poor_bp = 1\nethnic_minority_bp = 1\nisland_bp = 1\nother_bp = 1\nlegal_ref = \"test\"\n",
+        sotay_domain::Policy::embedded_toml()
+    );
+    std::fs::write(&path, broken).expect("write policy");
+    let out = run(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "poor",
+        "--policy",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[policy_data_invalid]") && stderr.contains("local_support (tỉnh 01)"),
+        "{stderr}"
+    );
+    // The embedded edition written back out loads and prices the same as built in.
+    std::fs::write(&path, sotay_domain::Policy::embedded_toml()).expect("write policy");
+    let out = run(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "near-poor",
+        "--json",
+        "--policy",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let q: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(q["net_monthly"], 198_000);
+}

@@ -1,0 +1,491 @@
+//! The lists the app shows: a village's households with member counts, search, a household's
+//! timeline, today's work (follow-ups, renewals due, lapses), cash on hand and quota progress.
+//! Each is one or two indexed queries; the app never scans a table to draw a screen.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
+use rusqlite::{OptionalExtension, params};
+use sotay_domain::{
+    Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
+    Visit, Vnd,
+};
+use uuid::Uuid;
+
+use crate::clock::local_midnight_ms;
+use crate::error::Result;
+use crate::records::{quota_period_key, quota_scope_key, uuid_from};
+use crate::search::{self, SearchHit};
+use crate::store::{Store, decode};
+
+/// A household in a village list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseholdSummary {
+    /// The household.
+    pub household: Household,
+    /// Its members (not deleted).
+    pub member_count: u32,
+}
+
+/// One entry of a household's timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimelineEntry {
+    /// A visit (lượt tiếp cận).
+    Visit(Visit),
+    /// A sign-up (tờ khai), dated by when it was first saved (the wall part of the clock of
+    /// its first write, so a phone with a wrong clock dates it as it dated everything else).
+    Enrollment {
+        /// The sign-up.
+        enrollment: Enrollment,
+        /// When it was made.
+        created_at: DateTime<Utc>,
+    },
+    /// A payment (khoản thu).
+    Payment(Payment),
+}
+
+impl TimelineEntry {
+    /// When it happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            TimelineEntry::Visit(v) => v.visited_at,
+            TimelineEntry::Payment(p) => p.collected_at,
+            TimelineEntry::Enrollment { created_at, .. } => *created_at,
+        }
+    }
+}
+
+/// The creation time inside a uuid v7 (epoch for other versions).
+fn uuid_time(id: Uuid) -> DateTime<Utc> {
+    id.get_timestamp()
+        .and_then(|t| {
+            let (secs, nanos) = t.to_unix();
+            DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
+        })
+        .unwrap_or_default()
+}
+
+/// A follow-up on today's list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueFollowUp {
+    /// The follow-up.
+    pub follow_up: FollowUp,
+    /// Its household (for the name and address on the list).
+    pub household: Household,
+    /// Due before today.
+    pub overdue: bool,
+}
+
+/// A participant whose paid period ends soon, or who missed the deadline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenewalDue {
+    /// The participant.
+    pub person: Person,
+    /// Their household.
+    pub household: Household,
+    /// The sign-up being renewed.
+    pub enrollment: Enrollment,
+    /// The last day already paid for.
+    pub paid_through: NaiveDate,
+    /// The last day to pay the next period before participation is suspended.
+    pub deadline: NaiveDate,
+}
+
+/// How far ahead and back today's list looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TodayOptions {
+    /// Renewals whose paid period ends within this many days are listed.
+    pub renewal_window_days: u32,
+    /// Lapses whose deadline passed within this many days are listed.
+    pub lapsed_lookback_days: u32,
+}
+
+impl Default for TodayOptions {
+    fn default() -> Self {
+        TodayOptions {
+            renewal_window_days: 30,
+            lapsed_lookback_days: 62,
+        }
+    }
+}
+
+/// The "Hôm nay" screen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TodayList {
+    /// Follow-ups due today or overdue, oldest first.
+    pub follow_ups: Vec<DueFollowUp>,
+    /// Participants to renew: paid period ends within the window, deadline not passed.
+    pub renewals_due: Vec<RenewalDue>,
+    /// Participants past the deadline without a newer payment.
+    pub lapsed: Vec<RenewalDue>,
+}
+
+/// Cash a collector holds: collected, not yet remitted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CashOnHand {
+    /// The sum.
+    pub total: Vnd,
+    /// The payments, oldest first.
+    pub payments: Vec<Payment>,
+}
+
+/// Progress against a quota.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuotaProgress {
+    /// The quota set by the office, if the device has one for this scope and period.
+    pub quota: Option<Quota>,
+    /// New sign-ups (submitted, received or approved) whose first payment falls in the period.
+    pub signups: u32,
+    /// Renewal payments (every payment after a sign-up's first) in the period.
+    pub renewals: u32,
+}
+
+/// The last day to pay the period after `paid_to_month` (the first day of the last month paid),
+/// by payment mode [Law 41/2024 Art. 36.3]: monthly — within the next month; 3-monthly — within
+/// the 3 months; 6-monthly — within the first 4 months; 12-monthly — within the first 7 months.
+/// After a lump sum the participant continues month by month.
+// Belongs in sotay_domain (the office needs the same rule): move it when the domain has policy.
+pub fn renewal_deadline(mode: PaymentMode, paid_to_month: NaiveDate) -> NaiveDate {
+    let months = match mode {
+        PaymentMode::Monthly | PaymentMode::YearsAhead(_) | PaymentMode::MissingPeriod(_) => 1,
+        PaymentMode::Quarterly => 3,
+        PaymentMode::SemiAnnual => 4,
+        PaymentMode::Annual => 7,
+    };
+    end_of_month(paid_to_month, months)
+}
+
+/// The last day of the month `months` after the month of `day`.
+fn end_of_month(day: NaiveDate, months: u32) -> NaiveDate {
+    let first = day.with_day(1).unwrap_or(day);
+    first
+        .checked_add_months(Months::new(months + 1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The first and last-plus-one day of a quota period.
+pub fn period_bounds(period: QuotaPeriod) -> (NaiveDate, NaiveDate) {
+    let ymd = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MIN);
+    match period {
+        QuotaPeriod::HalfYear { year, half: 1 } => (ymd(year, 1), ymd(year, 7)),
+        QuotaPeriod::HalfYear { year, .. } => (ymd(year, 7), ymd(year + 1, 1)),
+        QuotaPeriod::Year { year } => (ymd(year, 1), ymd(year + 1, 1)),
+    }
+}
+
+/// Enrollment statuses that count as a sign-up.
+const COUNTED_STATUSES: &str = "('submitted', 'received', 'approved')";
+
+/// Today's list as SQL, shared with the benchmark's raw baseline.
+pub const FOLLOW_UPS_DUE_SQL: &str = "SELECT f.data, h.data FROM follow_ups f \
+     JOIN households h ON h.id = f.household_id \
+     WHERE f.assigned_to = ?1 AND f.done = 0 AND f.deleted = 0 AND f.due_date <= ?2 \
+     ORDER BY f.due_date, f.id";
+
+/// The renewal candidates of a collector: each counted sign-up with the last month paid.
+pub const RENEWAL_CANDIDATES_SQL: &str = "SELECT e.id, e.payment_mode, \
+       (SELECT max(p.months_to) FROM payments p WHERE p.enrollment_id = e.id AND p.deleted = 0) \
+     FROM enrollments e \
+     WHERE e.collector_id = ?1 AND e.deleted = 0 AND e.status IN ('submitted', 'received', 'approved')";
+
+/// A sign-up on the renewal list with its person and household (all live).
+pub const RENEWAL_RECORDS_SQL: &str = "SELECT e.data, p.data, h.data FROM enrollments e \
+     JOIN persons p ON p.id = e.person_id AND p.deleted = 0 \
+     JOIN households h ON h.id = e.household_id AND h.deleted = 0 \
+     WHERE e.id = ?1 AND e.deleted = 0";
+
+impl Store {
+    /// The households of a village with their member counts, by head's name.
+    pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.id, h.data, (SELECT count(*) FROM persons p \
+               WHERE p.household_id = h.id AND p.deleted = 0) \
+             FROM households h WHERE h.village_id = ?1 AND h.deleted = 0 ORDER BY h.head_name",
+        )?;
+        let rows = stmt.query_map([village_id.as_bytes()], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, data, count) = row?;
+            Ok(HouseholdSummary {
+                household: decode(&data, uuid_from(&id)?)?,
+                member_count: u32::try_from(count).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+    }
+
+    /// The members of a household (not deleted).
+    pub fn persons_in_household(&self, household_id: Uuid) -> Result<Vec<Person>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, data FROM persons WHERE household_id = ?1 AND deleted = 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([household_id.as_bytes()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (id, data) = row?;
+            decode(&data, uuid_from(&id)?)
+        })
+        .collect()
+    }
+
+    /// Persons (with their household) and households matching what the user typed: every word
+    /// a prefix of a word of the name, phone, personal ID (or the head's name and address),
+    /// without diacritics. At most `limit` hits, persons first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        search::search(&self.conn, query, limit)
+    }
+
+    /// A household's visits, sign-ups and payments, newest first.
+    pub fn household_timeline(&self, household_id: Uuid) -> Result<Vec<TimelineEntry>> {
+        let mut entries = Vec::new();
+        for (table, wrap) in [("visits", 0u8), ("enrollments", 1), ("payments", 2)] {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT id, data, coalesce(json_extract(field_clocks, '$.id'), \
+                   json_extract(field_clocks, '$.\"*\"')) FROM {table} \
+                 WHERE household_id = ?1 AND deleted = 0"
+            ))?;
+            let mut rows = stmt.query([household_id.as_bytes()])?;
+            while let Some(row) = rows.next()? {
+                let id = uuid_from(&row.get::<_, Vec<u8>>(0)?)?;
+                let data: String = row.get(1)?;
+                entries.push(match wrap {
+                    0 => TimelineEntry::Visit(decode(&data, id)?),
+                    1 => TimelineEntry::Enrollment {
+                        enrollment: decode(&data, id)?,
+                        created_at: row
+                            .get::<_, Option<String>>(2)?
+                            .and_then(|hlc| hlc.parse::<sotay_domain::Hlc>().ok())
+                            .and_then(|hlc| i64::try_from(hlc.wall_ms).ok())
+                            .and_then(DateTime::from_timestamp_millis)
+                            .unwrap_or_else(|| uuid_time(id)),
+                    },
+                    _ => TimelineEntry::Payment(decode(&data, id)?),
+                });
+            }
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at()));
+        Ok(entries)
+    }
+
+    /// Today's list for `user_id`, by the store's clock in Asia/Ho_Chi_Minh.
+    pub fn today_list(&self, user_id: Uuid, options: TodayOptions) -> Result<TodayList> {
+        self.today_list_on(user_id, self.today(), options)
+    }
+
+    /// Today's list for `user_id` as of `today`.
+    pub fn today_list_on(
+        &self,
+        user_id: Uuid,
+        today: NaiveDate,
+        options: TodayOptions,
+    ) -> Result<TodayList> {
+        let mut list = TodayList::default();
+        let today_text = today.format("%Y-%m-%d").to_string();
+        {
+            let mut stmt = self.conn.prepare_cached(FOLLOW_UPS_DUE_SQL)?;
+            let mut rows = stmt.query(params![user_id.as_bytes(), today_text])?;
+            while let Some(row) = rows.next()? {
+                let follow_up: FollowUp = serde_json::from_str(&row.get::<_, String>(0)?)?;
+                let household: Household = serde_json::from_str(&row.get::<_, String>(1)?)?;
+                list.follow_ups.push(DueFollowUp {
+                    overdue: follow_up.due_date < today,
+                    follow_up,
+                    household,
+                });
+            }
+        }
+        let window_end = today + TimeDelta::days(i64::from(options.renewal_window_days));
+        let lapse_floor = today - TimeDelta::days(i64::from(options.lapsed_lookback_days));
+        let mut picked: Vec<(Uuid, NaiveDate, NaiveDate, bool)> = Vec::new();
+        {
+            let mut stmt = self.conn.prepare_cached(RENEWAL_CANDIDATES_SQL)?;
+            let mut rows = stmt.query([user_id.as_bytes()])?;
+            while let Some(row) = rows.next()? {
+                let Some(paid_to) = row.get::<_, Option<String>>(2)? else {
+                    continue;
+                };
+                let Ok(paid_to) = NaiveDate::parse_from_str(&paid_to, "%Y-%m-%d") else {
+                    continue;
+                };
+                let paid_through = end_of_month(paid_to, 0);
+                if paid_through > window_end {
+                    continue;
+                }
+                let mode_text: String = row.get(1)?;
+                let mode = serde_json::from_str::<PaymentMode>(&mode_text)
+                    .or_else(|_| serde_json::from_value(serde_json::json!({ "kind": mode_text })))
+                    .unwrap_or(PaymentMode::Monthly);
+                let deadline = renewal_deadline(mode, paid_to);
+                let lapsed = deadline < today;
+                if lapsed && deadline < lapse_floor {
+                    continue;
+                }
+                picked.push((
+                    uuid_from(&row.get::<_, Vec<u8>>(0)?)?,
+                    paid_through,
+                    deadline,
+                    lapsed,
+                ));
+            }
+        }
+        picked.sort_by_key(|(_, through, _, _)| *through);
+        let mut fetch = self.conn.prepare_cached(RENEWAL_RECORDS_SQL)?;
+        for (enrollment_id, paid_through, deadline, lapsed) in picked {
+            let row: Option<(String, String, String)> = fetch
+                .query_row([enrollment_id.as_bytes()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            // A sign-up whose person or household was deleted is not on the list.
+            let Some((enrollment, person, household)) = row else {
+                continue;
+            };
+            let enrollment: Enrollment = decode(&enrollment, enrollment_id)?;
+            let person: Person = decode(&person, enrollment.person_id)?;
+            let household: Household = decode(&household, enrollment.household_id)?;
+            let due = RenewalDue {
+                person,
+                household,
+                enrollment,
+                paid_through,
+                deadline,
+            };
+            if lapsed {
+                list.lapsed.push(due);
+            } else {
+                list.renewals_due.push(due);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Cash `collector_id` collected and has not remitted yet.
+    pub fn cash_on_hand(&self, collector_id: Uuid) -> Result<CashOnHand> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.data FROM payments p \
+             WHERE p.collector_id = ?1 AND p.deleted = 0 AND p.method = 'cash' \
+               AND NOT EXISTS (SELECT 1 FROM remittance_payments rp WHERE rp.payment_id = p.id) \
+             ORDER BY p.collected_at",
+        )?;
+        let rows = stmt.query_map([collector_id.as_bytes()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut cash = CashOnHand::default();
+        for row in rows {
+            let (id, data) = row?;
+            let payment: Payment = decode(&data, uuid_from(&id)?)?;
+            cash.total = cash.total + payment.amount;
+            cash.payments.push(payment);
+        }
+        Ok(cash)
+    }
+
+    /// Sign-ups and renewals of `scope` in `period` (Asia/Ho_Chi_Minh calendar), with the quota
+    /// the office set for them if the device holds it.
+    pub fn quota_progress(&self, scope: &QuotaScope, period: QuotaPeriod) -> Result<QuotaProgress> {
+        let (start, end) = period_bounds(period);
+        let (start_ms, end_ms) = (local_midnight_ms(start), local_midnight_ms(end));
+        let (column, key): (&str, rusqlite::types::Value) = match scope {
+            QuotaScope::Collector(id) => (
+                "collector_id",
+                rusqlite::types::Value::Blob(id.as_bytes().to_vec()),
+            ),
+            QuotaScope::Village(id) => (
+                "village_id",
+                rusqlite::types::Value::Blob(id.as_bytes().to_vec()),
+            ),
+            QuotaScope::Commune(code) => {
+                ("commune_code", rusqlite::types::Value::Text(code.clone()))
+            }
+        };
+        let signups: i64 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM enrollments e WHERE e.{column} = ?1 AND e.deleted = 0 \
+               AND e.status IN {COUNTED_STATUSES} \
+               AND (SELECT min(p.collected_at) FROM payments p \
+                    WHERE p.enrollment_id = e.id AND p.deleted = 0) >= ?2 \
+               AND (SELECT min(p.collected_at) FROM payments p \
+                    WHERE p.enrollment_id = e.id AND p.deleted = 0) < ?3"
+            ))?
+            .query_row(params![key, start_ms, end_ms], |r| r.get(0))?;
+        let renewals: i64 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM payments p WHERE p.{column} = ?1 AND p.deleted = 0 \
+               AND p.collected_at >= ?2 AND p.collected_at < ?3 \
+               AND EXISTS (SELECT 1 FROM payments q WHERE q.enrollment_id = p.enrollment_id \
+                           AND q.deleted = 0 AND q.collected_at < p.collected_at)"
+            ))?
+            .query_row(params![key, start_ms, end_ms], |r| r.get(0))?;
+        let (scope_kind, scope_key) = quota_scope_key(scope);
+        let (period_kind, year, half) = quota_period_key(period);
+        let quota: Option<(Vec<u8>, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, data FROM quotas WHERE scope_kind = ?1 AND scope_key = ?2 \
+                 AND period_kind = ?3 AND year = ?4 AND half IS ?5 AND deleted = 0 \
+                 ORDER BY version DESC LIMIT 1",
+            )?
+            .query_row(
+                params![scope_kind, scope_key, period_kind, year, half],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(QuotaProgress {
+            quota: quota
+                .map(|(id, data)| decode::<Quota>(&data, uuid_from(&id)?))
+                .transpose()?,
+            signups: u32::try_from(signups).unwrap_or(u32::MAX),
+            renewals: u32::try_from(renewals).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn deadlines_follow_the_law_per_mode() {
+        let paid_to = d(2026, 3, 1); // paid through 31/3/2026
+        for (mode, deadline) in [
+            (PaymentMode::Monthly, d(2026, 4, 30)),
+            (PaymentMode::Quarterly, d(2026, 6, 30)),
+            (PaymentMode::SemiAnnual, d(2026, 7, 31)),
+            (PaymentMode::Annual, d(2026, 10, 31)),
+            (PaymentMode::YearsAhead(2), d(2026, 4, 30)),
+        ] {
+            assert_eq!(renewal_deadline(mode, paid_to), deadline, "{mode:?}");
+        }
+        assert_eq!(
+            end_of_month(d(2024, 2, 1), 0),
+            d(2024, 2, 29),
+            "leap February"
+        );
+    }
+
+    #[test]
+    fn quota_periods_cover_half_years_and_years() {
+        assert_eq!(
+            period_bounds(QuotaPeriod::HalfYear {
+                year: 2026,
+                half: 2
+            }),
+            (d(2026, 7, 1), d(2027, 1, 1))
+        );
+        assert_eq!(
+            period_bounds(QuotaPeriod::Year { year: 2026 }),
+            (d(2026, 1, 1), d(2027, 1, 1))
+        );
+    }
+}

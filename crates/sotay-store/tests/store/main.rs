@@ -1,0 +1,10 @@
+//! Integration tests of the device store, on real SQLite files in temporary directories, opened
+//! through the same constructor the app uses. One test binary, one module per concern.
+
+mod common;
+mod crash;
+mod migrations;
+mod outbox;
+mod properties;
+mod queries;
+mod repositories;

@@ -1,0 +1,345 @@
+//! The app's lists: village households, search, timeline, today's list, cash, quota progress.
+
+use crate::common::*;
+use chrono::TimeDelta;
+use sotay_domain::*;
+use sotay_store::{TimelineEntry, TodayOptions};
+use uuid::Uuid;
+
+#[test]
+fn a_village_lists_its_households_with_member_counts() {
+    let fx = Fixture::new();
+    let v = village("Thôn Đông");
+    fx.store.save_village(&v).unwrap();
+    let big = household(Some(v.id), "Bế Văn An", "Thôn Đông");
+    let small = household(Some(v.id), "Chu Thị Bình", "Thôn Đông");
+    let gone = household(Some(v.id), "Đinh Văn Cường", "Thôn Đông");
+    let elsewhere = household(None, "Giang Văn Dũng", "Thôn Tây");
+    for h in [&big, &small, &gone, &elsewhere] {
+        fx.store.save_household(h).unwrap();
+    }
+    for i in 0..3 {
+        fx.store
+            .save_person(&person(&big, "Bế Văn An", 100 + i))
+            .unwrap();
+    }
+    let left = person(&small, "Chu Thị Bình", 200);
+    fx.store.save_person(&left).unwrap();
+    fx.store
+        .save_person(&person(&small, "Chu Văn Em", 201))
+        .unwrap();
+    fx.store.delete_person(left.id).unwrap();
+    fx.store.delete_household(gone.id).unwrap();
+    let list = fx.store.households_in_village(v.id).unwrap();
+    let summary: Vec<(&str, u32)> = list
+        .iter()
+        .map(|s| (s.household.head_name.as_str(), s.member_count))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("Bế Văn An", 3), ("Chu Thị Bình", 1)],
+        "deleted ones are not counted"
+    );
+}
+
+#[test]
+fn search_ignores_diacritics_matches_prefixes_phones_and_id_numbers() {
+    let fx = Fixture::new();
+    let (h1, duc) = saved_family(&fx, "Nguyễn Văn Đức", 345_678);
+    let (_, huong) = saved_family(&fx, "Đặng Thị Hương", 111_222);
+    let found = |q: &str| -> Vec<Option<Uuid>> {
+        fx.store
+            .search(q, 20)
+            .unwrap()
+            .iter()
+            .map(|h| h.person.as_ref().map(|p| p.id))
+            .collect()
+    };
+    assert!(
+        found("nguyen van duc").contains(&Some(duc.id)),
+        "no accents typed"
+    );
+    assert!(
+        found("Nguyễn Đức").contains(&Some(duc.id)),
+        "with accents, words in any order"
+    );
+    assert!(found("ng va d").contains(&Some(duc.id)), "prefixes");
+    assert!(
+        found("dang huong").contains(&Some(huong.id)),
+        "đ folds to d"
+    );
+    assert!(!found("dang huong").contains(&Some(duc.id)));
+    assert!(found("0912345").contains(&Some(duc.id)), "phone prefix");
+    assert!(
+        found("+84912345678").contains(&Some(duc.id)),
+        "phone typed with +84"
+    );
+    assert!(
+        found("001085345").contains(&Some(duc.id)),
+        "ID number prefix"
+    );
+    assert!(found("xyz").is_empty());
+    assert!(found("\"").is_empty(), "punctuation alone searches nothing");
+    let by_address = fx.store.search("yen the", 20).unwrap();
+    assert!(
+        by_address
+            .iter()
+            .any(|hit| hit.person.is_none() && hit.household == h1),
+        "households by address"
+    );
+    let hit = fx
+        .store
+        .search("duc", 20)
+        .unwrap()
+        .into_iter()
+        .find(|h| h.person.is_some())
+        .unwrap();
+    assert_eq!(hit.household, h1, "a person comes with their household");
+    assert!(
+        fx.store.search("a", 1).unwrap().len() <= 1,
+        "limit respected"
+    );
+}
+
+#[test]
+fn a_household_timeline_has_visits_sign_ups_and_payments_newest_first() {
+    let fx = Fixture::new();
+    let user = fx.user();
+    let (h, p) = saved_family(&fx, "Kiều Văn Giang", 21);
+    let old_visit = visit(&h, user, now() - TimeDelta::days(10));
+    fx.store.save_visit(&old_visit).unwrap();
+    let e = enrollment(&p, user, PaymentMode::Quarterly);
+    fx.store.save_enrollment(&e).unwrap();
+    let pay = payment(
+        &e,
+        user,
+        (date(2026, 12, 1), date(2027, 2, 1)),
+        594_000,
+        "0009",
+        PaymentMethod::Cash,
+        now() + TimeDelta::minutes(1),
+    );
+    fx.clock.advance(TimeDelta::minutes(2));
+    fx.store.save_payment(&pay).unwrap();
+    let timeline = fx.store.household_timeline(h.id).unwrap();
+    let kinds: Vec<&str> = timeline
+        .iter()
+        .map(|e| match e {
+            TimelineEntry::Visit(_) => "visit",
+            TimelineEntry::Enrollment { .. } => "enrollment",
+            TimelineEntry::Payment(_) => "payment",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["payment", "enrollment", "visit"],
+        "newest first"
+    );
+}
+
+#[test]
+fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
+    let fx = Fixture::new();
+    let me = fx.user();
+    let other = Uuid::now_v7();
+    let today = date(2026, 11, 23);
+    let (h, p) = saved_family(&fx, "Lục Văn Hùng", 31);
+    let overdue = follow_up(&h, me, date(2026, 11, 20));
+    let due = follow_up(&h, me, today);
+    let future = follow_up(&h, me, date(2026, 11, 30));
+    let done = FollowUp {
+        done: true,
+        ..follow_up(&h, me, date(2026, 11, 1))
+    };
+    let not_mine = follow_up(&h, other, today);
+    for f in [&overdue, &due, &future, &done, &not_mine] {
+        fx.store.save_follow_up(f).unwrap();
+    }
+    // Renewals: paid through 30/11 quarterly (due), through 31/8 monthly (lapsed 30/9),
+    // through 31/3/2027 (not yet), and through 31/8 quarterly (deadline 30/11: still due).
+    let mut expect_due = Vec::new();
+    let mut expect_lapsed = Vec::new();
+    for (i, (mode, paid_to, bucket)) in [
+        (PaymentMode::Quarterly, date(2026, 11, 1), 1),
+        (PaymentMode::Monthly, date(2026, 8, 1), 2),
+        (PaymentMode::Quarterly, date(2027, 3, 1), 0),
+        (PaymentMode::Quarterly, date(2026, 8, 1), 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let member = person(&h, "Thành viên", 40 + i as u32);
+        fx.store.save_person(&member).unwrap();
+        let e = enrollment(&member, me, mode);
+        fx.store.save_enrollment(&e).unwrap();
+        let earlier = payment(
+            &e,
+            me,
+            (date(2026, 1, 1), date(2026, 1, 1)),
+            198_000,
+            &format!("R{i}a"),
+            PaymentMethod::Cash,
+            now() - TimeDelta::days(300),
+        );
+        let latest = payment(
+            &e,
+            me,
+            (paid_to, paid_to),
+            198_000,
+            &format!("R{i}b"),
+            PaymentMethod::Cash,
+            now() - TimeDelta::days(30),
+        );
+        fx.store.save_payment(&earlier).unwrap();
+        fx.store.save_payment(&latest).unwrap();
+        match bucket {
+            1 => expect_due.push(member.id),
+            2 => expect_lapsed.push(member.id),
+            _ => {}
+        }
+    }
+    let _ = p;
+    let list = fx
+        .store
+        .today_list_on(me, today, TodayOptions::default())
+        .unwrap();
+    let follow: Vec<(Uuid, bool)> = list
+        .follow_ups
+        .iter()
+        .map(|d| (d.follow_up.id, d.overdue))
+        .collect();
+    assert_eq!(
+        follow,
+        vec![(overdue.id, true), (due.id, false)],
+        "due or overdue, not done, mine"
+    );
+    let mut due_ids: Vec<Uuid> = list.renewals_due.iter().map(|r| r.person.id).collect();
+    due_ids.sort();
+    expect_due.sort();
+    assert_eq!(due_ids, expect_due);
+    assert_eq!(
+        list.lapsed.iter().map(|r| r.person.id).collect::<Vec<_>>(),
+        expect_lapsed
+    );
+    assert_eq!(list.lapsed[0].deadline, date(2026, 9, 30));
+    assert_eq!(list.lapsed[0].paid_through, date(2026, 8, 31));
+    assert_eq!(
+        fx.store.today_list(me, TodayOptions::default()).unwrap(),
+        list,
+        "today comes from the store's clock in Asia/Ho_Chi_Minh"
+    );
+    assert!(
+        fx.store
+            .today_list_on(other, today, TodayOptions::default())
+            .unwrap()
+            .renewals_due
+            .is_empty()
+    );
+}
+
+#[test]
+fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
+    let fx = Fixture::new();
+    let me = fx.user();
+    let period = QuotaPeriod::HalfYear {
+        year: 2026,
+        half: 2,
+    };
+    let q = quota(QuotaScope::Collector(me), period, 60, 100);
+    fx.store.save_quota(&q).unwrap();
+    let (h, _) = saved_family(&fx, "Mạc Văn Khoa", 50);
+    // Joined in March, renewed in August: one renewal in H2, no sign-up in H2.
+    let old = person(&h, "Mạc Thị Lụa", 51);
+    fx.store.save_person(&old).unwrap();
+    let e_old = enrollment(&old, me, PaymentMode::Quarterly);
+    fx.store.save_enrollment(&e_old).unwrap();
+    let march = now() - TimeDelta::days(250);
+    let august = now() - TimeDelta::days(100);
+    fx.store
+        .save_payment(&payment(
+            &e_old,
+            me,
+            (date(2026, 3, 1), date(2026, 5, 1)),
+            594_000,
+            "Q1",
+            PaymentMethod::Cash,
+            march,
+        ))
+        .unwrap();
+    fx.store
+        .save_payment(&payment(
+            &e_old,
+            me,
+            (date(2026, 6, 1), date(2026, 8, 1)),
+            594_000,
+            "Q2",
+            PaymentMethod::Cash,
+            august,
+        ))
+        .unwrap();
+    // Joined this month: one sign-up.
+    let new = person(&h, "Mạc Văn Minh", 52);
+    fx.store.save_person(&new).unwrap();
+    let e_new = enrollment(&new, me, PaymentMode::Monthly);
+    fx.store.save_enrollment(&e_new).unwrap();
+    fx.store
+        .save_payment(&payment(
+            &e_new,
+            me,
+            (date(2026, 11, 1), date(2026, 11, 1)),
+            198_000,
+            "Q3",
+            PaymentMethod::Cash,
+            now(),
+        ))
+        .unwrap();
+    // A draft does not count.
+    let draft_person = person(&h, "Mạc Văn Nghĩa", 53);
+    fx.store.save_person(&draft_person).unwrap();
+    let draft = Enrollment {
+        status: EnrollmentStatus::Draft,
+        ..enrollment(&draft_person, me, PaymentMode::Monthly)
+    };
+    fx.store.save_enrollment(&draft).unwrap();
+    fx.store
+        .save_payment(&payment(
+            &draft,
+            me,
+            (date(2026, 11, 1), date(2026, 11, 1)),
+            198_000,
+            "Q4",
+            PaymentMethod::Cash,
+            now(),
+        ))
+        .unwrap();
+
+    let progress = fx
+        .store
+        .quota_progress(&QuotaScope::Collector(me), period)
+        .unwrap();
+    assert_eq!(progress.quota, Some(q));
+    assert_eq!((progress.signups, progress.renewals), (1, 1));
+    let h1 = fx
+        .store
+        .quota_progress(
+            &QuotaScope::Collector(me),
+            QuotaPeriod::HalfYear {
+                year: 2026,
+                half: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (h1.signups, h1.renewals, h1.quota),
+        (1, 0, None),
+        "the March sign-up counts in H1"
+    );
+    let commune = fx
+        .store
+        .quota_progress(
+            &QuotaScope::Commune(COMMUNE.into()),
+            QuotaPeriod::Year { year: 2026 },
+        )
+        .unwrap();
+    assert_eq!((commune.signups, commune.renewals), (2, 1));
+}
