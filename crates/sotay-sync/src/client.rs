@@ -114,7 +114,9 @@ pub struct SyncReport {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// No connection, or the office did not answer in time after every retry.
-    #[error("Không kết nối được máy chủ ({0}). Dữ liệu vẫn an toàn trên máy; sẽ thử lại khi có mạng.")]
+    #[error(
+        "Không kết nối được máy chủ ({0}). Dữ liệu vẫn an toàn trên máy; sẽ thử lại khi có mạng."
+    )]
     Network(String),
     /// The device token is unknown.
     #[error("Thiết bị chưa được đăng ký với cơ quan. Hãy nhập mã đăng ký mới.")]
@@ -173,7 +175,10 @@ pub async fn enroll(
         protocol: PROTOCOL_VERSION,
     };
     let response = http
-        .post(format!("{}/api/v1/devices/enroll", base_url.trim_end_matches('/')))
+        .post(format!(
+            "{}/api/v1/devices/enroll",
+            base_url.trim_end_matches('/')
+        ))
         .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
         .json(&request)
         .send()
@@ -217,7 +222,10 @@ impl Attempt {
 
 async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Attempt> {
     let status = response.status();
-    let bytes = response.bytes().await.map_err(|e| Attempt::Retry(e.to_string()))?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| Attempt::Retry(e.to_string()))?;
     if status.is_success() {
         // A body cut mid-way by a bad link fails to parse: that is a retry, not a fatal error.
         return serde_json::from_slice(&bytes).map_err(|e| Attempt::Retry(e.to_string()));
@@ -226,7 +234,10 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
     let (code, message) = body
         .map(|b| (b.error.code, b.error.message))
         .unwrap_or_else(|| (String::new(), String::from_utf8_lossy(&bytes).into_owned()));
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT {
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
         return Err(Attempt::Retry(format!("HTTP {status}: {message}")));
     }
     Err(Attempt::Fatal(match code.as_str() {
@@ -241,7 +252,9 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
 fn gzip_json<T: Serialize>(value: &T) -> Vec<u8> {
     let json = serde_json::to_vec(value).expect("protocol types always serialize");
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(&json).expect("writing to a Vec cannot fail");
+    encoder
+        .write_all(&json)
+        .expect("writing to a Vec cannot fail");
     encoder.finish().expect("writing to a Vec cannot fail")
 }
 
@@ -282,7 +295,11 @@ impl SyncClient {
                     last = reason;
                 }
             }
-            let cap = self.config.base_backoff.saturating_mul(1 << n.min(16)).min(self.config.max_backoff);
+            let cap = self
+                .config
+                .base_backoff
+                .saturating_mul(1 << n.min(16))
+                .min(self.config.max_backoff);
             let wait = cap.mul_f64(rand::rng().random::<f64>());
             tokio::select! {
                 _ = cancel.cancelled() => return Err(SyncError::Cancelled),
@@ -359,7 +376,10 @@ impl SyncClient {
     /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
     fn outbox_state(&self, store: &Arc<Mutex<Store>>) -> Result<(u64, u64), SyncError> {
         let store = lock(store);
-        Ok((store.outbox_pending_count()?, store.rejected_count()?))
+        Ok((
+            store.outbox_pending_count()?,
+            store.list_rejections()?.len() as u64,
+        ))
     }
 
     async fn push_all(
@@ -377,8 +397,13 @@ impl SyncClient {
             if batch.is_empty() {
                 return Ok(());
             }
-            let body = gzip_json(&PushRequest { protocol: PROTOCOL_VERSION, ops: batch.clone() });
-            let response = self.with_retry(cancel, report, || self.push_once(&body)).await?;
+            let body = gzip_json(&PushRequest {
+                protocol: PROTOCOL_VERSION,
+                ops: batch.clone(),
+            });
+            let response = self
+                .with_retry(cancel, report, || self.push_once(&body))
+                .await?;
             let store = lock(store);
             store.observe_clock(response.server_clock)?;
             let mut acknowledged: Vec<Uuid> = Vec::with_capacity(batch.len());
@@ -392,7 +417,11 @@ impl SyncClient {
                         report.duplicates += 1;
                         acknowledged.push(result.op_id);
                     }
-                    OpOutcome::Rejected { code, message, field } => {
+                    OpOutcome::Rejected {
+                        code,
+                        message,
+                        field,
+                    } => {
                         report.rejected += 1;
                         store.outbox_reject(result.op_id, code, message, field.as_deref())?;
                     }
@@ -407,7 +436,10 @@ impl SyncClient {
                 });
             }
             sent += response.results.len() as u64;
-            progress(SyncProgress::Pushing { sent: sent.min(total.max(sent)), total: total.max(sent) });
+            progress(SyncProgress::Pushing {
+                sent: sent.min(total.max(sent)),
+                total: total.max(sent),
+            });
         }
     }
 
@@ -440,11 +472,17 @@ impl SyncClient {
         progress(SyncProgress::Pulling { pages, changes });
         loop {
             let cursor = lock(store).sync_cursor()?;
-            let page = self.with_retry(cancel, report, || self.pull_once(cursor.as_deref())).await?;
+            let page = self
+                .with_retry(cancel, report, || self.pull_once(cursor.as_deref()))
+                .await?;
             let remote: Vec<RemoteChange> = page
                 .changes
                 .iter()
-                .map(|c| RemoteChange { entity: c.entity, entity_id: c.entity_id, state: c.state.clone() })
+                .map(|c| RemoteChange {
+                    entity: c.entity,
+                    entity_id: c.entity_id,
+                    state: c.state.clone(),
+                })
                 .collect();
             {
                 let store = lock(store);
@@ -457,7 +495,9 @@ impl SyncClient {
             progress(SyncProgress::Pulling { pages, changes });
             if !page.has_more {
                 progress(SyncProgress::Verifying);
-                let Some(office) = page.checksum else { return Ok(false) };
+                let Some(office) = page.checksum else {
+                    return Ok(false);
+                };
                 let (records, digest) = lock(store).scope_checksum()?;
                 return Ok(records == office.records && format!("{digest:016x}") == office.digest);
             }
@@ -468,5 +508,7 @@ impl SyncClient {
 fn lock(store: &Arc<Mutex<Store>>) -> std::sync::MutexGuard<'_, Store> {
     // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
     // so a poisoned lock is safe to keep using.
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
