@@ -124,7 +124,7 @@ async fn round(seed: u64, backend: Backend) -> Result<(), String> {
                 if let Some(mut man) = found {
                     if rng.random_bool(0.5) {
                         man.phone =
-                            Some(format!("09{}", rng.random_range(10_000_000..99_999_999u32)));
+                            Some(format!("091{}", rng.random_range(1_000_000..9_999_999u32)));
                     } else {
                         man.notes = NOTES[rng.random_range(0..NOTES.len())].into();
                     }
