@@ -4,8 +4,8 @@
 //! restarted mid-sync. After a final clean sync: no op lost, none applied twice, and every
 //! device equals the office for every record.
 //!
-//! CI runs 200 seeds on SQLite and 20 on PostgreSQL; `SOTAY_SYNC_ROUNDS=N` runs N per SQLite
-//! test group (×4 groups). A failure names its seed; rerun one seed with `SOTAY_SYNC_SEED=S`.
+//! CI runs 200 seeds on SQLite and 20 on PostgreSQL; `SOTAY_FULL=1` runs 20 times as many, and
+//! `SOTAY_SYNC_ROUNDS=N` runs N per test group (4 SQLite groups, 1 PostgreSQL). A failure names its seed; rerun one seed with `SOTAY_SYNC_SEED=S`.
 
 use crate::world::*;
 use chrono::Duration;
