@@ -198,3 +198,70 @@ async fn an_interrupted_sync_resumes_without_resending_what_was_acknowledged() {
         "each op applied exactly once"
     );
 }
+
+#[tokio::test]
+async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
+    use sotay_sync::SyncProgress;
+    use tokio_util::sync::CancellationToken;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    for i in 0..15 {
+        lan.save(&household(office.village, &format!("Hộ số {i}")));
+    }
+
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let err = lan
+        .client
+        .sync(&lan.store, &|_| {}, &cancel)
+        .await
+        .expect_err("cancelled before it began");
+    assert!(matches!(err, SyncError::Cancelled), "got {err:?}");
+    assert_eq!(
+        lan.store().outbox_pending_count().unwrap(),
+        15,
+        "a cancelled sync loses nothing"
+    );
+
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = lan
+        .client
+        .sync(
+            &lan.store,
+            &|p| seen.lock().unwrap().push(p),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("sync");
+    assert!(report.synced);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(
+        seen.first(),
+        Some(&SyncProgress::Pushing { sent: 0, total: 15 }),
+        "the bar starts at 0 of 15"
+    );
+    assert!(
+        seen.contains(&SyncProgress::Pushing {
+            sent: 15,
+            total: 15
+        }),
+        "the bar reaches 15 of 15: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|p| matches!(p, SyncProgress::Pulling { pages, .. } if *pages >= 2)),
+        "pages are counted: {seen:?}"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&SyncProgress::Verifying),
+        "verification comes last"
+    );
+}
