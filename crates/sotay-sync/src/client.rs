@@ -1,0 +1,514 @@
+//! The device's sync client: pushes the outbox, pulls the changes of the user's area, verifies
+//! the result against the office's checksum, and reports progress — keeping the promises in
+//! `docs/sync-protocol.md`.
+//!
+//! Why it is shaped like this:
+//! - **Nothing is lost, nothing is applied twice.** Ops leave the outbox only when the office
+//!   answered `applied` or `duplicate` for them; a lost answer means the same ops are sent again
+//!   and the office reports them as duplicates.
+//! - **One bad op never blocks the rest.** A rejected op is moved aside (quarantined) with the
+//!   office's reason, and the ops behind it keep flowing.
+//! - **Resumable.** Acknowledgements are stored after every batch and the pull cursor is stored
+//!   in the same transaction as each page, so an interrupted sync resumes where it stopped.
+//! - **Truthful.** `SyncReport::synced` is true only when the outbox is empty, no refused op
+//!   waits for a fix, and the device's checksum of its area equals the office's.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::Rng;
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sotay_domain::Op;
+use sotay_store::{RemoteChange, Store, StoreError};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::protocol::{
+    EnrollRequest, EnrollResponse, ErrorBody, OpOutcome, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PullResponse, PushRequest, PushResponse, codes,
+};
+
+/// Tuning of the client. The defaults suit a 2G/3G link: few round trips, bounded batches.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// Most ops in one push.
+    pub push_batch_ops: usize,
+    /// Most JSON bytes (before gzip) in one push.
+    pub push_batch_bytes: usize,
+    /// Changes asked for per pull page.
+    pub pull_page: u32,
+    /// Attempts per request before giving up for this sync.
+    pub max_attempts: u32,
+    /// First retry delay; doubles each attempt, with full jitter.
+    pub base_backoff: Duration,
+    /// Longest retry delay.
+    pub max_backoff: Duration,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            push_batch_ops: 500,
+            push_batch_bytes: 512 * 1024,
+            pull_page: 1000,
+            max_attempts: 6,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Where a sync is, for a progress bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "phase")]
+pub enum SyncProgress {
+    /// Sending changes: `sent` of `total` ops acknowledged.
+    Pushing {
+        /// Ops acknowledged so far.
+        sent: u64,
+        /// Ops waiting when the sync started.
+        total: u64,
+    },
+    /// Receiving changes: pages and records so far.
+    Pulling {
+        /// Pages received.
+        pages: u64,
+        /// Records received.
+        changes: u64,
+    },
+    /// Comparing the device's copy with the office's.
+    Verifying,
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Ops the office applied now.
+    pub applied: u64,
+    /// Ops the office already had (retries).
+    pub duplicates: u64,
+    /// Ops the office refused; they wait on their records for the user to fix.
+    pub rejected: u64,
+    /// Records received.
+    pub pulled: u64,
+    /// HTTP requests made (round trips), retries included.
+    pub requests: u64,
+    /// Whether a checksum mismatch made the client pull everything again.
+    pub repaired: bool,
+    /// Ops still waiting to be sent (rejected ones excluded).
+    pub pending_after: u64,
+    /// Whether the device's copy of its area equals the office's.
+    pub checksum_matches: bool,
+    /// True only when everything was acknowledged and verified.
+    pub synced: bool,
+}
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No connection, or the office did not answer in time after every retry.
+    #[error(
+        "Không kết nối được máy chủ ({0}). Dữ liệu vẫn an toàn trên máy; sẽ thử lại khi có mạng."
+    )]
+    Network(String),
+    /// The device token is unknown.
+    #[error("Thiết bị chưa được đăng ký với cơ quan. Hãy nhập mã đăng ký mới.")]
+    Unauthorized,
+    /// The office revoked this device.
+    #[error("Thiết bị này đã bị thu hồi quyền đồng bộ. Hãy liên hệ cơ quan BHXH.")]
+    DeviceRevoked,
+    /// The app is too old or too new for the office.
+    #[error("Phiên bản ứng dụng không tương thích với máy chủ. Hãy cập nhật ứng dụng.")]
+    ProtocolUnsupported,
+    /// The office refused the request itself (not one op).
+    #[error("Máy chủ từ chối yêu cầu ({code}): {message}")]
+    Refused {
+        /// Stable code from the office.
+        code: String,
+        /// The office's message.
+        message: String,
+    },
+    /// The local database failed (e.g. the disk is full); nothing saved was lost.
+    #[error("Lỗi lưu trữ trên máy: {0}")]
+    Store(#[from] StoreError),
+    /// After a full repair pull the device still differs from the office.
+    #[error("Dữ liệu trên máy chưa khớp với cơ quan sau khi tải lại; sẽ thử lại lần sau.")]
+    ChecksumMismatch,
+    /// The user or the app cancelled the sync.
+    #[error("Đã dừng đồng bộ.")]
+    Cancelled,
+}
+
+impl SyncError {
+    /// A stable code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Network(_) => "network",
+            SyncError::Unauthorized => codes::UNAUTHORIZED,
+            SyncError::DeviceRevoked => codes::DEVICE_REVOKED,
+            SyncError::ProtocolUnsupported => codes::PROTOCOL_UNSUPPORTED,
+            SyncError::Refused { .. } => "refused",
+            SyncError::Store(_) => "store",
+            SyncError::ChecksumMismatch => "checksum_mismatch",
+            SyncError::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Exchanges a one-time enrolment code for a device token.
+pub async fn enroll(
+    base_url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<EnrollResponse, SyncError> {
+    let http = http_client(&SyncConfig::default())?;
+    let request = EnrollRequest {
+        code: code.trim().to_owned(),
+        device_name: device_name.to_owned(),
+        protocol: PROTOCOL_VERSION,
+    };
+    let response = http
+        .post(format!(
+            "{}/api/v1/devices/enroll",
+            base_url.trim_end_matches('/')
+        ))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .json(&request)
+        .send()
+        .await
+        .map_err(|e| SyncError::Network(e.to_string()))?;
+    read_json(response).await.map_err(Attempt::into_error)
+}
+
+fn http_client(config: &SyncConfig) -> Result<reqwest::Client, SyncError> {
+    reqwest::Client::builder()
+        .timeout(config.request_timeout)
+        .connect_timeout(Duration::from_secs(15))
+        .gzip(true)
+        .build()
+        .map_err(|e| SyncError::Network(e.to_string()))
+}
+
+/// A sync client for one enrolled device.
+#[derive(Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+    config: SyncConfig,
+}
+
+/// The outcome of one HTTP attempt: retry it or give up.
+enum Attempt {
+    Retry(String),
+    Fatal(SyncError),
+}
+
+impl Attempt {
+    fn into_error(self) -> SyncError {
+        match self {
+            Attempt::Retry(reason) => SyncError::Network(reason),
+            Attempt::Fatal(err) => err,
+        }
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Attempt> {
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| Attempt::Retry(e.to_string()))?;
+    if status.is_success() {
+        // A body cut mid-way by a bad link fails to parse: that is a retry, not a fatal error.
+        return serde_json::from_slice(&bytes).map_err(|e| Attempt::Retry(e.to_string()));
+    }
+    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let (code, message) = body
+        .map(|b| (b.error.code, b.error.message))
+        .unwrap_or_else(|| (String::new(), String::from_utf8_lossy(&bytes).into_owned()));
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
+        return Err(Attempt::Retry(format!("HTTP {status}: {message}")));
+    }
+    Err(Attempt::Fatal(match code.as_str() {
+        codes::DEVICE_REVOKED => SyncError::DeviceRevoked,
+        codes::UNAUTHORIZED => SyncError::Unauthorized,
+        codes::PROTOCOL_UNSUPPORTED => SyncError::ProtocolUnsupported,
+        _ if status == StatusCode::UNAUTHORIZED => SyncError::Unauthorized,
+        _ => SyncError::Refused { code, message },
+    }))
+}
+
+fn gzip_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let json = serde_json::to_vec(value).expect("protocol types always serialize");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(&json)
+        .expect("writing to a Vec cannot fail");
+    encoder.finish().expect("writing to a Vec cannot fail")
+}
+
+impl SyncClient {
+    /// A client for the office at `base_url` with the device's token.
+    pub fn new(base_url: &str, token: &str, config: SyncConfig) -> Result<Self, SyncError> {
+        Ok(SyncClient {
+            http: http_client(&config)?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            config,
+        })
+    }
+
+    /// Runs one request with retries: exponential backoff with full jitter, stopping early on
+    /// cancellation or on an answer that retrying cannot change.
+    async fn with_retry<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        report: &mut SyncReport,
+        mut attempt: F,
+    ) -> Result<T, SyncError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Attempt>>,
+    {
+        let mut last = String::new();
+        for n in 0..self.config.max_attempts {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            report.requests += 1;
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Fatal(err)) => return Err(err),
+                Err(Attempt::Retry(reason)) => {
+                    tracing::debug!(attempt = n, %reason, "sync request failed; retrying");
+                    last = reason;
+                }
+            }
+            let cap = self
+                .config
+                .base_backoff
+                .saturating_mul(1 << n.min(16))
+                .min(self.config.max_backoff);
+            let wait = cap.mul_f64(rand::rng().random::<f64>());
+            tokio::select! {
+                _ = cancel.cancelled() => return Err(SyncError::Cancelled),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        Err(SyncError::Network(last))
+    }
+
+    async fn push_once(&self, body: &[u8]) -> Result<PushResponse, Attempt> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/sync/push", self.base_url))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| Attempt::Retry(e.to_string()))?;
+        read_json(response).await
+    }
+
+    async fn pull_once(&self, after: Option<&str>) -> Result<PullResponse, Attempt> {
+        let mut query: Vec<(&str, String)> = vec![("limit", self.config.pull_page.to_string())];
+        if let Some(after) = after {
+            query.push(("after", after.to_owned()));
+        }
+        let response = self
+            .http
+            .get(format!("{}/api/v1/sync/pull", self.base_url))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .query(&query)
+            .send()
+            .await
+            .map_err(|e| Attempt::Retry(e.to_string()))?;
+        read_json(response).await
+    }
+
+    /// Pushes every pending op, then pulls every change, then verifies. `progress` is called as
+    /// work advances; `cancel` stops between requests (what was acknowledged stays acknowledged).
+    pub async fn sync(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        self.push_all(store, progress, cancel, &mut report).await?;
+        let mut checksum_matches = self.pull_all(store, progress, cancel, &mut report).await?;
+        let (mut pending, rejected) = self.outbox_state(store)?;
+        if !checksum_matches && pending == 0 && rejected == 0 {
+            // Nothing local explains the difference: the device's copy drifted. Pull everything
+            // again (a repair pull) and compare once more.
+            report.repaired = true;
+            lock(store).reset_sync_cursor()?;
+            checksum_matches = self.pull_all(store, progress, cancel, &mut report).await?;
+            pending = self.outbox_state(store)?.0;
+            if !checksum_matches && pending == 0 {
+                return Err(SyncError::ChecksumMismatch);
+            }
+        }
+        report.pending_after = pending;
+        report.checksum_matches = checksum_matches;
+        report.synced = pending == 0 && rejected == 0 && checksum_matches;
+        if report.synced {
+            lock(store).set_last_sync_at(Utc::now())?;
+        }
+        Ok(report)
+    }
+
+    /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
+    fn outbox_state(&self, store: &Arc<Mutex<Store>>) -> Result<(u64, u64), SyncError> {
+        let store = lock(store);
+        Ok((
+            store.outbox_pending_count()?,
+            store.list_rejections()?.len() as u64,
+        ))
+    }
+
+    async fn push_all(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancellationToken,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let total = lock(store).outbox_pending_count()?;
+        let mut sent = 0u64;
+        progress(SyncProgress::Pushing { sent, total });
+        loop {
+            let batch = self.next_batch(store)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let body = gzip_json(&PushRequest {
+                protocol: PROTOCOL_VERSION,
+                ops: batch.clone(),
+            });
+            let response = self
+                .with_retry(cancel, report, || self.push_once(&body))
+                .await?;
+            let store = lock(store);
+            store.observe_clock(response.server_clock)?;
+            let mut acknowledged: Vec<Uuid> = Vec::with_capacity(batch.len());
+            for result in &response.results {
+                match &result.outcome {
+                    OpOutcome::Applied => {
+                        report.applied += 1;
+                        acknowledged.push(result.op_id);
+                    }
+                    OpOutcome::Duplicate => {
+                        report.duplicates += 1;
+                        acknowledged.push(result.op_id);
+                    }
+                    OpOutcome::Rejected {
+                        code,
+                        message,
+                        field,
+                    } => {
+                        report.rejected += 1;
+                        store.outbox_reject(result.op_id, code, message, field.as_deref())?;
+                    }
+                }
+            }
+            store.outbox_ack(&acknowledged)?;
+            // An office that answered for none of the ops sent would make this loop spin.
+            if response.results.is_empty() {
+                return Err(SyncError::Refused {
+                    code: "empty_push_result".into(),
+                    message: "Máy chủ không trả kết quả cho các thay đổi đã gửi.".into(),
+                });
+            }
+            sent += response.results.len() as u64;
+            progress(SyncProgress::Pushing {
+                sent: sent.min(total.max(sent)),
+                total: total.max(sent),
+            });
+        }
+    }
+
+    /// The next batch: outbox order, bounded by count and by JSON size.
+    fn next_batch(&self, store: &Arc<Mutex<Store>>) -> Result<Vec<Op>, SyncError> {
+        let ops = lock(store).outbox_pending(self.config.push_batch_ops)?;
+        let mut bytes = 0usize;
+        let mut batch = Vec::with_capacity(ops.len());
+        for op in ops {
+            let size = serde_json::to_vec(&op).map(|v| v.len()).unwrap_or(0);
+            if !batch.is_empty() && bytes + size > self.config.push_batch_bytes {
+                break;
+            }
+            bytes += size;
+            batch.push(op);
+        }
+        Ok(batch)
+    }
+
+    /// Pulls pages until the office has no more; returns whether the final checksum matched.
+    async fn pull_all(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancellationToken,
+        report: &mut SyncReport,
+    ) -> Result<bool, SyncError> {
+        let mut pages = 0u64;
+        let mut changes = 0u64;
+        progress(SyncProgress::Pulling { pages, changes });
+        loop {
+            let cursor = lock(store).sync_cursor()?;
+            let page = self
+                .with_retry(cancel, report, || self.pull_once(cursor.as_deref()))
+                .await?;
+            let remote: Vec<RemoteChange> = page
+                .changes
+                .iter()
+                .map(|c| RemoteChange {
+                    entity: c.entity,
+                    entity_id: c.entity_id,
+                    state: c.state.clone(),
+                })
+                .collect();
+            {
+                let store = lock(store);
+                store.apply_remote(&remote, &page.next_cursor)?;
+                store.observe_clock(page.server_clock)?;
+            }
+            pages += 1;
+            changes += remote.len() as u64;
+            report.pulled += remote.len() as u64;
+            progress(SyncProgress::Pulling { pages, changes });
+            if !page.has_more {
+                progress(SyncProgress::Verifying);
+                let Some(office) = page.checksum else {
+                    return Ok(false);
+                };
+                let (records, digest) = lock(store).scope_checksum()?;
+                return Ok(records == office.records && format!("{digest:016x}") == office.digest);
+            }
+        }
+    }
+}
+
+fn lock(store: &Arc<Mutex<Store>>) -> std::sync::MutexGuard<'_, Store> {
+    // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
+    // so a poisoned lock is safe to keep using.
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,538 @@
+//! Sync benchmarks (issue 4), run with `cargo bench -p sotay-tests --bench sync_bench`
+//! (PostgreSQL rows need `SOTAY_PG_URL`; `scripts/bench.sh` starts a throwaway cluster).
+//!
+//! 1. Push 10,000 ops over loopback to each backend, beside a raw batched insert of the same rows
+//!    into the same tables in the same run.
+//! 2. Bytes on the wire per visit op (gzip), alone and in a day's batch of 50.
+//! 3. 200 devices syncing at once: errors, p50/p99 latency of a whole sync.
+//! 4. A day's sync (50 visits, 5 sign-ups, 5 payments, then pull) through the fault proxy shaped to
+//!    64 kbit/s with 300 ms each way, without and with 2% of connections cut.
+
+use chrono::{Duration, NaiveDate, Utc};
+use sotay_domain::*;
+use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::storage::postgres::PgStore;
+use sotay_office::storage::sqlite::SqliteStore;
+use sotay_office::{AnyStore, AppState, OfficeStore};
+use sotay_store::{DeviceIdentity, SettableClock, Store};
+use sotay_sync::protocol::PushRequest;
+use sotay_sync::{SyncClient, SyncConfig};
+use sotay_tests::fault_proxy::{FaultProxy, Faults, LinkShape};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const COMMUNE: &str = "00376";
+
+struct Office {
+    state: AppState<AnyStore>,
+    url: String,
+    village: Uuid,
+    _dir: tempfile::TempDir,
+}
+
+async fn office(pg_schema: Option<&str>) -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let store = match pg_schema {
+        None => AnyStore::Sqlite(SqliteStore::open(&dir.path().join("office.sqlite3")).unwrap()),
+        Some(schema) => AnyStore::Postgres(
+            PgStore::open(&std::env::var("SOTAY_PG_URL").unwrap(), Some(schema))
+                .await
+                .unwrap(),
+        ),
+    };
+    store.migrate().await.unwrap();
+    store
+        .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).unwrap())
+        .await
+        .unwrap();
+    let mut writer = OfficeWriter::default();
+    let village = admin::create_village(
+        &store,
+        &mut writer,
+        COMMUNE,
+        "Thôn Đông",
+        VillageKind::Village,
+    )
+    .await
+    .unwrap();
+    let name = store.backend_name();
+    let state = AppState::new(store, name);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let serve = state.clone();
+    tokio::spawn(
+        async move { sotay_office::launch(listener, std::future::pending(), serve).await },
+    );
+    Office {
+        state,
+        url,
+        village: village.id,
+        _dir: dir,
+    }
+}
+
+struct Device {
+    store: Arc<Mutex<Store>>,
+    token: String,
+    user: Uuid,
+    _dir: tempfile::TempDir,
+}
+
+async fn device(office: &Office, name: &str) -> Device {
+    let store: &AnyStore = &office.state.store;
+    let user = admin::create_user(store, name, Role::Collector, None)
+        .await
+        .unwrap();
+    admin::assign_area(store, user.id, COMMUNE, None)
+        .await
+        .unwrap();
+    let code = admin::issue_code(store, user.id, Duration::hours(1))
+        .await
+        .unwrap();
+    let enrolled = sotay_sync::enroll(&office.url, &code, "bench")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let identity = DeviceIdentity {
+        device_id: enrolled.device_id,
+        user_id: user.id,
+    };
+    let local = Store::open_with_clock(
+        dir.path().join("d.db"),
+        identity,
+        Arc::new(SettableClock::new(Utc::now())),
+    )
+    .unwrap();
+    Device {
+        store: Arc::new(Mutex::new(local)),
+        token: enrolled.device_token,
+        user: user.id,
+        _dir: dir,
+    }
+}
+
+fn household(village: Uuid, n: usize) -> Household {
+    Household {
+        id: new_id(),
+        commune_code: COMMUNE.into(),
+        village_id: Some(village),
+        address: format!("Xóm {}, thôn Đông", n % 9 + 1),
+        head_name: format!("Nguyễn Văn Hộ {n}"),
+        poverty_status: PovertyStatus::None,
+        poverty_year: None,
+        notes: String::new(),
+        location: None,
+    }
+}
+
+fn visit(house: &Household, by: Uuid) -> Visit {
+    Visit {
+        id: new_id(),
+        household_id: house.id,
+        commune_code: COMMUNE.into(),
+        village_id: house.village_id,
+        visited_at: Utc::now() - Duration::hours(2),
+        visited_by: by,
+        persons_met: vec![],
+        channel: VisitChannel::DoorToDoor,
+        outcome: VisitOutcome::Informed,
+        notes: "Đã tư vấn, hẹn gọi lại".into(),
+        location: Some(GeoPoint {
+            lat: 21.2634,
+            lon: 105.8486,
+        }),
+        next_follow_up: None,
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap().len()
+}
+
+/// 1. 10,000 ops pushed over loopback, and the same rows inserted raw.
+async fn push_throughput(pg_schema: Option<&str>) -> (f64, f64) {
+    let office = office(pg_schema).await;
+    let dev = device(&office, "Bench").await;
+    {
+        let store = dev.store.lock().unwrap();
+        let houses: Vec<Household> = (0..100).map(|n| household(office.village, n)).collect();
+        store.save_batch(&houses).unwrap();
+        let visits: Vec<Visit> = (0..9_900)
+            .map(|n| visit(&houses[n % 100], dev.user))
+            .collect();
+        store.save_batch(&visits).unwrap();
+    }
+    let ops = dev.store.lock().unwrap().outbox_pending(10_000).unwrap();
+    assert_eq!(ops.len(), 10_000);
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    for chunk in ops.chunks(500) {
+        let body = serde_json::to_vec(&PushRequest {
+            protocol: 1,
+            ops: chunk.to_vec(),
+        })
+        .unwrap();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&body).unwrap();
+        let res = http
+            .post(format!("{}/api/v1/sync/push", office.url))
+            .bearer_auth(&dev.token)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(e.finish().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "push: {}",
+            res.text().await.unwrap()
+        );
+    }
+    let push_rate = 10_000.0 / started.elapsed().as_secs_f64();
+    let raw_rate = match pg_schema {
+        None => raw_sqlite(&office).await,
+        Some(schema) => raw_postgres(schema).await,
+    };
+    (push_rate, raw_rate)
+}
+
+/// One `records` row as stored: id, entity, commune, village, state, version, deleted, seq.
+type RawRecord = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+/// The same rows (records and applied op ids) inserted with prepared statements in batched
+/// transactions of 500 into a fresh copy of the office schema.
+async fn raw_sqlite(office: &Office) -> f64 {
+    let src = rusqlite::Connection::open(office._dir.path().join("office.sqlite3")).unwrap();
+    let records: Vec<RawRecord> = src
+        .prepare("SELECT entity_id, entity, commune_code, village_id, state, version, deleted, seq FROM records WHERE entity <> 'village'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let applied: Vec<(String, String, String, String)> = src
+        .prepare("SELECT op_id, device_id, entity_id, applied_at FROM applied_ops")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let path = office._dir.path().join("raw.sqlite3");
+    SqliteStore::open(&path).unwrap().migrate().await.unwrap();
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    let started = Instant::now();
+    for (rows, ops) in records.chunks(500).zip(applied.chunks(500)) {
+        let tx = conn.transaction().unwrap();
+        {
+            let mut rec = tx.prepare_cached("INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)").unwrap();
+            for r in rows {
+                rec.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7])
+                    .unwrap();
+            }
+            let mut app = tx.prepare_cached("INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES (?1,?2,?3,?4)").unwrap();
+            for o in ops {
+                app.execute(rusqlite::params![o.0, o.1, o.2, o.3]).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    records.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn raw_postgres(schema: &str) -> f64 {
+    let url = std::env::var("SOTAY_PG_URL").unwrap();
+    let raw_schema = format!("{schema}_raw");
+    PgStore::open(&url, Some(&raw_schema))
+        .await
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    let (mut client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let records = client
+        .query(&format!("SELECT entity_id, entity, commune_code, village_id, state, version, deleted, seq FROM {schema}.records WHERE entity <> 'village'"), &[])
+        .await
+        .unwrap();
+    let applied = client
+        .query(
+            &format!("SELECT op_id, device_id, entity_id, applied_at FROM {schema}.applied_ops"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for (rows, ops) in records.chunks(500).zip(applied.chunks(500)) {
+        let tx = client.transaction().await.unwrap();
+        let rec = tx.prepare(&format!("INSERT INTO {raw_schema}.records (entity_id, entity, commune_code, village_id, state, version, deleted, seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")).await.unwrap();
+        let app = tx.prepare(&format!("INSERT INTO {raw_schema}.applied_ops (op_id, device_id, entity_id, applied_at) VALUES ($1,$2,$3,$4)")).await.unwrap();
+        for r in rows {
+            let (a, b, c, d, e, f, g, h): (
+                Uuid,
+                String,
+                String,
+                Option<Uuid>,
+                serde_json::Value,
+                String,
+                bool,
+                i64,
+            ) = (
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+                r.get(7),
+            );
+            tx.execute(&rec, &[&a, &b, &c, &d, &e, &f, &g, &h])
+                .await
+                .unwrap();
+        }
+        for o in ops {
+            let (a, b, c, d): (Uuid, Uuid, Uuid, chrono::DateTime<Utc>) =
+                (o.get(0), o.get(1), o.get(2), o.get(3));
+            tx.execute(&app, &[&a, &b, &c, &d]).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    records.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+/// 2. Bytes per visit op.
+async fn bytes_per_visit_op() -> (usize, usize, usize) {
+    let office = office(None).await;
+    let dev = device(&office, "Bytes").await;
+    let store = dev.store.lock().unwrap();
+    let house = household(office.village, 1);
+    store.save(&house).unwrap();
+    for _ in 0..50 {
+        store.save(&visit(&house, dev.user)).unwrap();
+    }
+    let ops: Vec<Op> = store
+        .outbox_pending(100)
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.entity == EntityKind::Visit)
+        .collect();
+    let one = serde_json::to_vec(&PushRequest {
+        protocol: 1,
+        ops: vec![ops[0].clone()],
+    })
+    .unwrap();
+    let day = serde_json::to_vec(&PushRequest {
+        protocol: 1,
+        ops: ops.clone(),
+    })
+    .unwrap();
+    (
+        serde_json::to_vec(&ops[0]).unwrap().len(),
+        gzip_len(&one),
+        gzip_len(&day) / ops.len(),
+    )
+}
+
+/// 3. 200 devices syncing at once.
+async fn many_devices() -> (usize, f64, f64) {
+    let office = office(None).await;
+    let mut devices = Vec::new();
+    for i in 0..200 {
+        let dev = device(&office, &format!("Cộng tác viên {i}")).await;
+        {
+            let store = dev.store.lock().unwrap();
+            let house = household(office.village, i);
+            store.save(&house).unwrap();
+            for _ in 0..4 {
+                store.save(&visit(&house, dev.user)).unwrap();
+            }
+        }
+        devices.push(dev);
+    }
+    let mut tasks = Vec::new();
+    for dev in devices {
+        let url = office.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = SyncClient::new(
+                &url,
+                &dev.token,
+                SyncConfig {
+                    max_attempts: 1,
+                    ..SyncConfig::default()
+                },
+            )
+            .unwrap();
+            let started = Instant::now();
+            let result = client
+                .sync(&dev.store, &|_| {}, &CancellationToken::new())
+                .await;
+            (result.is_ok(), started.elapsed().as_secs_f64() * 1000.0)
+        }));
+    }
+    let mut errors = 0;
+    let mut latencies = Vec::new();
+    for t in tasks {
+        let (ok, ms) = t.await.unwrap();
+        if !ok {
+            errors += 1;
+        }
+        latencies.push(ms);
+    }
+    latencies.sort_by(f64::total_cmp);
+    (
+        errors,
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+    )
+}
+
+/// 4. A day's work synced over a bad village link.
+async fn days_sync(cut: f64) -> (f64, u64, bool) {
+    let office = office(None).await;
+    let dev = device(&office, "Nguyễn Thị Lan").await;
+    {
+        let store = dev.store.lock().unwrap();
+        let houses: Vec<Household> = (0..10).map(|n| household(office.village, n)).collect();
+        store.save_batch(&houses).unwrap();
+        for n in 0..50 {
+            store.save(&visit(&houses[n % 10], dev.user)).unwrap();
+        }
+        for n in 0..5u32 {
+            let house = &houses[n as usize];
+            let man = Person {
+                id: new_id(),
+                household_id: house.id,
+                commune_code: COMMUNE.into(),
+                village_id: house.village_id,
+                full_name: format!("Trần Văn Đức {n}"),
+                sex: Sex::Male,
+                date_of_birth: NaiveDate::from_ymd_opt(1985, 4, 12),
+                personal_id: Some(format!("001085{:06}", 100 + n)),
+                legacy_insurance_code: None,
+                phone: Some(format!("0912{:06}", 100 + n)),
+                occupation: Occupation::Farmer,
+                ethnic_minority: false,
+                coverage: Coverage::None,
+                stage: Stage::Enrolled,
+                decline_reason: None,
+                notes: String::new(),
+            };
+            store.save(&man).unwrap();
+            let month = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+            let enrollment = Enrollment {
+                id: new_id(),
+                person_id: man.id,
+                household_id: house.id,
+                commune_code: COMMUNE.into(),
+                village_id: house.village_id,
+                collector_id: dev.user,
+                monthly_income: Vnd(1_500_000),
+                payment_mode: PaymentMode::Quarterly,
+                first_month: month,
+                support_groups: vec![SupportGroup::NearPoor],
+                quote: None,
+                status: EnrollmentStatus::Submitted,
+                status_reason: None,
+            };
+            store.save(&enrollment).unwrap();
+            store
+                .save(&Payment {
+                    id: new_id(),
+                    enrollment_id: enrollment.id,
+                    person_id: man.id,
+                    household_id: house.id,
+                    commune_code: COMMUNE.into(),
+                    village_id: house.village_id,
+                    collector_id: dev.user,
+                    months_from: month,
+                    months_to: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                    amount: Vnd(594_000),
+                    collected_at: Utc::now() - Duration::hours(1),
+                    receipt_number: format!("0001{:03}", 234 + n),
+                    method: PaymentMethod::Cash,
+                })
+                .unwrap();
+        }
+    }
+    let addr = office.url.trim_start_matches("http://").parse().unwrap();
+    let faults = Faults {
+        drop_request: cut / 2.0,
+        cut_response: cut / 2.0,
+        ..Faults::none()
+    };
+    let proxy = FaultProxy::start(addr, 42, faults).await.unwrap();
+    proxy.set_shape(Some(LinkShape::bad_village_link()));
+    let client = SyncClient::new(&proxy.url(), &dev.token, SyncConfig::default()).unwrap();
+    let started = Instant::now();
+    let report = client
+        .sync(&dev.store, &|_| {}, &CancellationToken::new())
+        .await
+        .unwrap();
+    (
+        started.elapsed().as_secs_f64(),
+        report.requests,
+        report.synced,
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` asks benches to list or test themselves: nothing to do.
+    }
+    println!("| measure | result | limit / baseline |\n|---|---|---|");
+    let (push, raw) = push_throughput(None).await;
+    println!(
+        "| push 10,000 ops, SQLite | {push:.0} ops/s | raw batched insert {raw:.0} rows/s ({:.1}×) |",
+        raw / push
+    );
+    if std::env::var("SOTAY_PG_URL").is_ok() {
+        let schema = format!("bench_{}", Uuid::now_v7().simple());
+        let (push, raw) = push_throughput(Some(&schema)).await;
+        println!(
+            "| push 10,000 ops, PostgreSQL | {push:.0} ops/s | raw batched insert {raw:.0} rows/s ({:.1}×) |",
+            raw / push
+        );
+    } else {
+        println!("| push 10,000 ops, PostgreSQL | not run: SOTAY_PG_URL unset | |");
+    }
+    let (json, one, batch) = bytes_per_visit_op().await;
+    println!(
+        "| bytes per visit op | {batch} B gzip in a batch of 50 ({one} B alone, {json} B plain JSON) | ≤ 200 B |"
+    );
+    let (errors, p50, p99) = many_devices().await;
+    println!(
+        "| 200 devices syncing at once | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
+    );
+    let (secs, trips, synced) = days_sync(0.0).await;
+    println!(
+        "| day's sync, 64 kbit/s + 300 ms each way | {secs:.1} s, {trips} round trips, synced={synced} | ≤ 10 s, ≤ 2 round trips |"
+    );
+    let (secs, trips, synced) = days_sync(0.02).await;
+    println!(
+        "| same with 2% of connections cut | {secs:.1} s, {trips} round trips, synced={synced} | |"
+    );
+}

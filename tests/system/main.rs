@@ -1,0 +1,6 @@
+//! Whole-system tests: one test binary (fast to link) with a module per subject.
+
+mod fault_rounds;
+mod proxy;
+mod sync_e2e;
+mod world;

@@ -1,0 +1,267 @@
+//! End to end: real device stores syncing through the real client with a real office server on
+//! 127.0.0.1 — enrol, push, pull, a second device sees the first one's work, a rejected op is
+//! set aside and shown while the rest applies, a revoked device is refused.
+
+use crate::world::*;
+use chrono::Duration;
+use sotay_domain::*;
+use sotay_office::admin;
+use sotay_sync::SyncError;
+
+#[tokio::test]
+async fn a_second_device_in_the_village_sees_the_first_ones_household() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    let tu = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Trần Văn Tư").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+
+    let house = household(office.village, "Lê Văn Nam");
+    let man = person(&house, "Lê Văn Nam", 1);
+    lan.save(&house);
+    lan.save(&man);
+    lan.save(&visit(&house, lan.identity.user_id));
+    assert_eq!(
+        lan.store().outbox_pending_count().unwrap(),
+        3,
+        "three saves wait in the outbox"
+    );
+
+    let report = lan.sync().await.expect("Lan syncs");
+    assert_eq!(report.applied, 3, "the office applied the three ops");
+    assert!(
+        report.synced && report.checksum_matches,
+        "nothing waits and the copies agree: {report:?}"
+    );
+    assert_eq!(lan.store().outbox_pending_count().unwrap(), 0);
+    assert!(
+        lan.store().last_sync_at().unwrap().is_some(),
+        "a successful sync is remembered"
+    );
+
+    let report = tu.sync().await.expect("Tư syncs");
+    assert!(report.synced, "{report:?}");
+    let seen: Option<Person> = tu.store().get(man.id).unwrap();
+    assert_eq!(
+        seen.map(|p| p.full_name),
+        Some("Lê Văn Nam".to_owned()),
+        "Tư's phone has Lan's person"
+    );
+
+    // Tư corrects the phone; Lan sees it on her next sync.
+    let mut edited: Person = tu.store().get(man.id).unwrap().unwrap();
+    edited.phone = Some("0987654321".into());
+    tu.save(&edited);
+    tu.sync().await.expect("Tư pushes");
+    lan.sync().await.expect("Lan pulls");
+    let lans: Person = lan.store().get(man.id).unwrap().unwrap();
+    assert_eq!(
+        lans.phone.as_deref(),
+        Some("0987654321"),
+        "the later edit reached the first device"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_op_is_set_aside_with_its_reason_and_the_rest_applies() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    // A household in a commune that is not Lan's (Phường Ba Đình): valid on the phone, outside
+    // her area at the office.
+    let mut outside = household(office.village, "Phạm Thị Hoa");
+    outside.commune_code = "00004".into();
+    outside.village_id = None;
+    let inside = household(office.village, "Đỗ Văn Bình");
+    lan.save(&outside);
+    lan.save(&inside);
+
+    let report = lan.sync().await.expect("the sync itself succeeds");
+    assert_eq!(
+        (report.applied, report.rejected),
+        (1, 1),
+        "one bad op never blocks the other: {report:?}"
+    );
+    assert!(
+        !report.synced,
+        "a refused op waiting for a fix is not 'synced'"
+    );
+    let rejections = lan
+        .store()
+        .rejections_for(EntityKind::Household, outside.id)
+        .unwrap();
+    assert_eq!(rejections.len(), 1, "the rejection is kept on the record");
+    assert_eq!(rejections[0].code, "out_of_scope");
+    assert!(!rejections[0].message.is_empty(), "the office says why");
+    assert!(
+        office.record_state(inside.id).await.is_some(),
+        "the good household reached the office"
+    );
+    assert!(
+        office.record_state(outside.id).await.is_none(),
+        "the bad one changed nothing at the office"
+    );
+    let kept: Option<Household> = lan.store().get(outside.id).unwrap();
+    assert!(
+        kept.is_some(),
+        "the refused record is still on the phone, not dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_refused_with_a_code_the_app_understands() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    lan.save(&household(office.village, "Lê Văn Nam"));
+    admin::revoke_device(&*office.state.store, lan.identity.device_id)
+        .await
+        .expect("revoke");
+    let err = lan
+        .sync()
+        .await
+        .expect_err("a revoked device must not sync");
+    assert!(matches!(err, SyncError::DeviceRevoked), "got {err:?}");
+    assert_eq!(
+        lan.store().outbox_pending_count().unwrap(),
+        1,
+        "the unsent record stays safe on the phone"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_sync_resumes_without_resending_what_was_acknowledged() {
+    use sotay_tests::fault_proxy::{FaultProxy, Faults};
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let proxy = FaultProxy::start(office.addr, 11, Faults::none())
+        .await
+        .unwrap();
+    let code = office.collector_code("Nguyễn Thị Lan").await;
+    let lan = Device::enroll(
+        &office.url(),
+        &proxy.url(),
+        &code,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    for i in 0..20 {
+        lan.save(&household(office.village, &format!("Hộ số {i}")));
+    }
+    // Every response is lost: the office applies what arrives, the phone hears nothing.
+    proxy.set_faults(Faults {
+        drop_response: 1.0,
+        ..Faults::none()
+    });
+    let err = lan.sync().await.expect_err("no answer ever arrives");
+    assert!(matches!(err, SyncError::Network(_)), "got {err:?}");
+    assert_eq!(
+        lan.store().outbox_pending_count().unwrap(),
+        20,
+        "nothing leaves the outbox unacknowledged"
+    );
+    proxy.set_faults(Faults::none());
+    let report = lan.sync().await.expect("the link is back");
+    assert_eq!(report.applied + report.duplicates, 20);
+    assert!(
+        report.duplicates >= 7,
+        "the first batch had reached the office and is answered duplicate: {report:?}"
+    );
+    assert!(report.synced);
+    assert_eq!(
+        office.applied_op_count(&[lan.identity.device_id]),
+        Some(20),
+        "each op applied exactly once"
+    );
+}
+
+#[tokio::test]
+async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
+    use sotay_sync::SyncProgress;
+    use tokio_util::sync::CancellationToken;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    for i in 0..15 {
+        lan.save(&household(office.village, &format!("Hộ số {i}")));
+    }
+
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let err = lan
+        .client
+        .sync(&lan.store, &|_| {}, &cancel)
+        .await
+        .expect_err("cancelled before it began");
+    assert!(matches!(err, SyncError::Cancelled), "got {err:?}");
+    assert_eq!(
+        lan.store().outbox_pending_count().unwrap(),
+        15,
+        "a cancelled sync loses nothing"
+    );
+
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = lan
+        .client
+        .sync(
+            &lan.store,
+            &|p| seen.lock().unwrap().push(p),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("sync");
+    assert!(report.synced);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(
+        seen.first(),
+        Some(&SyncProgress::Pushing { sent: 0, total: 15 }),
+        "the bar starts at 0 of 15"
+    );
+    assert!(
+        seen.contains(&SyncProgress::Pushing {
+            sent: 15,
+            total: 15
+        }),
+        "the bar reaches 15 of 15: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|p| matches!(p, SyncProgress::Pulling { pages, .. } if *pages >= 2)),
+        "pages are counted: {seen:?}"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&SyncProgress::Verifying),
+        "verification comes last"
+    );
+}

@@ -1,0 +1,313 @@
+//! A small world for whole-system tests: a real office server (in this process, on 127.0.0.1,
+//! over a real SQLite file or a PostgreSQL schema), a fault proxy in front of it, and devices —
+//! each a real `sotay_store::Store` on its own temp file with its own (possibly wrong) clock,
+//! synced by the real `sotay_sync::SyncClient`.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sotay_domain::*;
+use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::storage::postgres::PgStore;
+use sotay_office::storage::sqlite::SqliteStore;
+use sotay_office::{AnyStore, AppState, OfficeStore};
+use sotay_store::{DeviceIdentity, SettableClock, Store};
+use sotay_sync::{SyncClient, SyncConfig, SyncError, SyncReport};
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Xã Sóc Sơn, Hà Nội: the test commune.
+pub const COMMUNE: &str = "00376";
+
+/// Which office database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL at `SOTAY_PG_URL`.
+    Postgres,
+}
+
+/// The office: its database and the task serving it.
+pub struct Office {
+    pub state: AppState<AnyStore>,
+    server: Option<JoinHandle<()>>,
+    pub addr: std::net::SocketAddr,
+    pub db_path: Option<std::path::PathBuf>,
+    pub village: Uuid,
+    _dir: tempfile::TempDir,
+}
+
+impl Office {
+    /// A fresh office with the official units and one village; `None` when the backend is not
+    /// available here (PostgreSQL without `SOTAY_PG_URL`, outside CI).
+    pub async fn start(backend: Backend) -> Option<Office> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, db_path) = match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("office.sqlite3");
+                (
+                    AnyStore::Sqlite(SqliteStore::open(&path).expect("open SQLite")),
+                    Some(path),
+                )
+            }
+            Backend::Postgres => {
+                let Ok(url) = std::env::var("SOTAY_PG_URL") else {
+                    assert!(
+                        std::env::var_os("CI").is_none(),
+                        "CI must set SOTAY_PG_URL (scripts/test.sh does)"
+                    );
+                    eprintln!("SOTAY_PG_URL is not set: PostgreSQL variant not run here");
+                    return None;
+                };
+                let schema = format!("t_{}", Uuid::now_v7().simple());
+                (
+                    AnyStore::Postgres(
+                        PgStore::open(&url, Some(&schema))
+                            .await
+                            .expect("open PostgreSQL"),
+                    ),
+                    None,
+                )
+            }
+        };
+        store.migrate().await.expect("migrate");
+        store
+            .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).expect("units"))
+            .await
+            .expect("import units");
+        let mut writer = OfficeWriter::default();
+        let village = admin::create_village(
+            &store,
+            &mut writer,
+            COMMUNE,
+            "Thôn Đông",
+            VillageKind::Village,
+        )
+        .await
+        .expect("village");
+        let name = store.backend_name();
+        let state = AppState::new(store, name);
+        let mut office = Office {
+            state,
+            server: None,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path,
+            village: village.id,
+            _dir: dir,
+        };
+        office.serve().await;
+        Some(office)
+    }
+
+    /// Starts serving on a new port.
+    async fn serve(&mut self) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.addr = listener.local_addr().expect("addr");
+        let state = self.state.clone();
+        self.server = Some(tokio::spawn(async move {
+            let _ = sotay_office::launch(listener, std::future::pending(), state).await;
+        }));
+    }
+
+    /// Kills the server abruptly (connections in flight are cut) and starts it again on a new
+    /// port over the same database.
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
+        self.serve().await;
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A collector assigned the whole test commune, with a fresh enrolment code.
+    pub async fn collector_code(&self, name: &str) -> String {
+        let store: &AnyStore = &self.state.store;
+        let user = admin::create_user(store, name, Role::Collector, None)
+            .await
+            .expect("user");
+        admin::assign_area(store, user.id, COMMUNE, None)
+            .await
+            .expect("area");
+        admin::issue_code(store, user.id, Duration::hours(1))
+            .await
+            .expect("code")
+    }
+
+    /// The office's merged state of a record.
+    pub async fn record_state(&self, id: Uuid) -> Option<sotay_domain::merge::RecordState> {
+        self.state
+            .store
+            .record(id)
+            .await
+            .expect("office record")
+            .map(|r| r.state)
+    }
+
+    /// Number of op ids the office has applied from these devices (SQLite backend).
+    pub fn applied_op_count(&self, devices: &[Uuid]) -> Option<i64> {
+        let path = self.db_path.as_ref()?;
+        let conn = rusqlite::Connection::open(path).expect("open office db");
+        let mut total = 0;
+        for device in devices {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM applied_ops WHERE device_id = ?1",
+                    [device.to_string()],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            total += n;
+        }
+        Some(total)
+    }
+}
+
+impl Drop for Office {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// A phone: its store, its clock, its client.
+pub struct Device {
+    pub store: Arc<Mutex<Store>>,
+    pub clock: SettableClock,
+    pub identity: DeviceIdentity,
+    pub client: SyncClient,
+    _dir: tempfile::TempDir,
+}
+
+/// Fast retries for tests (the defaults are tuned for real villages).
+pub fn test_config() -> SyncConfig {
+    SyncConfig {
+        push_batch_ops: 7,
+        pull_page: 5,
+        max_attempts: 12,
+        base_backoff: std::time::Duration::from_millis(2),
+        max_backoff: std::time::Duration::from_millis(40),
+        request_timeout: std::time::Duration::from_secs(5),
+        ..SyncConfig::default()
+    }
+}
+
+/// Real wall time now, for records (the device's own clock may be wrong).
+pub fn real_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+impl Device {
+    /// Enrols with `code` directly at the office, then syncs through `base_url` (e.g. a proxy).
+    /// `skew` sets the device's clock wrong by that much.
+    pub async fn enroll(
+        office_url: &str,
+        base_url: &str,
+        code: &str,
+        skew: Duration,
+        config: SyncConfig,
+    ) -> Device {
+        let enrolled = sotay_sync::enroll(office_url, code, "Điện thoại thử")
+            .await
+            .expect("enrol");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = SettableClock::new(real_now() + skew);
+        let identity = DeviceIdentity {
+            device_id: enrolled.device_id,
+            user_id: enrolled.user.id,
+        };
+        let store = Store::open_with_clock(
+            dir.path().join("sotay.db"),
+            identity,
+            Arc::new(clock.clone()),
+        )
+        .expect("open device store");
+        store.observe_clock(enrolled.server_clock).expect("observe");
+        let client = SyncClient::new(base_url, &enrolled.device_token, config).expect("client");
+        Device {
+            store: Arc::new(Mutex::new(store)),
+            clock,
+            identity,
+            client,
+            _dir: dir,
+        }
+    }
+
+    pub async fn sync(&self) -> Result<SyncReport, SyncError> {
+        self.client
+            .sync(&self.store, &|_| {}, &CancellationToken::new())
+            .await
+    }
+
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().expect("store lock")
+    }
+
+    /// Saves a record; returns the op it wrote, if any.
+    pub fn save<E: sotay_store::Record>(&self, record: &E) -> Option<Op> {
+        self.store().save(record).expect("save a valid record")
+    }
+}
+
+pub fn household(village: Uuid, head: &str) -> Household {
+    Household {
+        id: new_id(),
+        commune_code: COMMUNE.into(),
+        village_id: Some(village),
+        address: "Thôn Đông, xã Sóc Sơn".into(),
+        head_name: head.into(),
+        poverty_status: PovertyStatus::NearPoor,
+        poverty_year: Some(2025),
+        notes: String::new(),
+        location: None,
+    }
+}
+
+/// A man born 12/04/1985 with a valid ID (001 Hà Nội, 0 = male 1900s, 85).
+pub fn person(household: &Household, name: &str, serial: u32) -> Person {
+    Person {
+        id: new_id(),
+        household_id: household.id,
+        commune_code: household.commune_code.clone(),
+        village_id: household.village_id,
+        full_name: name.into(),
+        sex: Sex::Male,
+        date_of_birth: Some(chrono::NaiveDate::from_ymd_opt(1985, 4, 12).unwrap()),
+        personal_id: Some(format!("001085{serial:06}")),
+        legacy_insurance_code: None,
+        phone: Some(format!("0912{serial:06}")),
+        occupation: Occupation::Farmer,
+        ethnic_minority: false,
+        coverage: Coverage::None,
+        stage: Stage::Interested,
+        decline_reason: None,
+        notes: String::new(),
+    }
+}
+
+/// A visit three days ago (in every device's past, whatever its clock skew of ±2 days).
+pub fn visit(household: &Household, by: Uuid) -> Visit {
+    Visit {
+        id: new_id(),
+        household_id: household.id,
+        commune_code: household.commune_code.clone(),
+        village_id: household.village_id,
+        visited_at: Utc
+            .timestamp_opt(real_now().timestamp() - 3 * 86_400, 0)
+            .unwrap(),
+        visited_by: by,
+        persons_met: vec![],
+        channel: VisitChannel::DoorToDoor,
+        outcome: VisitOutcome::Informed,
+        notes: "Không có nhà, gọi lại Chủ nhật".into(),
+        location: None,
+        next_follow_up: None,
+    }
+}
