@@ -11,6 +11,7 @@ ensure_build_deps
 log "device store benchmark (50,000 households, store vs raw SQLite)"
 cargo bench --locked -p sotay-store --bench store_bench
 
-# --- Sync benchmark: added by the lead once crates/sotay-tests has its sync_bench binary. ---
-# log "sync benchmark"
-# cargo run --locked --release -p sotay-tests --bin sync_bench
+log "sync benchmark (office backends, bytes per op, 200 devices, a day's sync on a bad link)"
+source "$(dirname "$0")/postgres.sh"
+ensure_postgres
+cargo bench --locked -p sotay-tests --bench sync_bench
