@@ -265,3 +265,53 @@ async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
         "verification comes last"
     );
 }
+
+#[tokio::test]
+async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Nguyễn Thị Lan").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    let tu = Device::enroll(
+        &office.url(),
+        &office.url(),
+        &office.collector_code("Trần Văn Tư").await,
+        Duration::zero(),
+        test_config(),
+    )
+    .await;
+    let house = household(office.village, "Lê Văn Nam");
+    lan.save(&house);
+    lan.sync().await.expect("Lan pushes");
+    assert!(tu.sync().await.expect("Tư pulls").synced);
+
+    // Something outside sync (a restored backup, a bug) loses a row on Tư's phone.
+    let raw = rusqlite::Connection::open(&tu.path).expect("open the phone's file");
+    let removed = raw
+        .execute(
+            "DELETE FROM households WHERE id = ?1",
+            [house.id.as_bytes().to_vec()],
+        )
+        .expect("delete");
+    assert_eq!(removed, 1, "the test really removed the row");
+    drop(raw);
+    assert!(tu.store().get::<Household>(house.id).unwrap().is_none());
+
+    let report = tu.sync().await.expect("the sync repairs");
+    assert!(
+        report.repaired,
+        "a quiet mismatch triggers a full repair pull: {report:?}"
+    );
+    assert!(report.synced && report.checksum_matches, "{report:?}");
+    let back: Option<Household> = tu.store().get(house.id).unwrap();
+    assert_eq!(
+        back.map(|h| h.head_name),
+        Some("Lê Văn Nam".to_owned()),
+        "the lost record is back"
+    );
+}
