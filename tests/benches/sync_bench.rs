@@ -447,7 +447,7 @@ async fn many_devices() -> (usize, f64, f64) {
 }
 
 /// 4. A day's work synced over a bad village link.
-async fn days_sync(cut: f64) -> (f64, u64, bool) {
+async fn days_sync(cut: f64, seed: u64) -> (f64, u64, bool) {
     let office = office(None).await;
     let dev = device(&office, "Nguyễn Thị Lan").await;
     {
@@ -520,7 +520,7 @@ async fn days_sync(cut: f64) -> (f64, u64, bool) {
         cut_response: cut / 2.0,
         ..Faults::none()
     };
-    let proxy = FaultProxy::start(addr, 42, faults).await.unwrap();
+    let proxy = FaultProxy::start(addr, seed, faults).await.unwrap();
     proxy.set_shape(Some(LinkShape::bad_village_link()));
     let client = SyncClient::new(&proxy.url(), &dev.token, SyncConfig::default()).unwrap();
     let started = Instant::now();
@@ -572,12 +572,24 @@ async fn main() {
     println!(
         "| 200 devices syncing at once | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
     );
-    let (secs, trips, synced) = days_sync(0.0).await;
+    let (secs, trips, synced) = days_sync(0.0, 42).await;
     println!(
         "| day's sync, 64 kbit/s + 300 ms each way | {secs:.1} s, {trips} round trips, synced={synced} | ≤ 10 s, ≤ 2 round trips |"
     );
-    let (secs, trips, synced) = days_sync(0.02).await;
+    // With 2% of connections cut, 40 days (seeds) so that some syncs meet a cut.
+    let mut times = Vec::new();
+    let mut most_trips = 0;
+    let mut all_synced = true;
+    for seed in 0..40 {
+        let (secs, trips, synced) = days_sync(0.02, seed).await;
+        times.push(secs);
+        most_trips = most_trips.max(trips);
+        all_synced &= synced;
+    }
+    times.sort_by(f64::total_cmp);
     println!(
-        "| same with 2% of connections cut | {secs:.1} s, {trips} round trips, synced={synced} | |"
+        "| same with 2% of connections cut, 40 days | median {:.1} s, worst {:.1} s, up to {most_trips} round trips, all synced={all_synced} | ≤ 10 s |",
+        percentile(&times, 0.5),
+        times[times.len() - 1]
     );
 }
