@@ -140,6 +140,19 @@ impl Office {
             .expect("code")
     }
 
+    /// A collector's phone, enrolled and syncing straight to the office, its clock right.
+    pub async fn device(&self, name: &str) -> Device {
+        let code = self.collector_code(name).await;
+        Device::enroll(
+            &self.url(),
+            &self.url(),
+            &code,
+            Duration::zero(),
+            test_config(),
+        )
+        .await
+    }
+
     /// The office's merged state of a record.
     pub async fn record_state(&self, id: Uuid) -> Option<sotay_domain::merge::RecordState> {
         self.state
