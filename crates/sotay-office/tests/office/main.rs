@@ -6,5 +6,6 @@ mod cli;
 mod contract;
 mod garbage;
 mod harness;
+mod kill;
 mod quote;
 mod tls;
