@@ -11,22 +11,8 @@ use sotay_sync::SyncError;
 #[tokio::test]
 async fn a_second_device_in_the_village_sees_the_first_ones_household() {
     let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = Device::enroll(
-        &office.url(),
-        &office.url(),
-        &office.collector_code("Nguyễn Thị Lan").await,
-        Duration::zero(),
-        test_config(),
-    )
-    .await;
-    let tu = Device::enroll(
-        &office.url(),
-        &office.url(),
-        &office.collector_code("Trần Văn Tư").await,
-        Duration::zero(),
-        test_config(),
-    )
-    .await;
+    let lan = office.device("Nguyễn Thị Lan").await;
+    let tu = office.device("Trần Văn Tư").await;
 
     let house = household(office.village, "Lê Văn Nam");
     let man = person(&house, "Lê Văn Nam", 1);
@@ -77,14 +63,7 @@ async fn a_second_device_in_the_village_sees_the_first_ones_household() {
 #[tokio::test]
 async fn a_rejected_op_is_set_aside_with_its_reason_and_the_rest_applies() {
     let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = Device::enroll(
-        &office.url(),
-        &office.url(),
-        &office.collector_code("Nguyễn Thị Lan").await,
-        Duration::zero(),
-        test_config(),
-    )
-    .await;
+    let lan = office.device("Nguyễn Thị Lan").await;
     // A household in a commune that is not Lan's (Phường Ba Đình): valid on the phone, outside
     // her area at the office.
     let mut outside = household(office.village, "Phạm Thị Hoa");
@@ -129,14 +108,7 @@ async fn a_rejected_op_is_set_aside_with_its_reason_and_the_rest_applies() {
 #[tokio::test]
 async fn a_revoked_device_is_refused_with_a_code_the_app_understands() {
     let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = Device::enroll(
-        &office.url(),
-        &office.url(),
-        &office.collector_code("Nguyễn Thị Lan").await,
-        Duration::zero(),
-        test_config(),
-    )
-    .await;
+    let lan = office.device("Nguyễn Thị Lan").await;
     lan.save(&household(office.village, "Lê Văn Nam"));
     admin::revoke_device(&*office.state.store, lan.identity.device_id)
         .await
@@ -204,14 +176,7 @@ async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
     use sotay_sync::SyncProgress;
     use tokio_util::sync::CancellationToken;
     let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = Device::enroll(
-        &office.url(),
-        &office.url(),
-        &office.collector_code("Nguyễn Thị Lan").await,
-        Duration::zero(),
-        test_config(),
-    )
-    .await;
+    let lan = office.device("Nguyễn Thị Lan").await;
     for i in 0..15 {
         lan.save(&household(office.village, &format!("Hộ số {i}")));
     }
@@ -263,5 +228,41 @@ async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
         seen.last(),
         Some(&SyncProgress::Verifying),
         "verification comes last"
+    );
+}
+
+#[tokio::test]
+async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    let tu = office.device("Trần Văn Tư").await;
+    let house = household(office.village, "Lê Văn Nam");
+    lan.save(&house);
+    lan.sync().await.expect("Lan pushes");
+    assert!(tu.sync().await.expect("Tư pulls").synced);
+
+    // Something outside sync (a restored backup, a bug) loses a row on Tư's phone.
+    let raw = rusqlite::Connection::open(&tu.path).expect("open the phone's file");
+    let removed = raw
+        .execute(
+            "DELETE FROM households WHERE id = ?1",
+            [house.id.as_bytes().to_vec()],
+        )
+        .expect("delete");
+    assert_eq!(removed, 1, "the test really removed the row");
+    drop(raw);
+    assert!(tu.store().get::<Household>(house.id).unwrap().is_none());
+
+    let report = tu.sync().await.expect("the sync repairs");
+    assert!(
+        report.repaired,
+        "a quiet mismatch triggers a full repair pull: {report:?}"
+    );
+    assert!(report.synced && report.checksum_matches, "{report:?}");
+    let back: Option<Household> = tu.store().get(house.id).unwrap();
+    assert_eq!(
+        back.map(|h| h.head_name),
+        Some("Lê Văn Nam".to_owned()),
+        "the lost record is back"
     );
 }

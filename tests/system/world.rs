@@ -140,6 +140,19 @@ impl Office {
             .expect("code")
     }
 
+    /// A collector's phone, enrolled and syncing straight to the office, its clock right.
+    pub async fn device(&self, name: &str) -> Device {
+        let code = self.collector_code(name).await;
+        Device::enroll(
+            &self.url(),
+            &self.url(),
+            &code,
+            Duration::zero(),
+            test_config(),
+        )
+        .await
+    }
+
     /// The office's merged state of a record.
     pub async fn record_state(&self, id: Uuid) -> Option<sotay_domain::merge::RecordState> {
         self.state
@@ -183,6 +196,8 @@ pub struct Device {
     pub clock: SettableClock,
     pub identity: DeviceIdentity,
     pub client: SyncClient,
+    /// The device's database file.
+    pub path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -223,12 +238,9 @@ impl Device {
             device_id: enrolled.device_id,
             user_id: enrolled.user.id,
         };
-        let store = Store::open_with_clock(
-            dir.path().join("sotay.db"),
-            identity,
-            Arc::new(clock.clone()),
-        )
-        .expect("open device store");
+        let path = dir.path().join("sotay.db");
+        let store = Store::open_with_clock(&path, identity, Arc::new(clock.clone()))
+            .expect("open device store");
         store.observe_clock(enrolled.server_clock).expect("observe");
         let client = SyncClient::new(base_url, &enrolled.device_token, config).expect("client");
         Device {
@@ -236,6 +248,7 @@ impl Device {
             clock,
             identity,
             client,
+            path,
             _dir: dir,
         }
     }

@@ -68,6 +68,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// The Vietnamese name of the role, as people say it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::Collector => "Đại lý thu",
+            Role::PostOfficeCollector => "Nhân viên bưu điện xã",
+            Role::BoardMember => "Thành viên Ban vận động",
+            Role::OfficeSupervisor => "Cán bộ BHXH",
+            Role::OfficeAdmin => "Quản trị",
+        }
+    }
+
     /// Roles that work in the field with the app (and so enrol devices).
     pub fn is_field_role(self) -> bool {
         matches!(

@@ -298,7 +298,7 @@ pub async fn seed_demo(db: &str, args: SeedDemoArgs) -> anyhow::Result<()> {
     );
     println!("Mã kích hoạt thiết bị (dùng một lần, hết hạn sau 72 giờ):");
     for (name, role, code) in report.codes {
-        println!("  {code}  {name} ({role:?})");
+        println!("  {code}  {name} ({})", role.label_vi());
     }
     Ok(())
 }

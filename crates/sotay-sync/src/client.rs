@@ -108,6 +108,9 @@ pub struct SyncReport {
     pub checksum_matches: bool,
     /// True only when everything was acknowledged and verified.
     pub synced: bool,
+    /// Whether the last comparison differed although the office sent nothing new (drift, as
+    /// opposed to a busy office that moved on during the sync).
+    pub quiet_mismatch: bool,
 }
 
 /// Why a sync stopped.
@@ -351,16 +354,16 @@ impl SyncClient {
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         self.push_all(store, progress, cancel, &mut report).await?;
-        let mut checksum_matches = self.pull_all(store, progress, cancel, &mut report).await?;
+        let mut checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
         let (mut pending, rejected) = self.outbox_state(store)?;
-        if !checksum_matches && pending == 0 && rejected == 0 {
-            // Nothing local explains the difference: the device's copy drifted. Pull everything
-            // again (a repair pull) and compare once more.
+        if !checksum_matches && pending == 0 && rejected == 0 && report.quiet_mismatch {
+            // The office was quiet and nothing local explains the difference: the device's copy
+            // drifted. Pull everything again (a repair pull) and compare once more.
             report.repaired = true;
             lock(store).reset_sync_cursor()?;
-            checksum_matches = self.pull_all(store, progress, cancel, &mut report).await?;
+            checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
             pending = self.outbox_state(store)?.0;
-            if !checksum_matches && pending == 0 {
+            if !checksum_matches && pending == 0 && report.quiet_mismatch {
                 return Err(SyncError::ChecksumMismatch);
             }
         }
@@ -371,6 +374,31 @@ impl SyncClient {
             lock(store).set_last_sync_at(Utc::now())?;
         }
         Ok(report)
+    }
+
+    /// Pulls until the checksums match or the office is quiet. Other devices may push between
+    /// the last page and the checksum, so a mismatch while changes keep arriving only means
+    /// "not verified yet": pull again (a few times) before calling it drift. Sets
+    /// `report.quiet_mismatch` when a pull that brought nothing new still differs.
+    async fn catch_up(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+        cancel: &CancellationToken,
+        report: &mut SyncReport,
+    ) -> Result<bool, SyncError> {
+        report.quiet_mismatch = false;
+        for _ in 0..3 {
+            let before = report.pulled;
+            if self.pull_all(store, progress, cancel, report).await? {
+                return Ok(true);
+            }
+            if report.pulled == before {
+                report.quiet_mismatch = true;
+                return Ok(false);
+            }
+        }
+        Ok(false)
     }
 
     /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
