@@ -101,7 +101,8 @@ pub async fn enroll<S: OfficeStore>(
     }))
 }
 
-/// Applies the device's ops, each alone: one bad op is rejected, the rest apply.
+/// Applies the device's ops in one transaction, each behind a savepoint: one bad op is rejected,
+/// the rest apply.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
     security(("device_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
@@ -120,8 +121,8 @@ pub async fn push<S: OfficeStore>(
     }
     let scope = state.store.scope(auth.user_id).await?;
     // The batch runs in its own task: if the client hangs up or the server is shutting down,
-    // the batch still finishes (each op commits or rolls back whole) instead of being dropped
-    // between two ops.
+    // the batch still finishes (it commits or rolls back whole) instead of being dropped
+    // half-way.
     let batch_state = state.clone();
     let task = tokio::spawn(async move {
         let now_ms = now_ms();
@@ -134,17 +135,30 @@ pub async fn push<S: OfficeStore>(
             today: today_in_vietnam(),
             now_ms,
         };
-        let mut results = Vec::with_capacity(req.ops.len());
-        for op in &req.ops {
-            let outcome = batch_state.store.apply_op(op, &ctx).await?;
-            if outcome.is_acknowledged() {
-                batch_state.observe(op.hlc, now_ms);
-            }
-            results.push(sotay_sync::protocol::OpResult {
-                op_id: op.op_id,
-                outcome,
-            });
+        // One transaction for the whole batch: a fault rolls all of it back and answers 5xx, and
+        // the client resends it (ops are idempotent).
+        let outcomes = batch_state.store.apply_ops(&req.ops, &ctx).await?;
+        if outcomes.len() != req.ops.len() {
+            return Err(ApiError::from(crate::OfficeError::Task(format!(
+                "{} outcomes for {} ops",
+                outcomes.len(),
+                req.ops.len()
+            ))));
         }
+        let results: Vec<_> = req
+            .ops
+            .iter()
+            .zip(outcomes)
+            .map(|(op, outcome)| {
+                if outcome.is_acknowledged() {
+                    batch_state.observe(op.hlc, now_ms);
+                }
+                sotay_sync::protocol::OpResult {
+                    op_id: op.op_id,
+                    outcome,
+                }
+            })
+            .collect();
         Ok::<_, ApiError>(results)
     });
     let results = task

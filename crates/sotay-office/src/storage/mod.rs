@@ -3,8 +3,8 @@
 //! the same contract test suite. [`AnyStore`] picks one from a database URL, so the binary and the
 //! tests need no generic code of their own.
 //!
-//! The trait speaks in whole operations ("apply this op", "enrol with this code"), each one
-//! transaction, so the rules in [`crate::apply`] run inside the transaction on both backends.
+//! The trait speaks in whole operations ("apply this push's ops", "enrol with this code"), each
+//! one transaction, so the rules in [`crate::apply`] run inside the transaction on both backends.
 
 pub mod postgres;
 pub mod sqlite;
@@ -120,13 +120,29 @@ pub trait OfficeStore: Send + Sync + 'static {
         device_id: Uuid,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Applies one op in its own transaction: duplicate check, [`crate::apply::plan_op`], merge,
-    /// change feed, conflict log. A rejected op changes nothing.
+    /// Applies one op in its own transaction (a batch of one, see [`OfficeStore::apply_ops`]).
     fn apply_op(
         &self,
         op: &Op,
         ctx: &ApplyContext,
-    ) -> impl Future<Output = Result<OpOutcome>> + Send;
+    ) -> impl Future<Output = Result<OpOutcome>> + Send {
+        async move {
+            let outcomes = self.apply_ops(std::slice::from_ref(op), ctx).await?;
+            outcomes.into_iter().next().ok_or_else(|| {
+                crate::error::OfficeError::Task("apply_ops returned no outcome".into())
+            })
+        }
+    }
+    /// Applies a push's ops in request order in one transaction, each op behind its own
+    /// savepoint: duplicate check (also against earlier ops of the same batch),
+    /// [`crate::apply::plan_op`], merge, change feed, conflict log. A rejected or duplicate op
+    /// changes nothing and the rest still apply; one outcome per op, in order. A fault (an
+    /// `Err`) rolls back the whole batch, so nothing of it stays and the client may resend it.
+    fn apply_ops(
+        &self,
+        ops: &[Op],
+        ctx: &ApplyContext,
+    ) -> impl Future<Output = Result<Vec<OpOutcome>>> + Send;
     /// Records in `scope` changed after `after`, oldest first, at most `limit`.
     fn pull(
         &self,
@@ -262,6 +278,9 @@ impl OfficeStore for AnyStore {
     }
     async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
         delegate!(self, s => s.apply_op(op, ctx))
+    }
+    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
+        delegate!(self, s => s.apply_ops(ops, ctx))
     }
     async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
         delegate!(self, s => s.pull(scope, after, limit))

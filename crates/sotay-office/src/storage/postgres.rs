@@ -13,7 +13,8 @@ use sotay_domain::{EntityKind, Hlc, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
 use std::str::FromStr;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{GenericClient, NoTls, Transaction};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, NoTls, Statement, Transaction};
 use uuid::Uuid;
 
 use super::sqlite::{parse_role, role_text};
@@ -121,30 +122,108 @@ async fn load_record(
     .transpose()
 }
 
-/// One attempt at applying `op`; `Ok(None)` means "applied, commit".
+/// The statements one op needs, prepared once per connection (deadpool caches them).
+struct OpStatements {
+    insert_applied: Statement,
+    load_for_update: Statement,
+    upsert_record: Statement,
+    insert_conflict: Statement,
+}
+
+impl OpStatements {
+    async fn prepare(tx: &deadpool_postgres::Transaction<'_>) -> Result<OpStatements> {
+        Ok(OpStatements {
+            insert_applied: tx
+                .prepare_cached(
+                    "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (op_id) DO NOTHING",
+                )
+                .await?,
+            load_for_update: tx
+                .prepare_cached(
+                    "SELECT entity, state, commune_code, village_id FROM records
+                     WHERE entity_id = $1 FOR UPDATE",
+                )
+                .await?,
+            upsert_record: tx
+                .prepare_cached(
+                    "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('record_seq'))
+                     ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+                       village_id = excluded.village_id, state = excluded.state,
+                       version = excluded.version, deleted = excluded.deleted, seq = excluded.seq",
+                )
+                .await?,
+            insert_conflict: tx
+                .prepare_cached(
+                    "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .await?,
+        })
+    }
+}
+
+/// What ends the previous op's savepoint and opens this op's, sent in the same round trip as the
+/// op's first statements.
+enum Savepoint {
+    /// First op of the batch: take the feed lock, then open the savepoint.
+    First,
+    /// The previous op was applied: keep its writes.
+    Keep,
+    /// The previous op was rejected or a duplicate: undo its writes (the savepoint stays open).
+    Undo,
+}
+
+impl Savepoint {
+    fn sql(&self) -> String {
+        match self {
+            Savepoint::First => format!("SELECT pg_advisory_xact_lock({FEED_LOCK}); SAVEPOINT op"),
+            Savepoint::Keep => "RELEASE SAVEPOINT op; SAVEPOINT op".to_owned(),
+            Savepoint::Undo => "ROLLBACK TO SAVEPOINT op".to_owned(),
+        }
+    }
+}
+
+/// Applies `op` inside the batch transaction; `Ok(None)` means "applied, keep it". The savepoint
+/// switch, the duplicate check and the row lock go in one pipelined round trip.
 async fn apply_in_tx(
     tx: &Transaction<'_>,
+    stmts: &OpStatements,
+    savepoint: &Savepoint,
     op: &Op,
     ctx: &ApplyContext,
 ) -> std::result::Result<Option<OpOutcome>, AttemptError> {
     let now = Utc::now();
-    let inserted = tx
-        .execute(
-            "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (op_id) DO NOTHING",
-            &[&op.op_id, &op.device_id, &op.entity_id, &now],
-        )
-        .await?;
+    let savepoint_sql = savepoint.sql();
+    let applied_params: [&(dyn ToSql + Sync); 4] = [&op.op_id, &op.device_id, &op.entity_id, &now];
+    let load_params: [&(dyn ToSql + Sync); 1] = [&op.entity_id];
+    let (switched, inserted, row) = tokio::join!(
+        tx.batch_execute(&savepoint_sql),
+        tx.execute(&stmts.insert_applied, &applied_params),
+        tx.query_opt(&stmts.load_for_update, &load_params),
+    );
+    // In order: a later statement's error is only "transaction aborted" after the first one's.
+    switched?;
+    let inserted = inserted?;
+    let row = row?;
     if inserted == 0 {
         return Ok(Some(OpOutcome::Duplicate));
     }
-    let existing = load_record(tx, op.entity_id, true).await?;
+    let existing = row
+        .map(|r| {
+            Ok::<_, OfficeError>(StoredRecord {
+                entity: parse_entity(r.get(0))?,
+                state: serde_json::from_value(r.get::<_, Value>(1))?,
+                commune_code: r.get(2),
+                village_id: r.get(3),
+            })
+        })
+        .transpose()?;
     let plan = match plan_op(op, existing.as_ref(), ctx) {
         Ok(plan) => plan,
         Err(rejection) => return Ok(Some(rejection.into_outcome())),
     };
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
-        .await?;
     let version = plan
         .state
         .version()
@@ -152,11 +231,7 @@ async fn apply_in_tx(
         .unwrap_or_default();
     let state = serde_json::to_value(&plan.state).map_err(OfficeError::from)?;
     tx.execute(
-        "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('record_seq'))
-         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
-           village_id = excluded.village_id, state = excluded.state, version = excluded.version,
-           deleted = excluded.deleted, seq = excluded.seq",
+        &stmts.upsert_record,
         &[
             &op.entity_id,
             &op.entity.as_str(),
@@ -170,8 +245,7 @@ async fn apply_in_tx(
     .await?;
     for lost in &plan.lost {
         tx.execute(
-            "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &stmts.insert_conflict,
             &[
                 &op.entity.as_str(),
                 &op.entity_id,
@@ -185,6 +259,36 @@ async fn apply_in_tx(
         .await?;
     }
     Ok(None)
+}
+
+/// One attempt at the whole batch in one transaction. The feed lock is taken first, before any
+/// row lock, so concurrent batches queue on it instead of deadlocking on each other's rows.
+async fn apply_batch(
+    client: &mut deadpool_postgres::Object,
+    ops: &[Op],
+    ctx: &ApplyContext,
+) -> std::result::Result<Vec<OpOutcome>, AttemptError> {
+    let tx = client.transaction().await?;
+    let stmts = OpStatements::prepare(&tx).await?;
+    let mut outcomes = Vec::with_capacity(ops.len());
+    let mut savepoint = Savepoint::First;
+    for op in ops {
+        match apply_in_tx(&tx, &stmts, &savepoint, op, ctx).await? {
+            Some(outcome) => {
+                savepoint = Savepoint::Undo;
+                outcomes.push(outcome);
+            }
+            None => {
+                savepoint = Savepoint::Keep;
+                outcomes.push(OpOutcome::Applied);
+            }
+        }
+    }
+    if matches!(savepoint, Savepoint::Undo) {
+        tx.batch_execute(&savepoint.sql()).await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
 }
 
 /// An attempt failed: a conflict with a concurrent transaction (retry) or a real fault.
@@ -408,28 +512,20 @@ impl OfficeStore for PgStore {
         Ok(n > 0)
     }
 
-    async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
+    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut client = self.client().await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let tx = client.transaction().await?;
-            match apply_in_tx(&tx, op, ctx).await {
-                Ok(Some(outcome)) => {
-                    tx.rollback().await?;
-                    return Ok(outcome);
-                }
-                Ok(None) => match tx.commit().await {
-                    Ok(()) => return Ok(OpOutcome::Applied),
-                    Err(e) if retryable(&e) && attempt < 5 => continue,
-                    Err(e) => return Err(e.into()),
-                },
-                // Two devices created the same record at once: the loser retries and now merges
-                // into the winner's row.
-                Err(AttemptError::Postgres(e)) if retryable(&e) && attempt < 5 => {
-                    drop(tx);
-                    continue;
-                }
+            // A fault drops the transaction, which rolls the whole batch back.
+            match apply_batch(&mut client, ops, ctx).await {
+                Ok(outcomes) => return Ok(outcomes),
+                // A conflict with a concurrent transaction: the whole batch runs again (its ops
+                // are idempotent, and the rolled-back attempt left nothing).
+                Err(AttemptError::Postgres(e)) if retryable(&e) && attempt < 5 => continue,
                 Err(AttemptError::Postgres(e)) => return Err(e.into()),
                 Err(AttemptError::Other(e)) => return Err(e),
             }

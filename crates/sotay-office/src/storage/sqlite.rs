@@ -3,7 +3,7 @@
 //! blocking pool so the async server never waits on disk.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
 use sotay_domain::merge::RecordState;
@@ -97,18 +97,17 @@ impl SqliteStore {
 
 fn load_record(conn: &Connection, entity_id: Uuid) -> Result<Option<StoredRecord>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = ?1",
-            [entity_id.to_string()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row([entity_id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
         .optional()?;
     row.map(|(entity, state, commune_code, village)| {
         Ok(StoredRecord {
@@ -121,11 +120,13 @@ fn load_record(conn: &Connection, entity_id: Uuid) -> Result<Option<StoredRecord
     .transpose()
 }
 
-fn apply_in_tx(tx: &Transaction<'_>, op: &Op, ctx: &ApplyContext) -> Result<Option<OpOutcome>> {
+/// Applies one op inside the caller's savepoint; `Ok(None)` means "applied, keep it".
+fn apply_in_tx(tx: &Connection, op: &Op, ctx: &ApplyContext) -> Result<Option<OpOutcome>> {
     let now = ts(Utc::now());
-    let inserted = tx.execute(
+    let inserted = tx.prepare_cached(
         "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (op_id) DO NOTHING",
+    )?.execute(
         params![
             op.op_id.to_string(),
             op.device_id.to_string(),
@@ -141,20 +142,21 @@ fn apply_in_tx(tx: &Transaction<'_>, op: &Op, ctx: &ApplyContext) -> Result<Opti
         Ok(plan) => plan,
         Err(rejection) => return Ok(Some(rejection.into_outcome())),
     };
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM records", [], |r| {
-        r.get(0)
-    })?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM records")?
+        .query_row([], |r| r.get(0))?;
     let version = plan
         .state
         .version()
         .map(|v| v.to_string())
         .unwrap_or_default();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
            village_id = excluded.village_id, state = excluded.state, version = excluded.version,
            deleted = excluded.deleted, seq = excluded.seq",
+    )?.execute(
         params![
             op.entity_id.to_string(),
             op.entity.as_str(),
@@ -167,9 +169,10 @@ fn apply_in_tx(tx: &Transaction<'_>, op: &Op, ctx: &ApplyContext) -> Result<Opti
         ],
     )?;
     for lost in &plan.lost {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?.execute(
             params![
                 op.entity.as_str(),
                 op.entity_id.to_string(),
@@ -399,19 +402,31 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
-    async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
-        let op = op.clone();
+    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
+        let ops = ops.to_vec();
         let ctx = ctx.clone();
+        // One trip to the blocking pool and one transaction for the whole batch; a fault (`?`)
+        // drops the transaction, which rolls all of it back.
         self.run(move |conn| {
-            let tx = conn.transaction()?;
-            match apply_in_tx(&tx, &op, &ctx)? {
-                // Rejected or duplicate: nothing of this op may stay (dropping rolls back).
-                Some(outcome) => Ok(outcome),
-                None => {
-                    tx.commit()?;
-                    Ok(OpOutcome::Applied)
+            let mut tx = conn.transaction()?;
+            let mut outcomes = Vec::with_capacity(ops.len());
+            for op in &ops {
+                let savepoint = tx.savepoint()?;
+                match apply_in_tx(&savepoint, op, &ctx)? {
+                    // Rejected or duplicate: nothing of this op may stay (dropping the savepoint
+                    // rolls back to it).
+                    Some(outcome) => {
+                        drop(savepoint);
+                        outcomes.push(outcome);
+                    }
+                    None => {
+                        savepoint.commit()?;
+                        outcomes.push(OpOutcome::Applied);
+                    }
                 }
             }
+            tx.commit()?;
+            Ok(outcomes)
         })
         .await
     }

@@ -35,6 +35,7 @@ contract!(
     enrolment_code_is_single_use_and_checked,
     push_pull_round_trip_with_checksum,
     duplicate_op_has_no_double_effect,
+    one_batch_isolates_each_op,
     out_of_scope_op_is_rejected_alone,
     id_reused_for_another_entity_is_rejected,
     invalid_record_and_skewed_clock_are_rejected_with_reasons,
@@ -255,6 +256,90 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
         .await
         .expect("json");
     assert_eq!(page.changes.iter().filter(|c| c.entity_id == id).count(), 1);
+}
+
+/// A push is one transaction with a savepoint per op: a repeat inside the batch is a duplicate,
+/// a rejected op leaves no trace (its repeat is judged again, not called a duplicate), and the
+/// applied ops get change-feed numbers in request order.
+async fn one_batch_isolates_each_op(office: Office) {
+    let field = office.field_user(false).await;
+    let first = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Đỗ Văn Một"),
+    );
+    let outside = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.other_village, "Đỗ Văn Hai"),
+    );
+    let last = field.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(field.village, "Đỗ Văn Ba"),
+    );
+    let res = office
+        .push(
+            &field,
+            &[
+                first.clone(),
+                first.clone(),
+                outside.clone(),
+                outside.clone(),
+                last.clone(),
+            ],
+        )
+        .await;
+    let ids: Vec<_> = res.results.iter().map(|r| r.op_id).collect();
+    assert_eq!(
+        ids,
+        vec![
+            first.op_id,
+            first.op_id,
+            outside.op_id,
+            outside.op_id,
+            last.op_id
+        ],
+        "results come in request order"
+    );
+    let outcomes: Vec<_> = res.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(outcomes[0], &OpOutcome::Applied);
+    assert_eq!(outcomes[1], &OpOutcome::Duplicate, "{outcomes:?}");
+    for rejected in &outcomes[2..4] {
+        assert!(
+            matches!(rejected, OpOutcome::Rejected { code, .. } if code == "out_of_scope"),
+            "{outcomes:?}"
+        );
+    }
+    assert_eq!(outcomes[4], &OpOutcome::Applied);
+    assert!(
+        office
+            .store()
+            .record(outside.entity_id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let page: PullResponse = office
+        .pull_raw(&field.token, "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let seq_of = |id: Uuid| {
+        page.changes
+            .iter()
+            .find(|c| c.entity_id == id)
+            .map(|c| c.seq)
+            .expect("applied op is in the feed")
+    };
+    assert!(seq_of(first.entity_id) < seq_of(last.entity_id));
+    // The rejected op left nothing in applied_ops: sent again, it is judged again.
+    let again = office.push(&field, &[outside, first]).await;
+    assert!(
+        matches!(&again.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "out_of_scope")
+    );
+    assert_eq!(again.results[1].outcome, OpOutcome::Duplicate);
 }
 
 async fn out_of_scope_op_is_rejected_alone(office: Office) {
