@@ -142,7 +142,10 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         server = spawn_server(&db, port);
         wait_healthy(port).await;
     }
-    assert!(interrupted >= 1, "at least one kill must land while ops were still unsent");
+    assert!(
+        interrupted >= 1,
+        "at least one kill must land while ops were still unsent"
+    );
     let report = client
         .sync(&phone, &|_| {}, &CancellationToken::new())
         .await
