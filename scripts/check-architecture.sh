@@ -15,6 +15,11 @@ fi
 if cargo tree -p sotay-office --edges normal --prefix none | grep -E '^sotay-store'; then
   echo "sotay-office must not depend on sotay-store" >&2; fail=1
 fi
+# The office shares only the domain and the protocol with the device: it never links the
+# device's database or the sync client (sotay-sync's `client` feature).
+if cargo tree -p sotay-office --edges normal --prefix none | grep -E '^(sotay-store|reqwest)'; then
+  echo "sotay-office must not depend on the crates listed above" >&2; fail=1
+fi
 # Every module of ours says why it exists.
 for f in $(git ls-files 'crates/*.rs'); do
   head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }
