@@ -199,6 +199,15 @@ impl Store {
         )
     }
 
+    /// How many ops the office refused and wait for the user to fix (for the sync status,
+    /// without loading them).
+    pub fn rejected_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM rejections", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Every quarantined op, oldest first.
     pub fn list_rejections(&self) -> Result<Vec<Rejection>> {
         self.query_rejections("", params![])

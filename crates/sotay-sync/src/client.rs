@@ -404,10 +404,7 @@ impl SyncClient {
     /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
     fn outbox_state(&self, store: &Arc<Mutex<Store>>) -> Result<(u64, u64), SyncError> {
         let store = lock(store);
-        Ok((
-            store.outbox_pending_count()?,
-            store.list_rejections()?.len() as u64,
-        ))
+        Ok((store.outbox_pending_count()?, store.rejected_count()?))
     }
 
     async fn push_all(

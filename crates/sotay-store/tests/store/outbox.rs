@@ -103,6 +103,11 @@ fn a_rejected_op_is_quarantined_shown_on_the_record_and_cleared_by_a_fix() {
     );
     assert_eq!(shown[0].op, person_op);
     assert_eq!(fx.store.list_rejections().unwrap().len(), 1);
+    assert_eq!(
+        fx.store.rejected_count().unwrap(),
+        1,
+        "the count agrees with the list"
+    );
 
     // The user fixes the phone: the record goes back whole, and the rejection disappears.
     let fixed = Person {
@@ -126,6 +131,7 @@ fn a_rejected_op_is_quarantined_shown_on_the_record_and_cleared_by_a_fix() {
             .is_empty()
     );
     assert!(fx.store.list_rejections().unwrap().is_empty());
+    assert_eq!(fx.store.rejected_count().unwrap(), 0);
 }
 
 #[test]
