@@ -424,14 +424,14 @@ impl SyncClient {
             }
             let body = gzip_json(&PushRequest {
                 protocol: PROTOCOL_VERSION,
-                ops: batch.clone(),
+                ops: batch,
             });
             let response = self
                 .with_retry(cancel, report, || self.push_once(&body))
                 .await?;
             let store = lock(store);
             store.observe_clock(response.server_clock)?;
-            let mut acknowledged: Vec<Uuid> = Vec::with_capacity(batch.len());
+            let mut acknowledged: Vec<Uuid> = Vec::with_capacity(response.results.len());
             for result in &response.results {
                 match &result.outcome {
                     OpOutcome::Applied => {
