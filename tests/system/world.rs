@@ -102,9 +102,7 @@ impl Office {
 
     /// Starts serving on a new port.
     async fn serve(&mut self) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
         self.addr = listener.local_addr().expect("addr");
         let state = self.state.clone();
         self.server = Some(tokio::spawn(async move {

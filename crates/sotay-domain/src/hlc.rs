@@ -38,13 +38,49 @@ impl Hlc {
 /// databases can compare and index it as a string.
 impl fmt::Display for Hlc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:013}-{:06}-{}",
-            self.wall_ms,
-            self.counter,
-            self.node.hyphenated()
-        )
+        match self.encode() {
+            Some(buf) => f.write_str(Hlc::as_text(&buf)),
+            // Past the year 2286 or 999,999 events in one millisecond: wider, still readable.
+            None => write!(
+                f,
+                "{:013}-{:06}-{}",
+                self.wall_ms,
+                self.counter,
+                self.node.hyphenated()
+            ),
+        }
+    }
+}
+
+/// Length of the text form.
+const TEXT_LEN: usize = 13 + 1 + 6 + 1 + 36;
+
+impl Hlc {
+    /// The fixed-width text form written into a stack buffer (every record stores one clock per
+    /// field, so this runs for every field of every op the office applies); `None` when a part
+    /// does not fit its width.
+    fn encode(&self) -> Option<[u8; TEXT_LEN]> {
+        if self.wall_ms >= 10_u64.pow(13) || self.counter >= 1_000_000 {
+            return None;
+        }
+        let mut buf = [b'-'; TEXT_LEN];
+        write_digits(&mut buf[..13], self.wall_ms);
+        write_digits(&mut buf[14..20], u64::from(self.counter));
+        self.node.hyphenated().encode_lower(&mut buf[21..]);
+        Some(buf)
+    }
+
+    fn as_text(buf: &[u8; TEXT_LEN]) -> &str {
+        // Only ASCII digits, '-' and lower-case hex were written.
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// Writes `value` as decimal digits filling `out`, zero-padded (the caller checked it fits).
+fn write_digits(out: &mut [u8], mut value: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -71,7 +107,10 @@ impl FromStr for Hlc {
 
 impl Serialize for Hlc {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.encode() {
+            Some(buf) => s.serialize_str(Hlc::as_text(&buf)),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -219,6 +258,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn fast_text_form_equals_the_formatted_one(wall in 0u64..10_u64.pow(14), counter in 0u32..2_000_000, n in any::<u128>()) {
+            let hlc = Hlc { wall_ms: wall, counter, node: Uuid::from_u128(n) };
+            let formatted = format!("{:013}-{:06}-{}", wall, counter, hlc.node.hyphenated());
+            prop_assert_eq!(hlc.to_string(), formatted.clone());
+            prop_assert_eq!(serde_json::to_string(&hlc).unwrap(), format!("\"{formatted}\""));
+            if wall < 10_u64.pow(13) && counter < 1_000_000 {
+                prop_assert_eq!(formatted.parse::<Hlc>().unwrap(), hlc);
+            }
+        }
+
         #[test]
         fn ticks_and_observes_are_strictly_increasing(events in proptest::collection::vec((any::<bool>(), 0u64..5_000, 0u64..5_000, 0u32..5), 1..60)) {
             let mut clock = HlcClock::new(node(1));

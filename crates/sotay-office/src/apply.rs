@@ -9,12 +9,13 @@
 //! with no unknown fields and passes `Validate`.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
 use serde_json::{Map, Value};
 use sotay_domain::merge::{LostWrite, RecordState};
 use sotay_domain::{EntityKind, Hlc, Op, Validate, ValidationContext};
 use sotay_sync::protocol::{OpOutcome, Scope, codes};
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// The node id of the office's own clock: office decisions are written with it, so a sign-up
@@ -217,10 +218,11 @@ pub fn plan_op(
         ));
     }
 
-    let mut fields = op.fields.clone();
+    // Copied only when the office-decision guard may take fields out.
+    let mut fields = Cow::Borrowed(&op.fields);
     let mut lost = Vec::new();
     if op.entity == EntityKind::Enrollment && device_scope.is_some() {
-        lost = guard_office_decision(&mut fields, op.hlc, existing)?;
+        lost = guard_office_decision(fields.to_mut(), op.hlc, existing)?;
     }
 
     let mut state = existing.map(|e| e.state.clone()).unwrap_or_default();
@@ -345,31 +347,43 @@ fn check_typed(
     state: &RecordState,
     today: NaiveDate,
 ) -> Result<(), Rejection> {
-    let mut fields = state.fields.clone();
-    fields.remove(sotay_domain::DELETED_FIELD);
-    fields.insert("id".to_owned(), Value::String(id.to_string()));
+    // The typed entity reads the merged fields in place, with its id added and the tombstone
+    // flag left out, without copying the record.
+    let id = Value::String(id.to_string());
+    let entries = state
+        .fields
+        .iter()
+        .filter(|(name, _)| name.as_str() != sotay_domain::DELETED_FIELD && name.as_str() != "id")
+        .map(|(name, value)| (name.as_str(), value))
+        .chain(std::iter::once(("id", &id)));
     let ctx = ValidationContext { today };
     use sotay_domain::*;
     match entity {
-        EntityKind::Village => typed::<Village>(fields, &ctx),
-        EntityKind::Household => typed::<Household>(fields, &ctx),
-        EntityKind::Person => typed::<Person>(fields, &ctx),
-        EntityKind::Visit => typed::<Visit>(fields, &ctx),
-        EntityKind::FollowUp => typed::<FollowUp>(fields, &ctx),
-        EntityKind::OutreachEvent => typed::<OutreachEvent>(fields, &ctx),
-        EntityKind::Enrollment => typed::<Enrollment>(fields, &ctx),
-        EntityKind::Payment => typed::<Payment>(fields, &ctx),
-        EntityKind::Remittance => typed::<Remittance>(fields, &ctx),
-        EntityKind::Quota => typed::<Quota>(fields, &ctx),
+        EntityKind::Village => typed::<Village>(entries, &ctx),
+        EntityKind::Household => typed::<Household>(entries, &ctx),
+        EntityKind::Person => typed::<Person>(entries, &ctx),
+        EntityKind::Visit => typed::<Visit>(entries, &ctx),
+        EntityKind::FollowUp => typed::<FollowUp>(entries, &ctx),
+        EntityKind::OutreachEvent => typed::<OutreachEvent>(entries, &ctx),
+        EntityKind::Enrollment => typed::<Enrollment>(entries, &ctx),
+        EntityKind::Payment => typed::<Payment>(entries, &ctx),
+        EntityKind::Remittance => typed::<Remittance>(entries, &ctx),
+        EntityKind::Quota => typed::<Quota>(entries, &ctx),
     }
 }
 
-fn typed<T: DeserializeOwned + Serialize + Validate>(
-    fields: Map<String, Value>,
+fn typed<'a, T: DeserializeOwned + Validate>(
+    entries: impl Iterator<Item = (&'a str, &'a Value)>,
     ctx: &ValidationContext,
 ) -> Result<(), Rejection> {
-    let value = Value::Object(fields);
-    let record: T = serde_json::from_value(value.clone()).map_err(|err| {
+    // Read straight from the borrowed values, noting any field the type does not know: an
+    // unknown field is refused rather than silently dropped.
+    let fields = MapDeserializer::<_, serde_json::Error>::new(entries);
+    let mut unknown = None;
+    let record: T = serde_ignored::deserialize(fields, |path| {
+        unknown.get_or_insert_with(|| path.to_string());
+    })
+    .map_err(|err| {
         let text = err.to_string();
         let field = text.split('`').nth(1).map(str::to_owned);
         Rejection {
@@ -381,13 +395,11 @@ fn typed<T: DeserializeOwned + Serialize + Validate>(
             field,
         }
     })?;
-    if let (Value::Object(sent), Ok(Value::Object(known))) = (&value, serde_json::to_value(&record))
-        && let Some(unknown) = sent.keys().find(|k| !known.contains_key(*k))
-    {
+    if let Some(unknown) = unknown {
         return Err(Rejection::new(
             codes::VALIDATION,
             format!("Trường `{unknown}` không có trong loại bản ghi này. Hãy cập nhật ứng dụng."),
-            Some(unknown),
+            Some(&unknown),
         ));
     }
     record.validate(ctx).map_err(|errors| match errors.first() {

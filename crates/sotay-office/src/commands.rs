@@ -67,17 +67,17 @@ pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     let backend = store.backend_name();
     let state = AppState::new(store, backend);
-    let listener = std::net::TcpListener::bind(&args.listen)
+    let listener = sotay_office::bind(&args.listen)
+        .await
         .with_context(|| format!("không mở được cổng {}", args.listen))?;
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             tracing::info!(addr = %args.listen, backend, "serving HTTPS");
+            let listener = listener.into_std()?;
             sotay_office::api::launch_tls(listener, shutdown_signal(), state, &cert, &key).await?;
         }
         _ => {
             tracing::info!(addr = %args.listen, backend, "serving HTTP");
-            listener.set_nonblocking(true)?;
-            let listener = tokio::net::TcpListener::from_std(listener)?;
             sotay_office::launch(listener, shutdown_signal(), state).await?;
         }
     }

@@ -17,6 +17,6 @@ pub mod auth;
 pub mod error;
 pub mod storage;
 
-pub use api::{AppState, launch, router};
+pub use api::{AppState, bind, launch, router};
 pub use error::OfficeError;
 pub use storage::{AnyStore, OfficeStore};

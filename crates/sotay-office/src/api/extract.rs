@@ -1,10 +1,12 @@
 //! Request extractors that turn every malformed input into an [`ApiError`] (a JSON 4xx) instead
 //! of axum's plain-text rejections, and the device-token check every sync call goes through.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 use sotay_sync::protocol::{AUTHORIZATION, PROTOCOL_VERSION};
@@ -21,11 +23,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::BodyTooLarge);
+            }
+            Err(rejection) => return Err(ApiError::InvalidRequest(rejection.body_text())),
+        };
+        // The plain parser first: a push of 500 ops parses measurably faster without the path
+        // tracking. Only a body that fails is parsed again by axum for its message, which names
+        // the path of the bad value (`ops[3].hlc: ...`).
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(_) => match axum::Json::<T>::from_bytes(&bytes) {
+                Ok(axum::Json(value)) => Ok(ApiJson(value)),
+                Err(rejection) => Err(json_rejection(rejection)),
+            },
         }
     }
+}
+
+/// `application/json` or `application/<something>+json`, as axum's own `Json` accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(mime) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    let Some(subtype) = mime.strip_prefix("application/") else {
+        return false;
+    };
+    subtype == "json" || subtype.ends_with("+json")
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {

@@ -5,12 +5,13 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sotay_domain::{PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd};
+use sotay_domain::{Op, PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd};
 use sotay_sync::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PullQuery,
     PullResponse, PushRequest, PushResponse, UserInfo,
 };
 use std::net::SocketAddr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, DeviceAuth, check_protocol};
@@ -124,6 +125,7 @@ pub async fn push<S: OfficeStore>(
     // the batch still finishes (it commits or rolls back whole) instead of being dropped
     // half-way.
     let batch_state = state.clone();
+    let ops: Arc<[Op]> = req.ops.into();
     let task = tokio::spawn(async move {
         let now_ms = now_ms();
         let ctx = ApplyContext {
@@ -137,16 +139,15 @@ pub async fn push<S: OfficeStore>(
         };
         // One transaction for the whole batch: a fault rolls all of it back and answers 5xx, and
         // the client resends it (ops are idempotent).
-        let outcomes = batch_state.store.apply_ops(&req.ops, &ctx).await?;
-        if outcomes.len() != req.ops.len() {
+        let outcomes = batch_state.store.apply_ops(Arc::clone(&ops), &ctx).await?;
+        if outcomes.len() != ops.len() {
             return Err(ApiError::from(crate::OfficeError::Task(format!(
                 "{} outcomes for {} ops",
                 outcomes.len(),
-                req.ops.len()
+                ops.len()
             ))));
         }
-        let results: Vec<_> = req
-            .ops
+        let results: Vec<_> = ops
             .iter()
             .zip(outcomes)
             .map(|(op, outcome)| {

@@ -213,6 +213,35 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
         )
 }
 
+/// How many connections may wait to be accepted. The standard library (and tokio's `bind`)
+/// listen with 128: when a training session ends and 200 phones sync at once, the connections
+/// past 128 were dropped and their phones waited for TCP's one-second retry.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Opens the listening socket for `addr` (`host:port`) with [`LISTEN_BACKLOG`].
+pub async fn bind(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for resolved in tokio::net::lookup_host(addr).await? {
+        let socket = if resolved.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(resolved) {
+            Ok(()) => return socket.listen(LISTEN_BACKLOG),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("{addr} names no address"),
+        )
+    }))
+}
+
 /// Serves plain HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
 pub async fn launch<S: OfficeStore>(
     listener: tokio::net::TcpListener,

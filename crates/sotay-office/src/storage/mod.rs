@@ -15,9 +15,14 @@ use sotay_domain::{EntityKind, Hlc, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::apply::{ApplyContext, StoredRecord};
+
+/// How fresh a device's "last seen" is kept: one write per device a minute at most, not one per
+/// call.
+pub const LAST_SEEN_RESOLUTION_SECS: i64 = 60;
 use crate::error::Result;
 
 /// An enrolled device, as authentication needs it.
@@ -108,7 +113,8 @@ pub trait OfficeStore: Send + Sync + 'static {
         device: &NewDevice,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
-    /// The device holding a token, and notes that it was seen.
+    /// The device holding a token, and notes that it was seen (to the
+    /// [`LAST_SEEN_RESOLUTION_SECS`]).
     fn device_by_token(
         &self,
         token_hash: &str,
@@ -127,20 +133,21 @@ pub trait OfficeStore: Send + Sync + 'static {
         ctx: &ApplyContext,
     ) -> impl Future<Output = Result<OpOutcome>> + Send {
         async move {
-            let outcomes = self.apply_ops(std::slice::from_ref(op), ctx).await?;
+            let outcomes = self.apply_ops(Arc::from([op.clone()]), ctx).await?;
             outcomes.into_iter().next().ok_or_else(|| {
                 crate::error::OfficeError::Task("apply_ops returned no outcome".into())
             })
         }
     }
-    /// Applies a push's ops in request order in one transaction, each op behind its own
-    /// savepoint: duplicate check (also against earlier ops of the same batch),
-    /// [`crate::apply::plan_op`], merge, change feed, conflict log. A rejected or duplicate op
-    /// changes nothing and the rest still apply; one outcome per op, in order. A fault (an
-    /// `Err`) rolls back the whole batch, so nothing of it stays and the client may resend it.
+    /// Applies a push's ops in request order in one transaction: per op the duplicate check
+    /// (also against earlier ops of the same batch), [`crate::apply::plan_op`], merge, change
+    /// feed, conflict log. A rejected or duplicate op changes nothing and the rest still apply;
+    /// one outcome per op, in order. A fault (an `Err`) rolls back the whole batch, so nothing of
+    /// it stays and the client may resend it. The ops are shared, not copied, with the blocking
+    /// task that applies them.
     fn apply_ops(
         &self,
-        ops: &[Op],
+        ops: Arc<[Op]>,
         ctx: &ApplyContext,
     ) -> impl Future<Output = Result<Vec<OpOutcome>>> + Send;
     /// Records in `scope` changed after `after`, oldest first, at most `limit`.
@@ -279,7 +286,7 @@ impl OfficeStore for AnyStore {
     async fn apply_op(&self, op: &Op, ctx: &ApplyContext) -> Result<OpOutcome> {
         delegate!(self, s => s.apply_op(op, ctx))
     }
-    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
+    async fn apply_ops(&self, ops: Arc<[Op]>, ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
         delegate!(self, s => s.apply_ops(ops, ctx))
     }
     async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {

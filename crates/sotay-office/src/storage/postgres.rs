@@ -12,6 +12,7 @@ use sotay_domain::merge::RecordState;
 use sotay_domain::{EntityKind, Hlc, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
 use std::str::FromStr;
+use std::sync::Arc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls, Statement, Transaction};
@@ -488,9 +489,18 @@ impl OfficeStore for PgStore {
             .client()
             .await?
             .query_opt(
-                "UPDATE devices SET last_seen_at = $2 WHERE token_hash = $1
-                 RETURNING id, user_id, revoked_at IS NOT NULL",
-                &[&token_hash, &now],
+                // "Last seen" to the minute, so most calls of a sync write nothing.
+                "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at FROM devices
+                                 WHERE token_hash = $1),
+                      seen AS (UPDATE devices SET last_seen_at = $2
+                               WHERE id = (SELECT id FROM device)
+                                 AND (last_seen_at IS NULL OR last_seen_at < $3))
+                 SELECT id, user_id, revoked_at IS NOT NULL FROM device",
+                &[
+                    &token_hash,
+                    &now,
+                    &(now - chrono::Duration::seconds(super::LAST_SEEN_RESOLUTION_SECS)),
+                ],
             )
             .await?;
         Ok(row.map(|r| DeviceRecord {
@@ -512,7 +522,7 @@ impl OfficeStore for PgStore {
         Ok(n > 0)
     }
 
-    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
+    async fn apply_ops(&self, ops: Arc<[Op]>, ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
@@ -521,7 +531,7 @@ impl OfficeStore for PgStore {
         loop {
             attempt += 1;
             // A fault drops the transaction, which rolls the whole batch back.
-            match apply_batch(&mut client, ops, ctx).await {
+            match apply_batch(&mut client, &ops, ctx).await {
                 Ok(outcomes) => return Ok(outcomes),
                 // A conflict with a concurrent transaction: the whole batch runs again (its ops
                 // are idempotent, and the rolled-back attempt left nothing).

@@ -13,7 +13,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-use super::{AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, fold_checksum};
+use super::{
+    AdminUnit, ConflictEntry, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice, OfficeStore,
+    fold_checksum,
+};
 use crate::apply::{ApplyContext, StoredRecord, plan_op};
 use crate::error::{OfficeError, Result};
 
@@ -120,36 +123,47 @@ fn load_record(conn: &Connection, entity_id: Uuid) -> Result<Option<StoredRecord
     .transpose()
 }
 
-/// Applies one op inside the caller's savepoint; `Ok(None)` means "applied, keep it".
-fn apply_in_tx(tx: &Connection, op: &Op, ctx: &ApplyContext) -> Result<Option<OpOutcome>> {
-    let now = ts(Utc::now());
-    let inserted = tx.prepare_cached(
-        "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (op_id) DO NOTHING",
-    )?.execute(
-        params![
-            op.op_id.to_string(),
-            op.device_id.to_string(),
-            op.entity_id.to_string(),
-            now
-        ],
-    )?;
-    if inserted == 0 {
-        return Ok(Some(OpOutcome::Duplicate));
+/// Applies one op inside the batch transaction. A rejected or duplicate op leaves nothing behind
+/// and needs no savepoint: the op id is claimed first (which is also the duplicate check, against
+/// earlier batches and earlier ops of this one), and a rejected op's claim is deleted again; the
+/// record and conflict rows are written only once the op is accepted. (A savepoint per op made
+/// SQLite copy every touched page into its statement journal, which cost more than the op.)
+/// `next_seq` is the batch's feed counter: the transaction holds SQLite's only write lock, so
+/// no one else takes a number meanwhile.
+fn apply_in_tx(
+    tx: &Connection,
+    op: &Op,
+    ctx: &ApplyContext,
+    next_seq: &mut i64,
+    now: &str,
+) -> Result<OpOutcome> {
+    let op_id = op.op_id.to_string();
+    let entity_id = op.entity_id.to_string();
+    let claimed = tx
+        .prepare_cached(
+            "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (op_id) DO NOTHING",
+        )?
+        .execute(params![op_id, op.device_id.to_string(), entity_id, now])?;
+    if claimed == 0 {
+        return Ok(OpOutcome::Duplicate);
     }
     let existing = load_record(tx, op.entity_id)?;
     let plan = match plan_op(op, existing.as_ref(), ctx) {
         Ok(plan) => plan,
-        Err(rejection) => return Ok(Some(rejection.into_outcome())),
+        Err(rejection) => {
+            tx.prepare_cached("DELETE FROM applied_ops WHERE op_id = ?1")?
+                .execute([&op_id])?;
+            return Ok(rejection.into_outcome());
+        }
     };
-    let seq: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM records")?
-        .query_row([], |r| r.get(0))?;
     let version = plan
         .state
         .version()
         .map(|v| v.to_string())
         .unwrap_or_default();
+    let seq = *next_seq;
+    *next_seq += 1;
     tx.prepare_cached(
         "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -158,7 +172,7 @@ fn apply_in_tx(tx: &Connection, op: &Op, ctx: &ApplyContext) -> Result<Option<Op
            deleted = excluded.deleted, seq = excluded.seq",
     )?.execute(
         params![
-            op.entity_id.to_string(),
+            entity_id,
             op.entity.as_str(),
             plan.commune_code,
             plan.village_id.map(|v| v.to_string()),
@@ -175,7 +189,7 @@ fn apply_in_tx(tx: &Connection, op: &Op, ctx: &ApplyContext) -> Result<Option<Op
         )?.execute(
             params![
                 op.entity.as_str(),
-                op.entity_id.to_string(),
+                entity_id,
                 lost.field,
                 serde_json::to_string(&lost.value)?,
                 lost.hlc.to_string(),
@@ -184,7 +198,7 @@ fn apply_in_tx(tx: &Connection, op: &Op, ctx: &ApplyContext) -> Result<Option<Op
             ],
         )?;
     }
-    Ok(None)
+    Ok(OpOutcome::Applied)
 }
 
 fn scope_json(scope: &Scope) -> Result<(String, String)> {
@@ -366,27 +380,34 @@ impl OfficeStore for SqliteStore {
         let token_hash = token_hash.to_owned();
         self.run(move |conn| {
             let row = conn
-                .query_row(
-                    "UPDATE devices SET last_seen_at = ?2 WHERE token_hash = ?1
-                     RETURNING id, user_id, revoked_at IS NOT NULL",
-                    params![token_hash, ts(now)],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, bool>(2)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            row.map(|(id, user, revoked)| {
-                Ok(DeviceRecord {
-                    id: parse_uuid(&id)?,
-                    user_id: parse_uuid(&user)?,
-                    revoked,
+                .prepare_cached(
+                    "SELECT id, user_id, revoked_at IS NOT NULL, last_seen_at FROM devices
+                     WHERE token_hash = ?1",
+                )?
+                .query_row([&token_hash], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
                 })
-            })
-            .transpose()
+                .optional()?;
+            let Some((id, user, revoked, last_seen)) = row else {
+                return Ok(None);
+            };
+            // "Last seen" to the minute: a sync makes several calls, and a write for each would
+            // queue every device's reads behind SQLite's one writer.
+            let stale_before = ts(now - chrono::Duration::seconds(LAST_SEEN_RESOLUTION_SECS));
+            if last_seen.is_none_or(|seen| seen < stale_before) {
+                conn.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, ts(now)])?;
+            }
+            Ok(Some(DeviceRecord {
+                id: parse_uuid(&id)?,
+                user_id: parse_uuid(&user)?,
+                revoked,
+            }))
         })
         .await
     }
@@ -402,29 +423,20 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
-    async fn apply_ops(&self, ops: &[Op], ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
-        let ops = ops.to_vec();
+    async fn apply_ops(&self, ops: Arc<[Op]>, ctx: &ApplyContext) -> Result<Vec<OpOutcome>> {
         let ctx = ctx.clone();
         // One trip to the blocking pool and one transaction for the whole batch; a fault (`?`)
         // drops the transaction, which rolls all of it back.
         self.run(move |conn| {
-            let mut tx = conn.transaction()?;
-            let mut outcomes = Vec::with_capacity(ops.len());
-            for op in &ops {
-                let savepoint = tx.savepoint()?;
-                match apply_in_tx(&savepoint, op, &ctx)? {
-                    // Rejected or duplicate: nothing of this op may stay (dropping the savepoint
-                    // rolls back to it).
-                    Some(outcome) => {
-                        drop(savepoint);
-                        outcomes.push(outcome);
-                    }
-                    None => {
-                        savepoint.commit()?;
-                        outcomes.push(OpOutcome::Applied);
-                    }
-                }
-            }
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = ts(Utc::now());
+            let mut next_seq: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM records")?
+                .query_row([], |r| r.get(0))?;
+            let outcomes = ops
+                .iter()
+                .map(|op| apply_in_tx(&tx, op, &ctx, &mut next_seq, &now))
+                .collect::<Result<Vec<_>>>()?;
             tx.commit()?;
             Ok(outcomes)
         })

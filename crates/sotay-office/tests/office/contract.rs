@@ -48,6 +48,7 @@ contract!(
     seeded_demo_commune_syncs_to_each_users_area,
     shutdown_lets_an_in_flight_batch_finish,
     concurrent_pushes_never_hide_a_change_from_a_pull,
+    a_fault_mid_batch_rolls_back_the_whole_batch,
 );
 
 async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
@@ -258,7 +259,7 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
     assert_eq!(page.changes.iter().filter(|c| c.entity_id == id).count(), 1);
 }
 
-/// A push is one transaction with a savepoint per op: a repeat inside the batch is a duplicate,
+/// A push is one transaction in which each op stands alone: a repeat inside the batch is a duplicate,
 /// a rejected op leaves no trace (its repeat is judged again, not called a duplicate), and the
 /// applied ops get change-feed numbers in request order.
 async fn one_batch_isolates_each_op(office: Office) {
@@ -1082,4 +1083,105 @@ async fn concurrent_pushes_never_hide_a_change_from_a_pull(office: Office) {
         seen.contains(&shared),
         "the record written by all writers arrives"
     );
+}
+
+/// The database fails in the middle of a batch (a trigger raises, as a full disk or a lost
+/// connection would): the office answers 5xx with a JSON error, nothing of the batch stays (not
+/// the ops before the fault, not their op ids), and once the fault is gone the same batch,
+/// resent, applies whole, each op once.
+async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
+    let field = office.field_user(false).await;
+    let ops: Vec<_> = ["Một", "Hai", "Ba"]
+        .iter()
+        .map(|name| {
+            field.op(
+                EntityKind::Household,
+                Uuid::now_v7(),
+                household(field.village, &format!("Phan Văn {name}")),
+            )
+        })
+        .collect();
+    let doomed = ops[1].entity_id;
+    office
+        .database
+        .execute(
+            &format!(
+                "CREATE TRIGGER inject_fault BEFORE INSERT ON records
+                 WHEN NEW.entity_id = '{doomed}'
+                 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+            ),
+            &format!(
+                "CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                   IF NEW.entity_id = '{doomed}' THEN RAISE EXCEPTION 'injected fault'; END IF;
+                   RETURN NEW;
+                 END $$;
+                 CREATE TRIGGER inject_fault BEFORE INSERT ON records
+                 FOR EACH ROW EXECUTE FUNCTION inject_fault();"
+            ),
+        )
+        .await;
+
+    let res = office.push_raw(&field.token, &ops).await;
+    let (status, code) = error_code(res).await;
+    assert!(
+        status.is_server_error(),
+        "a database fault is the server's: {status}"
+    );
+    assert_eq!(code, "internal");
+    for op in &ops {
+        assert!(
+            office
+                .store()
+                .record(op.entity_id)
+                .await
+                .expect("read")
+                .is_none(),
+            "nothing of the failed batch stays"
+        );
+    }
+    let page: PullResponse = office
+        .pull_raw(&field.token, "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        page.changes.iter().all(|c| c.entity == EntityKind::Village),
+        "the feed holds none of the failed batch: {:?}",
+        page.changes
+    );
+
+    office
+        .database
+        .execute(
+            "DROP TRIGGER inject_fault;",
+            "DROP TRIGGER inject_fault ON records; DROP FUNCTION inject_fault();",
+        )
+        .await;
+    let again = office.push(&field, &ops).await;
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.outcome == OpOutcome::Applied),
+        "resent, every op applies (none was half-recorded as seen): {:?}",
+        again.results
+    );
+    let page: PullResponse = office
+        .pull_raw(&field.token, "")
+        .await
+        .json()
+        .await
+        .expect("json");
+    for op in &ops {
+        assert_eq!(
+            page.changes
+                .iter()
+                .filter(|c| c.entity_id == op.entity_id)
+                .count(),
+            1,
+            "each op applied once"
+        );
+    }
 }

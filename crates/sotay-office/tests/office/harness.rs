@@ -30,8 +30,41 @@ pub struct Office {
     pub base: String,
     pub state: AppState<AnyStore>,
     pub http: reqwest::Client,
+    /// Where the database is, for tests that reach past the server (fault injection).
+    pub database: Database,
     stop: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
+}
+
+/// The database under a test server.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(std::path::PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Database {
+    /// Runs SQL on a connection of its own, as another program (or a failing disk) would.
+    pub async fn execute(&self, sqlite: &str, postgres: &str) {
+        match self {
+            Database::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("open SQLite");
+                conn.execute_batch(sqlite).expect("SQLite statement");
+            }
+            Database::Postgres { url, schema } => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect PostgreSQL");
+                let driver = tokio::spawn(connection);
+                client
+                    .batch_execute(&format!("SET search_path = {schema}; {postgres}"))
+                    .await
+                    .expect("PostgreSQL statement");
+                drop(client);
+                let _ = driver.await;
+            }
+        }
+    }
 }
 
 impl Drop for Office {
@@ -44,10 +77,19 @@ impl Drop for Office {
 
 /// A fresh store; None when the backend is not available here (Postgres without SOTAY_PG_URL).
 pub async fn store(backend: Backend, dir: &std::path::Path) -> Option<AnyStore> {
+    Some(store_at(backend, dir).await?.0)
+}
+
+/// A fresh store and where its data is.
+pub async fn store_at(backend: Backend, dir: &std::path::Path) -> Option<(AnyStore, Database)> {
     match backend {
-        Backend::Sqlite => Some(AnyStore::Sqlite(
-            SqliteStore::open(&dir.join("office.sqlite3")).expect("open SQLite"),
-        )),
+        Backend::Sqlite => {
+            let path = dir.join("office.sqlite3");
+            Some((
+                AnyStore::Sqlite(SqliteStore::open(&path).expect("open SQLite")),
+                Database::Sqlite(path),
+            ))
+        }
         Backend::Postgres => {
             let Ok(url) = std::env::var("SOTAY_PG_URL") else {
                 assert!(
@@ -58,10 +100,13 @@ pub async fn store(backend: Backend, dir: &std::path::Path) -> Option<AnyStore> 
                 return None;
             };
             let schema = format!("t_{}", Uuid::now_v7().simple());
-            Some(AnyStore::Postgres(
-                PgStore::open(&url, Some(&schema))
-                    .await
-                    .expect("open PostgreSQL"),
+            Some((
+                AnyStore::Postgres(
+                    PgStore::open(&url, Some(&schema))
+                        .await
+                        .expect("open PostgreSQL"),
+                ),
+                Database::Postgres { url, schema },
             ))
         }
     }
@@ -70,7 +115,7 @@ pub async fn store(backend: Backend, dir: &std::path::Path) -> Option<AnyStore> 
 /// Starts a server over a fresh database.
 pub async fn start(backend: Backend) -> Option<Office> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = store(backend, dir.path()).await?;
+    let (store, database) = store_at(backend, dir.path()).await?;
     store.migrate().await.expect("migrate");
     store
         .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).expect("units"))
@@ -78,9 +123,7 @@ pub async fn start(backend: Backend) -> Option<Office> {
         .expect("import units");
     let name = store.backend_name();
     let state = AppState::new(store, name);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let serve_state = state.clone();
@@ -99,6 +142,7 @@ pub async fn start(backend: Backend) -> Option<Office> {
         base: format!("http://{addr}"),
         state,
         http: reqwest::Client::new(),
+        database,
         stop: Some(stop),
         _dir: dir,
     })

@@ -7,5 +7,6 @@ mod contract;
 mod garbage;
 mod harness;
 mod kill;
+mod listen;
 mod quote;
 mod tls;
