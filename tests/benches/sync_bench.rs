@@ -99,8 +99,8 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
     let code = admin::issue_code(store, user.id, Duration::hours(1))
         .await
         .unwrap();
-    // Enrol through the store, as the endpoint does: the endpoint's rate limit (10 a minute per
-    // address) would otherwise hold 200 devices enrolling from 127.0.0.1 for 20 minutes.
+    // Enrol through the store, as the endpoint does: this benchmark measures sync, and the
+    // contract tests cover the endpoint.
     let token = auth::new_device_token();
     let device_id = Uuid::now_v7();
     let new_device = NewDevice {

@@ -43,10 +43,10 @@ const NOTES: [&str; 4] = [
     "Vợ chưa đồng ý",
 ];
 
-async fn round(seed: u64, backend: Backend) -> Result<(), String> {
+async fn round(seed: u64, backend: Backend) -> Result<Restarts, String> {
     let mut rng = StdRng::seed_from_u64(seed);
     let Some(mut office) = Office::start(backend).await else {
-        return Ok(());
+        return Ok(Restarts::default());
     };
     let proxy = FaultProxy::start(office.addr, seed, Faults::hostile())
         .await
@@ -68,6 +68,7 @@ async fn round(seed: u64, backend: Backend) -> Result<(), String> {
     let mut ops: Vec<Op> = Vec::new();
     let mut tracked: Vec<Tracked> = Vec::new();
     let mut households: Vec<Household> = Vec::new();
+    let (mut restarts, mut restarts_mid_sync) = (0, 0);
 
     // Device 0 starts the village: two households with one person each.
     for n in 0..2u32 {
@@ -164,8 +165,29 @@ async fn round(seed: u64, backend: Backend) -> Result<(), String> {
                 }
             }
             8 => {
-                office.restart().await;
-                proxy.set_upstream(office.addr);
+                // The office restarts while this device is in the middle of a sync (its push
+                // batch or a pull page in flight, or just before or after).
+                let delay = std::time::Duration::from_millis(rng.random_range(0..40));
+                let done = std::sync::atomic::AtomicBool::new(false);
+                let (_, in_flight) = tokio::join!(
+                    async {
+                        // Errors are expected; the final clean sync must repair everything.
+                        let result = device.sync().await;
+                        done.store(true, std::sync::atomic::Ordering::SeqCst);
+                        result
+                    },
+                    async {
+                        tokio::time::sleep(delay).await;
+                        let in_flight = !done.load(std::sync::atomic::Ordering::SeqCst);
+                        office.restart().await;
+                        proxy.set_upstream(office.addr);
+                        in_flight
+                    }
+                );
+                restarts += 1;
+                if in_flight {
+                    restarts_mid_sync += 1;
+                }
             }
             _ => {
                 // Errors are expected on a hostile link; what matters is the final state.
@@ -251,7 +273,17 @@ async fn round(seed: u64, backend: Backend) -> Result<(), String> {
             return Err(format!("device {i} still has unsent or refused ops"));
         }
     }
-    Ok(())
+    Ok(Restarts {
+        total: restarts,
+        mid_sync: restarts_mid_sync,
+    })
+}
+
+/// How often a round restarted the office, and how often a sync was under way then.
+#[derive(Default)]
+struct Restarts {
+    total: usize,
+    mid_sync: usize,
 }
 
 fn seeds(group: u64, default_per_group: u64) -> Vec<u64> {
@@ -267,12 +299,29 @@ fn seeds(group: u64, default_per_group: u64) -> Vec<u64> {
 
 async fn run(group: u64, per_group: u64, backend: Backend) {
     let seeds = seeds(group, per_group);
+    let mut restarts = Restarts::default();
     for &seed in &seeds {
-        if let Err(why) = round(seed, backend).await {
-            panic!(
+        match round(seed, backend).await {
+            Ok(round) => {
+                restarts.total += round.total;
+                restarts.mid_sync += round.mid_sync;
+            }
+            Err(why) => panic!(
                 "sync round failed on {backend:?} with seed {seed} (rerun: SOTAY_SYNC_SEED={seed}): {why}"
-            );
+            ),
         }
+    }
+    eprintln!(
+        "{backend:?} group {group}: {} rounds, {} office restarts, {} of them during a sync",
+        seeds.len(),
+        restarts.total,
+        restarts.mid_sync
+    );
+    if seeds.len() >= 20 {
+        assert!(
+            restarts.mid_sync > 0,
+            "no restart hit a sync in flight: the rounds do not test what they claim"
+        );
     }
 }
 

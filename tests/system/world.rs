@@ -12,7 +12,6 @@ use sotay_office::{AnyStore, AppState, OfficeStore};
 use sotay_store::{DeviceIdentity, SettableClock, Store};
 use sotay_sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use std::sync::{Arc, Mutex};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -28,12 +27,14 @@ pub enum Backend {
     Postgres,
 }
 
-/// The office: its database and the task serving it.
+/// The office: its database and the server process-alike serving it.
 pub struct Office {
     pub state: AppState<AnyStore>,
-    server: Option<JoinHandle<()>>,
+    server: Option<tokio::runtime::Runtime>,
     pub addr: std::net::SocketAddr,
     pub db_path: Option<std::path::PathBuf>,
+    /// PostgreSQL URL and schema, to reopen the store after a restart.
+    pg: Option<(String, String)>,
     pub village: Uuid,
     _dir: tempfile::TempDir,
 }
@@ -43,12 +44,13 @@ impl Office {
     /// available here (PostgreSQL without `SOTAY_PG_URL`, outside CI).
     pub async fn start(backend: Backend) -> Option<Office> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, db_path) = match backend {
+        let (store, db_path, pg) = match backend {
             Backend::Sqlite => {
                 let path = dir.path().join("office.sqlite3");
                 (
                     AnyStore::Sqlite(SqliteStore::open(&path).expect("open SQLite")),
                     Some(path),
+                    None,
                 )
             }
             Backend::Postgres => {
@@ -68,6 +70,7 @@ impl Office {
                             .expect("open PostgreSQL"),
                     ),
                     None,
+                    Some((url, schema)),
                 )
             }
         };
@@ -93,6 +96,7 @@ impl Office {
             server: None,
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path,
+            pg,
             village: village.id,
             _dir: dir,
         };
@@ -100,23 +104,47 @@ impl Office {
         Some(office)
     }
 
-    /// Starts serving on a new port.
+    /// Starts serving on a new port, in a runtime of its own (as if in its own process), so
+    /// that a restart can stop everything the server was doing at once.
     async fn serve(&mut self) {
-        let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
-        self.addr = listener.local_addr().expect("addr");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("office")
+            .enable_all()
+            .build()
+            .expect("office runtime");
         let state = self.state.clone();
-        self.server = Some(tokio::spawn(async move {
+        let (bound, addr) = tokio::sync::oneshot::channel();
+        runtime.spawn(async move {
+            let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
+            let _ = bound.send(listener.local_addr().expect("addr"));
             let _ = sotay_office::launch(listener, std::future::pending(), state).await;
-        }));
+        });
+        self.addr = addr.await.expect("office listening");
+        self.server = Some(runtime);
     }
 
-    /// Kills the server abruptly (connections in flight are cut) and starts it again on a new
-    /// port over the same database.
+    /// Kills the server abruptly and starts a new one over the same database on a new port:
+    /// its runtime is shut down, so every connection is cut and every request in flight, a
+    /// push's batch included, stops at its next await (a PostgreSQL transaction left open is
+    /// rolled back when its connection drops; a SQLite batch already on the blocking pool runs
+    /// to its commit or rollback, as SQLite itself guarantees). The store is reopened, as a new
+    /// process would. The real-process SIGKILL is in sotay-office's `kill` test.
     pub async fn restart(&mut self) {
         if let Some(server) = self.server.take() {
-            server.abort();
-            let _ = server.await;
+            server.shutdown_background();
         }
+        let store = match (&self.db_path, &self.pg) {
+            (Some(path), _) => AnyStore::Sqlite(SqliteStore::open(path).expect("reopen SQLite")),
+            (None, Some((url, schema))) => AnyStore::Postgres(
+                PgStore::open(url, Some(schema))
+                    .await
+                    .expect("reopen PostgreSQL"),
+            ),
+            (None, None) => unreachable!("an office has a database"),
+        };
+        let name = store.backend_name();
+        self.state = AppState::new(store, name);
         self.serve().await;
     }
 
@@ -183,7 +211,7 @@ impl Office {
 impl Drop for Office {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
-            server.abort();
+            server.shutdown_background();
         }
     }
 }

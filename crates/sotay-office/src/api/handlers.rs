@@ -58,9 +58,8 @@ pub async fn enroll<S: OfficeStore>(
 ) -> Result<Json<EnrollResponse>, ApiError> {
     check_protocol(req.protocol)?;
     let code = normalize_code(&req.code);
-    if !state.limiter.allow(&format!("ip:{}", peer.ip()))
-        || !state.limiter.allow(&format!("code:{code}"))
-    {
+    let address = peer.ip().to_string();
+    if !state.limiter.allow(&address) {
         return Err(ApiError::RateLimited);
     }
     let device_name = req.device_name.trim();
@@ -82,7 +81,10 @@ pub async fn enroll<S: OfficeStore>(
         .store
         .enroll(&hash_secret(&code), &device, Utc::now())
         .await?
-        .ok_or(ApiError::InvalidCode)?;
+        .ok_or_else(|| {
+            state.limiter.fail(&address);
+            ApiError::InvalidCode
+        })?;
     let user =
         state.store.user(user_id).await?.ok_or_else(|| {
             crate::OfficeError::Corrupt(format!("code for missing user {user_id}"))

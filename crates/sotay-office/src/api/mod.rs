@@ -38,7 +38,7 @@ use crate::storage::OfficeStore;
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Enrolment attempts allowed per client address (and per code) per minute.
+/// Failed enrolment attempts (wrong or used codes) allowed per client address per minute.
 pub const ENROLL_ATTEMPTS_PER_MINUTE: u32 = 10;
 
 /// What every handler shares.
