@@ -311,40 +311,40 @@ async fn raw_postgres(schema: &str) -> f64 {
         )
         .await
         .unwrap();
+    // Each batch of 500 as two multi-row inserts (arrays unnested), the fastest way to send rows
+    // to PostgreSQL short of COPY: one round trip per statement, not per row.
     let started = Instant::now();
     for (rows, ops) in records.chunks(500).zip(applied.chunks(500)) {
         let tx = client.transaction().await.unwrap();
-        let rec = tx.prepare(&format!("INSERT INTO {raw_schema}.records (entity_id, entity, commune_code, village_id, state, version, deleted, seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")).await.unwrap();
-        let app = tx.prepare(&format!("INSERT INTO {raw_schema}.applied_ops (op_id, device_id, entity_id, applied_at) VALUES ($1,$2,$3,$4)")).await.unwrap();
-        for r in rows {
-            let (a, b, c, d, e, f, g, h): (
-                Uuid,
-                String,
-                String,
-                Option<Uuid>,
-                serde_json::Value,
-                String,
-                bool,
-                i64,
-            ) = (
-                r.get(0),
-                r.get(1),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-                r.get(6),
-                r.get(7),
-            );
-            tx.execute(&rec, &[&a, &b, &c, &d, &e, &f, &g, &h])
-                .await
-                .unwrap();
-        }
-        for o in ops {
-            let (a, b, c, d): (Uuid, Uuid, Uuid, chrono::DateTime<Utc>) =
-                (o.get(0), o.get(1), o.get(2), o.get(3));
-            tx.execute(&app, &[&a, &b, &c, &d]).await.unwrap();
-        }
+        let column = |i: usize| -> Vec<_> { rows.iter().map(|r| r.get::<_, Uuid>(i)).collect() };
+        let text = |i: usize| -> Vec<String> { rows.iter().map(|r| r.get(i)).collect() };
+        let (ids, kinds, communes, versions) = (column(0), text(1), text(2), text(5));
+        let villages: Vec<Option<Uuid>> = rows.iter().map(|r| r.get(3)).collect();
+        let states: Vec<serde_json::Value> = rows.iter().map(|r| r.get(4)).collect();
+        let deleted: Vec<bool> = rows.iter().map(|r| r.get(6)).collect();
+        let seqs: Vec<i64> = rows.iter().map(|r| r.get(7)).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {raw_schema}.records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[], $7::bool[], $8::bigint[])"
+            ),
+            &[&ids, &kinds, &communes, &villages, &states, &versions, &deleted, &seqs],
+        )
+        .await
+        .unwrap();
+        let op_ids: Vec<Uuid> = ops.iter().map(|o| o.get(0)).collect();
+        let devices: Vec<Uuid> = ops.iter().map(|o| o.get(1)).collect();
+        let entities: Vec<Uuid> = ops.iter().map(|o| o.get(2)).collect();
+        let at: Vec<chrono::DateTime<Utc>> = ops.iter().map(|o| o.get(3)).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {raw_schema}.applied_ops (op_id, device_id, entity_id, applied_at)
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[])"
+            ),
+            &[&op_ids, &devices, &entities, &at],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     records.len() as f64 / started.elapsed().as_secs_f64()

@@ -11,11 +11,12 @@ use serde_json::Value;
 use sotay_domain::merge::RecordState;
 use sotay_domain::{EntityKind, Hlc, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, NoTls, Statement, Transaction};
+use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
 use super::sqlite::{parse_role, role_text};
@@ -123,133 +124,158 @@ async fn load_record(
     .transpose()
 }
 
-/// The statements one op needs, prepared once per connection (deadpool caches them).
-struct OpStatements {
-    insert_applied: Statement,
-    load_for_update: Statement,
-    upsert_record: Statement,
-    insert_conflict: Statement,
-}
-
-impl OpStatements {
-    async fn prepare(tx: &deadpool_postgres::Transaction<'_>) -> Result<OpStatements> {
-        Ok(OpStatements {
-            insert_applied: tx
-                .prepare_cached(
-                    "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at)
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (op_id) DO NOTHING",
-                )
-                .await?,
-            load_for_update: tx
-                .prepare_cached(
-                    "SELECT entity, state, commune_code, village_id FROM records
-                     WHERE entity_id = $1 FOR UPDATE",
-                )
-                .await?,
-            upsert_record: tx
-                .prepare_cached(
-                    "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('record_seq'))
-                     ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
-                       village_id = excluded.village_id, state = excluded.state,
-                       version = excluded.version, deleted = excluded.deleted, seq = excluded.seq",
-                )
-                .await?,
-            insert_conflict: tx
-                .prepare_cached(
-                    "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .await?,
-        })
+/// One attempt at the whole batch in one transaction, in a fixed number of round trips whatever
+/// its size (a database across a network costs a round trip per statement): take the feed lock
+/// (before any row lock, so concurrent batches queue on it instead of deadlocking on each
+/// other's rows); read which op ids were applied before and lock the records the batch touches;
+/// plan every op in memory, in request order, each on the record as the ops before it left it;
+/// then write the applied op ids, each touched record once (a record's feed number is that of its
+/// last change) and the conflict log. A rejected op writes nothing, so no savepoints are needed;
+/// a fault drops the transaction, which rolls the whole batch back.
+async fn apply_batch(
+    client: &mut deadpool_postgres::Object,
+    ops: &[Op],
+    ctx: &ApplyContext,
+) -> std::result::Result<Vec<OpOutcome>, AttemptError> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+        .await?;
+    let op_ids: Vec<Uuid> = ops.iter().map(|op| op.op_id).collect();
+    let entity_ids: Vec<Uuid> = {
+        let mut ids: Vec<Uuid> = ops.iter().map(|op| op.entity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let seen_params: [&(dyn ToSql + Sync); 1] = [&op_ids];
+    let stored_params: [&(dyn ToSql + Sync); 1] = [&entity_ids];
+    let (seen, stored) = tokio::join!(
+        tx.query(
+            "SELECT op_id FROM applied_ops WHERE op_id = ANY($1)",
+            &seen_params
+        ),
+        // Locked in id order, the same order every batch uses.
+        tx.query(
+            "SELECT entity_id, entity, state, commune_code, village_id FROM records
+             WHERE entity_id = ANY($1) ORDER BY entity_id FOR UPDATE",
+            &stored_params,
+        ),
+    );
+    let mut seen: HashSet<Uuid> = seen?.iter().map(|r| r.get(0)).collect();
+    let mut records: HashMap<Uuid, StoredRecord> = HashMap::new();
+    for row in stored? {
+        records.insert(
+            row.get(0),
+            StoredRecord {
+                entity: parse_entity(row.get(1))?,
+                state: serde_json::from_value(row.get::<_, Value>(2)).map_err(OfficeError::from)?,
+                commune_code: row.get(3),
+                village_id: row.get(4),
+            },
+        );
     }
-}
 
-/// What ends the previous op's savepoint and opens this op's, sent in the same round trip as the
-/// op's first statements.
-enum Savepoint {
-    /// First op of the batch: take the feed lock, then open the savepoint.
-    First,
-    /// The previous op was applied: keep its writes.
-    Keep,
-    /// The previous op was rejected or a duplicate: undo its writes (the savepoint stays open).
-    Undo,
-}
-
-impl Savepoint {
-    fn sql(&self) -> String {
-        match self {
-            Savepoint::First => format!("SELECT pg_advisory_xact_lock({FEED_LOCK}); SAVEPOINT op"),
-            Savepoint::Keep => "RELEASE SAVEPOINT op; SAVEPOINT op".to_owned(),
-            Savepoint::Undo => "ROLLBACK TO SAVEPOINT op".to_owned(),
+    let mut outcomes = Vec::with_capacity(ops.len());
+    let mut applied: Vec<&Op> = Vec::new();
+    // Touched records, in the order of their last change.
+    let mut touched: Vec<(Uuid, bool)> = Vec::new();
+    let mut lost_writes = Vec::new();
+    for op in ops {
+        if seen.contains(&op.op_id) {
+            outcomes.push(OpOutcome::Duplicate);
+            continue;
+        }
+        match plan_op(op, records.get(&op.entity_id), ctx) {
+            Err(rejection) => outcomes.push(rejection.into_outcome()),
+            Ok(plan) => {
+                seen.insert(op.op_id);
+                applied.push(op);
+                touched.retain(|(id, _)| *id != op.entity_id);
+                touched.push((op.entity_id, plan.deleted));
+                for lost in plan.lost {
+                    lost_writes.push((op.entity, op.entity_id, lost));
+                }
+                records.insert(
+                    op.entity_id,
+                    StoredRecord {
+                        entity: op.entity,
+                        state: plan.state,
+                        commune_code: plan.commune_code,
+                        village_id: plan.village_id,
+                    },
+                );
+                outcomes.push(OpOutcome::Applied);
+            }
         }
     }
-}
-
-/// Applies `op` inside the batch transaction; `Ok(None)` means "applied, keep it". The savepoint
-/// switch, the duplicate check and the row lock go in one pipelined round trip.
-async fn apply_in_tx(
-    tx: &Transaction<'_>,
-    stmts: &OpStatements,
-    savepoint: &Savepoint,
-    op: &Op,
-    ctx: &ApplyContext,
-) -> std::result::Result<Option<OpOutcome>, AttemptError> {
-    let now = Utc::now();
-    let savepoint_sql = savepoint.sql();
-    let applied_params: [&(dyn ToSql + Sync); 4] = [&op.op_id, &op.device_id, &op.entity_id, &now];
-    let load_params: [&(dyn ToSql + Sync); 1] = [&op.entity_id];
-    let (switched, inserted, row) = tokio::join!(
-        tx.batch_execute(&savepoint_sql),
-        tx.execute(&stmts.insert_applied, &applied_params),
-        tx.query_opt(&stmts.load_for_update, &load_params),
-    );
-    // In order: a later statement's error is only "transaction aborted" after the first one's.
-    switched?;
-    let inserted = inserted?;
-    let row = row?;
-    if inserted == 0 {
-        return Ok(Some(OpOutcome::Duplicate));
+    if applied.is_empty() {
+        tx.commit().await?;
+        return Ok(outcomes);
     }
-    let existing = row
-        .map(|r| {
-            Ok::<_, OfficeError>(StoredRecord {
-                entity: parse_entity(r.get(0))?,
-                state: serde_json::from_value(r.get::<_, Value>(1))?,
-                commune_code: r.get(2),
-                village_id: r.get(3),
-            })
-        })
-        .transpose()?;
-    let plan = match plan_op(op, existing.as_ref(), ctx) {
-        Ok(plan) => plan,
-        Err(rejection) => return Ok(Some(rejection.into_outcome())),
-    };
-    let version = plan
-        .state
-        .version()
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let state = serde_json::to_value(&plan.state).map_err(OfficeError::from)?;
-    tx.execute(
-        &stmts.upsert_record,
-        &[
-            &op.entity_id,
-            &op.entity.as_str(),
-            &plan.commune_code,
-            &plan.village_id,
-            &state,
-            &version,
-            &plan.deleted,
-        ],
-    )
-    .await?;
-    for lost in &plan.lost {
+
+    let now = Utc::now();
+    let applied_ids: Vec<Uuid> = applied.iter().map(|op| op.op_id).collect();
+    let applied_devices: Vec<Uuid> = applied.iter().map(|op| op.device_id).collect();
+    let applied_entities: Vec<Uuid> = applied.iter().map(|op| op.entity_id).collect();
+    let mut ids = Vec::with_capacity(touched.len());
+    let mut kinds = Vec::with_capacity(touched.len());
+    let mut communes = Vec::with_capacity(touched.len());
+    let mut villages: Vec<Option<Uuid>> = Vec::with_capacity(touched.len());
+    let mut states = Vec::with_capacity(touched.len());
+    let mut versions = Vec::with_capacity(touched.len());
+    let mut deleted = Vec::with_capacity(touched.len());
+    for (id, is_deleted) in &touched {
+        let record = &records[id];
+        ids.push(*id);
+        kinds.push(record.entity.as_str());
+        communes.push(record.commune_code.as_str());
+        villages.push(record.village_id);
+        states.push(serde_json::to_value(&record.state).map_err(OfficeError::from)?);
+        versions.push(
+            record
+                .state
+                .version()
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+        );
+        deleted.push(*is_deleted);
+    }
+    let claim_params: [&(dyn ToSql + Sync); 4] =
+        [&applied_ids, &applied_devices, &applied_entities, &now];
+    let write_params: [&(dyn ToSql + Sync); 7] = [
+        &ids, &kinds, &communes, &villages, &states, &versions, &deleted,
+    ];
+    let (claimed, written) = tokio::join!(
         tx.execute(
-            &stmts.insert_conflict,
+            "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at)
+             SELECT op_id, device_id, entity_id, $4
+             FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(op_id, device_id, entity_id)",
+            &claim_params,
+        ),
+        // unnest yields the rows in array order, so feed numbers follow the order of the
+        // records' last changes.
+        tx.execute(
+            "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+             SELECT entity_id, entity, commune_code, village_id, state, version, deleted,
+                    nextval('record_seq')
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[],
+                         $7::bool[])
+                  AS u(entity_id, entity, commune_code, village_id, state, version, deleted)
+             ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+               village_id = excluded.village_id, state = excluded.state,
+               version = excluded.version, deleted = excluded.deleted, seq = excluded.seq",
+            &write_params,
+        ),
+    );
+    claimed?;
+    written?;
+    for (entity, entity_id, lost) in &lost_writes {
+        tx.execute(
+            "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
-                &op.entity.as_str(),
-                &op.entity_id,
+                &entity.as_str(),
+                entity_id,
                 &lost.field,
                 &lost.value,
                 &lost.hlc.to_string(),
@@ -258,35 +284,6 @@ async fn apply_in_tx(
             ],
         )
         .await?;
-    }
-    Ok(None)
-}
-
-/// One attempt at the whole batch in one transaction. The feed lock is taken first, before any
-/// row lock, so concurrent batches queue on it instead of deadlocking on each other's rows.
-async fn apply_batch(
-    client: &mut deadpool_postgres::Object,
-    ops: &[Op],
-    ctx: &ApplyContext,
-) -> std::result::Result<Vec<OpOutcome>, AttemptError> {
-    let tx = client.transaction().await?;
-    let stmts = OpStatements::prepare(&tx).await?;
-    let mut outcomes = Vec::with_capacity(ops.len());
-    let mut savepoint = Savepoint::First;
-    for op in ops {
-        match apply_in_tx(&tx, &stmts, &savepoint, op, ctx).await? {
-            Some(outcome) => {
-                savepoint = Savepoint::Undo;
-                outcomes.push(outcome);
-            }
-            None => {
-                savepoint = Savepoint::Keep;
-                outcomes.push(OpOutcome::Applied);
-            }
-        }
-    }
-    if matches!(savepoint, Savepoint::Undo) {
-        tx.batch_execute(&savepoint.sql()).await?;
     }
     tx.commit().await?;
     Ok(outcomes)
