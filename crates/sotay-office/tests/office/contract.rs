@@ -218,12 +218,7 @@ async fn push_pull_round_trip_with_checksum(office: Office) {
         "the device can recompute the checksum"
     );
     // Nothing new after the cursor.
-    let page: PullResponse = office
-        .pull_raw(&field.token, &format!("?after={cursor}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = office.pull(&field.token, &format!("?after={cursor}")).await;
     assert!(page.changes.is_empty());
 }
 
@@ -250,12 +245,7 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
         before,
         "a repeat changes nothing"
     );
-    let page: PullResponse = office
-        .pull_raw(&field.token, "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = office.pull(&field.token, "").await;
     assert_eq!(page.changes.iter().filter(|c| c.entity_id == id).count(), 1);
 }
 
@@ -321,12 +311,7 @@ async fn one_batch_isolates_each_op(office: Office) {
             .expect("read")
             .is_none()
     );
-    let page: PullResponse = office
-        .pull_raw(&field.token, "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = office.pull(&field.token, "").await;
     let seq_of = |id: Uuid| {
         page.changes
             .iter()
@@ -891,19 +876,13 @@ async fn office_decision_is_authoritative(office: Office) {
 
 async fn enrolment_attempts_are_rate_limited(office: Office) {
     // A training session: fifteen people enrol from the commune hall's one address.
-    let store = office.store();
     for n in 0..15 {
-        let user = sotay_office::admin::create_user(
-            store,
-            &format!("Thành viên Ban vận động {n}"),
-            sotay_domain::Role::BoardMember,
-            None,
-        )
-        .await
-        .expect("user");
-        let code = sotay_office::admin::issue_code(store, user.id, chrono::Duration::hours(1))
-            .await
-            .expect("code");
+        let code = office
+            .user_code(
+                &format!("Thành viên Ban vận động {n}"),
+                sotay_domain::Role::BoardMember,
+            )
+            .await;
         office.enroll(&code).await;
     }
     // Guessing is slowed down: ten wrong codes a minute, then 429.
@@ -939,12 +918,9 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
         let mut villages = std::collections::HashSet::new();
         let mut cursor = String::new();
         loop {
-            let page: PullResponse = office
-                .pull_raw(&device.device_token, &format!("?after={cursor}&limit=100"))
-                .await
-                .json()
-                .await
-                .expect("json");
+            let page = office
+                .pull(&device.device_token, &format!("?after={cursor}&limit=100"))
+                .await;
             for change in &page.changes {
                 if change.entity == EntityKind::Household {
                     households += 1;
@@ -1062,12 +1038,9 @@ async fn concurrent_pushes_never_hide_a_change_from_a_pull(office: Office) {
             let mut cursor = String::new();
             let mut seen = std::collections::HashSet::new();
             for _ in 0..40 {
-                let page: PullResponse = office
-                    .pull_raw(&field.token, &format!("?after={cursor}&limit=7"))
-                    .await
-                    .json()
-                    .await
-                    .expect("json");
+                let page = office
+                    .pull(&field.token, &format!("?after={cursor}&limit=7"))
+                    .await;
                 seen.extend(page.changes.iter().map(|c| c.entity_id));
                 cursor = page.next_cursor;
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -1082,12 +1055,9 @@ async fn concurrent_pushes_never_hide_a_change_from_a_pull(office: Office) {
     let (mut seen, mut cursor) = reader.await.expect("reader");
     // Catch up after the writers are done, from the reader's own cursor.
     loop {
-        let page: PullResponse = office
-            .pull_raw(&field.token, &format!("?after={cursor}&limit=50"))
-            .await
-            .json()
-            .await
-            .expect("json");
+        let page = office
+            .pull(&field.token, &format!("?after={cursor}&limit=50"))
+            .await;
         seen.extend(page.changes.iter().map(|c| c.entity_id));
         cursor = page.next_cursor;
         if !page.has_more {
@@ -1161,12 +1131,7 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
             "nothing of the failed batch stays"
         );
     }
-    let page: PullResponse = office
-        .pull_raw(&field.token, "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = office.pull(&field.token, "").await;
     assert!(
         page.changes.iter().all(|c| c.entity == EntityKind::Village),
         "the feed holds none of the failed batch: {:?}",
@@ -1189,12 +1154,7 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
         "resent, every op applies (none was half-recorded as seen): {:?}",
         again.results
     );
-    let page: PullResponse = office
-        .pull_raw(&field.token, "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = office.pull(&field.token, "").await;
     for op in &ops {
         assert_eq!(
             page.changes

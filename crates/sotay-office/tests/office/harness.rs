@@ -9,7 +9,7 @@ use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
 use sotay_office::{AnyStore, AppState, OfficeStore};
-use sotay_sync::protocol::{EnrollResponse, PushResponse};
+use sotay_sync::protocol::{EnrollResponse, PullResponse, PushResponse};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -225,6 +225,16 @@ impl Office {
         }
     }
 
+    /// A new user (no area) and a fresh enrolment code for them.
+    pub async fn user_code(&self, name: &str, role: Role) -> String {
+        let user = admin::create_user(self.store(), name, role, None)
+            .await
+            .expect("user");
+        admin::issue_code(self.store(), user.id, Duration::hours(1))
+            .await
+            .expect("code")
+    }
+
     pub async fn enroll_raw(&self, code: &str) -> reqwest::Response {
         self.http
             .post(self.url("/api/v1/devices/enroll"))
@@ -258,6 +268,13 @@ impl Office {
         let res = self.push_raw(&field.token, ops).await;
         assert_eq!(res.status(), StatusCode::OK, "push is accepted");
         res.json().await.expect("push json")
+    }
+
+    /// One pull page, which must succeed.
+    pub async fn pull(&self, token: &str, query: &str) -> PullResponse {
+        let res = self.pull_raw(token, query).await;
+        assert_eq!(res.status(), StatusCode::OK, "pull is accepted");
+        res.json().await.expect("pull json")
     }
 
     pub async fn pull_raw(&self, token: &str, query: &str) -> reqwest::Response {
