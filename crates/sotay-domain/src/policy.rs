@@ -17,7 +17,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::admin_units;
-use crate::entities::{Sex, SupportGroup};
+use crate::entities::{PaymentMode, Sex, SupportGroup};
 use crate::money::Vnd;
 use crate::quote::QuoteError;
 
@@ -266,6 +266,23 @@ pub struct PaymentModeRules {
     pub legal_ref: String,
     /// Remark.
     pub note: Option<String>,
+}
+
+impl PaymentModeRules {
+    /// The month of a period by whose end it must be paid [Luật 41/2024 Điều 36.3]: monthly —
+    /// within the month (1); 3-monthly — within the 3 months (3); 6-monthly — within the first 4
+    /// months (4); 12-monthly — within the first 7 months (7). A lump sum is paid at
+    /// registration; the months after it are paid month by month (1).
+    pub fn deadline_month(&self, mode: PaymentMode) -> u32 {
+        match mode {
+            PaymentMode::Quarterly => self.quarterly_deadline_month,
+            PaymentMode::SemiAnnual => self.semi_annual_deadline_month,
+            PaymentMode::Annual => self.annual_deadline_month,
+            PaymentMode::Monthly | PaymentMode::YearsAhead(_) | PaymentMode::MissingPeriod(_) => {
+                self.monthly_deadline_month
+            }
+        }
+    }
 }
 
 /// r: the fund's monthly average investment return of the previous year.
@@ -881,6 +898,21 @@ impl Policy {
         self.need("payment_mode", &self.payment_mode, date)
     }
 
+    /// The last day to pay the period that follows a participant's last paid month
+    /// (`paid_to_month`, any day of it) in `mode`: the end of the period's deadline month
+    /// ([`PaymentModeRules::deadline_month`]), by the rules in force when that period starts.
+    /// Paying later suspends participation. Periods that start before the policy data (2022)
+    /// take its earliest rules: the deadlines have not changed since Decree 134/2015.
+    pub fn renewal_deadline(&self, mode: PaymentMode, paid_to_month: NaiveDate) -> NaiveDate {
+        let next_period = month_start(add_months(month_start(paid_to_month), 1));
+        let rules = self
+            .payment_mode_on(next_period)
+            .ok()
+            .or_else(|| self.payment_mode.first());
+        let nth = rules.map_or(1, |r| r.deadline_month(mode)).max(1);
+        month_end(add_months(next_period, nth - 1))
+    }
+
     /// r on `date` (only lump sums need it).
     pub fn lump_sum_rate_on(&self, date: NaiveDate) -> Result<&LumpSumRate, QuoteError> {
         find(&self.lump_sum_rate, date).ok_or(QuoteError::LumpSumRateMissing { date })
@@ -973,6 +1005,50 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    /// Luật 41/2024 Điều 36.3 (rules.md §3): monthly — within the month; 3-monthly — within the
+    /// 3 months; 6-monthly — within the first 4 months; 12-monthly — within the first 7 months.
+    /// Paid through March 2026, the next period starts on 1/4/2026.
+    #[test]
+    fn renewal_deadlines_follow_law_41_article_36() {
+        let policy = Policy::embedded();
+        for (mode, deadline) in [
+            (PaymentMode::Monthly, d(2026, 4, 30)),
+            (PaymentMode::Quarterly, d(2026, 6, 30)),
+            (PaymentMode::SemiAnnual, d(2026, 7, 31)),
+            (PaymentMode::Annual, d(2026, 10, 31)),
+            // After a lump sum, month by month.
+            (PaymentMode::YearsAhead(2), d(2026, 4, 30)),
+            (PaymentMode::MissingPeriod(12), d(2026, 4, 30)),
+        ] {
+            for paid_to in [d(2026, 3, 1), d(2026, 3, 31)] {
+                assert_eq!(policy.renewal_deadline(mode, paid_to), deadline, "{mode:?}");
+            }
+        }
+        // Paid through January of a leap year: monthly, due by 29/2.
+        assert_eq!(
+            policy.renewal_deadline(PaymentMode::Monthly, d(2028, 1, 15)),
+            d(2028, 2, 29)
+        );
+        // A 12-month period starting in September runs into the next year: due by 31/3.
+        assert_eq!(
+            policy.renewal_deadline(PaymentMode::Annual, d(2026, 8, 1)),
+            d(2027, 3, 31)
+        );
+        // Either side of the 1/7/2025 change of law, and before the data (2016 rules): same.
+        assert_eq!(
+            policy.renewal_deadline(PaymentMode::SemiAnnual, d(2025, 5, 1)),
+            d(2025, 9, 30)
+        );
+        assert_eq!(
+            policy.renewal_deadline(PaymentMode::SemiAnnual, d(2025, 6, 1)),
+            d(2025, 10, 31)
+        );
+        assert_eq!(
+            policy.renewal_deadline(PaymentMode::Quarterly, d(2019, 12, 1)),
+            d(2020, 3, 31)
+        );
     }
 
     #[test]

@@ -715,12 +715,7 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
             (round_scaled(scaled), Some(r.monthly_rate_ppm), date)
         }
         mode => {
-            let nth = match mode {
-                PaymentMode::Quarterly => mode_rules.quarterly_deadline_month,
-                PaymentMode::SemiAnnual => mode_rules.semi_annual_deadline_month,
-                PaymentMode::Annual => mode_rules.annual_deadline_month,
-                _ => mode_rules.monthly_deadline_month,
-            };
+            let nth = mode_rules.deadline_month(mode);
             let deadline = month_end(add_months(start, nth.saturating_sub(1)));
             (before_adjustment, None, deadline)
         }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use rusqlite::{OptionalExtension, params};
 use sotay_domain::{
-    Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
-    Visit, Vnd,
+    Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Policy, Quota, QuotaPeriod,
+    QuotaScope, Visit, Vnd,
 };
 use uuid::Uuid;
 
@@ -136,21 +136,6 @@ pub struct QuotaProgress {
     pub signups: u32,
     /// Renewal payments (every payment after a sign-up's first) in the period.
     pub renewals: u32,
-}
-
-/// The last day to pay the period after `paid_to_month` (the first day of the last month paid),
-/// by payment mode [Law 41/2024 Art. 36.3]: monthly — within the next month; 3-monthly — within
-/// the 3 months; 6-monthly — within the first 4 months; 12-monthly — within the first 7 months.
-/// After a lump sum the participant continues month by month.
-// Belongs in sotay_domain (the office needs the same rule): move it when the domain has policy.
-pub fn renewal_deadline(mode: PaymentMode, paid_to_month: NaiveDate) -> NaiveDate {
-    let months = match mode {
-        PaymentMode::Monthly | PaymentMode::YearsAhead(_) | PaymentMode::MissingPeriod(_) => 1,
-        PaymentMode::Quarterly => 3,
-        PaymentMode::SemiAnnual => 4,
-        PaymentMode::Annual => 7,
-    };
-    end_of_month(paid_to_month, months)
 }
 
 /// The last day of the month `months` after the month of `day`.
@@ -320,7 +305,7 @@ impl Store {
                 let mode = serde_json::from_str::<PaymentMode>(&mode_text)
                     .or_else(|_| serde_json::from_value(serde_json::json!({ "kind": mode_text })))
                     .unwrap_or(PaymentMode::Monthly);
-                let deadline = renewal_deadline(mode, paid_to);
+                let deadline = Policy::embedded().renewal_deadline(mode, paid_to);
                 let lapsed = deadline < today;
                 if lapsed && deadline < lapse_floor {
                     continue;
@@ -456,22 +441,9 @@ mod tests {
     }
 
     #[test]
-    fn deadlines_follow_the_law_per_mode() {
-        let paid_to = d(2026, 3, 1); // paid through 31/3/2026
-        for (mode, deadline) in [
-            (PaymentMode::Monthly, d(2026, 4, 30)),
-            (PaymentMode::Quarterly, d(2026, 6, 30)),
-            (PaymentMode::SemiAnnual, d(2026, 7, 31)),
-            (PaymentMode::Annual, d(2026, 10, 31)),
-            (PaymentMode::YearsAhead(2), d(2026, 4, 30)),
-        ] {
-            assert_eq!(renewal_deadline(mode, paid_to), deadline, "{mode:?}");
-        }
-        assert_eq!(
-            end_of_month(d(2024, 2, 1), 0),
-            d(2024, 2, 29),
-            "leap February"
-        );
+    fn end_of_month_handles_leap_february() {
+        assert_eq!(end_of_month(d(2024, 2, 1), 0), d(2024, 2, 29));
+        assert_eq!(end_of_month(d(2026, 3, 31), 1), d(2026, 4, 30));
     }
 
     #[test]
