@@ -355,14 +355,14 @@ impl SyncClient {
         let mut report = SyncReport::default();
         self.push_all(store, progress, cancel, &mut report).await?;
         let mut checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
-        let (mut pending, rejected) = self.outbox_state(store)?;
+        let (mut pending, rejected) = self.outbox_state(store).await?;
         if !checksum_matches && pending == 0 && rejected == 0 && report.quiet_mismatch {
             // The office was quiet and nothing local explains the difference: the device's copy
             // drifted. Pull everything again (a repair pull) and compare once more.
             report.repaired = true;
-            lock(store).reset_sync_cursor()?;
+            on_store(store, |s| s.reset_sync_cursor()).await?;
             checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
-            pending = self.outbox_state(store)?.0;
+            pending = self.outbox_state(store).await?.0;
             if !checksum_matches && pending == 0 && report.quiet_mismatch {
                 return Err(SyncError::ChecksumMismatch);
             }
@@ -371,7 +371,7 @@ impl SyncClient {
         report.checksum_matches = checksum_matches;
         report.synced = pending == 0 && rejected == 0 && checksum_matches;
         if report.synced {
-            lock(store).set_last_sync_at(Utc::now())?;
+            on_store(store, |s| s.set_last_sync_at(Utc::now())).await?;
         }
         Ok(report)
     }
@@ -402,9 +402,11 @@ impl SyncClient {
     }
 
     /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
-    fn outbox_state(&self, store: &Arc<Mutex<Store>>) -> Result<(u64, u64), SyncError> {
-        let store = lock(store);
-        Ok((store.outbox_pending_count()?, store.rejected_count()?))
+    async fn outbox_state(&self, store: &Arc<Mutex<Store>>) -> Result<(u64, u64), SyncError> {
+        on_store(store, |s| {
+            Ok((s.outbox_pending_count()?, s.rejected_count()?))
+        })
+        .await
     }
 
     async fn push_all(
@@ -414,11 +416,11 @@ impl SyncClient {
         cancel: &CancellationToken,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let total = lock(store).outbox_pending_count()?;
+        let total = on_store(store, |s| s.outbox_pending_count()).await?;
         let mut sent = 0u64;
         progress(SyncProgress::Pushing { sent, total });
         loop {
-            let batch = self.next_batch(store)?;
+            let batch = self.next_batch(store).await?;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -429,38 +431,48 @@ impl SyncClient {
             let response = self
                 .with_retry(cancel, report, || self.push_once(&body))
                 .await?;
-            let store = lock(store);
-            store.observe_clock(response.server_clock)?;
-            let mut acknowledged: Vec<Uuid> = Vec::with_capacity(response.results.len());
-            for result in &response.results {
-                match &result.outcome {
-                    OpOutcome::Applied => {
-                        report.applied += 1;
-                        acknowledged.push(result.op_id);
-                    }
-                    OpOutcome::Duplicate => {
-                        report.duplicates += 1;
-                        acknowledged.push(result.op_id);
-                    }
-                    OpOutcome::Rejected {
-                        code,
-                        message,
-                        field,
-                    } => {
-                        report.rejected += 1;
-                        store.outbox_reject(result.op_id, code, message, field.as_deref())?;
+            let results = response.results;
+            let sent_now = results.len() as u64;
+            let server_clock = response.server_clock;
+            let (applied, duplicates, rejected) = on_store(store, move |s| {
+                s.observe_clock(server_clock)?;
+                let (mut applied, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
+                let mut acknowledged: Vec<Uuid> = Vec::with_capacity(results.len());
+                for result in &results {
+                    match &result.outcome {
+                        OpOutcome::Applied => {
+                            applied += 1;
+                            acknowledged.push(result.op_id);
+                        }
+                        OpOutcome::Duplicate => {
+                            duplicates += 1;
+                            acknowledged.push(result.op_id);
+                        }
+                        OpOutcome::Rejected {
+                            code,
+                            message,
+                            field,
+                        } => {
+                            rejected += 1;
+                            s.outbox_reject(result.op_id, code, message, field.as_deref())?;
+                        }
                     }
                 }
-            }
-            store.outbox_ack(&acknowledged)?;
+                s.outbox_ack(&acknowledged)?;
+                Ok((applied, duplicates, rejected))
+            })
+            .await?;
+            report.applied += applied;
+            report.duplicates += duplicates;
+            report.rejected += rejected;
             // An office that answered for none of the ops sent would make this loop spin.
-            if response.results.is_empty() {
+            if sent_now == 0 {
                 return Err(SyncError::Refused {
                     code: "empty_push_result".into(),
                     message: "Máy chủ không trả kết quả cho các thay đổi đã gửi.".into(),
                 });
             }
-            sent += response.results.len() as u64;
+            sent += sent_now;
             progress(SyncProgress::Pushing {
                 sent: sent.min(total.max(sent)),
                 total: total.max(sent),
@@ -469,8 +481,9 @@ impl SyncClient {
     }
 
     /// The next batch: outbox order, bounded by count and by JSON size.
-    fn next_batch(&self, store: &Arc<Mutex<Store>>) -> Result<Vec<Op>, SyncError> {
-        let ops = lock(store).outbox_pending(self.config.push_batch_ops)?;
+    async fn next_batch(&self, store: &Arc<Mutex<Store>>) -> Result<Vec<Op>, SyncError> {
+        let count = self.config.push_batch_ops;
+        let ops = on_store(store, move |s| s.outbox_pending(count)).await?;
         let mut bytes = 0usize;
         let mut batch = Vec::with_capacity(ops.len());
         for op in ops {
@@ -496,38 +509,55 @@ impl SyncClient {
         let mut changes = 0u64;
         progress(SyncProgress::Pulling { pages, changes });
         loop {
-            let cursor = lock(store).sync_cursor()?;
+            let cursor = on_store(store, |s| s.sync_cursor()).await?;
             let page = self
                 .with_retry(cancel, report, || self.pull_once(cursor.as_deref()))
                 .await?;
             let remote: Vec<RemoteChange> = page
                 .changes
-                .iter()
+                .into_iter()
                 .map(|c| RemoteChange {
                     entity: c.entity,
                     entity_id: c.entity_id,
-                    state: c.state.clone(),
+                    state: c.state,
                 })
                 .collect();
-            {
-                let store = lock(store);
-                store.apply_remote(&remote, &page.next_cursor)?;
-                store.observe_clock(page.server_clock)?;
-            }
+            let received = remote.len() as u64;
+            let next_cursor = page.next_cursor.clone();
+            let server_clock = page.server_clock;
+            on_store(store, move |s| {
+                s.apply_remote(&remote, &next_cursor)?;
+                s.observe_clock(server_clock)
+            })
+            .await?;
             pages += 1;
-            changes += remote.len() as u64;
-            report.pulled += remote.len() as u64;
+            changes += received;
+            report.pulled += received;
             progress(SyncProgress::Pulling { pages, changes });
             if !page.has_more {
                 progress(SyncProgress::Verifying);
                 let Some(office) = page.checksum else {
                     return Ok(false);
                 };
-                let (records, digest) = lock(store).scope_checksum()?;
+                let (records, digest) = on_store(store, |s| s.scope_checksum()).await?;
                 return Ok(records == office.records && format!("{digest:016x}") == office.digest);
             }
         }
     }
+}
+
+/// Runs `work` on the store on tokio's blocking pool: SQLite writes (acks, merged pages) take
+/// milliseconds on a cheap phone, and the app's runtime threads must stay free for the UI's own
+/// calls meanwhile.
+async fn on_store<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, SyncError> {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || work(&lock(&store)))
+        .await
+        .map_err(|e| SyncError::Network(format!("store task failed: {e}")))?
+        .map_err(SyncError::from)
 }
 
 fn lock(store: &Arc<Mutex<Store>>) -> std::sync::MutexGuard<'_, Store> {
