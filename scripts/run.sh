@@ -10,7 +10,7 @@ source "$(dirname "$0")/common.sh"
 cd "$SOTAY_ROOT"
 ensure_build_deps
 cargo build --locked -p sotay-office --bin sotay-office
-office="$SOTAY_ROOT/target/debug/sotay-office"
+office="${CARGO_TARGET_DIR:-$SOTAY_ROOT/target}/debug/sotay-office"
 if [ $# -gt 0 ]; then
   exec "$office" "$@"
 fi

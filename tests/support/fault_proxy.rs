@@ -3,10 +3,11 @@
 //! Each client connection carries one request (the proxy forwards it with `Connection: close`,
 //! so the server closes after its response and the client opens a new connection for the next
 //! request). For every request a seeded random plan decides what goes wrong: the request is
-//! dropped or cut mid-body before the server sees it; the server's response is dropped or cut
-//! mid-body after the server applied the request; the request is delayed, sent to the server
-//! twice, or kept and replayed later, out of order. A link shape adds latency each way and limits
-//! bandwidth. The upstream address can be changed while running, so a test can restart the
+//! dropped or cut mid-body before the server sees it; the server's response is dropped, cut
+//! mid-body, delayed, or replaced by an earlier response (a response delivered twice and out of
+//! order, as a broken cache on the way would) after the server applied the request; the request
+//! is delayed, sent to the server twice, or kept and replayed later, out of order. A link shape
+//! adds latency each way and limits bandwidth. The upstream address can be changed while running, so a test can restart the
 //! server on a new port.
 //!
 //! The same seed gives the same sequence of decisions, so a failing seed can be replayed.
@@ -38,6 +39,10 @@ pub struct Faults {
     pub replay_later: f64,
     /// Delay the request by up to `max_delay`.
     pub delay: f64,
+    /// Delay the response by up to `max_delay` (after the server has answered).
+    pub delay_response: f64,
+    /// Answer the client with the previous response the proxy relayed instead of its own.
+    pub stale_response: f64,
     /// Upper bound of a random delay.
     pub max_delay: Duration,
 }
@@ -58,6 +63,8 @@ impl Faults {
             duplicate: 0.10,
             replay_later: 0.08,
             delay: 0.15,
+            delay_response: 0.10,
+            stale_response: 0.05,
             max_delay: Duration::from_millis(30),
         }
     }
@@ -103,6 +110,7 @@ struct Shared {
     faults: Mutex<Faults>,
     shape: Mutex<Option<LinkShape>>,
     replay: Mutex<Vec<Vec<u8>>>,
+    last_response: Mutex<Option<Vec<u8>>>,
     stats: ProxyStats,
 }
 
@@ -124,6 +132,7 @@ impl FaultProxy {
             faults: Mutex::new(faults),
             shape: Mutex::new(None),
             replay: Mutex::new(Vec::new()),
+            last_response: Mutex::new(None),
             stats: ProxyStats::default(),
         });
         let accept_shared = shared.clone();
@@ -197,7 +206,16 @@ enum Fate {
     Pass,
 }
 
-fn decide(shared: &Shared) -> (Fate, Duration, f64) {
+/// What happens to one exchange.
+struct Plan {
+    fate: Fate,
+    delay: Duration,
+    response_delay: Duration,
+    stale_response: bool,
+    cut_at: f64,
+}
+
+fn decide(shared: &Shared) -> Plan {
     let faults = *shared.faults.lock().expect("proxy lock");
     let mut rng = shared.rng.lock().expect("proxy lock");
     let roll: f64 = rng.random();
@@ -217,12 +235,22 @@ fn decide(shared: &Shared) -> (Fate, Duration, f64) {
             break;
         }
     }
-    let delay = if rng.random::<f64>() < faults.delay && !faults.max_delay.is_zero() {
-        faults.max_delay.mul_f64(rng.random())
-    } else {
-        Duration::ZERO
+    let mut random_delay = |p: f64| {
+        if rng.random::<f64>() < p && !faults.max_delay.is_zero() {
+            faults.max_delay.mul_f64(rng.random())
+        } else {
+            Duration::ZERO
+        }
     };
-    (fate, delay, rng.random())
+    let delay = random_delay(faults.delay);
+    let response_delay = random_delay(faults.delay_response);
+    Plan {
+        fate,
+        delay,
+        response_delay,
+        stale_response: rng.random::<f64>() < faults.stale_response,
+        cut_at: rng.random(),
+    }
 }
 
 async fn handle(mut client: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
@@ -234,8 +262,14 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
         .stats
         .bytes_up
         .fetch_add(request.len() as u64, Ordering::Relaxed);
-    let (fate, delay, cut_at) = decide(&shared);
-    if fate != Fate::Pass {
+    let Plan {
+        fate,
+        delay,
+        response_delay,
+        stale_response,
+        cut_at,
+    } = decide(&shared);
+    if fate != Fate::Pass || stale_response || !response_delay.is_zero() {
         shared.stats.faults.fetch_add(1, Ordering::Relaxed);
     }
     let shape = *shared.shape.lock().expect("proxy lock");
@@ -285,6 +319,16 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
         Fate::Pass | Fate::DropResponse | Fate::CutResponse => forward(&shared, &request).await?,
     };
 
+    // The response the client gets: its own, or the one relayed before it.
+    let response = {
+        let mut last = shared.last_response.lock().expect("proxy lock");
+        let previous = last.replace(response.clone());
+        match previous {
+            Some(previous) if stale_response => previous,
+            _ => response,
+        }
+    };
+    tokio::time::sleep(response_delay).await;
     if let Some(shape) = shape {
         tokio::time::sleep(shape.latency).await;
     }

@@ -237,9 +237,8 @@ async fn round(seed: u64, backend: Backend) -> Result<Restarts, String> {
     }
     // Promise 2: exactly once — the office recorded each op id once, and no other.
     let ids: Vec<uuid::Uuid> = devices.iter().map(|d| d.identity.device_id).collect();
-    if let Some(applied) = office.applied_op_count(&ids)
-        && applied != ops.len() as i64
-    {
+    let applied = office.applied_op_count(&ids).await;
+    if applied != ops.len() as i64 {
         return Err(format!(
             "office applied {applied} op ids, devices made {}",
             ops.len()
@@ -290,10 +289,16 @@ fn seeds(group: u64, default_per_group: u64) -> Vec<u64> {
     if let Ok(seed) = std::env::var("SOTAY_SYNC_SEED") {
         return vec![seed.parse().expect("SOTAY_SYNC_SEED is a number")];
     }
+    // SOTAY_FULL=1: twenty times the CI length (4,000 SQLite rounds and 400 on PostgreSQL).
+    let full = std::env::var("SOTAY_FULL").is_ok_and(|v| v == "1");
     let per_group = std::env::var("SOTAY_SYNC_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(default_per_group);
+        .unwrap_or(if full {
+            default_per_group * 20
+        } else {
+            default_per_group
+        });
     (0..per_group).map(|i| group * 1_000_000 + i).collect()
 }
 
@@ -301,6 +306,9 @@ async fn run(group: u64, per_group: u64, backend: Backend) {
     let seeds = seeds(group, per_group);
     let mut restarts = Restarts::default();
     for &seed in &seeds {
+        // Printed first, so a seed that panics (not only one that fails an assertion) is known;
+        // the test harness shows this output only for a failing test.
+        eprintln!("sync round {backend:?} seed {seed} (rerun: SOTAY_SYNC_SEED={seed})");
         match round(seed, backend).await {
             Ok(round) => {
                 restarts.total += round.total;

@@ -112,3 +112,48 @@ async fn shaped_link_is_slow() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn hostile_proxy_serves_stale_and_late_responses() {
+    let (server, hits) = counting_server().await;
+    let faults = Faults {
+        stale_response: 0.5,
+        delay_response: 1.0,
+        max_delay: Duration::from_millis(20),
+        ..Faults::none()
+    };
+    let proxy = FaultProxy::start(server, 11, faults).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut stale = 0;
+    let mut own = 0;
+    for i in 0..40 {
+        let answer = client
+            .post(format!("{}/echo", proxy.url()))
+            .body(format!("lần {i}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if answer == format!("lần {i}") {
+            own += 1;
+        } else {
+            assert_eq!(
+                answer,
+                format!("lần {}", i - 1),
+                "a stale answer is the one relayed just before"
+            );
+            stale += 1;
+        }
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        40,
+        "every request reached the server once"
+    );
+    assert!(
+        stale >= 10 && own >= 10,
+        "both kinds of answer: {stale} stale, {own} own"
+    );
+}

@@ -189,22 +189,45 @@ impl Office {
             .map(|r| r.state)
     }
 
-    /// Number of op ids the office has applied from these devices (SQLite backend).
-    pub fn applied_op_count(&self, devices: &[Uuid]) -> Option<i64> {
-        let path = self.db_path.as_ref()?;
-        let conn = rusqlite::Connection::open(path).expect("open office db");
-        let mut total = 0;
-        for device in devices {
-            let n: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM applied_ops WHERE device_id = ?1",
-                    [device.to_string()],
-                    |r| r.get(0),
-                )
-                .expect("count");
-            total += n;
+    /// Number of op ids the office has applied from these devices, read from its database.
+    pub async fn applied_op_count(&self, devices: &[Uuid]) -> i64 {
+        match (&self.db_path, &self.pg) {
+            (Some(path), _) => {
+                let conn = rusqlite::Connection::open(path).expect("open office db");
+                let mut total = 0;
+                for device in devices {
+                    let n: i64 = conn
+                        .query_row(
+                            "SELECT count(*) FROM applied_ops WHERE device_id = ?1",
+                            [device.to_string()],
+                            |r| r.get(0),
+                        )
+                        .expect("count");
+                    total += n;
+                }
+                total
+            }
+            (None, Some((url, schema))) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect PostgreSQL");
+                let driver = tokio::spawn(connection);
+                let devices = devices.to_vec();
+                let row = client
+                    .query_one(
+                        &format!(
+                            "SELECT count(*) FROM {schema}.applied_ops WHERE device_id = ANY($1)"
+                        ),
+                        &[&devices],
+                    )
+                    .await
+                    .expect("count");
+                drop(client);
+                let _ = driver.await;
+                row.get(0)
+            }
+            (None, None) => unreachable!("an office has a database"),
         }
-        Some(total)
     }
 }
 

@@ -312,7 +312,7 @@ impl SyncClient {
         Err(SyncError::Network(last))
     }
 
-    async fn push_once(&self, body: &[u8]) -> Result<PushResponse, Attempt> {
+    async fn push_once(&self, body: &[u8], sent: &[Uuid]) -> Result<PushResponse, Attempt> {
         let response = self
             .http
             .post(format!("{}/api/v1/sync/push", self.base_url))
@@ -324,7 +324,21 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| Attempt::Retry(e.to_string()))?;
-        read_json(response).await
+        let answer: PushResponse = read_json(response).await?;
+        // One result per op sent, in order: anything else is not the answer to this batch (a
+        // proxy or cache on the way served another one), so nothing of it is believed.
+        if answer.results.len() != sent.len()
+            || answer
+                .results
+                .iter()
+                .zip(sent)
+                .any(|(r, id)| r.op_id != *id)
+        {
+            return Err(Attempt::Retry(
+                "the push answer does not match the batch sent".into(),
+            ));
+        }
+        Ok(answer)
     }
 
     async fn pull_once(&self, after: Option<&str>) -> Result<PullResponse, Attempt> {
@@ -424,12 +438,13 @@ impl SyncClient {
             if batch.is_empty() {
                 return Ok(());
             }
+            let batch_ids: Vec<Uuid> = batch.iter().map(|op| op.op_id).collect();
             let body = gzip_json(&PushRequest {
                 protocol: PROTOCOL_VERSION,
                 ops: batch,
             });
             let response = self
-                .with_retry(cancel, report, || self.push_once(&body))
+                .with_retry(cancel, report, || self.push_once(&body, &batch_ids))
                 .await?;
             let results = response.results;
             let sent_now = results.len() as u64;
