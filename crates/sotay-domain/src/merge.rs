@@ -179,6 +179,23 @@ mod tests {
     }
 
     #[test]
+    fn same_clock_on_two_devices_is_decided_by_device_id_in_either_order() {
+        // Both phones wrote the same field in the same millisecond with the same counter.
+        let low = op(1, 10, json!({"phone": "0911111111"}));
+        let high = op(2, 10, json!({"phone": "0922222222"}));
+        for order in [[&low, &high], [&high, &low]] {
+            let mut state = RecordState::default();
+            let lost: Vec<LostWrite> = order.iter().flat_map(|o| state.apply(o)).collect();
+            assert_eq!(
+                state.fields["phone"], "0922222222",
+                "the greater device id wins the tie"
+            );
+            assert_eq!(lost.len(), 1);
+            assert_eq!(lost[0].value, "0911111111");
+        }
+    }
+
+    #[test]
     fn same_device_sequential_edits_are_not_conflicts() {
         let mut state = RecordState::default();
         state.apply(&op(1, 10, json!({"full_name": "Nguyen Van Duc"})));
@@ -253,8 +270,15 @@ mod tests {
     proptest! {
         #[test]
         fn any_order_with_duplicates_converges(mut ops in prop::collection::vec(arb_op(), 1..12), seed in any::<u64>()) {
-            // A clock never issues the same timestamp twice: make each op's HLC unique.
-            for (i, o) in ops.iter_mut().enumerate() { o.hlc.counter = i as u32; }
+            // A device's clock never issues the same timestamp twice, but two devices can: number
+            // each device's ops on its own, so equal (wall, counter) pairs of different devices
+            // occur and only the device id breaks the tie.
+            let mut issued = std::collections::HashMap::new();
+            for o in ops.iter_mut() {
+                let n = issued.entry(o.hlc.node).or_insert(0u32);
+                o.hlc.counter = *n;
+                *n += 1;
+            }
             let mut forward = RecordState::default();
             for o in &ops { forward.apply(o); }
             // A shuffled order with every op delivered twice.

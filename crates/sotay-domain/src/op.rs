@@ -49,6 +49,22 @@ impl EntityKind {
         EntityKind::Quota,
     ];
 
+    /// The Vietnamese name users know the kind by, for messages.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            EntityKind::Village => "thôn/tổ dân phố",
+            EntityKind::Household => "hộ gia đình",
+            EntityKind::Person => "người",
+            EntityKind::Visit => "lượt tiếp cận",
+            EntityKind::FollowUp => "việc cần làm",
+            EntityKind::OutreachEvent => "hoạt động tuyên truyền",
+            EntityKind::Enrollment => "tờ khai",
+            EntityKind::Payment => "khoản thu",
+            EntityKind::Remittance => "lần nộp tiền",
+            EntityKind::Quota => "chỉ tiêu",
+        }
+    }
+
     /// The snake_case name, as on the wire and in tables.
     pub fn as_str(self) -> &'static str {
         match self {

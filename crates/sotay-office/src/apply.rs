@@ -173,7 +173,7 @@ pub fn plan_op(
                 codes::ID_CONFLICT,
                 format!(
                     "Mã bản ghi này đã được dùng cho một {} khác. Hãy tạo bản ghi mới.",
-                    existing.entity.as_str()
+                    existing.entity.label_vi()
                 ),
                 None,
             ));
@@ -373,28 +373,17 @@ fn check_typed(
 }
 
 fn typed<'a, T: DeserializeOwned + Validate>(
-    entries: impl Iterator<Item = (&'a str, &'a Value)>,
+    entries: impl Iterator<Item = (&'a str, &'a Value)> + Clone,
     ctx: &ValidationContext,
 ) -> Result<(), Rejection> {
     // Read straight from the borrowed values, noting any field the type does not know: an
     // unknown field is refused rather than silently dropped.
-    let fields = MapDeserializer::<_, serde_json::Error>::new(entries);
+    let fields = MapDeserializer::<_, serde_json::Error>::new(entries.clone());
     let mut unknown = None;
     let record: T = serde_ignored::deserialize(fields, |path| {
         unknown.get_or_insert_with(|| path.to_string());
     })
-    .map_err(|err| {
-        let text = err.to_string();
-        let field = text.split('`').nth(1).map(str::to_owned);
-        Rejection {
-            code: codes::VALIDATION.to_owned(),
-            message: format!(
-                "Bản ghi thiếu trường hoặc có trường sai kiểu ({text}). Hãy cập nhật ứng dụng \
-                 hoặc sửa lại bản ghi."
-            ),
-            field,
-        }
-    })?;
+    .map_err(|err| type_rejection::<T>(&err, entries))?;
     if let Some(unknown) = unknown {
         return Err(Rejection::new(
             codes::VALIDATION,
@@ -410,4 +399,40 @@ fn typed<'a, T: DeserializeOwned + Validate>(
         },
         None => Rejection::new(codes::VALIDATION, "Bản ghi không hợp lệ.", None),
     })
+}
+
+/// The rejection for fields that do not read as the entity: read them again with path tracking
+/// (only on this rare path, it costs time on every op) to name the field at fault.
+fn type_rejection<'a, T: DeserializeOwned>(
+    err: &serde_json::Error,
+    entries: impl Iterator<Item = (&'a str, &'a Value)>,
+) -> Rejection {
+    let mut track = serde_path_to_error::Track::new();
+    let traced = serde_path_to_error::Deserializer::new(
+        MapDeserializer::<_, serde_json::Error>::new(entries),
+        &mut track,
+    );
+    let _ = T::deserialize(traced);
+    let path = track.path().to_string();
+    let text = err.to_string();
+    let missing = text.starts_with("missing field");
+    let field = if !missing && !path.is_empty() && path != "." {
+        Some(path)
+    } else {
+        // "missing field `head_name`": the name is in the message.
+        text.split('`').nth(1).map(str::to_owned)
+    };
+    let name = field.as_deref().unwrap_or("?");
+    let message = if missing {
+        format!("Bản ghi thiếu trường `{name}`. Hãy cập nhật ứng dụng rồi lưu lại bản ghi.")
+    } else {
+        format!(
+            "Trường `{name}` có giá trị sai kiểu dữ liệu. Hãy cập nhật ứng dụng rồi sửa lại bản ghi."
+        )
+    };
+    Rejection {
+        code: codes::VALIDATION.to_owned(),
+        message,
+        field,
+    }
 }

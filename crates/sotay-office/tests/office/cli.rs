@@ -82,6 +82,52 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         !ok && err.contains("Không có thiết bị"),
         "revoking an unknown device says so: {err}"
     );
+    // A device enrolled with the code (as the enrol endpoint does), then revoked by the admin.
+    let device_id = uuid::Uuid::now_v7();
+    let token = sotay_office::auth::new_device_token();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = sotay_office::storage::sqlite::SqliteStore::open(&db).expect("open");
+        let device = sotay_office::storage::NewDevice {
+            id: device_id,
+            name: "Điện thoại chị Lan".into(),
+            token_hash: sotay_office::auth::hash_secret(&token),
+        };
+        let code_hash = sotay_office::auth::hash_secret(&sotay_office::auth::normalize_code(&code));
+        let enrolled =
+            sotay_office::OfficeStore::enroll(&store, &code_hash, &device, chrono::Utc::now())
+                .await
+                .expect("enrol");
+        assert_eq!(enrolled.map(|u| u.to_string()), Some(user.clone()));
+    });
+    let (ok, out, err) = office(&db, &["revoke-device", "--device", &device_id.to_string()]);
+    assert!(
+        ok && out.contains("Đã thu hồi"),
+        "revoke-device: {out} {err}"
+    );
+    runtime.block_on(async {
+        let store = sotay_office::storage::sqlite::SqliteStore::open(&db).expect("open");
+        let found = sotay_office::OfficeStore::device_by_token(
+            &store,
+            &sotay_office::auth::hash_secret(&token),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("lookup")
+        .expect("the device is still known");
+        assert!(found.revoked, "the device is revoked");
+    });
+    // The villages of the CSV are records of the office, in their commune.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let mut names: Vec<String> = conn
+        .prepare("SELECT json_extract(state, '$.fields.name') FROM records WHERE entity = 'village' AND commune_code = '00376'")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    names.sort();
+    assert_eq!(names, vec!["Thôn Đông".to_owned(), "Tổ 5".to_owned()]);
     let (ok, out, err) = office(&db, &["seed-demo"]);
     assert!(
         ok && out.contains("bỏ qua"),

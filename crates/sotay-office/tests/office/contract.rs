@@ -75,6 +75,15 @@ async fn health_and_openapi_list_every_route(office: Office) {
         .await
         .expect("send");
     assert_eq!(res.status(), StatusCode::OK);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert!(
+        request_id.is_some_and(|id| uuid::Uuid::parse_str(&id).is_ok()),
+        "every answer carries its request id, for the logs"
+    );
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["status"], "ok");
     let spec: Value = office
@@ -131,6 +140,11 @@ async fn enrolment_code_is_single_use_and_checked(office: Office) {
     let typed = code.to_lowercase().replace('-', " ");
     let first = office.enroll(&typed).await;
     assert_eq!(first.user.id, user.id);
+    // The office keeps only hashes: neither the device token nor the code is in its tables.
+    let devices = office.database.dump("devices").await;
+    let codes = office.database.dump("enrol_codes").await;
+    assert!(devices.contains(&sotay_office::auth::hash_secret(&first.device_token)));
+    assert!(!devices.contains(&first.device_token) && !codes.contains(&code));
     let (status, code2) = error_code(office.enroll_raw(&code).await).await;
     assert_eq!(
         (status, code2.as_str()),
@@ -414,11 +428,20 @@ async fn id_reused_for_another_entity_is_rejected(office: Office) {
         "full_name": "Đỗ Thị Sáu", "sex": "female", "date_of_birth": null, "personal_id": null,
         "legacy_insurance_code": null, "phone": null, "occupation": "farmer", "ethnic_minority": false,
         "coverage": "none", "stage": "prospect", "decline_reason": null, "notes": ""});
+    let before = office.store().record(id).await.expect("read");
     let res = office
         .push(&field, &[field.op(EntityKind::Person, id, person.clone())])
         .await;
     assert!(
-        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "id_conflict")
+        matches!(&res.results[0].outcome, OpOutcome::Rejected { code, message, .. }
+            if code == "id_conflict" && message.contains("hộ gia đình")),
+        "{:?}",
+        res.results[0]
+    );
+    assert_eq!(
+        office.store().record(id).await.expect("read"),
+        before,
+        "the household that owns the id is untouched"
     );
     // Devices may not write villages.
     let res = office
@@ -453,7 +476,7 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
     wrong_type["poverty_status"] = json!(42);
     let mut empty_commune = household(field.village, "Ngô Văn Chín");
     empty_commune["commune_code"] = json!(" ");
-    let ops = [missing, unknown, wrong_type]
+    let ops = [missing, unknown, wrong_type, empty_commune]
         .into_iter()
         .map(|f| field.op(EntityKind::Household, Uuid::now_v7(), f))
         .collect::<Vec<_>>();
@@ -479,6 +502,25 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         Some("favourite_colour"),
         "an unknown field is named"
     );
+    assert_eq!(
+        fields[2].as_deref(),
+        Some("poverty_status"),
+        "a field of the wrong type is named"
+    );
+    assert_eq!(
+        fields[3].as_deref(),
+        Some("commune_code"),
+        "a blank commune fails the domain's validation"
+    );
+    for result in &res.results {
+        let OpOutcome::Rejected { message, .. } = &result.outcome else {
+            unreachable!("checked above")
+        };
+        assert!(
+            message.contains("Hãy") && !message.contains("invalid type"),
+            "a Vietnamese message that says what to do: {message}"
+        );
+    }
     // NUL characters (which PostgreSQL cannot store) and a non-boolean tombstone are refused.
     let mut nul = household(field.village, "Nul\u{0}Name");
     nul["notes"] = json!(["a\u{0}"]);

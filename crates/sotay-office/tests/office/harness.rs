@@ -44,6 +44,45 @@ pub enum Database {
 }
 
 impl Database {
+    /// Every row of `table`, as text (to look for what must not be stored).
+    pub async fn dump(&self, table: &str) -> String {
+        match self {
+            Database::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("open SQLite");
+                let mut stmt = conn
+                    .prepare(&format!("SELECT * FROM {table}"))
+                    .expect("prepare");
+                let columns = stmt.column_count();
+                let mut rows = stmt.query([]).expect("query");
+                let mut out = String::new();
+                while let Some(row) = rows.next().expect("row") {
+                    for i in 0..columns {
+                        let value: rusqlite::types::Value = row.get(i).expect("value");
+                        out.push_str(&format!("{value:?}|"));
+                    }
+                    out.push('\n');
+                }
+                out
+            }
+            Database::Postgres { url, schema } => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect PostgreSQL");
+                let driver = tokio::spawn(connection);
+                let rows = client
+                    .query(&format!("SELECT t::text FROM {schema}.{table} t"), &[])
+                    .await
+                    .expect("dump");
+                drop(client);
+                let _ = driver.await;
+                rows.iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        }
+    }
+
     /// Runs SQL on a connection of its own, as another program (or a failing disk) would.
     pub async fn execute(&self, sqlite: &str, postgres: &str) {
         match self {
