@@ -350,8 +350,7 @@ async fn raw_postgres(schema: &str) -> f64 {
     records.len() as f64 / started.elapsed().as_secs_f64()
 }
 
-/// 2. Bytes per visit op.
-/// Bytes per visit op: a day's 50 visits, all different (10 households, varied outcomes, notes,
+/// Benchmark 2, bytes per visit op: a day's 50 visits, all different (10 households, varied outcomes, notes,
 /// GPS, times, people met, follow-up dates), pushed by the real client through the proxy, which
 /// counts every byte the phone sends (HTTP headers and the gzip body of the push, and the pull
 /// that follows). Also one visit op alone, gzip, and its plain JSON.
