@@ -134,3 +134,46 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         "seed-demo leaves a database with users alone: {out} {err}"
     );
 }
+
+/// `--db postgres://…` picks the PostgreSQL backend (CI sets `SOTAY_PG_URL`; the suite's own
+/// database, whose public schema no other test uses).
+#[test]
+fn a_postgres_url_selects_the_postgresql_backend() {
+    let Ok(url) = std::env::var("SOTAY_PG_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this with SOTAY_PG_URL (scripts/test.sh sets it)"
+        );
+        eprintln!("SOTAY_PG_URL is not set: PostgreSQL command line not run here");
+        return;
+    };
+    let db = std::path::Path::new(&url);
+    let (ok, _, err) = office(db, &["migrate"]);
+    assert!(ok, "migrate on PostgreSQL: {err}");
+    let (ok, user, err) = office(
+        db,
+        &[
+            "create-user",
+            "--name",
+            "Lê Thị Hoa",
+            "--role",
+            "office_supervisor",
+        ],
+    );
+    assert!(ok, "create-user on PostgreSQL: {err}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let found = runtime.block_on(async {
+        let store = sotay_office::storage::postgres::PgStore::open(&url, None)
+            .await
+            .expect("open PostgreSQL");
+        sotay_office::OfficeStore::user(&store, user.parse().expect("user id"))
+            .await
+            .expect("read user")
+    });
+    assert_eq!(
+        found.map(|u| u.full_name),
+        Some("Lê Thị Hoa".to_owned()),
+        "the user is in PostgreSQL, not in a file named like the URL"
+    );
+    assert!(!db.exists(), "no SQLite file was made");
+}

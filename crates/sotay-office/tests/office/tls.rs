@@ -54,3 +54,56 @@ async fn serves_https_with_the_given_certificate() {
     let _ = stop.send(());
     server.await.expect("join").expect("server stops cleanly");
 }
+
+/// The real binary: `sotay-office serve --tls-cert … --tls-key …` answers over HTTPS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serve_command_takes_a_certificate_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).expect("write");
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_sotay-office"))
+        .arg("--db")
+        .arg(dir.path().join("office.sqlite3"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(&cert_path)
+        .arg("--tls-key")
+        .arg(&key_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start sotay-office serve");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem"),
+        )
+        .build()
+        .expect("client");
+    let mut healthy = false;
+    for _ in 0..200 {
+        if let Ok(res) = client
+            .get(format!("https://localhost:{port}/health"))
+            .send()
+            .await
+            && res.status().is_success()
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        healthy,
+        "sotay-office serve answered over HTTPS on port {port}"
+    );
+}
