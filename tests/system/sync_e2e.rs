@@ -266,3 +266,67 @@ async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
         "the lost record is back"
     );
 }
+
+/// The office publishes a new edition of the policy data (a decree changed a rate); the phone
+/// gets it at its next sync, uses it from then on (also after the app restarts), and an older
+/// edition never replaces it.
+#[tokio::test]
+async fn a_published_policy_edition_reaches_the_phone_and_stays() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    let built_in = Policy::embedded();
+    assert_eq!(lan.store().policy_version().unwrap(), built_in.version);
+
+    // The new edition raises the rural poverty line that sets the lowest income.
+    let old_floor = format!(
+        "amount = {}",
+        built_in.income_floor.last().unwrap().amount.0
+    );
+    let text = Policy::embedded_toml().replacen(
+        &format!("version = \"{}\"", built_in.version),
+        "version = \"2099-01-01.1\"",
+        1,
+    );
+    assert!(
+        text.contains(&old_floor),
+        "the floor is in the file: {old_floor}"
+    );
+    let text = {
+        let at = text.rfind(&old_floor).unwrap();
+        format!(
+            "{}amount = 2600000{}",
+            &text[..at],
+            &text[at + old_floor.len()..]
+        )
+    };
+    admin::publish_policy(&*office.state.store, &text)
+        .await
+        .expect("publish");
+
+    let report = lan.sync().await.expect("sync");
+    assert_eq!(report.policy_received.as_deref(), Some("2099-01-01.1"));
+    assert!(report.synced);
+    let policy = lan.store().policy().unwrap();
+    assert_eq!(policy.version, "2099-01-01.1");
+    assert_eq!(policy.income_floor.last().unwrap().amount, Vnd(2_600_000));
+
+    // The app restarts: the edition is still the one in use.
+    let reopened = sotay_store::Store::open(&lan.path, lan.identity).expect("reopen");
+    assert_eq!(reopened.policy_version().unwrap(), "2099-01-01.1");
+    drop(reopened);
+    // Nothing new: the next sync brings nothing; an older edition is not taken.
+    let report = lan.sync().await.expect("sync");
+    assert_eq!(report.policy_received, None);
+    assert!(
+        !lan.store()
+            .accept_policy_edition(Policy::embedded_toml())
+            .unwrap()
+    );
+    assert!(
+        lan.store()
+            .accept_policy_edition("format_version = 1")
+            .is_err(),
+        "a file that does not load is refused"
+    );
+    assert_eq!(lan.store().policy_version().unwrap(), "2099-01-01.1");
+}

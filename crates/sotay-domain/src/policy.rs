@@ -980,6 +980,18 @@ impl Policy {
     }
 }
 
+/// Whether edition label `a` is newer than `b`. Labels are `YYYY-MM-DD.N` (the day the edition
+/// was made and its number that day); compared as (day, number), so `.10` follows `.9`.
+pub fn edition_is_newer(a: &str, b: &str) -> bool {
+    fn key(label: &str) -> (&str, u64) {
+        match label.rsplit_once('.') {
+            Some((day, n)) => (day, n.parse().unwrap_or(0)),
+            None => (label, 0),
+        }
+    }
+    key(a) > key(b)
+}
+
 /// `date` plus `months` calendar months; the 29, 30 or 31 of a month that is too short becomes
 /// its last day.
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
@@ -1005,6 +1017,15 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    #[test]
+    fn edition_labels_compare_by_day_then_number() {
+        assert!(edition_is_newer("2026-11-23.2", "2026-11-23.1"));
+        assert!(edition_is_newer("2026-11-23.10", "2026-11-23.9"));
+        assert!(edition_is_newer("2027-01-01.1", "2026-12-31.5"));
+        assert!(!edition_is_newer("2026-11-23.1", "2026-11-23.1"));
+        assert!(!edition_is_newer("2025-07-01.3", "2026-11-23.1"));
     }
 
     /// Luật 41/2024 Điều 36.3 (rules.md §3): monthly — within the month; 3-monthly — within the

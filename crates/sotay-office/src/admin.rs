@@ -194,6 +194,27 @@ pub async fn revoke_device(store: &impl OfficeStore, device_id: Uuid) -> Result<
     }
 }
 
+/// Publishes a policy edition for the devices, after `Policy::from_toml_str` checked it (every
+/// table, date and rate; an unknown key is refused). Returns its version; publishing the same
+/// version twice is refused, a corrected edition needs a new label.
+pub async fn publish_policy(store: &impl OfficeStore, toml: &str) -> Result<String> {
+    let policy = Policy::from_toml_str(toml)
+        .map_err(|err| OfficeError::Invalid(format!("Tệp chính sách không hợp lệ: {err}")))?;
+    let edition = sotay_sync::protocol::PolicyEdition {
+        version: policy.version.clone(),
+        toml: toml.to_owned(),
+    };
+    if store.publish_policy(&edition, Utc::now()).await? {
+        Ok(policy.version)
+    } else {
+        Err(OfficeError::Invalid(format!(
+            "Phiên bản chính sách {} đã được phát hành. Hãy đặt nhãn phiên bản mới (version) cho \
+             bản sửa.",
+            policy.version
+        )))
+    }
+}
+
 /// Parses the official unit list (`province_code,province_name,province_type,commune_code,
 /// commune_name,commune_type`).
 pub fn parse_admin_units(csv_text: &str) -> Result<Vec<AdminUnit>> {

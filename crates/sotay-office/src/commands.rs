@@ -66,7 +66,18 @@ async fn shutdown_signal() {
 pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     let backend = store.backend_name();
-    let state = AppState::new(store, backend);
+    let published = store.latest_policy().await?;
+    let mut state = AppState::new(store, backend);
+    // The quote endpoint prices with the edition the devices get.
+    if let Some(edition) = published {
+        let policy = sotay_domain::Policy::from_toml_str(&edition.toml).with_context(|| {
+            format!("chính sách đã phát hành {} không đọc được", edition.version)
+        })?;
+        if sotay_domain::policy::edition_is_newer(&policy.version, &state.policy.version) {
+            // Loaded once for the life of the process.
+            state.policy = Box::leak(Box::new(policy));
+        }
+    }
     let listener = sotay_office::bind(&args.listen)
         .await
         .with_context(|| format!("không mở được cổng {}", args.listen))?;
@@ -228,6 +239,24 @@ pub async fn revoke_device(db: &str, args: RevokeDeviceArgs) -> anyhow::Result<(
     let store = open(db).await?;
     admin::revoke_device(&store, args.device).await?;
     println!("Đã thu hồi thiết bị {}.", args.device);
+    Ok(())
+}
+
+/// `publish-policy`.
+#[derive(Args)]
+pub struct PublishPolicyArgs {
+    /// The policy data file (TOML, the format of crates/sotay-domain/policy/policy.toml).
+    #[arg(long)]
+    file: PathBuf,
+}
+
+/// Checks and publishes a policy edition; devices receive it at their next sync.
+pub async fn publish_policy(db: &str, args: PublishPolicyArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("không đọc được tệp {}", args.file.display()))?;
+    let store = open(db).await?;
+    let version = admin::publish_policy(&store, &text).await?;
+    println!("Đã phát hành chính sách phiên bản {version}; điện thoại nhận ở lần đồng bộ tới.");
     Ok(())
 }
 

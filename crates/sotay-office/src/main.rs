@@ -39,6 +39,8 @@ enum Command {
     RevokeDevice(commands::RevokeDeviceArgs),
     /// Import the official list of communes, and villages from a CSV.
     ImportUnits(commands::ImportUnitsArgs),
+    /// Publish a new edition of the policy data to the devices.
+    PublishPolicy(commands::PublishPolicyArgs),
     /// Seed a realistic demo commune (only into an empty database unless --force).
     SeedDemo(commands::SeedDemoArgs),
     /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
@@ -69,6 +71,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::IssueCode(args) => commands::issue_code(&db, args).await,
         Command::RevokeDevice(args) => commands::revoke_device(&db, args).await,
         Command::ImportUnits(args) => commands::import_units(&db, args).await,
+        Command::PublishPolicy(args) => commands::publish_policy(&db, args).await,
         Command::SeedDemo(args) => commands::seed_demo(&db, args).await,
         // The quote needs no database.
         Command::Quote(args) => return Ok(quote_cli::run(&args)),

@@ -14,6 +14,7 @@
 pub mod clock;
 pub mod error;
 pub mod outbox;
+pub mod policy;
 pub mod queries;
 pub mod records;
 pub mod search;

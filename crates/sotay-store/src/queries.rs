@@ -5,8 +5,8 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use rusqlite::{OptionalExtension, params};
 use sotay_domain::{
-    Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Policy, Quota, QuotaPeriod,
-    QuotaScope, Visit, Vnd,
+    Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
+    Visit, Vnd,
 };
 use uuid::Uuid;
 
@@ -286,6 +286,7 @@ impl Store {
         }
         let window_end = today + TimeDelta::days(i64::from(options.renewal_window_days));
         let lapse_floor = today - TimeDelta::days(i64::from(options.lapsed_lookback_days));
+        let policy = self.policy()?;
         let mut picked: Vec<(Uuid, NaiveDate, NaiveDate, bool)> = Vec::new();
         {
             let mut stmt = self.conn.prepare_cached(RENEWAL_CANDIDATES_SQL)?;
@@ -305,7 +306,7 @@ impl Store {
                 let mode = serde_json::from_str::<PaymentMode>(&mode_text)
                     .or_else(|_| serde_json::from_value(serde_json::json!({ "kind": mode_text })))
                     .unwrap_or(PaymentMode::Monthly);
-                let deadline = Policy::embedded().renewal_deadline(mode, paid_to);
+                let deadline = policy.renewal_deadline(mode, paid_to);
                 let lapsed = deadline < today;
                 if lapsed && deadline < lapse_floor {
                     continue;

@@ -58,6 +58,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) identity: DeviceIdentity,
     pub(crate) clock: Arc<dyn WallClock>,
+    /// The policy data in use, read once (see `policy.rs`).
+    pub(crate) policy: std::sync::Mutex<Option<Arc<sotay_domain::Policy>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -168,6 +170,7 @@ impl Store {
             conn,
             identity,
             clock,
+            policy: std::sync::Mutex::new(None),
         };
         let rebuild: Option<String> = store
             .conn

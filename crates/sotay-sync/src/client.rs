@@ -111,6 +111,8 @@ pub struct SyncReport {
     /// Whether the last comparison differed although the office sent nothing new (drift, as
     /// opposed to a busy office that moved on during the sync).
     pub quiet_mismatch: bool,
+    /// The policy edition this sync brought and the device now uses, if any.
+    pub policy_received: Option<String>,
 }
 
 /// Why a sync stopped.
@@ -341,8 +343,11 @@ impl SyncClient {
         Ok(answer)
     }
 
-    async fn pull_once(&self, after: Option<&str>) -> Result<PullResponse, Attempt> {
-        let mut query: Vec<(&str, String)> = vec![("limit", self.config.pull_page.to_string())];
+    async fn pull_once(&self, after: Option<&str>, policy: &str) -> Result<PullResponse, Attempt> {
+        let mut query: Vec<(&str, String)> = vec![
+            ("limit", self.config.pull_page.to_string()),
+            ("policy", policy.to_owned()),
+        ];
         if let Some(after) = after {
             query.push(("after", after.to_owned()));
         }
@@ -523,10 +528,13 @@ impl SyncClient {
         let mut pages = 0u64;
         let mut changes = 0u64;
         progress(SyncProgress::Pulling { pages, changes });
+        let policy = on_store(store, |s| s.policy_version()).await?;
         loop {
             let cursor = on_store(store, |s| s.sync_cursor()).await?;
             let page = self
-                .with_retry(cancel, report, || self.pull_once(cursor.as_deref()))
+                .with_retry(cancel, report, || {
+                    self.pull_once(cursor.as_deref(), &policy)
+                })
                 .await?;
             let remote: Vec<RemoteChange> = page
                 .changes
@@ -550,6 +558,16 @@ impl SyncClient {
             report.pulled += received;
             progress(SyncProgress::Pulling { pages, changes });
             if !page.has_more {
+                if let Some(edition) = page.policy {
+                    // A newer edition of the rates and rules, published by the office. One that
+                    // does not load is refused by the store and the sync goes on without it.
+                    let version = edition.version.clone();
+                    match on_store(store, move |s| s.accept_policy_edition(&edition.toml)).await {
+                        Ok(true) => report.policy_received = Some(version),
+                        Ok(false) => {}
+                        Err(err) => tracing::warn!(%err, %version, "policy edition refused"),
+                    }
+                }
                 progress(SyncProgress::Verifying);
                 let Some(office) = page.checksum else {
                     return Ok(false);

@@ -137,6 +137,20 @@ pub struct PullQuery {
     pub after: Option<String>,
     /// Page size, at most [`MAX_PULL_LIMIT`].
     pub limit: Option<u32>,
+    /// The edition of the policy data the device uses; the last page carries the office's
+    /// latest edition when it is another one.
+    #[serde(default)]
+    pub policy: Option<String>,
+}
+
+/// An edition of the policy data (rates, floors, support, deadlines…) the office published:
+/// the TOML text `sotay_domain::Policy::from_toml_str` reads, and its version label.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PolicyEdition {
+    /// The edition label (`version` in the file).
+    pub version: String,
+    /// The whole policy file.
+    pub toml: String,
 }
 
 /// One page of changes in the device's scope.
@@ -155,6 +169,9 @@ pub struct PullResponse {
     pub scope: Scope,
     /// On the last page: the checksum of everything in scope, to verify the device's copy.
     pub checksum: Option<ScopeChecksum>,
+    /// On the last page: the office's latest policy edition, when the device named another.
+    #[serde(default)]
+    pub policy: Option<PolicyEdition>,
 }
 
 /// The office's current state of one record.

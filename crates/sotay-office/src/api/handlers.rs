@@ -201,10 +201,14 @@ pub async fn pull<S: OfficeStore>(
     let has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
     let next_cursor = changes.last().map_or(after, |c| c.seq).to_string();
-    let checksum = if has_more {
-        None
+    let (checksum, policy) = if has_more {
+        (None, None)
     } else {
-        Some(state.store.checksum(&scope).await?)
+        let latest = state.store.latest_policy().await?;
+        (
+            Some(state.store.checksum(&scope).await?),
+            latest.filter(|edition| query.policy.as_deref() != Some(edition.version.as_str())),
+        )
     };
     Ok(Json(PullResponse {
         changes,
@@ -213,6 +217,7 @@ pub async fn pull<S: OfficeStore>(
         server_clock: state.tick(),
         scope,
         checksum,
+        policy,
     }))
 }
 

@@ -12,7 +12,7 @@ pub mod sqlite;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sotay_domain::{EntityKind, Hlc, Op, User};
-use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -168,6 +168,14 @@ pub trait OfficeStore: Send + Sync + 'static {
     fn import_units(&self, units: &[AdminUnit]) -> impl Future<Output = Result<usize>> + Send;
     /// Whether a commune code is in the official list.
     fn commune_exists(&self, code: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Stores a checked policy edition; false when that version was published before.
+    fn publish_policy(
+        &self,
+        edition: &PolicyEdition,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The edition published last, if any.
+    fn latest_policy(&self) -> impl Future<Output = Result<Option<PolicyEdition>>> + Send;
 }
 
 /// Adds up record digests into the scope checksum (shared by both backends).
@@ -306,5 +314,11 @@ impl OfficeStore for AnyStore {
     }
     async fn commune_exists(&self, code: &str) -> Result<bool> {
         delegate!(self, s => s.commune_exists(code))
+    }
+    async fn publish_policy(&self, edition: &PolicyEdition, now: DateTime<Utc>) -> Result<bool> {
+        delegate!(self, s => s.publish_policy(edition, now))
+    }
+    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
+        delegate!(self, s => s.latest_policy())
     }
 }

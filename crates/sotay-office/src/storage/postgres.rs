@@ -10,7 +10,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde_json::Value;
 use sotay_domain::merge::RecordState;
 use sotay_domain::{EntityKind, Hlc, Op, User};
-use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -25,10 +25,16 @@ use crate::apply::{ApplyContext, StoredRecord, plan_op};
 use crate::error::{OfficeError, Result};
 
 /// Numbered migrations; append only.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    include_str!("../../../../migrations/office/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        include_str!("../../../../migrations/office/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../../migrations/office/postgres/0002_policy_editions.sql"),
+    ),
+];
 
 /// Advisory lock key that orders change-feed numbers (see the module doc).
 const FEED_LOCK: i64 = 0x5071_a7f0;
@@ -641,6 +647,34 @@ impl OfficeStore for PgStore {
         }
         tx.commit().await?;
         Ok(units.len())
+    }
+
+    async fn publish_policy(&self, edition: &PolicyEdition, now: DateTime<Utc>) -> Result<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "INSERT INTO policy_editions (version, toml, published_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (version) DO NOTHING",
+                &[&edition.version, &edition.toml, &now],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT version, toml FROM policy_editions ORDER BY published_at DESC LIMIT 1",
+                &[],
+            )
+            .await?;
+        Ok(row.map(|r| PolicyEdition {
+            version: r.get(0),
+            toml: r.get(1),
+        }))
     }
 
     async fn commune_exists(&self, code: &str) -> Result<bool> {

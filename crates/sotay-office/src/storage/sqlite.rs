@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
 use sotay_domain::merge::RecordState;
 use sotay_domain::{EntityKind, Hlc, Op, Role, User};
-use sotay_sync::protocol::{Change, OpOutcome, Scope, ScopeChecksum};
+use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -20,9 +20,14 @@ use super::{
 use crate::apply::{ApplyContext, StoredRecord, plan_op};
 use crate::error::{OfficeError, Result};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
-    "../../../../migrations/office/sqlite/0001_init.sql"
-))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!(
+        "../../../../migrations/office/sqlite/0001_init.sql"
+    )),
+    M::up(include_str!(
+        "../../../../migrations/office/sqlite/0002_policy_editions.sql"
+    )),
+];
 
 /// The SQLite office store.
 #[derive(Clone)]
@@ -561,6 +566,38 @@ impl OfficeStore for SqliteStore {
             }
             tx.commit()?;
             Ok(units.len())
+        })
+        .await
+    }
+
+    async fn publish_policy(&self, edition: &PolicyEdition, now: DateTime<Utc>) -> Result<bool> {
+        let edition = edition.clone();
+        self.run(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO policy_editions (version, toml, published_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (version) DO NOTHING",
+                params![edition.version, edition.toml, ts(now)],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
+        self.run(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT version, toml FROM policy_editions
+                     ORDER BY published_at DESC, rowid DESC LIMIT 1",
+                    [],
+                    |r| {
+                        Ok(PolicyEdition {
+                            version: r.get(0)?,
+                            toml: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?)
         })
         .await
     }

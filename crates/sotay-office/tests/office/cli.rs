@@ -128,6 +128,44 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         .expect("rows");
     names.sort();
     assert_eq!(names, vec!["Thôn Đông".to_owned(), "Tổ 5".to_owned()]);
+    // A new policy edition: a broken file is refused in Vietnamese, a good one published once.
+    let policy = dir.path().join("policy.toml");
+    let built_in = sotay_domain::Policy::embedded();
+    std::fs::write(
+        &policy,
+        sotay_domain::Policy::embedded_toml().replacen(
+            &format!("version = \"{}\"", built_in.version),
+            "version = \"2099-01-01.1\"",
+            1,
+        ),
+    )
+    .expect("write");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "format_version = 1\nversion = \"x\"\n").expect("write");
+    let (ok, _, err) = office(
+        &db,
+        &["publish-policy", "--file", broken.to_str().expect("path")],
+    );
+    assert!(
+        !ok && err.contains("không hợp lệ"),
+        "a broken edition is refused: {err}"
+    );
+    let (ok, out, err) = office(
+        &db,
+        &["publish-policy", "--file", policy.to_str().expect("path")],
+    );
+    assert!(
+        ok && out.contains("2099-01-01.1"),
+        "publish-policy: {out} {err}"
+    );
+    let (ok, _, err) = office(
+        &db,
+        &["publish-policy", "--file", policy.to_str().expect("path")],
+    );
+    assert!(
+        !ok && err.contains("đã được phát hành"),
+        "a label is published once: {err}"
+    );
     let (ok, out, err) = office(&db, &["seed-demo"]);
     assert!(
         ok && out.contains("bỏ qua"),

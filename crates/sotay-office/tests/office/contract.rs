@@ -49,6 +49,7 @@ contract!(
     shutdown_lets_an_in_flight_batch_finish,
     concurrent_pushes_never_hide_a_change_from_a_pull,
     a_fault_mid_batch_rolls_back_the_whole_batch,
+    policy_editions_reach_devices_on_the_last_page,
 );
 
 async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
@@ -1207,4 +1208,67 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
             "each op applied once"
         );
     }
+}
+
+/// The built-in policy file under a newer edition label.
+fn newer_policy(label: &str) -> String {
+    let built_in = sotay_domain::Policy::embedded();
+    sotay_domain::Policy::embedded_toml().replacen(
+        &format!("version = \"{}\"", built_in.version),
+        &format!("version = \"{label}\""),
+        1,
+    )
+}
+
+/// The office publishes a policy edition; a pull's last page carries it to a device that names
+/// another edition, and not to one that already has it. A broken file or a reused label is
+/// refused at publication.
+async fn policy_editions_reach_devices_on_the_last_page(office: Office) {
+    let field = office.field_user(false).await;
+    let page = office.pull(&field.token, "?policy=2026-11-23.1").await;
+    assert_eq!(page.policy, None, "nothing published yet");
+    let text = newer_policy("2099-01-01.1");
+    let version = sotay_office::admin::publish_policy(office.store(), &text)
+        .await
+        .expect("publish");
+    assert_eq!(version, "2099-01-01.1");
+    let page = office.pull(&field.token, "?policy=2026-11-23.1").await;
+    let edition = page.policy.expect("the last page carries the new edition");
+    assert_eq!(edition.version, "2099-01-01.1");
+    assert_eq!(edition.toml, text);
+    let page = office.pull(&field.token, "?policy=2099-01-01.1").await;
+    assert_eq!(page.policy, None, "a device that has it gets nothing");
+    // Only the last page carries it.
+    for n in 0..3 {
+        office
+            .push(
+                &field,
+                &[field.op(
+                    EntityKind::Household,
+                    Uuid::now_v7(),
+                    household(field.village, &format!("Hộ {n}")),
+                )],
+            )
+            .await;
+    }
+    let page = office.pull(&field.token, "?limit=1&policy=x").await;
+    assert!(page.has_more && page.policy.is_none());
+
+    let refused = sotay_office::admin::publish_policy(office.store(), &text).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("đã được phát hành")),
+        "a label is published once"
+    );
+    let broken = text.replace(
+        "monthly_deadline_month = 1",
+        "monthly_deadline_month = \"một\"",
+    );
+    assert!(
+        sotay_office::admin::publish_policy(office.store(), &broken)
+            .await
+            .is_err(),
+        "a file that does not load is refused"
+    );
+    let latest = office.store().latest_policy().await.expect("read");
+    assert_eq!(latest.map(|e| e.version), Some("2099-01-01.1".to_owned()));
 }
