@@ -53,6 +53,8 @@ pub struct AppState<S> {
     pub limiter: Arc<limit::RateLimiter>,
     /// The contribution policy the quote calculator uses, loaded once at start.
     pub policy: &'static Policy,
+    /// How long one request may take, body included ([`REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
 }
 
 impl<S> Clone for AppState<S> {
@@ -63,6 +65,7 @@ impl<S> Clone for AppState<S> {
             clock: Arc::clone(&self.clock),
             limiter: Arc::clone(&self.limiter),
             policy: self.policy,
+            request_timeout: self.request_timeout,
         }
     }
 }
@@ -76,6 +79,7 @@ impl<S: OfficeStore> AppState<S> {
             clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
             limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
             policy: Policy::embedded(),
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 
@@ -174,6 +178,7 @@ async fn not_found() -> ApiError {
 
 /// The whole HTTP application.
 pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
+    let timeout = state.request_timeout;
     let v1 = Router::new()
         .route("/devices/enroll", post(handlers::enroll::<S>))
         .route("/sync/push", post(handlers::push::<S>))
@@ -205,7 +210,7 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
                 .layer(middleware::from_fn(json_errors))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
+                    timeout,
                 ))
                 .layer(CompressionLayer::new())
                 .layer(RequestDecompressionLayer::new())
