@@ -1012,24 +1012,51 @@ async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
         })
         .collect();
     let ids: Vec<Uuid> = ops.iter().map(|o| o.entity_id).collect();
-    let http = office.http.clone();
-    let url = office.url("/api/v1/sync/push");
-    let token = field.token.clone();
-    let push = tokio::spawn(async move {
-        http.post(url)
-            .bearer_auth(token)
-            .json(&json!({"protocol": 1, "ops": ops}))
-            .send()
-            .await
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-    office.shutdown();
-    let res = push
+    // The push is surely in flight when the shutdown starts: half its body is sent before, the
+    // rest after.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = serde_json::to_vec(&json!({"protocol": 1, "ops": ops})).expect("json");
+    let addr = office.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
         .await
-        .expect("join")
-        .expect("the in-flight push gets its answer");
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: sotay_sync::protocol::PushResponse = res.json().await.expect("json");
+        .expect("connect");
+    let head = format!(
+        "POST /api/v1/sync/push HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        field.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(first).await.expect("first half");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    office.shutdown();
+    let mut refused = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(&addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        refused,
+        "once shutting down, the office takes no new connection"
+    );
+    stream
+        .write_all(rest)
+        .await
+        .expect("second half, after the shutdown began");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("answer");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "the in-flight push gets its answer: {text}"
+    );
+    let json_at = text.find("\r\n\r\n").expect("body") + 4;
+    let body: sotay_sync::protocol::PushResponse =
+        serde_json::from_str(&text[json_at..]).expect("push answer");
     assert!(body.results.iter().all(|r| r.outcome == OpOutcome::Applied));
     for id in ids {
         assert!(
