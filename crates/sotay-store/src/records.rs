@@ -133,7 +133,7 @@ fn require_parent(conn: &Connection, kind: EntityKind, id: Uuid, field: &str) ->
             field,
             format!(
                 "Không tìm thấy {} được chọn trên máy (có thể đã bị xoá). Hãy chọn lại rồi lưu.",
-                kind_name(kind)
+                kind.label_vi()
             ),
         ))
     }
@@ -164,7 +164,7 @@ fn require_same(
             format!(
                 "{} được chọn không thuộc cùng hộ/người với bản ghi này. Hãy mở lại từ trang của \
                  người tham gia rồi lưu.",
-                capitalised(kind_name(parent))
+                capitalised(parent.label_vi())
             ),
         ))
     }
@@ -176,22 +176,6 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The Vietnamese name of a kind, for messages.
-pub(crate) fn kind_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Village => "thôn/tổ dân phố",
-        EntityKind::Household => "hộ gia đình",
-        EntityKind::Person => "người",
-        EntityKind::Visit => "lượt tiếp cận",
-        EntityKind::FollowUp => "việc cần làm",
-        EntityKind::OutreachEvent => "hoạt động tuyên truyền",
-        EntityKind::Enrollment => "tờ khai",
-        EntityKind::Payment => "khoản thu",
-        EntityKind::Remittance => "lần nộp tiền",
-        EntityKind::Quota => "chỉ tiêu",
-    }
 }
 
 impl Record for Village {
@@ -403,7 +387,7 @@ fn stored_person(conn: &Connection, id: Uuid) -> Result<Person> {
             "person_id",
             format!(
                 "Không tìm thấy {} được chọn trên máy (có thể đã bị xoá). Hãy chọn lại rồi lưu.",
-                kind_name(EntityKind::Person)
+                EntityKind::Person.label_vi()
             ),
         )),
     }

@@ -2,15 +2,22 @@
 //! gets `/health` over TLS.
 
 use sotay_office::{AppState, OfficeStore};
+use std::path::{Path, PathBuf};
+
+/// A self-signed certificate for `localhost`, written as PEM files into `dir`.
+fn self_signed(dir: &Path) -> (rcgen::CertifiedKey<rcgen::KeyPair>, PathBuf, PathBuf) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let cert_path = dir.join("cert.pem");
+    let key_path = dir.join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).expect("write");
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write");
+    (cert, cert_path, key_path)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_https_with_the_given_certificate() {
     let dir = tempfile::tempdir().expect("dir");
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).expect("write");
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write");
+    let (cert, cert_path, key_path) = self_signed(dir.path());
     let store = crate::harness::store(crate::harness::Backend::Sqlite, dir.path())
         .await
         .expect("store");
@@ -59,11 +66,7 @@ async fn serves_https_with_the_given_certificate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serve_command_takes_a_certificate_and_key() {
     let dir = tempfile::tempdir().expect("dir");
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).expect("write");
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write");
+    let (cert, cert_path, key_path) = self_signed(dir.path());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("free port")
         .local_addr()
