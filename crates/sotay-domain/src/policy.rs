@@ -714,8 +714,11 @@ impl Policy {
     }
 
     fn check(&mut self) -> Result<(), QuoteError> {
-        if self.version.trim().is_empty() {
-            return Err(invalid("thiếu nhãn phiên bản (version)".to_owned()));
+        if edition_key(&self.version).is_none() {
+            return Err(invalid(format!(
+                "nhãn phiên bản (version) {:?} phải có dạng NĂM-THÁNG-NGÀY.SỐ, ví dụ 2026-11-23.1",
+                self.version
+            )));
         }
         check_required("contribution_rate", &self.contribution_rate)?;
         check_periods("contribution_rate", &mut self.contribution_rate, true)?;
@@ -980,16 +983,28 @@ impl Policy {
     }
 }
 
-/// Whether edition label `a` is newer than `b`. Labels are `YYYY-MM-DD.N` (the day the edition
-/// was made and its number that day); compared as (day, number), so `.10` follows `.9`.
-pub fn edition_is_newer(a: &str, b: &str) -> bool {
-    fn key(label: &str) -> (&str, u64) {
-        match label.rsplit_once('.') {
-            Some((day, n)) => (day, n.parse().unwrap_or(0)),
-            None => (label, 0),
-        }
+/// An edition label `YYYY-MM-DD.N` (the day the edition was made and its number that day) as
+/// something that sorts: (day, number), so `.10` follows `.9`. `None` for any other form.
+fn edition_key(label: &str) -> Option<(NaiveDate, u32)> {
+    let (day, n) = label.split_once('.')?;
+    if day.len() != 10 || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    key(a) > key(b)
+    Some((
+        NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
+        n.parse().ok()?,
+    ))
+}
+
+/// Whether edition label `a` is newer than `b` (labels as [`Policy::from_toml_str`] requires
+/// them: `YYYY-MM-DD.N`). A label of another form is never newer, and any label is newer than one
+/// of another form.
+pub fn edition_is_newer(a: &str, b: &str) -> bool {
+    match (edition_key(a), edition_key(b)) {
+        (Some(a), Some(b)) => a > b,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// `date` plus `months` calendar months; the 29, 30 or 31 of a month that is too short becomes
@@ -1026,6 +1041,21 @@ mod tests {
         assert!(edition_is_newer("2027-01-01.1", "2026-12-31.5"));
         assert!(!edition_is_newer("2026-11-23.1", "2026-11-23.1"));
         assert!(!edition_is_newer("2025-07-01.3", "2026-11-23.1"));
+        assert!(
+            !edition_is_newer("v2", "2026-11-23.1"),
+            "a stray label is never newer"
+        );
+        assert!(!edition_is_newer("2026-2-1.1", "2026-11-23.1"));
+        assert!(edition_is_newer("2026-11-23.1", "v2"));
+        let text = Policy::embedded_toml().replacen(
+            &format!("version = \"{}\"", Policy::embedded().version),
+            "version = \"v2\"",
+            1,
+        );
+        assert!(
+            Policy::from_toml_str(&text).is_err(),
+            "a file whose label is not YYYY-MM-DD.N is refused"
+        );
     }
 
     /// Luật 41/2024 Điều 36.3 (rules.md §3): monthly — within the month; 3-monthly — within the

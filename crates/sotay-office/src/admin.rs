@@ -195,11 +195,22 @@ pub async fn revoke_device(store: &impl OfficeStore, device_id: Uuid) -> Result<
 }
 
 /// Publishes a policy edition for the devices, after `Policy::from_toml_str` checked it (every
-/// table, date and rate; an unknown key is refused). Returns its version; publishing the same
-/// version twice is refused, a corrected edition needs a new label.
+/// table, date and rate; an unknown key is refused). Returns its version. Only an edition newer
+/// than the one in use (the last published, else the built-in one) is taken: a corrected edition
+/// needs a new label.
 pub async fn publish_policy(store: &impl OfficeStore, toml: &str) -> Result<String> {
     let policy = Policy::from_toml_str(toml)
         .map_err(|err| OfficeError::Invalid(format!("Tệp chính sách không hợp lệ: {err}")))?;
+    // Editions only move forward, so the one published last is the newest for every device.
+    let latest = store.latest_policy().await?.map(|e| e.version);
+    let current = latest.unwrap_or_else(|| Policy::embedded().version.clone());
+    if !sotay_domain::policy::edition_is_newer(&policy.version, &current) {
+        return Err(OfficeError::Invalid(format!(
+            "Phiên bản chính sách {} không mới hơn phiên bản đang dùng {current}. Hãy đặt nhãn \
+             phiên bản mới hơn (NĂM-THÁNG-NGÀY.SỐ).",
+            policy.version
+        )));
+    }
     let edition = sotay_sync::protocol::PolicyEdition {
         version: policy.version.clone(),
         toml: toml.to_owned(),

@@ -256,7 +256,10 @@ pub async fn publish_policy(db: &str, args: PublishPolicyArgs) -> anyhow::Result
         .with_context(|| format!("không đọc được tệp {}", args.file.display()))?;
     let store = open(db).await?;
     let version = admin::publish_policy(&store, &text).await?;
-    println!("Đã phát hành chính sách phiên bản {version}; điện thoại nhận ở lần đồng bộ tới.");
+    println!(
+        "Đã phát hành chính sách phiên bản {version}; điện thoại nhận ở lần đồng bộ tới. Máy chủ \
+         tính mức đóng theo phiên bản này sau khi khởi động lại."
+    );
     Ok(())
 }
 

@@ -667,7 +667,7 @@ impl OfficeStore for PgStore {
             .client()
             .await?
             .query_opt(
-                "SELECT version, toml FROM policy_editions ORDER BY published_at DESC LIMIT 1",
+                "SELECT version, toml FROM policy_editions ORDER BY published_at DESC, version DESC LIMIT 1",
                 &[],
             )
             .await?;

@@ -1283,8 +1283,14 @@ async fn policy_editions_reach_devices_on_the_last_page(office: Office) {
 
     let refused = sotay_office::admin::publish_policy(office.store(), &text).await;
     assert!(
-        refused.is_err_and(|e| e.to_string().contains("đã được phát hành")),
+        refused.is_err_and(|e| e.to_string().contains("không mới hơn")),
         "a label is published once"
+    );
+    let older =
+        sotay_office::admin::publish_policy(office.store(), &newer_policy("2098-01-01.1")).await;
+    assert!(
+        older.is_err(),
+        "an older edition is not published after a newer one"
     );
     let broken = text.replace(
         "monthly_deadline_month = 1",
