@@ -283,6 +283,13 @@ impl PaymentModeRules {
             }
         }
     }
+
+    /// The last day to pay a period in `mode` that starts in the month of `period_start`: the
+    /// end of its [`deadline_month`](Self::deadline_month).
+    pub fn deadline(&self, mode: PaymentMode, period_start: NaiveDate) -> NaiveDate {
+        let nth = self.deadline_month(mode).max(1);
+        month_end(add_months(month_start(period_start), nth - 1))
+    }
 }
 
 /// r: the fund's monthly average investment return of the previous year.
@@ -908,12 +915,15 @@ impl Policy {
     /// take its earliest rules: the deadlines have not changed since Decree 134/2015.
     pub fn renewal_deadline(&self, mode: PaymentMode, paid_to_month: NaiveDate) -> NaiveDate {
         let next_period = month_start(add_months(month_start(paid_to_month), 1));
-        let rules = self
+        match self
             .payment_mode_on(next_period)
             .ok()
-            .or_else(|| self.payment_mode.first());
-        let nth = rules.map_or(1, |r| r.deadline_month(mode)).max(1);
-        month_end(add_months(next_period, nth - 1))
+            .or_else(|| self.payment_mode.first())
+        {
+            Some(rules) => rules.deadline(mode, next_period),
+            // No payment-mode rules at all cannot pass `check`; month by month otherwise.
+            None => month_end(next_period),
+        }
     }
 
     /// r on `date` (only lump sums need it).

@@ -715,8 +715,7 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
             (round_scaled(scaled), Some(r.monthly_rate_ppm), date)
         }
         mode => {
-            let nth = mode_rules.deadline_month(mode);
-            let deadline = month_end(add_months(start, nth.saturating_sub(1)));
+            let deadline = mode_rules.deadline(mode, start);
             (before_adjustment, None, deadline)
         }
     };

@@ -422,13 +422,16 @@ fn type_rejection<'a, T: DeserializeOwned>(
         // "missing field `head_name`": the name is in the message.
         text.split('`').nth(1).map(str::to_owned)
     };
-    let name = field.as_deref().unwrap_or("?");
-    let message = if missing {
-        format!("Bản ghi thiếu trường `{name}`. Hãy cập nhật ứng dụng rồi lưu lại bản ghi.")
-    } else {
-        format!(
+    let message = match (missing, field.as_deref()) {
+        (true, Some(name)) => {
+            format!("Bản ghi thiếu trường `{name}`. Hãy cập nhật ứng dụng rồi lưu lại bản ghi.")
+        }
+        (false, Some(name)) => format!(
             "Trường `{name}` có giá trị sai kiểu dữ liệu. Hãy cập nhật ứng dụng rồi sửa lại bản ghi."
-        )
+        ),
+        (_, None) => "Bản ghi không đọc được theo đúng loại của nó. Hãy cập nhật ứng dụng rồi \
+                      sửa lại bản ghi."
+            .to_owned(),
     };
     Rejection {
         code: codes::VALIDATION.to_owned(),

@@ -2,8 +2,9 @@
 //! timeline, today's work (follow-ups, renewals due, lapses), cash on hand and quota progress.
 //! Each is one or two indexed queries; the app never scans a table to draw a screen.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{OptionalExtension, params};
+use sotay_domain::policy::month_end;
 use sotay_domain::{
     Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
     Visit, Vnd,
@@ -136,15 +137,6 @@ pub struct QuotaProgress {
     pub signups: u32,
     /// Renewal payments (every payment after a sign-up's first) in the period.
     pub renewals: u32,
-}
-
-/// The last day of the month `months` after the month of `day`.
-fn end_of_month(day: NaiveDate, months: u32) -> NaiveDate {
-    let first = day.with_day(1).unwrap_or(day);
-    first
-        .checked_add_months(Months::new(months + 1))
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The first and last-plus-one day of a quota period.
@@ -298,7 +290,7 @@ impl Store {
                 let Ok(paid_to) = NaiveDate::parse_from_str(&paid_to, "%Y-%m-%d") else {
                     continue;
                 };
-                let paid_through = end_of_month(paid_to, 0);
+                let paid_through = month_end(paid_to);
                 if paid_through > window_end {
                     continue;
                 }
@@ -439,12 +431,6 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn end_of_month_handles_leap_february() {
-        assert_eq!(end_of_month(d(2024, 2, 1), 0), d(2024, 2, 29));
-        assert_eq!(end_of_month(d(2026, 3, 31), 1), d(2026, 4, 30));
     }
 
     #[test]

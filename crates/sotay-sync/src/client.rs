@@ -143,6 +143,9 @@ pub enum SyncError {
     /// The local database failed (e.g. the disk is full); nothing saved was lost.
     #[error("Lỗi lưu trữ trên máy: {0}")]
     Store(#[from] StoreError),
+    /// The app's own work on the store stopped unexpectedly (a bug); nothing saved was lost.
+    #[error("Lỗi trong ứng dụng khi đồng bộ: {0}")]
+    Internal(String),
     /// After a full repair pull the device still differs from the office.
     #[error("Dữ liệu trên máy chưa khớp với cơ quan sau khi tải lại; sẽ thử lại lần sau.")]
     ChecksumMismatch,
@@ -161,6 +164,7 @@ impl SyncError {
             SyncError::ProtocolUnsupported => codes::PROTOCOL_UNSUPPORTED,
             SyncError::Refused { .. } => "refused",
             SyncError::Store(_) => "store",
+            SyncError::Internal(_) => "internal",
             SyncError::ChecksumMismatch => "checksum_mismatch",
             SyncError::Cancelled => "cancelled",
         }
@@ -337,13 +341,18 @@ impl SyncClient {
                 .any(|(r, id)| r.op_id != *id)
         {
             return Err(Attempt::Retry(
-                "the push answer does not match the batch sent".into(),
+                "câu trả lời nhận được không khớp với lô thay đổi đã gửi".into(),
             ));
         }
         Ok(answer)
     }
 
-    async fn pull_once(&self, after: Option<&str>, policy: &str) -> Result<PullResponse, Attempt> {
+    async fn pull_once(
+        &self,
+        after: Option<&str>,
+        policy: &str,
+        device: Uuid,
+    ) -> Result<PullResponse, Attempt> {
         let mut query: Vec<(&str, String)> = vec![
             ("limit", self.config.pull_page.to_string()),
             ("policy", policy.to_owned()),
@@ -360,7 +369,13 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| Attempt::Retry(e.to_string()))?;
-        read_json(response).await
+        let page: PullResponse = read_json(response).await?;
+        if page.device_id != device || page.after != after.unwrap_or_default() {
+            return Err(Attempt::Retry(
+                "trang dữ liệu nhận được không phải trang đã yêu cầu".into(),
+            ));
+        }
+        Ok(page)
     }
 
     /// Pushes every pending op, then pulls every change, then verifies. `progress` is called as
@@ -528,12 +543,13 @@ impl SyncClient {
         let mut pages = 0u64;
         let mut changes = 0u64;
         progress(SyncProgress::Pulling { pages, changes });
-        let policy = on_store(store, |s| s.policy_version()).await?;
+        let (policy, device) =
+            on_store(store, |s| Ok((s.policy_version()?, s.identity().device_id))).await?;
         loop {
             let cursor = on_store(store, |s| s.sync_cursor()).await?;
             let page = self
                 .with_retry(cancel, report, || {
-                    self.pull_once(cursor.as_deref(), &policy)
+                    self.pull_once(cursor.as_deref(), &policy, device)
                 })
                 .await?;
             let remote: Vec<RemoteChange> = page
@@ -589,7 +605,7 @@ async fn on_store<T: Send + 'static>(
     let store = Arc::clone(store);
     tokio::task::spawn_blocking(move || work(&lock(&store)))
         .await
-        .map_err(|e| SyncError::Network(format!("store task failed: {e}")))?
+        .map_err(|e| SyncError::Internal(format!("tác vụ lưu trữ dừng bất thường ({e})")))?
         .map_err(SyncError::from)
 }
 

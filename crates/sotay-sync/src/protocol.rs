@@ -172,6 +172,12 @@ pub struct PullResponse {
     /// On the last page: the office's latest policy edition, when the device named another.
     #[serde(default)]
     pub policy: Option<PolicyEdition>,
+    /// Which request this page answers: the device that asked and the cursor it sent (`""` for
+    /// the first page), so a client never takes another request's page (a proxy or cache on the
+    /// way may serve one) for its own.
+    pub device_id: Uuid,
+    /// The cursor the request sent.
+    pub after: String,
 }
 
 /// The office's current state of one record.

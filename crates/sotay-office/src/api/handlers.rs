@@ -104,8 +104,8 @@ pub async fn enroll<S: OfficeStore>(
     }))
 }
 
-/// Applies the device's ops in one transaction, each behind a savepoint: one bad op is rejected,
-/// the rest apply.
+/// Applies the device's ops in one transaction in which each op stands alone: one bad op is
+/// rejected, the rest apply.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
     security(("device_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
@@ -218,6 +218,8 @@ pub async fn pull<S: OfficeStore>(
         scope,
         checksum,
         policy,
+        device_id: auth.device_id,
+        after: query.after.unwrap_or_default(),
     }))
 }
 

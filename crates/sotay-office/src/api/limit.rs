@@ -3,7 +3,10 @@
 //! board members enrol together from the commune hall's one Wi-Fi address (so one address to
 //! the office) must all get through, while someone guessing codes fails, and is stopped, fast.
 //! In memory: with several servers each counts on its own, which still bounds guessing to a
-//! small multiple; a restart forgets the counts, which costs a guesser a minute at most.
+//! small multiple; a restart forgets the counts, which costs a guesser a minute at most. A
+//! failure is counted when the office has answered it, so guesses sent in parallel can pass the
+//! check together: a burst is bounded by the client's parallel connections, and every guess
+//! after it is refused for the rest of the minute.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

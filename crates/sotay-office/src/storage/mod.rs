@@ -19,11 +19,11 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::apply::{ApplyContext, StoredRecord};
+use crate::error::Result;
 
 /// How fresh a device's "last seen" is kept: one write per device a minute at most, not one per
 /// call.
 pub const LAST_SEEN_RESOLUTION_SECS: i64 = 60;
-use crate::error::Result;
 
 /// An enrolled device, as authentication needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]

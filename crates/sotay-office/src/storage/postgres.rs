@@ -108,17 +108,13 @@ impl PgStore {
     }
 }
 
-async fn load_record(
-    client: &impl GenericClient,
-    id: Uuid,
-    lock: bool,
-) -> Result<Option<StoredRecord>> {
-    let sql = if lock {
-        "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = $1 FOR UPDATE"
-    } else {
-        "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = $1"
-    };
-    let row = client.query_opt(sql, &[&id]).await?;
+async fn load_record(client: &impl GenericClient, id: Uuid) -> Result<Option<StoredRecord>> {
+    let row = client
+        .query_opt(
+            "SELECT entity, state, commune_code, village_id FROM records WHERE entity_id = $1",
+            &[&id],
+        )
+        .await?;
     row.map(|r| {
         Ok(StoredRecord {
             entity: parse_entity(r.get(0))?,
@@ -160,7 +156,7 @@ async fn apply_batch(
             "SELECT op_id FROM applied_ops WHERE op_id = ANY($1)",
             &seen_params
         ),
-        // Locked in id order, the same order every batch uses.
+        // Row locks are taken under the feed lock, so batches never wait on each other's rows.
         tx.query(
             "SELECT entity_id, entity, state, commune_code, village_id FROM records
              WHERE entity_id = ANY($1) ORDER BY entity_id FOR UPDATE",
@@ -275,19 +271,28 @@ async fn apply_batch(
     );
     claimed?;
     written?;
-    for (entity, entity_id, lost) in &lost_writes {
+    if !lost_writes.is_empty() {
+        let kinds: Vec<&str> = lost_writes.iter().map(|(e, _, _)| e.as_str()).collect();
+        let ids: Vec<Uuid> = lost_writes.iter().map(|(_, id, _)| *id).collect();
+        let fields: Vec<&str> = lost_writes
+            .iter()
+            .map(|(_, _, l)| l.field.as_str())
+            .collect();
+        let values: Vec<&Value> = lost_writes.iter().map(|(_, _, l)| &l.value).collect();
+        let losing: Vec<String> = lost_writes
+            .iter()
+            .map(|(_, _, l)| l.hlc.to_string())
+            .collect();
+        let winning: Vec<String> = lost_writes
+            .iter()
+            .map(|(_, _, l)| l.winner.to_string())
+            .collect();
         tx.execute(
             "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &entity.as_str(),
-                entity_id,
-                &lost.field,
-                &lost.value,
-                &lost.hlc.to_string(),
-                &lost.winner.to_string(),
-                &now,
-            ],
+             SELECT entity, entity_id, field, losing_value, losing_hlc, winning_hlc, $7
+             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
+                  AS u(entity, entity_id, field, losing_value, losing_hlc, winning_hlc)",
+            &[&kinds, &ids, &fields, &values, &losing, &winning, &now],
         )
         .await?;
     }
@@ -593,7 +598,7 @@ impl OfficeStore for PgStore {
 
     async fn record(&self, entity_id: Uuid) -> Result<Option<StoredRecord>> {
         let client = self.client().await?;
-        load_record(&**client, entity_id, false).await
+        load_record(&**client, entity_id).await
     }
 
     async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<ConflictEntry>> {
