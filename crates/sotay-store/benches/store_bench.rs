@@ -655,6 +655,41 @@ fn main() -> AnyResult<()> {
         synced_bytes as f64 / 1_048_576.0,
         synced_bytes as f64 / total_records as f64
     );
+    // The same records written by raw SQL into a fresh file of the same schema: each row with
+    // its JSON data, a clock per field, its typed columns and search text, and an outbox op —
+    // what the store writes, without its validation, diff and compaction.
+    let raw_path = path.with_extension("raw.db");
+    drop(Store::open_with_clock(
+        &raw_path,
+        identity,
+        Arc::new(clock.clone()),
+    )?);
+    let raw_file = open_raw(&raw_path)?;
+    let mut raw_clock = HlcClock::new(Uuid::now_v7());
+    let started = Instant::now();
+    raw_fill(&raw_file, &mut raw_clock, &villages, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &area.households, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &area.persons, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &visits, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &follow_ups, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &enrollments, identity)?;
+    raw_fill(&raw_file, &mut raw_clock, &payments, identity)?;
+    let _: i64 = raw_file.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    let raw_bytes = std::fs::metadata(&raw_path)?.len();
+    raw_file.execute("DELETE FROM outbox", [])?;
+    raw_file.execute_batch("VACUUM")?;
+    let raw_synced_bytes = std::fs::metadata(&raw_path)?.len();
+    drop(raw_file);
+    let _ = std::fs::remove_file(&raw_path);
+    println!(
+        "Raw SQLite, the same {total_records} records written in {:.1} s: {:.1} MiB after generation \
+         (store / raw {:.2}×), {:.1} MiB with an empty outbox (store / raw {:.2}×).",
+        started.elapsed().as_secs_f64(),
+        raw_bytes as f64 / 1_048_576.0,
+        file_bytes as f64 / raw_bytes as f64,
+        raw_synced_bytes as f64 / 1_048_576.0,
+        synced_bytes as f64 / raw_synced_bytes as f64
+    );
     if !table_bytes.is_empty() {
         println!(
             "Largest tables and indexes: {}.",
@@ -814,6 +849,83 @@ fn open_raw(path: &std::path::Path) -> AnyResult<Connection> {
     let _: i64 = raw.query_row("PRAGMA wal_autocheckpoint = 4000", [], |r| r.get(0))?;
     raw.pragma_update(None, "cache_size", -8192)?;
     Ok(raw)
+}
+
+/// Raw SQL writing `records` the way a store without a store layer would: one transaction per
+/// 1,000, the row (JSON data, a full clock per field, typed columns), its search row, its outbox
+/// op.
+fn raw_fill<E: sotay_store::Record>(
+    conn: &Connection,
+    clock: &mut HlcClock,
+    records: &[E],
+    identity: DeviceIdentity,
+) -> AnyResult<()> {
+    let table = match E::KIND {
+        EntityKind::FollowUp => "follow_ups".to_owned(),
+        EntityKind::OutreachEvent => "outreach_events".to_owned(),
+        kind => format!("{}s", kind.as_str()),
+    };
+    let search_table = match E::KIND {
+        EntityKind::Person => Some("person_search"),
+        EntityKind::Household => Some("household_search"),
+        _ => None,
+    };
+    for chunk in records.chunks(1_000) {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        for record in chunk {
+            let hlc = clock
+                .tick(u64::try_from(now().timestamp_millis()).unwrap_or(0))
+                .to_string();
+            let Value::Object(fields) = serde_json::to_value(record)? else {
+                unreachable!("records are JSON objects")
+            };
+            let data = Value::Object(fields.clone()).to_string();
+            let clocks: serde_json::Map<String, Value> = fields
+                .keys()
+                .map(|k| (k.clone(), Value::String(hlc.clone())))
+                .collect();
+            let columns = record.columns();
+            let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+            let marks: Vec<String> = (6..6 + names.len()).map(|i| format!("?{i}")).collect();
+            let mut values: Vec<rusqlite::types::Value> = vec![
+                rusqlite::types::Value::Blob(record.id().as_bytes().to_vec()),
+                rusqlite::types::Value::Text(data.clone()),
+                rusqlite::types::Value::Text(Value::Object(clocks).to_string()),
+                rusqlite::types::Value::Text(hlc.clone()),
+                rusqlite::types::Value::Integer(0),
+            ];
+            values.extend(columns.into_iter().map(|(_, v)| v));
+            let rowid: i64 = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO {table} (id, data, field_clocks, version, deleted, {}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, {}) RETURNING rowid",
+                    names.join(", "),
+                    marks.join(", ")
+                ))?
+                .query_row(rusqlite::params_from_iter(values), |r| r.get(0))?;
+            if let (Some(search), Some(text)) = (search_table, record.search_text()) {
+                tx.prepare_cached(&format!(
+                    "INSERT INTO {search} (rowid, text) VALUES (?1, ?2)"
+                ))?
+                .execute(params![rowid, text])?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO outbox (op_id, entity, entity_id, fields, hlc, user_id, device_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                Uuid::now_v7().as_bytes(),
+                E::KIND.as_str(),
+                record.id().as_bytes(),
+                data,
+                hlc,
+                identity.user_id.as_bytes(),
+                identity.device_id.as_bytes()
+            ])?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 fn raw_match_expression(query: &str) -> String {
