@@ -202,7 +202,7 @@ pub async fn publish_policy(store: &impl OfficeStore, toml: &str) -> Result<Stri
     let policy = Policy::from_toml_str(toml)
         .map_err(|err| OfficeError::Invalid(format!("Tệp chính sách không hợp lệ: {err}")))?;
     // Editions only move forward, so the one published last is the newest for every device.
-    let latest = store.latest_policy().await?.map(|e| e.version);
+    let latest = store.latest_policy(None).await?.map(|e| e.version);
     let current = latest.unwrap_or_else(|| Policy::embedded().version.clone());
     if !sotay_domain::policy::edition_is_newer(&policy.version, &current) {
         return Err(OfficeError::Invalid(format!(

@@ -66,7 +66,7 @@ async fn shutdown_signal() {
 pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     let backend = store.backend_name();
-    let published = store.latest_policy().await?;
+    let published = store.latest_policy(None).await?;
     let mut state = AppState::new(store, backend);
     // The quote endpoint prices with the edition the devices get.
     if let Some(edition) = published {

@@ -204,10 +204,9 @@ pub async fn pull<S: OfficeStore>(
     let (checksum, policy) = if has_more {
         (None, None)
     } else {
-        let latest = state.store.latest_policy().await?;
         (
             Some(state.store.checksum(&scope).await?),
-            latest.filter(|edition| query.policy.as_deref() != Some(edition.version.as_str())),
+            state.store.latest_policy(query.policy.as_deref()).await?,
         )
     };
     Ok(Json(PullResponse {

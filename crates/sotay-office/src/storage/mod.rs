@@ -174,8 +174,12 @@ pub trait OfficeStore: Send + Sync + 'static {
         edition: &PolicyEdition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// The edition published last, if any.
-    fn latest_policy(&self) -> impl Future<Output = Result<Option<PolicyEdition>>> + Send;
+    /// The edition published last, if any and if it is not `unless` (the edition a device
+    /// already has), in one query.
+    fn latest_policy(
+        &self,
+        unless: Option<&str>,
+    ) -> impl Future<Output = Result<Option<PolicyEdition>>> + Send;
 }
 
 /// Adds up record digests into the scope checksum (shared by both backends).
@@ -318,7 +322,7 @@ impl OfficeStore for AnyStore {
     async fn publish_policy(&self, edition: &PolicyEdition, now: DateTime<Utc>) -> Result<bool> {
         delegate!(self, s => s.publish_policy(edition, now))
     }
-    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
-        delegate!(self, s => s.latest_policy())
+    async fn latest_policy(&self, unless: Option<&str>) -> Result<Option<PolicyEdition>> {
+        delegate!(self, s => s.latest_policy(unless))
     }
 }

@@ -115,15 +115,17 @@ async fn load_record(client: &impl GenericClient, id: Uuid) -> Result<Option<Sto
             &[&id],
         )
         .await?;
-    row.map(|r| {
-        Ok(StoredRecord {
-            entity: parse_entity(r.get(0))?,
-            state: serde_json::from_value(r.get::<_, Value>(1))?,
-            commune_code: r.get(2),
-            village_id: r.get(3),
-        })
+    row.map(|r| stored_record(&r, 0)).transpose()
+}
+
+/// A record read as `entity, state, commune_code, village_id` from column `at` on.
+fn stored_record(row: &tokio_postgres::Row, at: usize) -> Result<StoredRecord> {
+    Ok(StoredRecord {
+        entity: parse_entity(row.get(at))?,
+        state: serde_json::from_value(row.get::<_, Value>(at + 1))?,
+        commune_code: row.get(at + 2),
+        village_id: row.get(at + 3),
     })
-    .transpose()
 }
 
 /// One attempt at the whole batch in one transaction, in a fixed number of round trips whatever
@@ -166,15 +168,7 @@ async fn apply_batch(
     let mut seen: HashSet<Uuid> = seen?.iter().map(|r| r.get(0)).collect();
     let mut records: HashMap<Uuid, StoredRecord> = HashMap::new();
     for row in stored? {
-        records.insert(
-            row.get(0),
-            StoredRecord {
-                entity: parse_entity(row.get(1))?,
-                state: serde_json::from_value(row.get::<_, Value>(2)).map_err(OfficeError::from)?,
-                commune_code: row.get(3),
-                village_id: row.get(4),
-            },
-        );
+        records.insert(row.get(0), stored_record(&row, 1)?);
     }
 
     let mut outcomes = Vec::with_capacity(ops.len());
@@ -667,13 +661,15 @@ impl OfficeStore for PgStore {
         Ok(n > 0)
     }
 
-    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
+    async fn latest_policy(&self, unless: Option<&str>) -> Result<Option<PolicyEdition>> {
         let row = self
             .client()
             .await?
             .query_opt(
-                "SELECT version, toml FROM policy_editions ORDER BY published_at DESC, version DESC LIMIT 1",
-                &[],
+                "SELECT version, toml FROM (SELECT version, toml FROM policy_editions
+                                            ORDER BY published_at DESC, version DESC LIMIT 1) latest
+                 WHERE version IS DISTINCT FROM $1",
+                &[&unless],
             )
             .await?;
         Ok(row.map(|r| PolicyEdition {

@@ -583,13 +583,15 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
-    async fn latest_policy(&self) -> Result<Option<PolicyEdition>> {
-        self.run(|conn| {
+    async fn latest_policy(&self, unless: Option<&str>) -> Result<Option<PolicyEdition>> {
+        let unless = unless.map(str::to_owned);
+        self.run(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT version, toml FROM policy_editions
-                     ORDER BY published_at DESC, rowid DESC LIMIT 1",
-                    [],
+                    "SELECT version, toml FROM (SELECT version, toml FROM policy_editions
+                                                ORDER BY published_at DESC, rowid DESC LIMIT 1)
+                     WHERE version IS NOT ?1",
+                    [unless],
                     |r| {
                         Ok(PolicyEdition {
                             version: r.get(0)?,

@@ -1302,6 +1302,6 @@ async fn policy_editions_reach_devices_on_the_last_page(office: Office) {
             .is_err(),
         "a file that does not load is refused"
     );
-    let latest = office.store().latest_policy().await.expect("read");
+    let latest = office.store().latest_policy(None).await.expect("read");
     assert_eq!(latest.map(|e| e.version), Some("2099-01-01.1".to_owned()));
 }
