@@ -365,3 +365,33 @@ pub fn enrollment(village: Uuid, collector: Uuid) -> Value {
         "support_groups": ["other"], "quote": null, "status": "submitted", "status_reason": null
     })
 }
+
+/// The real binary, `sotay-office --db <db> serve --listen 127.0.0.1:<port> <extra>`.
+pub fn serve_process(
+    db: &std::path::Path,
+    port: u16,
+    extra: &[&std::ffi::OsStr],
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sotay-office"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start sotay-office serve")
+}
+
+/// Waits (up to 5 s) until `base` answers `/health`.
+pub async fn wait_healthy(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(res) = client.get(format!("{base}/health")).send().await
+            && res.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("sotay-office did not become healthy at {base}");
+}

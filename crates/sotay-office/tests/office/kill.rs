@@ -9,38 +9,12 @@ use sotay_office::storage::sqlite::SqliteStore;
 use sotay_office::{AnyStore, OfficeStore};
 use sotay_store::{DeviceIdentity, Store};
 use sotay_sync::{SyncClient, SyncConfig};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
+use crate::harness::{serve_process, wait_healthy};
+
 const COMMUNE: &str = "00376";
-
-fn spawn_server(db: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sotay-office"))
-        .args([
-            "--db",
-            db.to_str().expect("utf-8 path"),
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sotay-office serve")
-}
-
-async fn wait_healthy(port: u16) {
-    for _ in 0..200 {
-        if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/health")).await
-            && res.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("sotay-office did not become healthy on port {port}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
@@ -83,8 +57,8 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = spawn_server(&db, port);
-    wait_healthy(port).await;
+    let mut server = serve_process(&db, port, &[]);
+    wait_healthy(&reqwest::Client::new(), &base).await;
 
     let enrolled = sotay_sync::enroll(&base, &code, "Điện thoại chị Lan")
         .await
@@ -139,8 +113,8 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         if phone.lock().unwrap().outbox_pending_count().expect("count") > 0 {
             interrupted += 1;
         }
-        server = spawn_server(&db, port);
-        wait_healthy(port).await;
+        server = serve_process(&db, port, &[]);
+        wait_healthy(&reqwest::Client::new(), &base).await;
     }
     assert!(
         interrupted >= 1,

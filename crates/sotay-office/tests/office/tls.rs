@@ -72,37 +72,32 @@ async fn the_serve_command_takes_a_certificate_and_key() {
         .local_addr()
         .expect("addr")
         .port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_sotay-office"))
-        .arg("--db")
-        .arg(dir.path().join("office.sqlite3"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--tls-cert")
-        .arg(&cert_path)
-        .arg("--tls-key")
-        .arg(&key_path)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start sotay-office serve");
+    let db = dir.path().join("office.sqlite3");
+    let mut server = crate::harness::serve_process(
+        &db,
+        port,
+        &[
+            "--tls-cert".as_ref(),
+            cert_path.as_os_str(),
+            "--tls-key".as_ref(),
+            key_path.as_os_str(),
+        ],
+    );
     let client = reqwest::Client::builder()
         .add_root_certificate(
             reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).expect("pem"),
         )
         .build()
         .expect("client");
-    let mut healthy = false;
-    for _ in 0..200 {
-        if let Ok(res) = client
-            .get(format!("https://localhost:{port}/health"))
-            .send()
-            .await
-            && res.status().is_success()
-        {
-            healthy = true;
-            break;
+    // A child left running would outlive a failed test: wait, then kill it, then judge.
+    let healthy = tokio::spawn({
+        let client = client.clone();
+        async move {
+            crate::harness::wait_healthy(&client, &format!("https://localhost:{port}")).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    })
+    .await
+    .is_ok();
     let _ = server.kill();
     let _ = server.wait();
     assert!(
