@@ -11,6 +11,7 @@ cd "$SOTAY_ROOT"
 
 ensure_build_deps
 ensure_postgres
+trap stop_postgres EXIT
 
 log "format check"
 cargo fmt --all --check
@@ -20,3 +21,5 @@ log "architecture invariants"
 scripts/check-architecture.sh
 log "tests (office contract suite on SQLite and PostgreSQL: $SOTAY_PG_URL)"
 cargo test --workspace --locked
+log "outside contract: schemathesis against a real office"
+scripts/schemathesis.sh

@@ -53,6 +53,7 @@ pub struct Village {
 
 /// What a user does, which decides what they see and may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Đại lý thu: collector of a collection organisation.
@@ -373,6 +374,7 @@ pub struct OutreachEvent {
 
 /// State support group of a participant. A person in several groups gets the single highest rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportGroup {
     /// Hộ nghèo.

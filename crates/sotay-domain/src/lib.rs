@@ -19,6 +19,8 @@ pub mod hlc;
 pub mod merge;
 pub mod money;
 pub mod op;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod phone;
 pub mod policy;
 pub mod qr;

@@ -254,7 +254,8 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
         codes::DEVICE_REVOKED => SyncError::DeviceRevoked,
         codes::UNAUTHORIZED => SyncError::Unauthorized,
         codes::PROTOCOL_UNSUPPORTED => SyncError::ProtocolUnsupported,
-        _ if status == StatusCode::UNAUTHORIZED => SyncError::Unauthorized,
+        // A 401 without a code of ours (a proxy's, say) still means the token is not taken.
+        "" if status == StatusCode::UNAUTHORIZED => SyncError::Unauthorized,
         _ => SyncError::Refused { code, message },
     }))
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod limit;
+pub mod openapi;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -27,7 +28,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use utoipa::OpenApi;
 
 pub use error::ApiError;
 
@@ -165,40 +165,29 @@ impl PolicyInUse {
     }
 }
 
-/// The OpenAPI document.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Sotay office API", description = "Sync, enrolment, the contribution calculator and health of the Sotay office server."),
-    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::quote, handlers::openapi_json),
-    modifiers(&DeviceTokenSecurity)
-)]
-struct ApiDoc;
-
-struct DeviceTokenSecurity;
-
-impl utoipa::Modify for DeviceTokenSecurity {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "device_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
 /// The OpenAPI description of the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    openapi::document()
 }
 
 /// Refuses a request whose `x-sotay-protocol` header names another version, before its body is
 /// read (a newer app's body may not parse at all).
 async fn protocol_header(req: Request, next: Next) -> Response {
     if let Some(value) = req.headers().get(PROTOCOL_HEADER) {
-        let text = value.to_str().unwrap_or("?").trim().to_owned();
-        if text != PROTOCOL_VERSION.to_string() {
-            return ApiError::ProtocolUnsupported(text).into_response();
+        let text = value.to_str().unwrap_or("").trim();
+        // Another version is an app to update; anything that is not a version at all is a
+        // malformed request.
+        match text.parse::<u32>() {
+            Ok(version) if version == PROTOCOL_VERSION => {}
+            Ok(version) => {
+                return ApiError::ProtocolUnsupported(version.to_string()).into_response();
+            }
+            Err(_) => {
+                return ApiError::InvalidRequest(format!(
+                    "{PROTOCOL_HEADER} phải là số phiên bản giao thức ({PROTOCOL_VERSION})"
+                ))
+                .into_response();
+            }
         }
     }
     next.run(req).await
@@ -228,9 +217,10 @@ async fn json_errors(req: Request, next: Next) -> Response {
     let (parts, _) = response.into_parts();
     let mut fresh = error.into_response();
     *fresh.status_mut() = status;
-    for name in ["x-request-id"] {
-        if let Some(v) = parts.headers.get(name) {
-            fresh.headers_mut().insert(name, v.clone());
+    // Keep what the layer said besides its body: `Allow` on a 405, the request id.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().insert(name, value.clone());
         }
     }
     fresh

@@ -9,6 +9,7 @@ mod contract;
 mod garbage;
 mod kill;
 mod listen;
+mod openapi;
 mod quote;
 mod scope;
 mod tls;
