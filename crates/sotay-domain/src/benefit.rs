@@ -10,9 +10,10 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{add_months, month_start};
 use crate::entities::{PaymentMode, Sex};
 use crate::money::Vnd;
-use crate::policy::{Policy, PolicyPeriod, PolicySource, add_months, month_start};
+use crate::policy::{Policy, PolicyPeriod, PolicySource};
 use crate::quote::{
     QuoteError, check_income, check_mode, compounded_sum_scaled, income_bounds, round_scaled,
 };
@@ -273,10 +274,9 @@ pub fn estimate_benefit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quote::parse_date;
 
     fn d(text: &str) -> NaiveDate {
-        parse_date(text).expect("valid test date")
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("valid test date")
     }
 
     fn estimate(
