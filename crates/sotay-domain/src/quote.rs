@@ -128,6 +128,19 @@ pub enum QuoteError {
         /// The date of the request.
         date: NaiveDate,
     },
+    /// The first month paid is before the person turned 15 or after the date.
+    #[error(
+        "Tháng bắt đầu đóng {} không hợp lệ: phải từ tháng đủ 15 tuổi ({}) đến tháng của ngày tính ({}).",
+        first_month.format("%m/%Y"), earliest.format("%m/%Y"), date.format("%m/%Y")
+    )]
+    FirstMonth {
+        /// The month given (its first day).
+        first_month: NaiveDate,
+        /// The month the person turned 15.
+        earliest: NaiveDate,
+        /// The date of the request.
+        date: NaiveDate,
+    },
     /// A household health-insurance term that is not allowed.
     #[error("Thời hạn BHYT hộ gia đình {months} tháng không hợp lệ. Hãy chọn: {allowed} tháng.")]
     HealthInsuranceTerm {
@@ -151,6 +164,7 @@ impl QuoteError {
             QuoteError::SupportedMonthsOutOfRange { .. } => "supported_months_out_of_range",
             QuoteError::OutOfRange { .. } => "out_of_range",
             QuoteError::DateOfBirth { .. } => "date_of_birth_invalid",
+            QuoteError::FirstMonth { .. } => "first_month_invalid",
             QuoteError::HealthInsuranceTerm { .. } => "health_insurance_term_invalid",
         }
     }
@@ -227,6 +241,11 @@ pub struct Quote {
     pub income_ceiling: Vnd,
     /// Contribution rate, basis points (2200).
     pub contribution_rate_bp: u32,
+    /// The support group whose rate applies (the highest of those given; "everyone else" when
+    /// none is given).
+    pub support_group: SupportGroup,
+    /// Its Vietnamese name ("hộ cận nghèo"), for the screen and the printed quote.
+    pub support_group_label: String,
     /// National support rate applied, basis points (0 when no supported month is left).
     pub state_support_rate_bp: u32,
     /// Provincial top-up rate applied, basis points (before the cap at what is due).
@@ -241,6 +260,8 @@ pub struct Quote {
     pub net_monthly: Vnd,
     /// The payment mode.
     pub mode: PaymentMode,
+    /// Its Vietnamese name ("3 tháng một lần").
+    pub mode_label: String,
     /// Months the payment covers.
     pub period_months: u32,
     /// First month covered (first day), for modes that pay ahead.
@@ -480,6 +501,12 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
     ))
     .min(gross - state);
     let net = gross - state - local_amount;
+    let national_rates = national.rates();
+    let support_group = groups
+        .iter()
+        .copied()
+        .max_by_key(|g| national_rates.for_group(*g))
+        .unwrap_or(SupportGroup::Other);
 
     let per_month: Vec<Vnd> = (0..months)
         .map(|i| if i < supported_in_period { net } else { gross })
@@ -525,6 +552,8 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         income_floor: bounds.floor,
         income_ceiling: bounds.ceiling,
         contribution_rate_bp: rate.rate_bp,
+        support_group,
+        support_group_label: support_group.label_vi().to_owned(),
         state_support_rate_bp: state_rate_bp,
         local_support_rate_bp: local_rate_bp,
         gross_monthly: gross,
@@ -532,6 +561,7 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         local_support_monthly: local_amount,
         net_monthly: net,
         mode: request.mode,
+        mode_label: request.mode.label_vi(),
         period_months: months,
         period_start,
         period_end,

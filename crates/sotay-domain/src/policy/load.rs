@@ -145,7 +145,8 @@ impl Policy {
     /// Errors (`policy_data_invalid`, `policy_format_unsupported`) name the table and the dates:
     /// a wrong format version, an unknown key, a missing table, a period that ends before it
     /// starts, overlapping periods, a gap in a national table, a rate above 100%, an unknown
-    /// province code in a top-up, a broken retirement-age roadmap.
+    /// province code in a top-up, a broken retirement-age roadmap, and in format 2 a pension row
+    /// without its odd-months rule or withdrawal rates, or no transitional retirement row.
     pub fn from_toml_str(text: &str) -> Result<Policy, PolicyError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| {
             invalid(format!(
@@ -157,7 +158,10 @@ impl Policy {
             .get("format_version")
             .and_then(toml::Value::as_integer)
         {
-            Some(v) if v == i64::from(POLICY_FORMAT_VERSION) => {}
+            // Format 1 (before the odd-months rule, the early withdrawal rate and the
+            // transitional retirement condition were data) still loads: its editions compute as
+            // they always did. Anything newer than this code knows is refused.
+            Some(v) if (1..=i64::from(POLICY_FORMAT_VERSION)).contains(&v) => {}
             Some(v) => {
                 return Err(PolicyError::FormatUnsupported {
                     found: v,
@@ -265,7 +269,35 @@ impl Policy {
                     vn_date(row.effective_from)
                 )));
             }
+            if let Some(rule) = &row.odd_months
+                && !(1 <= rule.half_year_from
+                    && rule.half_year_from <= rule.full_year_from
+                    && rule.full_year_from <= 12)
+            {
+                return Err(invalid(format!(
+                    "bảng pension_formula: dòng từ {}: odd_months cần 1 ≤ half_year_from ≤ full_year_from ≤ 12",
+                    vn_date(row.effective_from)
+                )));
+            }
+            if self.format_version >= 2
+                && (row.odd_months.is_none()
+                    || row.withdrawal_early_years.is_none()
+                    || row.withdrawal_under_one_year_max_bp.is_none())
+            {
+                return Err(invalid(format!(
+                    "bảng pension_formula: dòng từ {}: định dạng 2 cần odd_months, withdrawal_early_years và withdrawal_under_one_year_max_bp",
+                    vn_date(row.effective_from)
+                )));
+            }
         }
+        if self.format_version >= 2 {
+            check_required("transitional_retirement", &self.transitional_retirement)?;
+        }
+        check_periods(
+            "transitional_retirement",
+            &mut self.transitional_retirement,
+            true,
+        )?;
 
         // Local top-ups: per province, no overlap; gaps are fine (no top-up in that period).
         let known = province_codes();

@@ -12,7 +12,7 @@ use super::error::PolicyError;
 use super::tables::{
     ContributionRate, HealthInsuranceHousehold, IncomeFloor, LocalSupport, LumpSumRate,
     MaternityGrant, NationalSupport, PaymentModeRules, PensionFormula, PolicyPeriod,
-    ReferenceLevel, SupportCap,
+    ReferenceLevel, SupportCap, TransitionalRetirement,
 };
 use crate::admin_units;
 use crate::calendar::{add_months, month_end, month_start};
@@ -155,6 +155,11 @@ impl Policy {
             table: "pension_formula",
             date,
         })
+    }
+
+    /// The transitional retirement condition on `date`, if one is in force.
+    pub fn transitional_retirement_on(&self, date: NaiveDate) -> Option<&TransitionalRetirement> {
+        find(&self.transitional_retirement, date)
     }
 
     /// The maternity grant on `date`, if the law had one then.

@@ -25,9 +25,11 @@ pub use load::edition_is_newer;
 pub use lookup::{province_codes, province_name};
 pub use tables::*;
 
-/// The policy file format this code reads. Bump it when the shape changes; a device that does
-/// not know the new shape refuses the file instead of misreading it.
-pub const POLICY_FORMAT_VERSION: u32 = 1;
+/// The newest policy file format this code reads. Bump it when the shape changes; a device that
+/// does not know the new shape refuses the file instead of misreading it.
+/// Format 2 added the odd-months rule, the withdrawal rates and the transitional retirement
+/// condition; format-1 editions still load (see `load`).
+pub const POLICY_FORMAT_VERSION: u32 = 2;
 
 /// A whole, checked policy edition. Build it with [`Policy::from_toml_str`] or
 /// [`Policy::embedded`]; the fields are public for reading, and every table is sorted by date.
@@ -57,6 +59,9 @@ pub struct Policy {
     pub local_support: Vec<LocalSupport>,
     /// Retirement-age roadmap.
     pub retirement_age: RetirementAge,
+    /// Transitional retirement conditions (format 2; none in a format-1 edition).
+    #[serde(default)]
+    pub transitional_retirement: Vec<TransitionalRetirement>,
     /// Pension formula.
     pub pension_formula: Vec<PensionFormula>,
     /// Maternity grant.

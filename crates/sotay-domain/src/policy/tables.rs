@@ -30,6 +30,7 @@ pub trait PolicyPeriod {
     fn source(&self, table: &str) -> PolicySource {
         PolicySource {
             table: table.to_owned(),
+            label: table_label_vi(table).to_owned(),
             effective_from: self.effective_from(),
             effective_to: self.effective_to(),
             legal_ref: self.legal_ref().to_owned(),
@@ -44,6 +45,10 @@ pub trait PolicyPeriod {
 pub struct PolicySource {
     /// The table in the policy file (`national_support`).
     pub table: String,
+    /// What the table is, in Vietnamese ("Mức Nhà nước hỗ trợ"), for a reader who does not know
+    /// the file's table names.
+    #[serde(default)]
+    pub label: String,
     /// First day of the row.
     pub effective_from: NaiveDate,
     /// Last day of the row, if it has ended.
@@ -52,6 +57,27 @@ pub struct PolicySource {
     pub legal_ref: String,
     /// A "to confirm" note, if any.
     pub note: Option<String>,
+}
+
+/// What a table of the policy file is, in Vietnamese, as a reader of a quote or of the policy
+/// page understands it (the file's table names are for the program).
+pub fn table_label_vi(table: &str) -> &'static str {
+    match table {
+        "contribution_rate" => "Tỷ lệ đóng vào quỹ hưu trí và tử tuất",
+        "income_floor" => "Mức thu nhập thấp nhất (chuẩn nghèo khu vực nông thôn)",
+        "reference_level" => "Mức tham chiếu (lương cơ sở) và mức thu nhập cao nhất",
+        "national_support" => "Mức Nhà nước hỗ trợ",
+        "support_cap" => "Số tháng được Nhà nước hỗ trợ tối đa",
+        "payment_mode" => "Phương thức đóng, thời hạn đóng, đóng một lần",
+        "lump_sum_rate" => "Lãi suất tính khi đóng một lần",
+        "local_support" => "Mức địa phương hỗ trợ thêm",
+        "retirement_age" => "Tuổi nghỉ hưu",
+        "transitional_retirement" => "Điều kiện nghỉ hưu chuyển tiếp",
+        "pension_formula" => "Tỷ lệ hưởng lương hưu và BHXH một lần",
+        "maternity_grant" => "Trợ cấp thai sản",
+        "health_insurance_household" => "BHYT hộ gia đình",
+        _ => "Dữ liệu chính sách",
+    }
 }
 
 macro_rules! group_rates {
@@ -353,6 +379,7 @@ impl RetirementAge {
         let first_year = self.male.first().map_or(2021, |s| s.year);
         PolicySource {
             table: "retirement_age".to_owned(),
+            label: table_label_vi("retirement_age").to_owned(),
             effective_from: NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(NaiveDate::MIN),
             effective_to: None,
             legal_ref: self.legal_ref.clone(),
@@ -399,10 +426,62 @@ pub struct PensionFormula {
     pub excess_year_lump_sum_bp: u32,
     /// A lump-sum withdrawal pays this share of the average income per year (from 2014).
     pub withdrawal_per_year_bp: u32,
+    /// Under one year paid, a withdrawal returns what was paid, at most this share of the
+    /// average income (format 2; a format-1 edition prorates `withdrawal_per_year_bp`).
+    #[serde(default)]
+    pub withdrawal_under_one_year_max_bp: Option<u32>,
+    /// How odd months count (format 2; a format-1 edition counts whole years only).
+    #[serde(default)]
+    pub odd_months: Option<OddMonthsRule>,
+    /// The lower withdrawal rate of the early years (format 2; a format-1 edition has one rate).
+    #[serde(default)]
+    pub withdrawal_early_years: Option<WithdrawalEarlyYears>,
     /// Legal reference.
     pub legal_ref: String,
     /// Remark.
     pub note: Option<String>,
+}
+
+/// Tháng lẻ: months beyond whole years count as half a year from `half_year_from` months and
+/// as a full year from `full_year_from` months (1–6 and 7–11 in every law so far).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OddMonthsRule {
+    /// Odd months from which half a year counts (1).
+    pub half_year_from: u32,
+    /// Odd months from which a full year counts (7).
+    pub full_year_from: u32,
+    /// Legal reference of the rule.
+    pub legal_ref: String,
+}
+
+/// Years paid before `before` pay a lower withdrawal rate (1.5 times the average income per
+/// year before 2014); their odd months are moved to the later years.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalEarlyYears {
+    /// First day of the later, higher rate (2014-01-01).
+    pub before: NaiveDate,
+    /// Share of the average income per whole year paid before that day (15000 = 1.5 times).
+    pub per_year_bp: u32,
+}
+
+/// How a lump-sum withdrawal was counted ([`PensionFormula::withdrawal`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalBreakdown {
+    /// The amount, before deducting the state support received.
+    pub amount: Vnd,
+    /// Whole years paid before the higher rate, counted at the early rate.
+    pub early_years: u32,
+    /// Years counted at the later rate (odd months rounded to half or whole years), ×2.
+    pub later_half_years: u32,
+    /// Less than one year paid: what was paid is returned, up to the cap.
+    pub under_one_year: bool,
+}
+
+/// `value × num / den`, rounded half up, for non-negative amounts.
+fn share(value: i128, num: i128, den: i128) -> Vnd {
+    Vnd(i64::try_from((value * num + den / 2) / den).unwrap_or(i64::MAX))
 }
 
 impl PensionFormula {
@@ -425,6 +504,159 @@ impl PensionFormula {
         (self.min_years..=self.min_years + 100)
             .find(|y| self.percent_bp(sex, *y) == Some(self.max_bp))
             .unwrap_or(u32::MAX)
+    }
+
+    /// The years `months` paid count for, in half years: whole years, plus half a year or a
+    /// full year for the odd months by [`OddMonthsRule`] (whole years only without the rule).
+    /// 19 years 4 months → 39 (19½ years); 19 years 8 months → 40 (20 years).
+    pub fn counted_half_years(&self, months: u32) -> u32 {
+        let whole = months / 12 * 2;
+        let odd = months % 12;
+        match &self.odd_months {
+            Some(rule) if odd >= rule.full_year_from => whole + 2,
+            Some(rule) if odd >= rule.half_year_from => whole + 1,
+            _ => whole,
+        }
+    }
+
+    /// The pension percentage (bp) for `half_years` counted (see
+    /// [`counted_half_years`](Self::counted_half_years)): a half year adds half the step to the
+    /// next whole year. `None` below the minimum years.
+    pub fn percent_bp_for_half_years(&self, sex: Sex, half_years: u32) -> Option<u32> {
+        let years = half_years / 2;
+        let low = self.percent_bp(sex, years)?;
+        if half_years.is_multiple_of(2) {
+            return Some(low);
+        }
+        let high = self.percent_bp(sex, years + 1)?;
+        Some((low + high) / 2)
+    }
+
+    /// The pension percentage (bp) for `months` actually paid: `None` below `min_years` whole
+    /// years of months (the odd-months rule sets the rate, not the right to a pension).
+    pub fn pension_percent_bp(&self, sex: Sex, months: u32) -> Option<u32> {
+        if months < self.min_years.saturating_mul(12) {
+            return None;
+        }
+        self.percent_bp_for_half_years(sex, self.counted_half_years(months))
+    }
+
+    /// The fewest half years that reach the cap.
+    pub fn half_years_for_max(&self, sex: Sex) -> u32 {
+        let first = self.min_years * 2;
+        (first..=first + 200)
+            .find(|h| self.percent_bp_for_half_years(sex, *h) == Some(self.max_bp))
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The one-off allowance for the years paid beyond those that reach the cap:
+    /// `excess_year_lump_sum_bp` of `average` per year (half of it per half year). Returns the
+    /// half years beyond the cap and the amount.
+    pub fn beyond_max(&self, sex: Sex, months: u32, average: Vnd) -> (u32, Vnd) {
+        if self.pension_percent_bp(sex, months).is_none() {
+            return (0, Vnd::ZERO);
+        }
+        let beyond = self
+            .counted_half_years(months)
+            .saturating_sub(self.half_years_for_max(sex));
+        let amount = share(
+            i128::from(average.get()),
+            i128::from(self.excess_year_lump_sum_bp) * i128::from(beyond),
+            2 * 10_000,
+        );
+        (beyond, amount)
+    }
+
+    /// The lump-sum withdrawal (BHXH một lần) for `months` paid, `months_early` of them before
+    /// the higher rate began, at `average` income: per whole early year the early rate (its odd
+    /// months move to the later years), per later year (odd months by the rule) the later rate;
+    /// under one year paid, what was paid (`contribution_rate_bp` of the average per month) up
+    /// to the cap. A format-1 edition prorates the later rate by month, as it always did.
+    pub fn withdrawal(
+        &self,
+        months: u32,
+        months_early: u32,
+        average: Vnd,
+        contribution_rate_bp: u32,
+    ) -> WithdrawalBreakdown {
+        let average = i128::from(average.get());
+        let (Some(under_cap), Some(early)) = (
+            self.withdrawal_under_one_year_max_bp,
+            self.withdrawal_early_years.as_ref(),
+        ) else {
+            return WithdrawalBreakdown {
+                amount: share(
+                    average,
+                    i128::from(self.withdrawal_per_year_bp) * i128::from(months),
+                    12 * 10_000,
+                ),
+                early_years: 0,
+                later_half_years: months * 2 / 12,
+                under_one_year: false,
+            };
+        };
+        if months < 12 {
+            let paid = share(
+                average,
+                i128::from(contribution_rate_bp) * i128::from(months),
+                10_000,
+            );
+            let cap = share(average, i128::from(under_cap), 10_000);
+            return WithdrawalBreakdown {
+                amount: paid.min(cap),
+                early_years: 0,
+                later_half_years: 0,
+                under_one_year: true,
+            };
+        }
+        let months_early = months_early.min(months);
+        let early_years = months_early / 12;
+        let later_half_years = self.counted_half_years(months - early_years * 12);
+        let amount = share(
+            average,
+            i128::from(early_years) * i128::from(early.per_year_bp) * 2
+                + i128::from(later_half_years) * i128::from(self.withdrawal_per_year_bp),
+            2 * 10_000,
+        );
+        WithdrawalBreakdown {
+            amount,
+            early_years,
+            later_half_years,
+            under_one_year: false,
+        }
+    }
+}
+
+/// Điều kiện nghỉ hưu chuyển tiếp: someone who first paid before `joined_before` and has at
+/// least `min_years` paid may retire at a fixed age, earlier than the roadmap.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionalRetirement {
+    /// First day in force.
+    pub effective_from: NaiveDate,
+    /// Last day in force.
+    pub effective_to: Option<NaiveDate>,
+    /// The first month paid must be before this day (2021-01-01).
+    pub joined_before: NaiveDate,
+    /// Whole years paid needed (20).
+    pub min_years: u32,
+    /// The age for men, whole years (60).
+    pub male_age_years: u32,
+    /// The age for women, whole years (55).
+    pub female_age_years: u32,
+    /// Legal reference.
+    pub legal_ref: String,
+    /// Remark.
+    pub note: Option<String>,
+}
+
+impl TransitionalRetirement {
+    /// The age (in months) for `sex`.
+    pub fn age_months(&self, sex: Sex) -> u32 {
+        match sex {
+            Sex::Male => self.male_age_years * 12,
+            Sex::Female => self.female_age_years * 12,
+        }
     }
 }
 
@@ -481,5 +713,6 @@ policy_period!(
     LocalSupport,
     PensionFormula,
     MaternityGrant,
-    HealthInsuranceHousehold
+    HealthInsuranceHousehold,
+    TransitionalRetirement
 );

@@ -82,7 +82,7 @@ fn renewal_deadlines_follow_law_41_article_36() {
 fn embedded_policy_loads() {
     let policy =
         Policy::from_toml_str(Policy::embedded_toml()).expect("the embedded data is valid");
-    assert_eq!(policy.format_version, 1);
+    assert_eq!(policy.format_version, POLICY_FORMAT_VERSION);
     assert_eq!(
         policy.first_day(),
         d(2022, 1, 1),
@@ -177,7 +177,7 @@ fn refuses_unknown_keys() {
 #[test]
 fn refuses_a_period_that_ends_before_it_starts() {
     let text = replace(
-        "effective_from = \"2022-01-01\"\neffective_to = \"2026-12-31\"",
+        "effective_from = \"2022-01-01\"\neffective_to = \"2025-12-31\"",
         "effective_from = \"2022-01-01\"\neffective_to = \"2021-12-31\"",
     );
     let err = load_error(&text);
@@ -189,9 +189,9 @@ fn refuses_a_period_that_ends_before_it_starts() {
 
 #[test]
 fn refuses_other_format_versions_and_unknown_provinces() {
-    let err = load_error(&replace("format_version = 1", "format_version = 2"));
+    let err = load_error(&replace("format_version = 2", "format_version = 3"));
     assert!(
-        err.starts_with("policy_format_unsupported") && err.contains('2'),
+        err.starts_with("policy_format_unsupported") && err.contains('3'),
         "{err}"
     );
     let err = load_error(&replace("province_code = \"01\"", "province_code = \"99\""));
@@ -229,4 +229,106 @@ fn month_helpers() {
     assert_eq!(month_end(d(2026, 2, 10)), d(2026, 2, 28));
     assert_eq!(month_end(d(2028, 2, 1)), d(2028, 2, 29));
     assert_eq!(add_months(d(2026, 1, 31), 1), d(2026, 2, 28));
+}
+
+/// Editions the office published in format 1 still load, and compute as their code did: the
+/// format-2 parts are absent, not guessed.
+#[test]
+fn format_one_editions_still_load() {
+    let old = Policy::from_toml_str(include_str!("../../policy/editions/2026-11-23.1.toml"))
+        .expect("format 1 loads");
+    assert_eq!(
+        (old.format_version, old.version.as_str()),
+        (1, "2026-11-23.1")
+    );
+    assert!(old.transitional_retirement.is_empty());
+    assert!(old.pension_formula.iter().all(|f| f.odd_months.is_none()));
+    // A format-2 edition must carry the new rules.
+    let err = load_error(&replace(
+        "odd_months = { half_year_from = 1, full_year_from = 7, legal_ref = \"Luật BHXH 41/2024/QH15",
+        "# odd_months = { half_year_from = 1, full_year_from = 7, legal_ref = \"Luật BHXH 41/2024/QH15",
+    ));
+    assert!(
+        err.starts_with("policy_data_invalid") && err.contains("odd_months"),
+        "{err}"
+    );
+    let start = Policy::embedded_toml()
+        .find("[[transitional_retirement]]")
+        .expect("the table is in the file");
+    let end = Policy::embedded_toml()
+        .find("# Maternity grant")
+        .expect("the next table follows");
+    let without = Policy::embedded_toml()[..start].to_owned() + &Policy::embedded_toml()[end..];
+    let err = load_error(&without);
+    assert!(
+        err.contains("transitional_retirement") && err.contains("không có dòng nào"),
+        "format 2 needs the transitional table: {err}"
+    );
+    let err = load_error(&replace(
+        "half_year_from = 1, full_year_from = 7, legal_ref = \"Luật BHXH 41",
+        "half_year_from = 8, full_year_from = 7, legal_ref = \"Luật BHXH 41",
+    ));
+    assert!(err.contains("half_year_from"), "{err}");
+}
+
+/// Each legal text on both sides of its effective date: the row in force and what it cites
+/// (issue 11, item 4).
+#[test]
+fn rows_cite_the_text_in_force() {
+    let p = Policy::embedded();
+    let cites = |legal_ref: &str, text: &str| {
+        assert!(legal_ref.contains(text), "{legal_ref:?} cites {text:?}");
+    };
+    let floor = |y, m, day| p.income_floor_on(d(y, m, day)).expect("floor");
+    cites(&floor(2025, 12, 31).legal_ref, "07/2021/NĐ-CP");
+    cites(&floor(2026, 1, 1).legal_ref, "351/2025/NĐ-CP");
+    assert_eq!(floor(2026, 12, 31).amount, crate::Vnd(1_500_000));
+    assert_eq!(floor(2027, 1, 1).amount, crate::Vnd(2_200_000));
+    cites(&floor(2027, 1, 1).legal_ref, "351/2025/NĐ-CP");
+    let reference = |y, m, day| p.reference_level_on(d(y, m, day)).expect("reference");
+    cites(&reference(2026, 6, 30).legal_ref, "73/2024/NĐ-CP");
+    cites(&reference(2026, 7, 1).legal_ref, "161/2026/NĐ-CP");
+    assert_eq!(reference(2026, 7, 1).note, None, "161/2026 is confirmed");
+    let modes = |y, m, day| p.payment_mode_on(d(y, m, day)).expect("modes");
+    assert_eq!(modes(2025, 6, 30).missing_period_max_months, 120);
+    cites(
+        &modes(2025, 6, 30).legal_ref,
+        "134/2015/NĐ-CP Điều 9 khoản 1",
+    );
+    cites(&modes(2025, 6, 30).legal_ref, "Điều 12");
+    assert_eq!(modes(2025, 7, 1).missing_period_max_months, 60);
+    cites(&modes(2025, 7, 1).legal_ref, "41/2024/QH15");
+    let health = |y, m, day| p.health_insurance_on(d(y, m, day)).expect("health");
+    cites(&health(2025, 6, 30).legal_ref, "146/2018/NĐ-CP");
+    cites(&health(2025, 7, 1).legal_ref, "51/2024/QH15");
+    cites(&health(2025, 7, 1).legal_ref, "146/2018/NĐ-CP");
+    cites(&health(2025, 8, 15).legal_ref, "188/2025/NĐ-CP");
+    assert!(p.transitional_retirement_on(d(2025, 6, 30)).is_none());
+    let rule = p
+        .transitional_retirement_on(d(2025, 7, 1))
+        .expect("Decree 159/2025 Art. 13");
+    cites(&rule.legal_ref, "159/2025/NĐ-CP Điều 13");
+    assert_eq!(
+        (
+            rule.joined_before,
+            rule.min_years,
+            rule.male_age_years,
+            rule.female_age_years
+        ),
+        (d(2021, 1, 1), 20, 60, 55)
+    );
+    // r is one year's figure: 2026 has it, 2027 does not yet.
+    assert!(p.lump_sum_rate_on(d(2026, 12, 31)).is_ok());
+    assert!(p.lump_sum_rate_on(d(2027, 1, 1)).is_err());
+    // What stays to confirm is exactly what no text confirms yet.
+    let notes: Vec<&str> = p
+        .income_floor
+        .iter()
+        .filter_map(|r| r.note.as_deref())
+        .chain(p.lump_sum_rate.iter().filter_map(|r| r.note.as_deref()))
+        .chain(p.payment_mode.iter().filter_map(|r| r.note.as_deref()))
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("50.000")));
+    assert!(notes.iter().any(|n| n.contains("0,31%")));
+    assert!(notes.iter().any(|n| n.contains("5 năm")));
 }

@@ -229,8 +229,15 @@ fn lump_sums(
 #[case::zero_years(request("2026-03-15", None, &[Other], 1_500_000, "years:0", 0), "years_ahead_out_of_range", "1 đến 5 năm")]
 #[case::missing_too_long(request("2026-03-15", None, &[Other], 1_500_000, "missing:61", 0), "missing_period_out_of_range", "1 đến 60 tháng")]
 #[case::too_many_supported(request("2026-03-15", None, &[Other], 1_500_000, "monthly", 121), "supported_months_out_of_range", "0 đến 120")]
-// r is known from 2026 only: a lump sum on 31/12/2025 is refused, not priced with a guess.
+// r is one year's published figure, known for 2026 only: a lump sum on 31/12/2025 or on
+// 1/1/2027 is refused, not priced with another year's r.
 #[case::no_r_yet(request("2025-12-31", None, &[Other], 1_500_000, "years:1", 0), "lump_sum_rate_missing", "31/12/2025")]
+#[case::no_r_for_2027(request("2027-01-01", None, &[Other], 2_200_000, "missing:12", 0), "lump_sum_rate_missing", "01/01/2027")]
+// The missing-period limit: 10 years until 30/6/2025 (Decree 134/2015 Art. 9.1.e), 5 years
+// from 1/7/2025 (Law 41/2024). 120 months pass the limit on 30/6/2025 and stop only at r.
+#[case::missing_limit_old(request("2025-06-30", None, &[Other], 1_500_000, "missing:121", 0), "missing_period_out_of_range", "1 đến 120 tháng")]
+#[case::missing_limit_old_ok(request("2025-06-30", None, &[Other], 1_500_000, "missing:120", 0), "lump_sum_rate_missing", "30/06/2025")]
+#[case::missing_limit_new(request("2025-07-01", None, &[Other], 1_500_000, "missing:61", 0), "missing_period_out_of_range", "1 đến 60 tháng")]
 fn refused(#[case] req: QuoteRequest, #[case] code: &str, #[case] in_message: &str) {
     match quote(Policy::embedded(), &req) {
         Ok(q) => panic!("expected {code}, got a quote of {}", q.amount_due),
