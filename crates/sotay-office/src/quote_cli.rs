@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
-use sotay_domain::policy::{Policy, PolicyError, vn_date};
+use sotay_domain::policy::{Policy, PolicyError, PolicySource, table_label_vi, vn_date};
 use sotay_domain::quote::{QuoteError, QuoteErrorBody};
 use sotay_domain::{PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd, quote};
 
@@ -299,85 +299,136 @@ pub fn percent_text(bp: u32) -> String {
     }
 }
 
-/// `-132.000 ₫`, or `0 ₫` for nothing.
-fn minus(amount: Vnd) -> String {
-    if amount == Vnd::ZERO {
-        amount.to_string()
-    } else {
-        format!("-{amount}")
-    }
+/// "tháng 03/2026".
+fn month_text(date: NaiveDate) -> String {
+    format!("tháng {}", date.format("%m/%Y"))
 }
 
-/// A readable Vietnamese breakdown of a quote, as a collector reads it at the door.
-pub fn quote_text(q: &Quote) -> String {
-    let mut out = String::new();
-    let mut line = |label: &str, value: String| {
-        out.push_str(&format!("{label:<34}{value:>18}\n"));
-    };
-    line("Ngày tính", vn_date(q.date));
-    if let Some(name) = &q.province_name {
-        line("Tỉnh, thành phố", name.clone());
+/// The legal basis of a result, in Vietnamese: what each rule is and the texts it rests on,
+/// each text once, without the file's table names or its internal notes.
+pub fn legal_basis_text(sources: &[PolicySource]) -> String {
+    let mut rules: Vec<(String, Vec<String>)> = Vec::new();
+    for source in sources {
+        let label = if source.label.is_empty() {
+            table_label_vi(&source.table).to_owned()
+        } else {
+            source.label.clone()
+        };
+        match rules.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, refs)) if refs.contains(&source.legal_ref) => {}
+            Some((_, refs)) => refs.push(source.legal_ref.clone()),
+            None => rules.push((label, vec![source.legal_ref.clone()])),
+        }
     }
-    line("Thu nhập chọn đóng / tháng", q.monthly_income.to_string());
-    line(
-        &format!("Mức đóng {} / tháng", percent_text(q.contribution_rate_bp)),
-        q.gross_monthly.to_string(),
-    );
-    line(
-        &format!(
-            "Nhà nước hỗ trợ ({}) / tháng",
-            percent_text(q.state_support_rate_bp)
-        ),
-        minus(q.state_support_monthly),
-    );
-    line(
-        &format!(
-            "Địa phương hỗ trợ ({}) / tháng",
-            percent_text(q.local_support_rate_bp)
-        ),
-        minus(q.local_support_monthly),
-    );
-    line("Người tham gia đóng / tháng", q.net_monthly.to_string());
-    line("Phương thức đóng", q.mode.label_vi());
-    line("Số tháng", q.period_months.to_string());
-    if q.supported_months_in_period < q.period_months
-        && !matches!(q.mode, PaymentMode::MissingPeriod(_))
-    {
-        line(
-            "Số tháng được hỗ trợ trong kỳ",
-            q.supported_months_in_period.to_string(),
-        );
+    let mut out = String::from("Căn cứ pháp lý:\n");
+    for (label, refs) in rules {
+        out.push_str(&format!("  - {label}: {}\n", refs.join("; ")));
+    }
+    out
+}
+
+/// A quote in plain Vietnamese sentences, in the order a collector reads it aloud at the door:
+/// who, how much a month, what the state and the province give, what the person pays, for
+/// which months, by when, and on what legal basis.
+pub fn quote_text(q: &Quote) -> String {
+    let mut out = format!("Báo giá BHXH tự nguyện ngày {}\n", vn_date(q.date));
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    let missing = matches!(q.mode, PaymentMode::MissingPeriod(_));
+    line(format!("Nhóm hỗ trợ: {}", q.support_group_label));
+    if let Some(name) = &q.province_name {
+        line(format!("Tỉnh, thành phố: {name}"));
+    }
+    line(format!(
+        "Thu nhập chọn đóng: {} mỗi tháng",
+        q.monthly_income
+    ));
+    line(format!(
+        "Mức đóng {}: {} mỗi tháng",
+        percent_text(q.contribution_rate_bp),
+        q.gross_monthly
+    ));
+    if q.state_support_monthly > Vnd::ZERO {
+        line(format!(
+            "Nhà nước hỗ trợ {} ({}): {} mỗi tháng",
+            percent_text(q.state_support_rate_bp),
+            q.support_group_label,
+            q.state_support_monthly
+        ));
+    } else if missing {
+        line("Đóng cho thời gian còn thiếu: không có Nhà nước hỗ trợ".to_owned());
+    } else {
+        line("Không còn tháng được Nhà nước hỗ trợ".to_owned());
+    }
+    if q.local_support_monthly > Vnd::ZERO {
+        line(format!(
+            "Địa phương hỗ trợ thêm {}: {} mỗi tháng",
+            percent_text(q.local_support_rate_bp),
+            q.local_support_monthly
+        ));
+    }
+    line(format!("Người tham gia đóng: {} mỗi tháng", q.net_monthly));
+    match (q.period_start, q.period_end) {
+        (Some(start), Some(end)) if q.period_months > 1 => line(format!(
+            "Phương thức đóng: {}, cho {} tháng, từ {} đến {}",
+            q.mode_label,
+            q.period_months,
+            month_text(start),
+            month_text(end)
+        )),
+        (Some(start), _) => line(format!(
+            "Phương thức đóng: {}, cho {}",
+            q.mode_label,
+            month_text(start)
+        )),
+        _ => line(format!("Phương thức đóng: {}", q.mode_label)),
+    }
+    let unsupported = q.period_months - q.supported_months_in_period;
+    if !missing && q.supported_months_in_period > 0 && unsupported > 0 {
+        line(format!(
+            "Trong kỳ này hết thời gian được hỗ trợ: {} tháng × {} (còn hỗ trợ) và {} tháng × {} (hết hỗ trợ)",
+            q.supported_months_in_period, q.net_monthly, unsupported, q.gross_monthly
+        ));
     }
     if q.lump_sum_adjustment != Vnd::ZERO {
-        line("Cộng các tháng", q.amount_before_adjustment.to_string());
-        let label = if q.lump_sum_adjustment < Vnd::ZERO {
-            "Giảm trừ do đóng trước"
+        line(format!("Cộng các tháng: {}", q.amount_before_adjustment));
+        if q.lump_sum_adjustment < Vnd::ZERO {
+            line(format!(
+                "Giảm trừ do đóng trước: {}",
+                Vnd(-q.lump_sum_adjustment.get())
+            ));
         } else {
-            "Lãi do đóng bù"
-        };
-        line(label, q.lump_sum_adjustment.to_string());
-    }
-    line("SỐ TIỀN PHẢI ĐÓNG", q.amount_due.to_string());
-    line("Hạn đóng", vn_date(q.deadline));
-    line(
-        "Số tháng còn được hỗ trợ",
-        q.supported_months_left.to_string(),
-    );
-    line(
-        "Khung thu nhập",
-        format!("{} – {}", q.income_floor, q.income_ceiling),
-    );
-    out.push_str(&format!(
-        "Căn cứ (dữ liệu chính sách {}):\n",
-        q.policy_version
-    ));
-    for source in &q.sources {
-        out.push_str(&format!("  - {}: {}", source.table, source.legal_ref));
-        if let Some(note) = &source.note {
-            out.push_str(&format!(" [ghi chú: {note}]"));
+            line(format!("Tiền lãi do đóng bù: {}", q.lump_sum_adjustment));
         }
-        out.push('\n');
     }
+    line(format!("SỐ TIỀN PHẢI ĐÓNG: {}", q.amount_due));
+    if q.lump_sum_rate_ppm.is_some() {
+        line(format!(
+            "Hạn đóng: đóng một lần khi đăng ký ({})",
+            vn_date(q.deadline)
+        ));
+    } else {
+        line(format!("Hạn đóng: {}", vn_date(q.deadline)));
+    }
+    if missing {
+        line(
+            "Điều kiện: người đã đủ tuổi nghỉ hưu, đóng vào tháng đủ tuổi hoặc tháng liền trước, \
+             cho thời gian còn thiếu để đủ điều kiện hưởng lương hưu; không có Nhà nước hỗ trợ"
+                .to_owned(),
+        );
+    } else {
+        line(format!(
+            "Còn được Nhà nước hỗ trợ: {} tháng",
+            q.supported_months_left
+        ));
+    }
+    line(format!(
+        "Thu nhập được chọn: từ {} đến {}",
+        q.income_floor, q.income_ceiling
+    ));
+    out.push_str(&legal_basis_text(&q.sources));
     out
 }
 

@@ -4,6 +4,7 @@
 
 mod cli;
 mod contract;
+mod estimate;
 mod garbage;
 mod harness;
 mod kill;
