@@ -112,7 +112,7 @@ fn months_text(months: u32) -> String {
 
 /// "24,5 năm".
 fn years_text(years: HalfYears) -> String {
-    if years.0 % 2 == 0 {
+    if years.0.is_multiple_of(2) {
         format!("{} năm", years.0 / 2)
     } else {
         format!("{},5 năm", years.0 / 2)
