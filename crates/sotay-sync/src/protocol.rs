@@ -21,6 +21,9 @@ pub const PROTOCOL_HEADER: &str = "x-sotay-protocol";
 /// Most ops one push may carry.
 pub const MAX_OPS_PER_PUSH: usize = 500;
 
+/// Largest push body the office reads, in bytes of JSON before gzip.
+pub const MAX_PUSH_BODY_BYTES: usize = 512 * 1024;
+
 /// Most changes one pull page may carry.
 pub const MAX_PULL_LIMIT: u32 = 1000;
 

@@ -123,6 +123,7 @@ pub async fn push<S: OfficeStore>(
         )));
     }
     let scope = state.store.scope(auth.user_id).await?;
+    let policy = state.policy().await;
     // The batch runs in its own task: if the client hangs up or the server is shutting down,
     // the batch still finishes (it commits or rolls back whole) instead of being dropped
     // half-way.
@@ -138,6 +139,7 @@ pub async fn push<S: OfficeStore>(
             },
             today: today_in_vietnam(),
             now_ms,
+            policy,
         };
         // One transaction for the whole batch: a fault rolls all of it back and answers 5xx, and
         // the client resends it (ops are idempotent).
@@ -282,10 +284,8 @@ pub async fn quote<S: OfficeStore>(
     State(state): State<AppState<S>>,
     ApiJson(body): ApiJson<QuoteBody>,
 ) -> Result<Json<Quote>, ApiError> {
-    Ok(Json(sotay_domain::quote(
-        state.policy,
-        &body.into_request(),
-    )?))
+    let policy = state.policy().await;
+    Ok(Json(sotay_domain::quote(&policy, &body.into_request())?))
 }
 
 /// The OpenAPI description of every endpoint.

@@ -14,7 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sotay_domain::{Hlc, HlcClock, Policy};
-use sotay_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use sotay_sync::protocol::{MAX_PUSH_BODY_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -34,7 +34,8 @@ pub use error::ApiError;
 use crate::apply::OFFICE_NODE;
 use crate::storage::OfficeStore;
 
-/// Largest request body, after gzip decompression.
+/// Largest request body, after gzip decompression (a push is held to
+/// [`MAX_PUSH_BODY_BYTES`], as `docs/sync-protocol.md` says).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,8 +52,8 @@ pub struct AppState<S> {
     pub clock: Arc<Mutex<HlcClock>>,
     /// Enrolment attempts.
     pub limiter: Arc<limit::RateLimiter>,
-    /// The contribution policy the quote calculator uses, loaded once at start.
-    pub policy: &'static Policy,
+    /// The policy edition in use: the quote prices with it and pushes are bounded by it.
+    pub policy: Arc<PolicyInUse>,
     /// How long one request may take, body included ([`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
 }
@@ -64,7 +65,7 @@ impl<S> Clone for AppState<S> {
             backend: self.backend,
             clock: Arc::clone(&self.clock),
             limiter: Arc::clone(&self.limiter),
-            policy: self.policy,
+            policy: Arc::clone(&self.policy),
             request_timeout: self.request_timeout,
         }
     }
@@ -78,8 +79,31 @@ impl<S: OfficeStore> AppState<S> {
             backend,
             clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
             limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
-            policy: Policy::embedded(),
+            policy: Arc::new(PolicyInUse::new(Arc::new(Policy::embedded().clone()))),
             request_timeout: REQUEST_TIMEOUT,
+        }
+    }
+
+    /// The policy edition in use, looking for a newer published one at most every
+    /// [`POLICY_RECHECK`] (`publish-policy` runs in another process, and every instance serving
+    /// the database must take the edition up without a restart).
+    pub async fn policy(&self) -> Arc<Policy> {
+        let current = self.policy.current();
+        if !self.policy.due() {
+            return current;
+        }
+        match crate::admin::newer_policy(self.store.as_ref(), &current.version).await {
+            Ok(Some(newer)) => {
+                let newer = Arc::new(newer);
+                self.policy.set(Arc::clone(&newer));
+                newer
+            }
+            Ok(None) => current,
+            Err(err) => {
+                // The edition in use stands; the next request looks again.
+                tracing::warn!(error = %err, "could not read the published policy");
+                current
+            }
         }
     }
 
@@ -98,6 +122,46 @@ impl<S: OfficeStore> AppState<S> {
             Ok(mut clock) => clock.observe(remote, now_ms),
             Err(poisoned) => poisoned.into_inner().observe(remote, now_ms),
         };
+    }
+}
+
+/// How often a serving office looks for a newly published policy edition.
+pub const POLICY_RECHECK: Duration = Duration::from_secs(30);
+
+/// The policy edition a serving office uses, replaced when a newer one is published.
+pub struct PolicyInUse {
+    current: Mutex<Arc<Policy>>,
+    checked: Mutex<Option<std::time::Instant>>,
+}
+
+impl PolicyInUse {
+    /// Starts with `policy`; the first [`AppState::policy`] looks for a newer one.
+    pub fn new(policy: Arc<Policy>) -> Self {
+        PolicyInUse {
+            current: Mutex::new(policy),
+            checked: Mutex::new(None),
+        }
+    }
+
+    /// The edition in use now.
+    pub fn current(&self) -> Arc<Policy> {
+        Arc::clone(&self.current.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Puts `policy` in use.
+    pub fn set(&self, policy: Arc<Policy>) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = policy;
+    }
+
+    /// Whether it is time to look for a newer edition (and notes that it is being done).
+    fn due(&self) -> bool {
+        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if checked.is_some_and(|at| now.duration_since(at) < POLICY_RECHECK) {
+            return false;
+        }
+        *checked = Some(now);
+        true
     }
 }
 
@@ -181,7 +245,10 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
     let timeout = state.request_timeout;
     let v1 = Router::new()
         .route("/devices/enroll", post(handlers::enroll::<S>))
-        .route("/sync/push", post(handlers::push::<S>))
+        .route(
+            "/sync/push",
+            post(handlers::push::<S>).layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)),
+        )
         .route("/sync/pull", get(handlers::pull::<S>))
         .route("/quote", post(handlers::quote::<S>))
         .layer(middleware::from_fn(protocol_header));

@@ -10,26 +10,6 @@ use uuid::Uuid;
 
 use crate::harness::*;
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() {
-                   let office = crate::harness::start(crate::harness::Backend::Sqlite).await.expect("SQLite always runs");
-                   super::$name(office).await;
-               } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() {
-                   if let Some(office) = crate::harness::start(crate::harness::Backend::Postgres).await {
-                       super::$name(office).await;
-                   }
-               } )*
-        }
-    };
-}
-
 contract!(
     health_and_openapi_list_every_route,
     enrolment_code_is_single_use_and_checked,
