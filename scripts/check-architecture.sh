@@ -16,6 +16,29 @@ fi
 if cargo tree -p sotay-office --edges normal --prefix none | grep -E '^(sotay-store|reqwest)'; then
   echo "sotay-office must not depend on the crates listed above" >&2; fail=1
 fi
+# sotay-domain has no circle between its modules: for each top-level module (`x.rs` or `x/`),
+# every `crate::y` it names in code (comments aside, `use crate::{a, b}` groups included) is an
+# edge x -> y, and tsort (coreutils) refuses a graph with a loop, printing the modules in it.
+domain_src=crates/sotay-domain/src
+modules=$(cd "$domain_src" && ls | sed -e 's/\.rs$//' | grep -vx lib | sort -u | tr '\n' ' ')
+edges=$(for m in $modules; do
+  files=$(ls "$domain_src/$m.rs" 2>/dev/null; find "$domain_src/$m" -name '*.rs' 2>/dev/null)
+  for f in $files; do
+    perl -0777 -ne '
+      s{//[^\n]*}{}g;
+      my %seen;
+      while (/crate::(\w+)/g) { $seen{$1} = 1 }
+      while (/crate::\{([^;]*?)\};/gs) { my $g = $1; while ($g =~ /(?:^|,|\{)\s*(\w+)/g) { $seen{$1} = 1 } }
+      print "$_\n" for keys %seen;' "$f" | while read -r dep; do
+      case " $modules " in *" $dep "*) [ "$dep" != "$m" ] && echo "$m $dep" ;; esac
+    done
+  done
+done | sort -u)
+if ! printf '%s\n' "$edges" | tsort >/dev/null 2>/tmp/sotay-domain-tsort.$$; then
+  echo "sotay-domain: its modules import each other in a circle:" >&2
+  cat /tmp/sotay-domain-tsort.$$ >&2; fail=1
+fi
+rm -f /tmp/sotay-domain-tsort.$$
 # Every module of ours says why it exists.
 for f in $(git ls-files 'crates/*.rs'); do
   head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }

@@ -2,6 +2,7 @@
 //! the library ([`sotay_office::admin`], [`sotay_office::launch`]).
 
 mod commands;
+mod estimate;
 mod quote_cli;
 
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
     SeedDemo(commands::SeedDemoArgs),
     /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
     Quote(quote_cli::QuoteArgs),
+    /// Ước tính ngày nghỉ hưu, lương hưu hoặc số tháng còn thiếu, và BHXH một lần.
+    Estimate(estimate::EstimateArgs),
 }
 
 #[tokio::main]
@@ -103,6 +106,7 @@ async fn run(db: &str, command: Command) -> anyhow::Result<ExitCode> {
         Command::SeedDemo(args) => commands::seed_demo(&db, args).await,
         // The quote needs no database.
         Command::Quote(args) => return Ok(quote_cli::run(&args)),
+        Command::Estimate(args) => return Ok(estimate::run(&args)),
     }?;
     Ok(ExitCode::SUCCESS)
 }

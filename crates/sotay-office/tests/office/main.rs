@@ -6,6 +6,7 @@
 mod harness;
 mod cli;
 mod contract;
+mod estimate;
 mod garbage;
 mod kill;
 mod listen;
