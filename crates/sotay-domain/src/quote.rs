@@ -224,6 +224,7 @@ pub struct QuoteRequest {
 /// one (support 0, net = gross). When the last supported month falls inside the period, the
 /// later months pay gross: `amount_before_adjustment` = supported × net + rest × gross.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     /// The date quoted.
     pub date: NaiveDate,

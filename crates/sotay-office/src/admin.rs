@@ -67,17 +67,27 @@ pub async fn create_user(
     role: Role,
     phone: Option<&str>,
 ) -> Result<User> {
-    let full_name = full_name.trim();
-    if full_name.is_empty() {
-        return Err(OfficeError::Invalid("Họ tên không được để trống.".into()));
-    }
+    // The same clean form and checks as every record: NFC name, 0XXXXXXXXX phone, no control
+    // or bidirectional-override characters.
     let user = User {
         id: Uuid::now_v7(),
         full_name: full_name.to_owned(),
         role,
         phone: phone.map(str::to_owned),
         organisation: None,
-    };
+    }
+    .normalized();
+    user.validate(&ValidationContext::at(Utc::now()))
+        .map_err(|errors| {
+            OfficeError::Invalid(
+                errors
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })?;
     store.insert_user(&user).await?;
     Ok(user)
 }

@@ -42,6 +42,7 @@ pub trait PolicyPeriod {
 /// Which policy row a result used, with its legal reference: a quote shows its sources so a
 /// collector (and an inspector) can see which decree and which period it was priced on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicySource {
     /// The table in the policy file (`national_support`).
     pub table: String,

@@ -285,7 +285,7 @@ impl QuoteBody {
 /// the province's support. Public (no device token): the office's web pages and the app before
 /// enrolment use it.
 #[utoipa::path(post, path = "/api/v1/quote", request_body = QuoteBody,
-    responses((status = 200, description = "Quote: monthly gross, support, net and amount due", body = serde_json::Value),
+    responses((status = 200, description = "Quote: monthly gross, support, net and amount due, deadline, sources", body = Quote),
               (status = 422, description = "Refused by the policy data (`income_below_floor`, `unknown_province`, a date before the first period…)", body = ErrorBody)))]
 pub async fn quote<S: OfficeStore>(
     State(state): State<AppState<S>>,

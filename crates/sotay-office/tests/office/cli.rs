@@ -70,6 +70,36 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         "create-user says what it made and what comes next: {out}"
     );
     let user = printed(&out, "Mã người dùng: ");
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lê \u{202E}Văn B",
+            "--role",
+            "collector",
+        ],
+    );
+    assert!(
+        !ok && err.contains("full_name"),
+        "a name with an override is refused: {err}"
+    );
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lê Văn B",
+            "--role",
+            "collector",
+            "--phone",
+            "0123",
+        ],
+    );
+    assert!(
+        !ok && err.contains("phone"),
+        "a wrong phone is refused: {err}"
+    );
     let (ok, _, err) = office(&db, &["create-user", "--name", "X", "--role", "king"]);
     assert!(
         !ok && err.contains("vai trò"),

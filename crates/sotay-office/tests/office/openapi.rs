@@ -98,6 +98,19 @@ async fn every_status_the_server_sends_is_declared() {
         spec["components"]["schemas"]["QuoteBody"]["properties"]["mode"].is_object(),
         "the quote request has a real schema"
     );
+    let quote = &spec["components"]["schemas"]["Quote"]["properties"];
+    for field in [
+        "amount_due",
+        "net_monthly",
+        "deadline",
+        "support_group",
+        "sources",
+    ] {
+        assert!(
+            quote.get(field).is_some(),
+            "the quote response has a real schema: {field}"
+        );
+    }
 }
 
 #[tokio::test]
