@@ -39,6 +39,12 @@ if ! printf '%s\n' "$edges" | tsort >/dev/null 2>/tmp/sotay-domain-tsort.$$; the
   cat /tmp/sotay-domain-tsort.$$ >&2; fail=1
 fi
 rm -f /tmp/sotay-domain-tsort.$$
+# The office's admin work (and the storage and rules under it) never imports the HTTP layer:
+# the command line and the dashboard share it without dragging the API in.
+if grep -n -E 'crate::api\b|super::api\b' crates/sotay-office/src/admin.rs crates/sotay-office/src/apply.rs \
+    crates/sotay-office/src/clock.rs crates/sotay-office/src/storage/*.rs; then
+  echo "sotay-office admin/apply/storage must not import the HTTP layer (api)" >&2; fail=1
+fi
 # Every module of ours says why it exists.
 for f in $(git ls-files 'crates/*.rs'); do
   head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }

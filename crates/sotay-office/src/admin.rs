@@ -17,9 +17,9 @@ use sotay_sync::protocol::OpOutcome;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::api::handlers::{now_ms, today_in_vietnam};
 use crate::apply::{ApplyContext, OFFICE_NODE, Writer};
 use crate::auth::{hash_secret, new_enrolment_code, normalize_code};
+use crate::clock::{now_ms, today_in_vietnam};
 use crate::error::{OfficeError, Result};
 use crate::storage::{AdminUnit, DeviceInfo, OfficeStore};
 

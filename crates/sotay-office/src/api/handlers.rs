@@ -18,6 +18,7 @@ use super::extract::{ApiJson, ApiQuery, DeviceAuth, check_protocol};
 use super::{ApiError, AppState};
 use crate::apply::{ApplyContext, Writer};
 use crate::auth::{hash_secret, new_device_token, normalize_code};
+use crate::clock::{now_ms, today_in_vietnam};
 use crate::storage::{NewDevice, OfficeStore};
 
 /// Default pull page size.
@@ -299,16 +300,4 @@ pub async fn quote<S: OfficeStore>(
 #[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(super::openapi())
-}
-
-/// Wall clock, ms since the epoch.
-pub fn now_ms() -> u64 {
-    u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
-}
-
-/// Today's date in Asia/Ho_Chi_Minh.
-pub fn today_in_vietnam() -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
 }

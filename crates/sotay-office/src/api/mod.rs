@@ -109,7 +109,7 @@ impl<S: OfficeStore> AppState<S> {
 
     /// A fresh office timestamp.
     pub fn tick(&self) -> Hlc {
-        let now = handlers::now_ms();
+        let now = crate::clock::now_ms();
         match self.clock.lock() {
             Ok(mut clock) => clock.tick(now),
             Err(poisoned) => poisoned.into_inner().tick(now),
