@@ -103,7 +103,7 @@ pub struct DeviceInfo {
 pub enum ScopeProblem {
     /// A synced record.
     Record {
-        /// Kind.
+        /// The kind of record.
         entity: EntityKind,
         /// Record.
         entity_id: Uuid,
