@@ -119,6 +119,7 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
     let local = Store::open_with_clock(
         dir.path().join("d.db"),
         identity,
+        &sotay_store::StoreKey::generate(),
         Arc::new(SettableClock::new(Utc::now())),
     )
     .unwrap();

@@ -242,7 +242,7 @@ async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
     assert!(tu.sync().await.expect("Tư pulls").synced);
 
     // Something outside sync (a restored backup, a bug) loses a row on Tư's phone.
-    let raw = rusqlite::Connection::open(&tu.path).expect("open the phone's file");
+    let raw = sotay_store::encryption::connect(&tu.path, &tu.key).expect("open the phone's file");
     let removed = raw
         .execute(
             "DELETE FROM households WHERE id = ?1",
@@ -311,7 +311,7 @@ async fn a_published_policy_edition_reaches_the_phone_and_stays() {
     assert_eq!(policy.income_floor.last().unwrap().amount, Vnd(2_600_000));
 
     // The app restarts: the edition is still the one in use.
-    let reopened = sotay_store::Store::open(&lan.path, lan.identity).expect("reopen");
+    let reopened = sotay_store::Store::open(&lan.path, lan.identity, &lan.key).expect("reopen");
     assert_eq!(reopened.policy_version().unwrap(), "2099-01-01.1");
     drop(reopened);
     // Nothing new: the next sync brings nothing; an older edition is not taken.

@@ -9,7 +9,7 @@ use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
 use sotay_office::{AnyStore, AppState, OfficeStore};
-use sotay_store::{DeviceIdentity, SettableClock, Store};
+use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey};
 use sotay_sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
@@ -245,6 +245,8 @@ pub struct Device {
     pub client: SyncClient,
     /// The device's database file.
     pub path: std::path::PathBuf,
+    /// Its key.
+    pub key: StoreKey,
     _dir: tempfile::TempDir,
 }
 
@@ -286,7 +288,8 @@ impl Device {
             user_id: enrolled.user.id,
         };
         let path = dir.path().join("sotay.db");
-        let store = Store::open_with_clock(&path, identity, Arc::new(clock.clone()))
+        let key = StoreKey::generate();
+        let store = Store::open_with_clock(&path, identity, &key, Arc::new(clock.clone()))
             .expect("open device store");
         store.observe_clock(enrolled.server_clock).expect("observe");
         let store = Arc::new(Mutex::new(store));
@@ -304,6 +307,7 @@ impl Device {
             identity,
             client,
             path,
+            key,
             _dir: dir,
         }
     }

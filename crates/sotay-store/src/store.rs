@@ -19,6 +19,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::clock::{SystemClock, WallClock, hlc_millis, local_date};
+use crate::encryption::{
+    StoreKey, encrypt_in_place, is_plain_database, plain_user_version, unlock,
+};
 use crate::error::{Result, StoreError};
 use crate::records::{Record, blob, search_table, table};
 use crate::search;
@@ -72,18 +75,17 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database file at `path` with the system clock.
-    pub fn open(path: impl AsRef<Path>, identity: DeviceIdentity) -> Result<Store> {
-        Store::open_with_clock(path, identity, Arc::new(SystemClock))
+    /// Opens (or creates) the encrypted database file at `path` with `key` and the system
+    /// clock. A plain database from before encryption is encrypted in place first; a wrong key
+    /// is [`StoreError::WrongKey`] and touches nothing.
+    pub fn open(path: impl AsRef<Path>, identity: DeviceIdentity, key: &StoreKey) -> Result<Store> {
+        Store::open_with_clock(path, identity, key, Arc::new(SystemClock))
     }
 
-    /// Opens a database in memory (tests, previews), through the same set-up as a file.
-    pub fn open_in_memory(identity: DeviceIdentity) -> Result<Store> {
-        Store::open_in_memory_with_clock(identity, Arc::new(SystemClock))
-    }
-
-    /// Opens (or creates) the file at `path`, reading time from `clock`.
-    pub fn open_with_clock(
+    /// Opens (or creates) `path` as a plain, unencrypted file. Only for measurement and tools
+    /// (the store benchmark compares it with the encrypted file): the app always opens its
+    /// database with a key.
+    pub fn open_plain_with_clock(
         path: impl AsRef<Path>,
         identity: DeviceIdentity,
         clock: Arc<dyn WallClock>,
@@ -95,6 +97,42 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
+        Store::from_connection(conn, identity, clock)
+    }
+
+    /// Opens a database in memory (tests, previews), through the same set-up as a file.
+    pub fn open_in_memory(identity: DeviceIdentity) -> Result<Store> {
+        Store::open_in_memory_with_clock(identity, Arc::new(SystemClock))
+    }
+
+    /// Opens (or creates) the encrypted file at `path` with `key`, reading time from `clock`.
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        identity: DeviceIdentity,
+        key: &StoreKey,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<Store> {
+        let path = path.as_ref();
+        // A plain file from a newer app is refused before anything (encryption included)
+        // touches it.
+        if is_plain_database(path)? {
+            let found = plain_user_version(path)?;
+            if found > schema_version() {
+                return Err(StoreError::SchemaTooNew {
+                    found,
+                    supported: schema_version(),
+                });
+            }
+            encrypt_in_place(path, key)?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        unlock(&conn, key)?;
         Store::from_connection(conn, identity, clock)
     }
 
@@ -209,7 +247,7 @@ impl Store {
     /// for the rest of the phone. A write past the cap fails with [`StoreError::DiskFull`] and
     /// changes nothing, exactly as when the phone's storage is full.
     pub fn set_size_limit(&self, bytes: u64) -> Result<()> {
-        let page_size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page_size = crate::encryption::page_size(&self.conn)?;
         let pages = bytes / u64::try_from(page_size.max(1)).unwrap_or(4096);
         let _: i64 = self.conn.query_row(
             &format!("PRAGMA max_page_count = {}", pages.max(1)),
