@@ -373,3 +373,74 @@ async fn an_op_too_large_to_send_is_set_aside_and_the_rest_goes() {
     assert!(office.record_state(short.id).await.is_some());
     assert!(office.record_state(long.id).await.is_none());
 }
+
+/// A replacement phone's first sync says how much is left, page by page, down to nothing, and
+/// receives every record of the area with one clock per field (the office sent them compact).
+#[tokio::test]
+async fn a_first_sync_says_how_much_is_left_and_brings_everything() {
+    use sotay_sync::SyncProgress;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    let houses: Vec<Household> = (0..23)
+        .map(|i| household(office.village, &format!("Hộ số {i}")))
+        .collect();
+    for house in &houses {
+        lan.save(house);
+        lan.save(&person(house, &house.head_name, 0));
+    }
+    lan.sync().await.expect("the old phone sends everything");
+    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
+    let url = office.url();
+    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
+    // Enrolment's own first sync already ran on the phone's store: watch the same first sync
+    // into an empty one.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = sotay_store::Store::open(
+        fresh_dir.path().join("fresh.db"),
+        phone.identity,
+        &sotay_store::StoreKey::generate(),
+    )
+    .unwrap();
+    let fresh = std::sync::Arc::new(std::sync::Mutex::new(fresh));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = phone
+        .client
+        .sync(
+            &fresh,
+            &|p| seen.lock().unwrap().push(p),
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await
+        .expect("first sync");
+    assert!(report.synced, "{report:?}");
+    let lefts: Vec<u64> = seen
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| match p {
+            SyncProgress::Pulling { remaining, .. } => remaining,
+            _ => None,
+        })
+        .collect();
+    assert!(
+        lefts.len() >= 5,
+        "pages of 5 report what is left: {lefts:?}"
+    );
+    assert!(
+        lefts.windows(2).all(|w| w[1] < w[0]),
+        "it only goes down: {lefts:?}"
+    );
+    assert_eq!(lefts.last(), Some(&0), "and ends at nothing: {lefts:?}");
+    let store = fresh.lock().unwrap();
+    for house in &houses {
+        let state = store
+            .record_state(EntityKind::Household, house.id)
+            .unwrap()
+            .expect("every household arrived");
+        assert!(
+            state.fields.keys().all(|f| state.clocks.contains_key(f))
+                && !state.clocks.contains_key("*"),
+            "one clock per field: {state:?}"
+        );
+    }
+}

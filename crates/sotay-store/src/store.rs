@@ -478,41 +478,9 @@ pub(crate) fn state_from_text(
     Ok(RecordState { fields, clocks })
 }
 
-/// The key of the shared clock in the compact `field_clocks` form.
-const SHARED_CLOCK: &str = "*";
-
-/// Writes the clocks of a record compactly: most records have one clock for most fields (the
-/// write that created them), so that clock is stored once under `"*"` and only the fields
-/// written later are listed. A full HLC is 57 characters; listing it for every field would
-/// double the size of a visit.
+/// Writes the clocks of a record compactly ([`RecordState::compact_clocks`]).
 pub fn encode_field_clocks(state: &RecordState) -> Result<String> {
-    let same_keys = !state.clocks.is_empty()
-        && state.clocks.len() == state.fields.len()
-        && state
-            .clocks
-            .keys()
-            .all(|k| state.fields.contains_key(k) && k != SHARED_CLOCK);
-    if !same_keys {
-        return Ok(serde_json::to_string(&state.clocks)?);
-    }
-    let mut counts: BTreeMap<Hlc, usize> = BTreeMap::new();
-    for hlc in state.clocks.values() {
-        *counts.entry(*hlc).or_default() += 1;
-    }
-    let shared = counts
-        .iter()
-        .max_by_key(|(hlc, n)| (**n, **hlc))
-        .map(|(hlc, _)| *hlc);
-    let mut out: BTreeMap<&str, Hlc> = BTreeMap::new();
-    if let Some(shared) = shared {
-        out.insert(SHARED_CLOCK, shared);
-        for (field, hlc) in &state.clocks {
-            if *hlc != shared {
-                out.insert(field, *hlc);
-            }
-        }
-    }
-    Ok(serde_json::to_string(&out)?)
+    Ok(serde_json::to_string(&state.compact_clocks())?)
 }
 
 /// Reads `field_clocks` (compact or full) back into one clock per field of `fields`.
@@ -520,13 +488,10 @@ pub fn decode_field_clocks(
     text: &str,
     fields: &Map<String, Value>,
 ) -> std::result::Result<BTreeMap<String, Hlc>, serde_json::Error> {
-    let mut clocks = serde_json::from_str::<BTreeMap<String, Hlc>>(text)?;
-    if let Some(shared) = clocks.remove(SHARED_CLOCK) {
-        for field in fields.keys() {
-            clocks.entry(field.clone()).or_insert(shared);
-        }
-    }
-    Ok(clocks)
+    Ok(RecordState::expand_clocks(
+        serde_json::from_str::<BTreeMap<String, Hlc>>(text)?,
+        fields,
+    ))
 }
 
 pub(crate) fn decode<E: Record>(data: &str, id: Uuid) -> Result<E> {

@@ -620,6 +620,19 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
+    async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
+        let (communes, villages) = scope_json(scope)?;
+        self.run(move |conn| {
+            let n: i64 = conn.query_row(
+                &format!("SELECT count(*) FROM records WHERE seq > ?3 AND {IN_SCOPE}"),
+                params![communes, villages, after],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
         let (communes, villages) = scope_json(scope)?;
         self.run(move |conn| {
