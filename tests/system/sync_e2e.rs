@@ -444,3 +444,56 @@ async fn a_first_sync_says_how_much_is_left_and_brings_everything() {
         );
     }
 }
+
+/// A first sync cut in the middle continues from the last page it stored, never from zero.
+#[tokio::test]
+async fn a_first_sync_cut_in_the_middle_resumes_from_its_last_page() {
+    use sotay_sync::SyncProgress;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    for i in 0..30 {
+        lan.save(&household(office.village, &format!("Hộ số {i}")));
+    }
+    lan.sync().await.expect("the old phone sends everything");
+    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
+    let url = office.url();
+    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sotay_store::Store::open(
+        dir.path().join("new.db"),
+        phone.identity,
+        &sotay_store::StoreKey::generate(),
+    )
+    .unwrap();
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    // The link dies after the third page.
+    let cut = tokio_util::sync::CancellationToken::new();
+    let err = phone
+        .client
+        .sync(
+            &store,
+            &|p| {
+                if matches!(p, SyncProgress::Pulling { pages: 3, .. }) {
+                    cut.cancel();
+                }
+            },
+            &cut,
+        )
+        .await
+        .expect_err("cut");
+    assert!(matches!(err, SyncError::Cancelled), "{err:?}");
+    let first_part = store.lock().unwrap().scope_checksum().unwrap().0;
+    assert!(first_part >= 15, "three pages of 5 are kept: {first_part}");
+    let report = phone
+        .client
+        .sync(&store, &|_| {}, &tokio_util::sync::CancellationToken::new())
+        .await
+        .expect("resumed");
+    assert!(report.synced, "{report:?}");
+    let total = store.lock().unwrap().scope_checksum().unwrap().0;
+    assert_eq!(
+        report.pulled,
+        total - first_part,
+        "only what was not yet stored came down the second time"
+    );
+}
