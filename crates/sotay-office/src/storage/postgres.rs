@@ -237,8 +237,10 @@ async fn apply_batch(
             Ok(plan) => {
                 seen.insert(op.op_id);
                 applied.push(op);
-                touched.retain(|(id, _)| *id != op.entity_id);
-                touched.push((op.entity_id, plan.deleted));
+                if plan.changed {
+                    touched.retain(|(id, _)| *id != op.entity_id);
+                    touched.push((op.entity_id, plan.deleted));
+                }
                 for lost in plan.lost {
                     lost_writes.push((op.entity, op.entity_id, lost));
                 }

@@ -175,6 +175,10 @@ fn apply_in_tx(
             return Ok(rejection.into_outcome());
         }
     };
+    if !plan.changed {
+        // Applied (the op id stays claimed), but nothing to write or feed.
+        return Ok(OpOutcome::Applied);
+    }
     let version = plan
         .state
         .version()
