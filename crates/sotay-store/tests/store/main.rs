@@ -8,3 +8,4 @@ mod outbox;
 mod properties;
 mod queries;
 mod repositories;
+mod workflows;
