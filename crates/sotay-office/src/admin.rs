@@ -118,11 +118,13 @@ impl OfficeWriter {
         entity: EntityKind,
         record: &T,
     ) -> Result<Uuid> {
-        let Value::Object(mut fields) = serde_json::to_value(record)? else {
+        let Value::Object(fields) = serde_json::to_value(record)? else {
             return Err(OfficeError::Invalid("record is not an object".into()));
         };
+        // The id stays among the fields, as in a device's op: a device decodes a pulled record
+        // from its fields alone, so an office record without `id` would be unreadable there.
         let id = fields
-            .remove("id")
+            .get("id")
             .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
             .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
         self.write(store, entity, id, fields).await?;

@@ -21,3 +21,11 @@ export function errorText(err: CommandError): string {
 export function fieldErrors(err: CommandError | null): Record<string, string> {
   return fieldMessages(err, (k, o) => get(_)(k, o), has);
 }
+
+/** Brings the first refused field into view after the form shows its messages. */
+export function revealFirstError(): void {
+  requestAnimationFrame(() => {
+    const field = document.querySelector('.field.invalid, .notice.error');
+    field?.scrollIntoView({ block: 'center' });
+  });
+}

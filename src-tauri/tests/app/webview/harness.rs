@@ -91,26 +91,33 @@ impl Drop for Display {
     }
 }
 
-/// The `sotay-office` binary, built once.
+/// The `sotay-office` binary beside this test's own build (`cargo test --workspace` builds it
+/// with everything else); built here only when it is missing (`cargo test -p sotay-app`).
 pub fn office_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "sotay-office",
-                "--bin",
-                "sotay-office",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build sotay-office");
-        assert!(status.success(), "building sotay-office failed");
         let exe = std::env::current_exe().expect("test exe");
-        let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-        debug.join("sotay-office")
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let bin = profile_dir.join("sotay-office");
+        if !bin.exists() {
+            let status = Command::new(env!("CARGO"))
+                .args([
+                    "build",
+                    "--locked",
+                    "-p",
+                    "sotay-office",
+                    "--bin",
+                    "sotay-office",
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo build sotay-office");
+            assert!(status.success(), "building sotay-office failed");
+        }
+        bin
     })
 }
 
@@ -232,50 +239,62 @@ impl AppSession {
         data_home: &Path,
         extra_env: &[(&str, &str)],
     ) -> AppSession {
-        let port = free_port();
-        let native = free_port();
-        let mut command = Command::new("tauri-driver");
-        command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("DISPLAY", &display.name)
-            .env("XDG_DATA_HOME", data_home)
-            .env("SOTAY_SYNC_RETRY_SECS", "2")
-            .env("SOTAY_SYNC_INTERVAL_SECS", "5")
-            .env("SOTAY_SYNC_DEBOUNCE_MS", "300")
-            .env("RUST_LOG", "warn")
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in extra_env {
-            command.env(k, v);
+        // tauri-driver sometimes drops the very first request while WebKitWebDriver comes up on
+        // a loaded machine: try a fresh driver a few times before calling it a failure.
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let native = free_port();
+            let mut command = Command::new("tauri-driver");
+            command
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("DISPLAY", &display.name)
+                .env("XDG_DATA_HOME", data_home)
+                .env("SOTAY_SYNC_RETRY_SECS", "2")
+                .env("SOTAY_SYNC_INTERVAL_SECS", "5")
+                .env("SOTAY_SYNC_DEBOUNCE_MS", "300")
+                .env("RUST_LOG", "warn")
+                .env("LIBGL_ALWAYS_SOFTWARE", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            for (k, v) in extra_env {
+                command.env(k, v);
+            }
+            let mut driver_process = command
+                .spawn()
+                .expect("tauri-driver (scripts/test.sh installs it with cargo install)");
+            wait_for_port(port, "tauri-driver", Duration::from_secs(20));
+            let mut caps = Capabilities::new();
+            caps.set("browserName", "wry").expect("caps");
+            caps.set("tauri:options", json!({ "application": APP }))
+                .expect("caps");
+            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await {
+                Ok(driver) => {
+                    driver
+                        .set_window_rect(0, 0, 360, 740)
+                        .await
+                        .expect("phone size");
+                    let session = AppSession {
+                        driver_process,
+                        driver,
+                        data_home: data_home.to_owned(),
+                    };
+                    session.wait_css("#app > *").await;
+                    return session;
+                }
+                Err(err) => {
+                    last_error = err.to_string();
+                    terminate(&mut driver_process);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
         }
-        let driver_process = command
-            .spawn()
-            .expect("tauri-driver (scripts/test.sh installs it with cargo install)");
-        wait_for_port(port, "tauri-driver", Duration::from_secs(20));
-        let mut caps = Capabilities::new();
-        caps.set("browserName", "wry").expect("caps");
-        caps.set("tauri:options", json!({ "application": APP }))
-            .expect("caps");
-        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-            .await
-            .expect("a WebDriver session with the app");
-        driver
-            .set_window_rect(0, 0, 360, 740)
-            .await
-            .expect("phone size");
-        let session = AppSession {
-            driver_process,
-            driver,
-            data_home: data_home.to_owned(),
-        };
-        session.wait_css("#app > *").await;
-        session
+        panic!("no WebDriver session with the app after 3 attempts: {last_error}");
     }
 
     /// Ends the session and tauri-driver (the app closes with its window).
@@ -349,10 +368,18 @@ impl AppSession {
         self.wait_css(&format!("[data-testid='{id}']")).await
     }
 
+    /// Clicks an element after scrolling it to the middle of the screen (the tab bar is fixed at
+    /// the bottom, as on a phone, and would take a click meant for a button under it).
     pub async fn click(&self, id: &str) {
-        self.testid(id)
+        let el = self.testid(id).await;
+        self.driver
+            .execute(
+                "arguments[0].scrollIntoView({block:'center'})",
+                vec![el.to_json().expect("element")],
+            )
             .await
-            .click()
+            .expect("scroll");
+        el.click()
             .await
             .unwrap_or_else(|e| panic!("click {id}: {e}"));
     }
