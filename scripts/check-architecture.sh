@@ -24,6 +24,35 @@ fi
 if git grep -n -E '\b(SELECT|INSERT|UPDATE|DELETE) ' -- 'src-tauri/src/*.rs' 'src-tauri/src/**/*.rs'; then
   echo "src-tauri must not run SQL (add the query to sotay-store)" >&2; fail=1
 fi
+# sotay-domain has no circle between its modules: for each top-level module (`x.rs` or `x/`),
+# every `crate::y` it names in code (comments aside, `use crate::{a, b}` groups included) is an
+# edge x -> y, and tsort (coreutils) refuses a graph with a loop, printing the modules in it.
+domain_src=crates/sotay-domain/src
+modules=$(cd "$domain_src" && ls | sed -e 's/\.rs$//' | grep -vx lib | sort -u | tr '\n' ' ')
+edges=$(for m in $modules; do
+  files=$(ls "$domain_src/$m.rs" 2>/dev/null; find "$domain_src/$m" -name '*.rs' 2>/dev/null)
+  for f in $files; do
+    perl -0777 -ne '
+      s{//[^\n]*}{}g;
+      my %seen;
+      while (/crate::(\w+)/g) { $seen{$1} = 1 }
+      while (/crate::\{([^;]*?)\};/gs) { my $g = $1; while ($g =~ /(?:^|,|\{)\s*(\w+)/g) { $seen{$1} = 1 } }
+      print "$_\n" for keys %seen;' "$f" | while read -r dep; do
+      case " $modules " in *" $dep "*) [ "$dep" != "$m" ] && echo "$m $dep" ;; esac
+    done
+  done
+done | sort -u)
+if ! printf '%s\n' "$edges" | tsort >/dev/null 2>/tmp/sotay-domain-tsort.$$; then
+  echo "sotay-domain: its modules import each other in a circle:" >&2
+  cat /tmp/sotay-domain-tsort.$$ >&2; fail=1
+fi
+rm -f /tmp/sotay-domain-tsort.$$
+# The office's admin work (and the storage and rules under it) never imports the HTTP layer:
+# the command line and the dashboard share it without dragging the API in.
+if grep -n -E 'crate::api\b|super::api\b' crates/sotay-office/src/admin.rs crates/sotay-office/src/apply.rs \
+    crates/sotay-office/src/clock.rs crates/sotay-office/src/storage/*.rs; then
+  echo "sotay-office admin/apply/storage must not import the HTTP layer (api)" >&2; fail=1
+fi
 # Every module of ours says why it exists.
 for f in $(git ls-files 'crates/*.rs' 'src-tauri/*.rs'); do
   head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }

@@ -13,6 +13,7 @@ cd "$SOTAY_ROOT"
 ensure_build_deps
 ensure_app_deps
 ensure_postgres
+trap stop_postgres EXIT
 
 build_ui
 log "UI: type check and unit tests (vitest)"
@@ -27,3 +28,5 @@ scripts/check-architecture.sh
 # The app's tests drive the real app in WebKitGTK on a private Xvfb display they start themselves.
 log "tests (office contract suite on SQLite and PostgreSQL: $SOTAY_PG_URL; the app in a real webview)"
 cargo test --workspace --locked
+log "outside contract: schemathesis against a real office"
+scripts/schemathesis.sh

@@ -99,6 +99,15 @@ impl CommandError {
         .on_field(field)
     }
 
+    /// An amount typed in a form could not be read.
+    pub fn amount_format(field: &str, typed: &str) -> Self {
+        CommandError::new(
+            "invalid_amount",
+            format!("Số tiền \"{typed}\" không đọc được. Hãy nhập số đồng, ví dụ 1.500.000."),
+        )
+        .on_field(field)
+    }
+
     /// A number typed in a form could not be read.
     pub fn number_format(field: &str, typed: &str) -> Self {
         CommandError::new(
@@ -165,7 +174,6 @@ impl From<QuoteError> for CommandError {
                 params.insert("above".into(), above.to_string());
                 field = Some("monthly_income".to_owned());
             }
-            QuoteError::InvalidAmount { .. } => field = Some("monthly_income".to_owned()),
             QuoteError::YearsAheadOutOfRange { max, .. } => {
                 params.insert("max".into(), max.to_string());
                 field = Some("payment_mode".to_owned());
@@ -251,5 +259,6 @@ pub const APP_CODES: &[&str] = &[
     "forbidden_for_role",
     "date_format",
     "number_format",
+    "invalid_amount",
     "not_found",
 ];

@@ -3,6 +3,7 @@
 //! decode the whole form.
 
 use chrono::NaiveDate;
+use sotay_domain::Vnd;
 
 use crate::error::{CmdResult, CommandError};
 
@@ -51,6 +52,28 @@ pub fn count(field: &str, text: &str) -> CmdResult<Option<u32>> {
         .map_err(|_| CommandError::number_format(field, typed))
 }
 
+/// Reads an amount in đồng as people type it: digits, grouped with `.`, `,` or spaces
+/// (`1.500.000`), optionally followed by `đ`, `₫` or `VND`.
+pub fn money(field: &str, text: &str) -> CmdResult<Vnd> {
+    let typed = text.trim();
+    let bare = typed
+        .trim_end_matches(['₫', 'đ', 'Đ'])
+        .trim_end_matches("VND")
+        .trim_end_matches("vnd")
+        .trim();
+    let digits: String = bare
+        .chars()
+        .filter(|c| !matches!(c, '.' | ',' | ' ' | '\u{a0}'))
+        .collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CommandError::amount_format(field, typed));
+    }
+    digits
+        .parse::<i64>()
+        .map(Vnd)
+        .map_err(|_| CommandError::amount_format(field, typed))
+}
+
 /// `Some(text)` trimmed, `None` when empty.
 pub fn optional(text: &str) -> Option<String> {
     let trimmed = text.trim();
@@ -97,6 +120,31 @@ mod tests {
             assert!(err.message.contains("ngày/tháng/năm"), "{}", err.message);
         }
         assert_eq!(show_date(d(2026, 11, 23)), "23/11/2026");
+    }
+
+    #[test]
+    fn amounts_are_read_as_typed() {
+        for (typed, amount) in [
+            ("1500000", 1_500_000),
+            ("1.500.000", 1_500_000),
+            ("1.500.000 ₫", 1_500_000),
+            (" 3,000,000đ ", 3_000_000),
+            ("2 000 000 VND", 2_000_000),
+        ] {
+            assert_eq!(
+                money("monthly_income", typed).expect(typed),
+                Vnd(amount),
+                "{typed:?}"
+            );
+        }
+        for bad in ["", "một triệu", "1.5e6", "-100000", "99999999999999999999"] {
+            let err = money("monthly_income", bad).expect_err(bad);
+            assert_eq!(
+                (err.code.as_str(), err.field.as_deref()),
+                ("invalid_amount", Some("monthly_income")),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -46,10 +46,7 @@ async fn office(pg_schema: Option<&str>) -> Office {
         ),
     };
     store.migrate().await.unwrap();
-    store
-        .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).unwrap())
-        .await
-        .unwrap();
+    store.import_units(&admin::official_units()).await.unwrap();
     let mut writer = OfficeWriter::default();
     let village = admin::create_village(
         &store,

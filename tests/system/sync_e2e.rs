@@ -338,3 +338,46 @@ async fn a_published_policy_edition_reaches_the_phone_and_stays() {
     );
     assert_eq!(lan.store().policy_version().unwrap(), "2099-01-01.1");
 }
+
+/// A record the office would refuse for its size alone is set aside on the phone with its reason
+/// before it is sent, and the records behind it still go; and the office's own writes (the
+/// village it made, with no `id` among their fields in older databases) read on the phone.
+#[tokio::test]
+async fn an_op_too_large_to_send_is_set_aside_and_the_rest_goes() {
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let code = office.collector_code("Đinh Thị Gọn").await;
+    let url = office.url();
+    let small = sotay_sync::SyncConfig {
+        push_batch_bytes: 900,
+        ..test_config()
+    };
+    let lan = Device::enroll(&url, &url, &code, Duration::zero(), small).await;
+    let village: Option<Village> = lan.store().get(office.village).unwrap();
+    assert_eq!(
+        village.map(|v| v.name),
+        Some("Thôn Đông".to_owned()),
+        "the office's village reads on the phone"
+    );
+    let mut long = household(office.village, "Đinh Thị Dài");
+    long.notes = "Ghi chú rất dài. ".repeat(60);
+    let short = household(office.village, "Đinh Thị Ngắn");
+    lan.save(&long);
+    lan.save(&short);
+    let report = lan.sync().await.expect("the sync goes on");
+    assert_eq!(report.applied, 1, "the short household reached the office");
+    assert!(
+        !report.synced,
+        "a refused record means not fully synced: {report:?}"
+    );
+    let refused = lan
+        .store()
+        .rejections_for(EntityKind::Household, long.id)
+        .unwrap();
+    assert_eq!(
+        refused.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+        vec!["body_too_large"],
+        "the long one waits on its record with the reason"
+    );
+    assert!(office.record_state(short.id).await.is_some());
+    assert!(office.record_state(long.id).await.is_none());
+}

@@ -76,7 +76,7 @@ impl Office {
         };
         store.migrate().await.expect("migrate");
         store
-            .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).expect("units"))
+            .import_units(&admin::official_units())
             .await
             .expect("import units");
         let mut writer = OfficeWriter::default();
@@ -291,9 +291,17 @@ impl Device {
         let store = Store::open_with_clock(&path, identity, Arc::new(clock.clone()))
             .expect("open device store");
         store.observe_clock(enrolled.server_clock).expect("observe");
+        let store = Arc::new(Mutex::new(store));
+        // As the app does right after enrolment: a first sync, straight to the office, brings
+        // the area's villages, which the phone's records must name.
+        SyncClient::new(office_url, &enrolled.device_token, SyncConfig::default())
+            .expect("client")
+            .sync(&store, &|_| {}, &CancellationToken::new())
+            .await
+            .expect("first sync after enrolment");
         let client = SyncClient::new(base_url, &enrolled.device_token, config).expect("client");
         Device {
-            store: Arc::new(Mutex::new(store)),
+            store,
             clock,
             identity,
             client,

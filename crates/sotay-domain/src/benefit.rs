@@ -2,17 +2,31 @@
 //! other half of the agent's argument at the door, next to the [`quote`](crate::quote::quote).
 //!
 //! It is an estimate in today's money, and says so: it assumes the planned income is the
-//! average income over the whole career (the law revalues past incomes by prices, so in today's
-//! money that is the honest simple assumption) and that the person pays every month from the
-//! date of the estimate through the month the retirement age is reached. Every percentage, age
-//! and amount comes from the [`Policy`]; the estimate lists the rows it used.
+//! average income over the whole career (the law revalues past incomes by prices each year, so
+//! in today's money that is the honest simple assumption, without the yearly revaluation) and,
+//! with `keep_paying`, that the person pays every month from the date of the estimate through
+//! the month the retirement age is reached. Every percentage, age and amount comes from the
+//! [`Policy`] in force on the date; the estimate lists the rows it used.
+//!
+//! Rules applied (rules.md §4 and issue 11):
+//! - retirement at the roadmap age, or earlier by the transitional condition (first month paid
+//!   before its `joined_before` and its minimum years paid by its age) when the first month is
+//!   known;
+//! - a pension needs `min_years` of months actually paid; the rate counts odd months as half a
+//!   year (1–6) or a full year (7–11), a half year adding half a step;
+//! - short of the minimum: the months missing and, within the limit in force, what buying them
+//!   at once would cost (no state support, compounded at r);
+//! - always the lump-sum alternative: 1.5 times the average income per whole year before 2014,
+//!   2 times per year after (odd months carried over and counted by the rule), and under one
+//!   year what was paid, at most 2 times.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::calendar::{add_months, month_start};
 use crate::entities::{PaymentMode, Sex};
 use crate::money::Vnd;
-use crate::policy::{Policy, PolicyPeriod, PolicySource, add_months, month_start};
+use crate::policy::{Policy, PolicyPeriod, PolicySource, WithdrawalBreakdown};
 use crate::quote::{
     QuoteError, check_income, check_mode, compounded_sum_scaled, income_bounds, round_scaled,
 };
@@ -28,8 +42,17 @@ pub struct BenefitRequest {
     pub date_of_birth: NaiveDate,
     /// Months of contribution already recorded (compulsory and voluntary).
     pub months_contributed: u32,
-    /// The monthly income the person plans to choose.
+    /// The first month ever paid (any day of it), when known: it decides the transitional
+    /// retirement condition and how many years count at the pre-2014 withdrawal rate (assuming
+    /// the months were paid without a break from it).
+    #[serde(default)]
+    pub first_month: Option<NaiveDate>,
+    /// The monthly income the person plans to choose, taken as the career average.
     pub planned_monthly_income: Vnd,
+    /// Whether the person goes on paying every month until retirement (otherwise the months
+    /// already paid are all that count).
+    #[serde(default)]
+    pub keep_paying: bool,
     /// The planned mode. Every month counts the same towards the pension, so only a
     /// missing-period lump sum (`MissingPeriod(t)`, paid at retirement) changes the estimate: it
     /// adds `t` months.
@@ -39,48 +62,72 @@ pub struct BenefitRequest {
     pub months_paid_last_12: u32,
 }
 
-/// One thing the law offers to someone who reaches retirement age with fewer than 15 years.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ShortfallOption {
-    /// Đóng một lần cho thời gian còn thiếu, then draw a pension (when at most 60 months short).
-    PayMissingPeriod {
-        /// Months to buy.
-        months: u32,
-        /// The lump sum at the planned income and today's r, if r is known.
-        estimated_amount: Option<Vnd>,
-    },
-    /// Hưởng BHXH một lần: a lump-sum withdrawal.
-    LumpSumWithdrawal {
-        /// Withdrawal-rate × average income × years, before deducting the state support received.
-        estimated_amount_before_support_deduction: Vnd,
-    },
-    /// Trợ cấp hằng tháng from one's own contributions, until the social pension age.
-    MonthlyAllowance,
+/// A percentage held in basis points, written in JSON as a number of percent (`54.5`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Percent(pub u32);
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(f64::from(self.0) / 100.0)
+    }
 }
 
-/// Pension or, below the minimum years, the alternatives.
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        let bp = (value * 100.0).round();
+        if !(0.0..=f64::from(u32::MAX)).contains(&bp) {
+            return Err(serde::de::Error::custom("percent out of range"));
+        }
+        // In range by the check above.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(Percent(bp as u32))
+    }
+}
+
+/// Years held as half years, written in JSON as a number of years (`19.5`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HalfYears(pub u32);
+
+impl Serialize for HalfYears {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(f64::from(self.0) / 2.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for HalfYears {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        let halves = (value * 2.0).round();
+        if !(0.0..=f64::from(u32::MAX)).contains(&halves) {
+            return Err(serde::de::Error::custom("years out of range"));
+        }
+        // In range by the check above.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(HalfYears(halves as u32))
+    }
+}
+
+/// Which rule set the retirement age.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetirementRule {
+    /// The roadmap age (lộ trình tuổi nghỉ hưu).
+    Normal,
+    /// The transitional condition (joined early, enough years): an earlier, fixed age.
+    Transitional,
+}
+
+/// Buying the missing months at once (đóng một lần cho thời gian còn thiếu).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum PensionOutcome {
-    /// Lương hưu hằng tháng.
-    Pension {
-        /// The pension percentage of the average income, basis points.
-        percent_bp: u32,
-        /// The estimated monthly pension in today's money.
-        monthly_pension: Vnd,
-        /// Whole years beyond those needed for the maximum percentage.
-        years_beyond_max: u32,
-        /// The one-off allowance for those years.
-        lump_sum_for_years_beyond_max: Vnd,
-    },
-    /// Fewer years than the law requires for a pension.
-    BelowMinimum {
-        /// Months missing to reach the minimum.
-        missing_months: u32,
-        /// What the law offers instead.
-        options: Vec<ShortfallOption>,
-    },
+pub struct MissingPeriodOption {
+    /// Months to buy.
+    pub months: u32,
+    /// What it costs at the planned income and today's r (no state support); `None` when r is
+    /// not known for the date.
+    pub cost: Option<Vnd>,
+    /// r used, parts per million per month.
+    pub lump_sum_rate_ppm: Option<u32>,
 }
 
 /// Whether a birth would earn the maternity grant.
@@ -95,29 +142,49 @@ pub struct MaternityEligibility {
     pub eligible_for_births_from: NaiveDate,
 }
 
-/// The result of [`estimate_benefit`].
+/// The result of [`estimate_benefit`]: plain fields, so the app's screen and
+/// `sotay-office estimate --json` show the same thing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BenefitEstimate {
     /// The date of the estimate.
     pub date: NaiveDate,
     /// The policy edition used.
     pub policy_version: String,
+    /// The roadmap age or the transitional one.
+    pub retirement_rule: RetirementRule,
     /// Retirement age: whole years…
     pub retirement_age_years: u32,
     /// …and months.
     pub retirement_age_months: u32,
     /// The day the retirement age is reached.
-    pub retirement_age_reached_on: NaiveDate,
+    pub retirement_date: NaiveDate,
     /// The pension starts the first day of the next month.
     pub pension_starts_on: NaiveDate,
-    /// Months contributed by then.
-    pub months_contributed_at_retirement: u32,
-    /// Whole years of those months.
-    pub years_contributed_at_retirement: u32,
+    /// Months paid by then.
+    pub months_at_retirement: u32,
+    /// The years those months count for the rate (odd months as half or whole years).
+    pub years_counted: HalfYears,
+    /// The pension rate, percent of the average income; `None` short of the minimum years.
+    pub pension_rate_percent: Option<Percent>,
+    /// The monthly pension at today's income, without the yearly revaluation.
+    pub monthly_pension: Option<Vnd>,
+    /// Years beyond those that reach the maximum rate.
+    pub years_beyond_max: HalfYears,
+    /// The one-off allowance for those years (0.5 times the average income per year).
+    pub lump_sum_beyond_max: Vnd,
+    /// Months missing to reach the minimum years (0 with a pension).
+    pub months_missing: u32,
+    /// Buying the missing months at once, when the law allows that many.
+    pub missing_period: Option<MissingPeriodOption>,
+    /// The lump-sum alternative (BHXH một lần) for the months at retirement, before deducting
+    /// the state support received.
+    pub lump_sum: Vnd,
+    /// How the lump sum was counted.
+    pub lump_sum_detail: WithdrawalBreakdown,
     /// The average income assumed (the planned income).
     pub average_income_assumed: Vnd,
-    /// Pension or alternatives.
-    pub outcome: PensionOutcome,
+    /// Whether the estimate assumes paying every month until retirement.
+    pub keep_paying: bool,
     /// The maternity grant, where the law has one on the date.
     pub maternity: Option<MaternityEligibility>,
     /// The caveat a collector must say aloud.
@@ -130,27 +197,56 @@ fn months_index(date: NaiveDate) -> i64 {
     i64::from(date.year()) * 12 + i64::from(date.month0())
 }
 
-fn bp_of(amount: Vnd, bp: u32, times: u32, per: u32) -> Vnd {
-    let value = i128::from(amount.get()) * i128::from(bp) * i128::from(times);
-    let den = 10_000i128 * i128::from(per.max(1));
-    Vnd(i64::try_from((value + den / 2) / den).unwrap_or(i64::MAX))
+/// Months from the month of `from` to the month of `to`, inclusive of both; 0 when `to` is
+/// before `from`.
+fn months_between_inclusive(from: NaiveDate, to: NaiveDate) -> u32 {
+    u32::try_from((months_index(to) - months_index(from) + 1).max(0)).unwrap_or(u32::MAX)
 }
 
-/// Estimates the pension (or its alternatives) and the maternity grant.
+fn bp_of(amount: Vnd, bp: u32) -> Vnd {
+    let value = i128::from(amount.get()) * i128::from(bp);
+    Vnd(i64::try_from((value + 5_000) / 10_000).unwrap_or(i64::MAX))
+}
+
+/// Estimates the retirement date, the pension (or the missing months and their price), the
+/// lump-sum alternative and the maternity grant.
 ///
 /// Errors: a date of birth that makes the person younger than 15 on the date
-/// (`date_of_birth_invalid`), a planned income outside the floor and ceiling or off the step,
-/// a mode outside its limits, `months_paid_last_12` above 12 or above `months_contributed`
-/// (`out_of_range`), and the policy errors of [`quote`](crate::quote::quote).
+/// (`date_of_birth_invalid`), a first month before the person turned 15 or after the date
+/// (`first_month_invalid`), more months paid than months since then (`out_of_range`), a
+/// planned income outside the floor and ceiling or off the step, a mode outside its limits,
+/// `months_paid_last_12` above 12 or above `months_contributed` (`out_of_range`), and the
+/// policy errors of [`quote`](crate::quote::quote).
 pub fn estimate_benefit(
     policy: &Policy,
     request: &BenefitRequest,
 ) -> Result<BenefitEstimate, QuoteError> {
     let date = request.date;
-    if add_months(request.date_of_birth, 15 * 12) > date {
+    let turned_15 = add_months(request.date_of_birth, 15 * 12);
+    if turned_15 > date {
         return Err(QuoteError::DateOfBirth {
             date_of_birth: request.date_of_birth,
             date,
+        });
+    }
+    let first_month = request.first_month.map(month_start);
+    let earliest = first_month.unwrap_or(turned_15);
+    if let Some(first) = first_month
+        && (first < month_start(turned_15) || first > date)
+    {
+        return Err(QuoteError::FirstMonth {
+            first_month: first,
+            earliest: month_start(turned_15),
+            date,
+        });
+    }
+    let possible = months_between_inclusive(earliest, date);
+    if request.months_contributed > possible {
+        return Err(QuoteError::OutOfRange {
+            field: "months_contributed".to_owned(),
+            value: i64::from(request.months_contributed),
+            min: 0,
+            max: i64::from(possible),
         });
     }
     let bounds = income_bounds(policy, date)?;
@@ -158,6 +254,7 @@ pub fn estimate_benefit(
     check_mode(policy, request.mode, date)?;
     let rate = policy.contribution_rate_on(date)?;
     let formula = policy.pension_formula_on(date)?;
+    let mode_rules = policy.payment_mode_on(date)?;
     let maternity_row = policy.maternity_grant_on(date);
     let window = maternity_row.map_or(12, |m| u32::from(m.window_months));
     let paid_max = window.min(request.months_contributed);
@@ -170,72 +267,77 @@ pub fn estimate_benefit(
         });
     }
 
-    let (age_months, reached) = policy.retirement_date(request.sex, request.date_of_birth);
-    let pension_starts_on = add_months(month_start(reached), 1);
-    let future = (months_index(reached) - months_index(date) + 1).max(0);
     let extra = match request.mode {
         PaymentMode::MissingPeriod(t) => u32::from(t),
         _ => 0,
     };
-    let total = request
-        .months_contributed
-        .saturating_add(u32::try_from(future).unwrap_or(0))
-        .saturating_add(extra);
-    let years = total / 12;
-    let mbq = request.planned_monthly_income;
+    // Months paid by the month of `day`: those recorded, plus (when paying on) every month
+    // from the date's month through that one.
+    let months_by = |day: NaiveDate| {
+        let future = if request.keep_paying {
+            months_between_inclusive(date, day)
+        } else {
+            0
+        };
+        request
+            .months_contributed
+            .saturating_add(future)
+            .saturating_add(extra)
+    };
 
     let mut sources = vec![
         policy.retirement_age.source(),
         formula.source("pension_formula"),
     ];
+    let (mut age_months, mut reached) = policy.retirement_date(request.sex, request.date_of_birth);
+    let mut retirement_rule = RetirementRule::Normal;
+    if let (Some(first), Some(rule)) = (first_month, policy.transitional_retirement_on(date))
+        && first < rule.joined_before
+    {
+        let age = rule.age_months(request.sex);
+        let day = add_months(request.date_of_birth, age);
+        if day < reached && months_by(day) >= rule.min_years.saturating_mul(12) {
+            (age_months, reached) = (age, day);
+            retirement_rule = RetirementRule::Transitional;
+            sources.push(rule.source("transitional_retirement"));
+        }
+    }
+    let pension_starts_on = add_months(month_start(reached), 1);
+    let total = months_by(reached);
+    let mbq = request.planned_monthly_income;
 
-    let outcome = match formula.percent_bp(request.sex, years) {
-        Some(percent_bp) => {
-            let beyond = years.saturating_sub(formula.years_for_max(request.sex));
-            PensionOutcome::Pension {
-                percent_bp,
-                monthly_pension: bp_of(mbq, percent_bp, 1, 1),
-                years_beyond_max: beyond,
-                lump_sum_for_years_beyond_max: bp_of(
-                    mbq,
-                    formula.excess_year_lump_sum_bp,
-                    beyond,
-                    1,
-                ),
-            }
-        }
-        None => {
-            let missing = formula.min_years * 12 - total;
-            let mode_rules = policy.payment_mode_on(date)?;
-            let mut options = Vec::new();
-            if missing <= u32::from(mode_rules.missing_period_max_months) {
-                let gross = bp_of(mbq, rate.rate_bp, 1, 1);
-                let estimated_amount = policy.lump_sum_rate_on(date).ok().map(|r| {
-                    sources.push(r.source("lump_sum_rate"));
-                    let months = vec![gross; usize::try_from(missing).unwrap_or(0)];
-                    round_scaled(compounded_sum_scaled(&months, r.monthly_rate_ppm))
-                });
-                sources.push(mode_rules.source("payment_mode"));
-                options.push(ShortfallOption::PayMissingPeriod {
-                    months: missing,
-                    estimated_amount,
-                });
-            }
-            options.push(ShortfallOption::LumpSumWithdrawal {
-                estimated_amount_before_support_deduction: bp_of(
-                    mbq,
-                    formula.withdrawal_per_year_bp,
-                    total,
-                    12,
-                ),
-            });
-            options.push(ShortfallOption::MonthlyAllowance);
-            PensionOutcome::BelowMinimum {
-                missing_months: missing,
-                options,
-            }
-        }
+    let percent = formula.pension_percent_bp(request.sex, total);
+    let (beyond, beyond_amount) = formula.beyond_max(request.sex, total, mbq);
+    let months_missing = formula.min_years.saturating_mul(12).saturating_sub(total);
+    let missing_period = if months_missing > 0
+        && months_missing <= u32::from(mode_rules.missing_period_max_months)
+    {
+        sources.push(mode_rules.source("payment_mode"));
+        let gross = bp_of(mbq, rate.rate_bp);
+        let r = policy.lump_sum_rate_on(date).ok();
+        let cost = r.map(|r| {
+            sources.push(r.source("lump_sum_rate"));
+            let months = vec![gross; usize::try_from(months_missing).unwrap_or(0)];
+            round_scaled(compounded_sum_scaled(&months, r.monthly_rate_ppm))
+        });
+        Some(MissingPeriodOption {
+            months: months_missing,
+            cost,
+            lump_sum_rate_ppm: r.map(|r| r.monthly_rate_ppm),
+        })
+    } else {
+        None
     };
+    let months_early = match (first_month, formula.withdrawal_early_years.as_ref()) {
+        (Some(first), Some(early)) if first < early.before => {
+            months_between_inclusive(first, early.before) - 1
+        }
+        _ => 0,
+    };
+    let withdrawal = formula.withdrawal(total, months_early, mbq, rate.rate_bp);
+    if withdrawal.under_one_year {
+        sources.push(rate.source("contribution_rate"));
+    }
 
     let maternity = maternity_row.map(|grant| {
         sources.push(grant.source("maternity_grant"));
@@ -256,305 +358,28 @@ pub fn estimate_benefit(
     Ok(BenefitEstimate {
         date,
         policy_version: policy.version.clone(),
+        retirement_rule,
         retirement_age_years: age_months / 12,
         retirement_age_months: age_months % 12,
-        retirement_age_reached_on: reached,
+        retirement_date: reached,
         pension_starts_on,
-        months_contributed_at_retirement: total,
-        years_contributed_at_retirement: years,
+        months_at_retirement: total,
+        years_counted: HalfYears(formula.counted_half_years(total)),
+        pension_rate_percent: percent.map(Percent),
+        monthly_pension: percent.map(|bp| bp_of(mbq, bp)),
+        years_beyond_max: HalfYears(beyond),
+        lump_sum_beyond_max: beyond_amount,
+        months_missing,
+        missing_period,
+        lump_sum: withdrawal.amount,
+        lump_sum_detail: withdrawal,
         average_income_assumed: mbq,
-        outcome,
+        keep_paying: request.keep_paying,
         maternity,
-        caveat: "Đây là ước tính theo giá trị tiền hôm nay, giả định đóng đều hằng tháng với mức thu nhập đã chọn đến khi đủ tuổi nghỉ hưu; số tiền thực nhận do cơ quan BHXH tính khi giải quyết chế độ.".to_owned(),
+        caveat: "Đây là ước tính theo giá trị tiền hôm nay: lấy mức thu nhập đã chọn làm thu nhập bình quân cả quá trình, chưa tính điều chỉnh (trượt giá) hằng năm; số tiền thực nhận do cơ quan BHXH tính khi giải quyết chế độ.".to_owned(),
         sources,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::quote::parse_date;
-
-    fn d(text: &str) -> NaiveDate {
-        parse_date(text).expect("valid test date")
-    }
-
-    fn estimate(
-        sex: Sex,
-        born: &str,
-        months: u32,
-        income: i64,
-        mode: PaymentMode,
-        last_12: u32,
-    ) -> BenefitEstimate {
-        let request = BenefitRequest {
-            date: d("2026-03-15"),
-            sex,
-            date_of_birth: d(born),
-            months_contributed: months,
-            planned_monthly_income: Vnd(income),
-            mode,
-            months_paid_last_12: last_12,
-        };
-        estimate_benefit(Policy::embedded(), &request)
-            .unwrap_or_else(|e| panic!("{request:?}: {e}"))
-    }
-
-    #[test]
-    fn woman_born_1990_gets_a_pension_at_60() {
-        // Decree 135/2020: women 60 from 2035. Paying from 3/2026 through 5/2050 = 291 months
-        // = 24 years → 45% + 2% × 9 = 63% (Law 41/2024 Art. 99) of 1,500,000 = 945,000.
-        let e = estimate(
-            Sex::Female,
-            "1990-05-10",
-            0,
-            1_500_000,
-            PaymentMode::Monthly,
-            0,
-        );
-        assert_eq!((e.retirement_age_years, e.retirement_age_months), (60, 0));
-        assert_eq!(e.retirement_age_reached_on, d("2050-05-10"));
-        assert_eq!(
-            e.pension_starts_on,
-            d("2050-06-01"),
-            "the month after the age is reached"
-        );
-        assert_eq!(e.months_contributed_at_retirement, 291);
-        assert_eq!(
-            e.outcome,
-            PensionOutcome::Pension {
-                percent_bp: 6300,
-                monthly_pension: Vnd(945_000),
-                years_beyond_max: 0,
-                lump_sum_for_years_beyond_max: Vnd::ZERO,
-            }
-        );
-        assert!(e.caveat.contains("giá trị tiền hôm nay"));
-    }
-
-    #[test]
-    fn man_born_1980_at_62() {
-        // Men 62 from 2028: reached 20/1/2042; 120 + 191 months = 25 years → 45% + 2% × 5 = 55%.
-        let e = estimate(
-            Sex::Male,
-            "1980-01-20",
-            120,
-            3_000_000,
-            PaymentMode::Annual,
-            0,
-        );
-        assert_eq!(e.retirement_age_reached_on, d("2042-01-20"));
-        assert_eq!(e.years_contributed_at_retirement, 25);
-        assert!(matches!(
-            e.outcome,
-            PensionOutcome::Pension {
-                percent_bp: 5500,
-                monthly_pension: Vnd(1_650_000),
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn woman_beyond_the_cap_gets_the_excess_lump_sum() {
-        // Born 1/1/1975: 59y8m in 2034 → 1/9/2034; 300 + 103 months = 33 years; women reach 75%
-        // at 30 years, 3 years beyond pay 0.5 × 2,000,000 each (rules.md §4 [C]).
-        let e = estimate(
-            Sex::Female,
-            "1975-01-01",
-            300,
-            2_000_000,
-            PaymentMode::Monthly,
-            0,
-        );
-        assert_eq!(e.retirement_age_reached_on, d("2034-09-01"));
-        assert_eq!(
-            e.outcome,
-            PensionOutcome::Pension {
-                percent_bp: 7500,
-                monthly_pension: Vnd(1_500_000),
-                years_beyond_max: 3,
-                lump_sum_for_years_beyond_max: Vnd(3_000_000),
-            }
-        );
-    }
-
-    #[test]
-    fn below_fifteen_years_lists_what_the_law_offers() {
-        // Man born 15/3/1965 reaches 61y6m on 15/9/2026: 60 + 7 months = 67 < 180, 113 short
-        // (more than the 60 a missing-period lump sum may buy).
-        let e = estimate(
-            Sex::Male,
-            "1965-03-15",
-            60,
-            1_500_000,
-            PaymentMode::Monthly,
-            0,
-        );
-        assert_eq!(e.months_contributed_at_retirement, 67);
-        assert_eq!(
-            e.outcome,
-            PensionOutcome::BelowMinimum {
-                missing_months: 113,
-                options: vec![
-                    // 2 × 1,500,000 × 67 / 12 = 16,750,000 (Law 41/2024 Art. 102).
-                    ShortfallOption::LumpSumWithdrawal {
-                        estimated_amount_before_support_deduction: Vnd(16_750_000)
-                    },
-                    ShortfallOption::MonthlyAllowance,
-                ],
-            }
-        );
-        // 150 + 7 = 157 months: 23 short → the missing period can be bought:
-        // 330,000 × Σ_{i=1..23} 1.0031^i = 7,878,872.483 9… → 7,878,872.
-        let e = estimate(
-            Sex::Male,
-            "1965-03-15",
-            150,
-            1_500_000,
-            PaymentMode::Monthly,
-            0,
-        );
-        let PensionOutcome::BelowMinimum {
-            missing_months,
-            options,
-        } = e.outcome
-        else {
-            panic!("157 months is below 15 years");
-        };
-        assert_eq!(missing_months, 23);
-        assert_eq!(
-            options[0],
-            ShortfallOption::PayMissingPeriod {
-                months: 23,
-                estimated_amount: Some(Vnd(7_878_872))
-            }
-        );
-        // Planning to pay those 23 months reaches exactly 15 years: men 40% (Art. 99).
-        let e = estimate(
-            Sex::Male,
-            "1965-03-15",
-            150,
-            1_500_000,
-            PaymentMode::MissingPeriod(23),
-            0,
-        );
-        assert!(matches!(
-            e.outcome,
-            PensionOutcome::Pension {
-                percent_bp: 4000,
-                monthly_pension: Vnd(600_000),
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn maternity_grant_needs_six_of_twelve_months() {
-        let e = estimate(
-            Sex::Female,
-            "1998-02-02",
-            20,
-            1_500_000,
-            PaymentMode::Monthly,
-            6,
-        );
-        let m = e.maternity.expect("the grant exists from 1/7/2025");
-        assert!(m.eligible_now);
-        assert_eq!(m.amount_per_child, Vnd(2_000_000));
-        let e = estimate(
-            Sex::Female,
-            "1998-02-02",
-            2,
-            1_500_000,
-            PaymentMode::Monthly,
-            2,
-        );
-        let m = e.maternity.expect("grant");
-        assert!(!m.eligible_now);
-        // Paying March–June brings 6 months: births from 1/7/2026.
-        assert_eq!(m.eligible_for_births_from, d("2026-07-01"));
-        // Before 1/7/2025 the voluntary scheme had no maternity benefit.
-        let request = BenefitRequest {
-            date: d("2025-06-30"),
-            sex: Sex::Female,
-            date_of_birth: d("1998-02-02"),
-            months_contributed: 20,
-            planned_monthly_income: Vnd(1_500_000),
-            mode: PaymentMode::Monthly,
-            months_paid_last_12: 6,
-        };
-        let err =
-            estimate_benefit(Policy::embedded(), &request).expect_err("pension law of 2025-07");
-        assert_eq!(err.code(), "policy_missing_for_date");
-    }
-
-    #[test]
-    fn refuses_bad_input() {
-        let mut request = BenefitRequest {
-            date: d("2026-03-15"),
-            sex: Sex::Female,
-            date_of_birth: d("2015-01-01"),
-            months_contributed: 0,
-            planned_monthly_income: Vnd(1_500_000),
-            mode: PaymentMode::Monthly,
-            months_paid_last_12: 0,
-        };
-        let code = |r: &BenefitRequest| {
-            estimate_benefit(Policy::embedded(), r)
-                .map(|_| ())
-                .map_err(|e| e.code())
-        };
-        assert_eq!(code(&request), Err("date_of_birth_invalid"));
-        request.date_of_birth = d("1990-01-01");
-        request.planned_monthly_income = Vnd(1_000_000);
-        assert_eq!(code(&request), Err("income_below_floor"));
-        request.planned_monthly_income = Vnd(1_500_000);
-        request.months_paid_last_12 = 3;
-        assert_eq!(
-            code(&request),
-            Err("out_of_range"),
-            "3 paid months with 0 contributed"
-        );
-        request.months_contributed = 3;
-        assert_eq!(code(&request), Ok(()));
-    }
-
-    fn percent(e: &BenefitEstimate) -> u32 {
-        match e.outcome {
-            PensionOutcome::Pension { percent_bp, .. } => percent_bp,
-            PensionOutcome::BelowMinimum { .. } => 0,
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn more_months_never_lower_the_pension(
-            born_days in 0i64..(60 * 365),
-            months in 0u32..600,
-            more in 1u32..120,
-            female in proptest::bool::ANY,
-        ) {
-            let sex = if female { Sex::Female } else { Sex::Male };
-            let mut request = BenefitRequest {
-                date: d("2026-03-15"),
-                sex,
-                date_of_birth: d("1950-01-01") + chrono::Duration::days(born_days),
-                months_contributed: months,
-                planned_monthly_income: Vnd(2_000_000),
-                mode: PaymentMode::Monthly,
-                months_paid_last_12: 0,
-            };
-            let before = estimate_benefit(Policy::embedded(), &request);
-            request.months_contributed += more;
-            let after = estimate_benefit(Policy::embedded(), &request);
-            let (before, after) = match (before, after) {
-                (Ok(b), Ok(a)) => (b, a),
-                // Everyone in range is at least 15 on the date, so nothing may be refused.
-                (b, a) => return Err(proptest::test_runner::TestCaseError::fail(format!("{b:?} {a:?}"))),
-            };
-            proptest::prop_assert!(percent(&after) >= percent(&before));
-            proptest::prop_assert!(after.pension_starts_on > after.retirement_age_reached_on);
-        }
-    }
-}
+mod tests;

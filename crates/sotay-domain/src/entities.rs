@@ -53,6 +53,7 @@ pub struct Village {
 
 /// What a user does, which decides what they see and may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Đại lý thu: collector of a collection organisation.
@@ -373,6 +374,7 @@ pub struct OutreachEvent {
 
 /// State support group of a participant. A person in several groups gets the single highest rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportGroup {
     /// Hộ nghèo.
@@ -385,6 +387,19 @@ pub enum SupportGroup {
     Island,
     /// Everyone else.
     Other,
+}
+
+impl SupportGroup {
+    /// The Vietnamese name of the group, as a collector says it: "hộ cận nghèo".
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            SupportGroup::Poor => "hộ nghèo",
+            SupportGroup::NearPoor => "hộ cận nghèo",
+            SupportGroup::EthnicMinority => "người dân tộc thiểu số",
+            SupportGroup::Island => "cư dân xã đảo, đặc khu",
+            SupportGroup::Other => "đối tượng khác",
+        }
+    }
 }
 
 /// How often the participant pays (phương thức đóng).
@@ -403,6 +418,20 @@ pub enum PaymentMode {
     YearsAhead(u8),
     /// Một lần cho những năm còn thiếu (months, ≤ 60).
     MissingPeriod(u16),
+}
+
+impl PaymentMode {
+    /// The Vietnamese name of the mode, as a collector says it: "3 tháng một lần".
+    pub fn label_vi(self) -> String {
+        match self {
+            PaymentMode::Monthly => "hằng tháng".to_owned(),
+            PaymentMode::Quarterly => "3 tháng một lần".to_owned(),
+            PaymentMode::SemiAnnual => "6 tháng một lần".to_owned(),
+            PaymentMode::Annual => "12 tháng một lần".to_owned(),
+            PaymentMode::YearsAhead(n) => format!("một lần cho {n} năm về sau"),
+            PaymentMode::MissingPeriod(t) => format!("một lần cho {t} tháng còn thiếu"),
+        }
+    }
 }
 
 /// Where a sign-up is in its review.

@@ -55,6 +55,10 @@ pub enum ValidationCode {
     InsuranceCodeFormat,
     /// Two records that must belong together do not (a sign-up for another person).
     RecordMismatch,
+    /// The chosen income is below the floor (the rural poverty line) in force.
+    IncomeBelowFloor,
+    /// The chosen income is above the ceiling (20 × the reference level) in force.
+    IncomeAboveCeiling,
 }
 
 impl ValidationCode {

@@ -118,7 +118,6 @@ pub fn quote_health_insurance(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quote::parse_date;
     use rstest::rstest;
 
     #[rstest]
@@ -132,7 +131,7 @@ mod tests {
     #[case::six_months("2026-07-01", 6, &[683_100])]
     fn household_ladder(#[case] date: &str, #[case] term: u8, #[case] amounts: &[i64]) {
         let request = HealthInsuranceRequest {
-            date: parse_date(date).expect("date"),
+            date: NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date"),
             members: u32::try_from(amounts.len()).expect("few members"),
             term_months: term,
         };
@@ -144,7 +143,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_terms_and_empty_households() {
-        let date = parse_date("2026-07-01").expect("date");
+        let date = NaiveDate::from_ymd_opt(2026, 7, 1).expect("date");
         let code = |members, term_months| {
             quote_health_insurance(
                 Policy::embedded(),

@@ -9,6 +9,11 @@ use std::fmt;
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(transparent)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(description = "Whole Vietnamese đồng (no minor unit)")
+)]
 pub struct Vnd(pub i64);
 
 impl Vnd {

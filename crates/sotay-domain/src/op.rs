@@ -10,6 +10,7 @@ use crate::hlc::Hlc;
 
 /// The kinds of record that sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     /// Thôn / tổ dân phố (made by the office).
@@ -92,6 +93,7 @@ pub const DELETED_FIELD: &str = "deleted";
 
 /// One change to one record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Op {
     /// Unique id of this change (uuid v7, made on the device): the office applies it once.
@@ -101,8 +103,17 @@ pub struct Op {
     /// Which record.
     pub entity_id: Uuid,
     /// The fields changed, by their JSON names, with their new values.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
-    /// When, by the device's hybrid logical clock.
+    /// When, by the device's hybrid logical clock: `WWWWWWWWWWWWW-CCCCCC-<node uuid>` (wall
+    /// milliseconds, counter, node).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            pattern = "^[0-9]{13}-[0-9]{6}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        )
+    )]
     pub hlc: Hlc,
     /// Who made it.
     pub user_id: Uuid,

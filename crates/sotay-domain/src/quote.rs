@@ -17,63 +17,24 @@
 //!   an error below 10⁻⁸ đồng over 60 months); the sum is rounded half up to the đồng once, at
 //!   the end.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{add_months, month_end, month_start, vn_date};
 use crate::entities::{PaymentMode, SupportGroup};
 use crate::money::Vnd;
-use crate::policy::{
-    LocalSupport, Policy, PolicyPeriod, PolicySource, add_months, month_end, month_start,
-    province_name, vn_date,
-};
+use crate::policy::{LocalSupport, Policy, PolicyError, PolicyPeriod, PolicySource, province_name};
 
-/// Why a quote (or a policy file, a benefit estimate, a health-insurance quote) was refused.
+/// Why a quote (or a benefit estimate, a health-insurance quote) was refused.
 /// [`QuoteError::code`] is the stable code the UI and HTTP clients decide on; the `Display` text
 /// is the Vietnamese message for the user, naming the allowed range where there is one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum QuoteError {
-    /// The policy file is malformed.
-    #[error("Dữ liệu chính sách không hợp lệ: {message}")]
-    PolicyData {
-        /// What is wrong, naming the table and the dates.
-        message: String,
-    },
-    /// The policy file has a format this code does not read.
-    #[error(
-        "Dữ liệu chính sách có định dạng phiên bản {found}, ứng dụng này chỉ đọc phiên bản {supported}. Hãy cập nhật ứng dụng."
-    )]
-    PolicyFormatUnsupported {
-        /// The version in the file.
-        found: i64,
-        /// The version this code reads.
-        supported: u32,
-    },
-    /// The date is before the first policy period.
-    #[error(
-        "Ngày {} trước kỳ chính sách đầu tiên có dữ liệu ({}). Hãy chọn ngày từ {} trở đi.",
-        vn_date(*date), vn_date(*first_day), vn_date(*first_day)
-    )]
-    DateBeforePolicy {
-        /// The date asked for.
-        date: NaiveDate,
-        /// The first day with data.
-        first_day: NaiveDate,
-    },
-    /// A policy table has no row for the date.
-    #[error(
-        "Chưa có dữ liệu chính sách ({table}) cho ngày {}. Hãy đồng bộ để nhận dữ liệu chính sách mới.",
-        vn_date(*date)
-    )]
-    PolicyMissingForDate {
-        /// The table.
-        table: &'static str,
-        /// The date.
-        date: NaiveDate,
-    },
+    /// The policy data refused the request or has no answer for its date (the policy's own
+    /// code and message pass through).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     /// The chosen income is below the floor.
     #[error(
         "Mức thu nhập {income} thấp hơn mức tối thiểu (chuẩn nghèo nông thôn) áp dụng ngày {}. Hãy chọn từ {floor} đến {ceiling}.",
@@ -116,14 +77,6 @@ pub enum QuoteError {
         /// The nearest allowed income above.
         above: Vnd,
     },
-    /// The province code is not in the 2025 list.
-    #[error(
-        "Mã tỉnh \"{code}\" không có trong danh mục 34 tỉnh, thành phố từ 1/7/2025 (ví dụ 01 là Hà Nội). Hãy kiểm tra lại mã tỉnh."
-    )]
-    UnknownProvince {
-        /// The code given.
-        code: String,
-    },
     /// Paying ahead for 0 or too many years.
     #[error("Chỉ được đóng trước từ 1 đến {max} năm; đã chọn {years} năm.")]
     YearsAheadOutOfRange {
@@ -152,37 +105,6 @@ pub enum QuoteError {
         /// The cap.
         cap: u16,
     },
-    /// No r for a lump sum on that date.
-    #[error(
-        "Chưa có lãi suất đầu tư bình quân của quỹ để tính đóng một lần vào ngày {}. Hãy chọn đóng hằng tháng, 3, 6 hoặc 12 tháng.",
-        vn_date(*date)
-    )]
-    LumpSumRateMissing {
-        /// The date.
-        date: NaiveDate,
-    },
-    /// A value is not one of the allowed choices.
-    #[error("Giá trị \"{value}\" của {field} không hợp lệ. Hãy chọn một trong: {allowed}.")]
-    InvalidChoice {
-        /// The field.
-        field: String,
-        /// The value given.
-        value: String,
-        /// The allowed values.
-        allowed: String,
-    },
-    /// An amount could not be read.
-    #[error("Số tiền \"{value}\" không đọc được. Hãy nhập số đồng, ví dụ 1500000.")]
-    InvalidAmount {
-        /// The text given.
-        value: String,
-    },
-    /// A date could not be read.
-    #[error("Ngày \"{value}\" không đọc được. Hãy nhập theo dạng YYYY-MM-DD, ví dụ 2026-03-15.")]
-    InvalidDate {
-        /// The text given.
-        value: String,
-    },
     /// A number is outside its range.
     #[error("{field} = {value} nằm ngoài khoảng cho phép {min}–{max}.")]
     OutOfRange {
@@ -206,6 +128,19 @@ pub enum QuoteError {
         /// The date of the request.
         date: NaiveDate,
     },
+    /// The first month paid is before the person turned 15 or after the date.
+    #[error(
+        "Tháng bắt đầu đóng {} không hợp lệ: phải từ tháng đủ 15 tuổi ({}) đến tháng của ngày tính ({}).",
+        first_month.format("%m/%Y"), earliest.format("%m/%Y"), date.format("%m/%Y")
+    )]
+    FirstMonth {
+        /// The month given (its first day).
+        first_month: NaiveDate,
+        /// The month the person turned 15.
+        earliest: NaiveDate,
+        /// The date of the request.
+        date: NaiveDate,
+    },
     /// A household health-insurance term that is not allowed.
     #[error("Thời hạn BHYT hộ gia đình {months} tháng không hợp lệ. Hãy chọn: {allowed} tháng.")]
     HealthInsuranceTerm {
@@ -220,23 +155,16 @@ impl QuoteError {
     /// The stable snake_case code.
     pub fn code(&self) -> &'static str {
         match self {
-            QuoteError::PolicyData { .. } => "policy_data_invalid",
-            QuoteError::PolicyFormatUnsupported { .. } => "policy_format_unsupported",
-            QuoteError::DateBeforePolicy { .. } => "date_before_policy",
-            QuoteError::PolicyMissingForDate { .. } => "policy_missing_for_date",
+            QuoteError::Policy(err) => err.code(),
             QuoteError::IncomeBelowFloor { .. } => "income_below_floor",
             QuoteError::IncomeAboveCeiling { .. } => "income_above_ceiling",
             QuoteError::IncomeStep { .. } => "income_step",
-            QuoteError::UnknownProvince { .. } => "unknown_province",
             QuoteError::YearsAheadOutOfRange { .. } => "years_ahead_out_of_range",
             QuoteError::MissingPeriodOutOfRange { .. } => "missing_period_out_of_range",
             QuoteError::SupportedMonthsOutOfRange { .. } => "supported_months_out_of_range",
-            QuoteError::LumpSumRateMissing { .. } => "lump_sum_rate_missing",
-            QuoteError::InvalidChoice { .. } => "invalid_choice",
-            QuoteError::InvalidAmount { .. } => "invalid_amount",
-            QuoteError::InvalidDate { .. } => "invalid_date",
             QuoteError::OutOfRange { .. } => "out_of_range",
             QuoteError::DateOfBirth { .. } => "date_of_birth_invalid",
+            QuoteError::FirstMonth { .. } => "first_month_invalid",
             QuoteError::HealthInsuranceTerm { .. } => "health_insurance_term_invalid",
         }
     }
@@ -296,6 +224,7 @@ pub struct QuoteRequest {
 /// one (support 0, net = gross). When the last supported month falls inside the period, the
 /// later months pay gross: `amount_before_adjustment` = supported × net + rest × gross.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     /// The date quoted.
     pub date: NaiveDate,
@@ -313,6 +242,11 @@ pub struct Quote {
     pub income_ceiling: Vnd,
     /// Contribution rate, basis points (2200).
     pub contribution_rate_bp: u32,
+    /// The support group whose rate applies (the highest of those given; "everyone else" when
+    /// none is given).
+    pub support_group: SupportGroup,
+    /// Its Vietnamese name ("hộ cận nghèo"), for the screen and the printed quote.
+    pub support_group_label: String,
     /// National support rate applied, basis points (0 when no supported month is left).
     pub state_support_rate_bp: u32,
     /// Provincial top-up rate applied, basis points (before the cap at what is due).
@@ -327,6 +261,8 @@ pub struct Quote {
     pub net_monthly: Vnd,
     /// The payment mode.
     pub mode: PaymentMode,
+    /// Its Vietnamese name ("3 tháng một lần").
+    pub mode_label: String,
     /// Months the payment covers.
     pub period_months: u32,
     /// First month covered (first day), for modes that pay ahead.
@@ -404,136 +340,6 @@ pub fn mode_months(mode: PaymentMode) -> u32 {
         PaymentMode::YearsAhead(n) => 12 * u32::from(n),
         PaymentMode::MissingPeriod(t) => u32::from(t),
     }
-}
-
-/// The Vietnamese name of a mode, for the printed quote.
-pub fn mode_label(mode: PaymentMode) -> String {
-    match mode {
-        PaymentMode::Monthly => "hằng tháng".to_owned(),
-        PaymentMode::Quarterly => "3 tháng một lần".to_owned(),
-        PaymentMode::SemiAnnual => "6 tháng một lần".to_owned(),
-        PaymentMode::Annual => "12 tháng một lần".to_owned(),
-        PaymentMode::YearsAhead(n) => format!("một lần cho {n} năm về sau"),
-        PaymentMode::MissingPeriod(t) => format!("một lần cho {t} tháng còn thiếu"),
-    }
-}
-
-/// The Vietnamese name of a support group.
-pub fn support_group_label(group: SupportGroup) -> &'static str {
-    match group {
-        SupportGroup::Poor => "hộ nghèo",
-        SupportGroup::NearPoor => "hộ cận nghèo",
-        SupportGroup::EthnicMinority => "người dân tộc thiểu số",
-        SupportGroup::Island => "cư dân xã đảo, đặc khu",
-        SupportGroup::Other => "đối tượng khác",
-    }
-}
-
-/// The command-line and form spelling of the groups.
-pub const SUPPORT_GROUP_CHOICES: &str = "poor, near-poor, ethnic-minority, island, other";
-
-/// Reads a support group as written on the command line (`near-poor`; `near_poor` too).
-pub fn parse_support_group(text: &str) -> Result<SupportGroup, QuoteError> {
-    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-        "poor" => Ok(SupportGroup::Poor),
-        "near-poor" => Ok(SupportGroup::NearPoor),
-        "ethnic-minority" => Ok(SupportGroup::EthnicMinority),
-        "island" => Ok(SupportGroup::Island),
-        "other" => Ok(SupportGroup::Other),
-        _ => Err(QuoteError::InvalidChoice {
-            field: "group".to_owned(),
-            value: text.to_owned(),
-            allowed: SUPPORT_GROUP_CHOICES.to_owned(),
-        }),
-    }
-}
-
-/// The command-line spelling of the modes.
-pub const PAYMENT_MODE_CHOICES: &str = "monthly, 3m, 6m, 12m, years:N (N = 1..5), missing:N";
-
-impl FromStr for PaymentMode {
-    type Err = QuoteError;
-
-    /// `monthly`, `3m`, `6m`, `12m`, `years:N`, `missing:N`. The number's range is checked by
-    /// [`quote`] against the policy, so the error names the limit in force.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let invalid = || QuoteError::InvalidChoice {
-            field: "mode".to_owned(),
-            value: text.to_owned(),
-            allowed: PAYMENT_MODE_CHOICES.to_owned(),
-        };
-        let lower = text.trim().to_ascii_lowercase();
-        let number = |digits: &str| -> Result<u32, QuoteError> {
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid());
-            }
-            digits.parse::<u32>().map_err(|_| invalid())
-        };
-        match lower.as_str() {
-            "monthly" | "1m" => Ok(PaymentMode::Monthly),
-            "3m" => Ok(PaymentMode::Quarterly),
-            "6m" => Ok(PaymentMode::SemiAnnual),
-            "12m" => Ok(PaymentMode::Annual),
-            other => {
-                // A number too large for the mode's field is unreadable; a number that fits is
-                // range-checked by `quote` against the limit in force.
-                if let Some(n) = other.strip_prefix("years:") {
-                    u8::try_from(number(n)?)
-                        .map(PaymentMode::YearsAhead)
-                        .map_err(|_| invalid())
-                } else if let Some(t) = other.strip_prefix("missing:") {
-                    u16::try_from(number(t)?)
-                        .map(PaymentMode::MissingPeriod)
-                        .map_err(|_| invalid())
-                } else {
-                    Err(invalid())
-                }
-            }
-        }
-    }
-}
-
-impl fmt::Display for PaymentMode {
-    /// The command-line form, which [`PaymentMode::from_str`] reads back.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PaymentMode::Monthly => f.write_str("monthly"),
-            PaymentMode::Quarterly => f.write_str("3m"),
-            PaymentMode::SemiAnnual => f.write_str("6m"),
-            PaymentMode::Annual => f.write_str("12m"),
-            PaymentMode::YearsAhead(n) => write!(f, "years:{n}"),
-            PaymentMode::MissingPeriod(t) => write!(f, "missing:{t}"),
-        }
-    }
-}
-
-/// Reads an amount in đồng: digits, optionally grouped with `.`, `,`, `_` or spaces
-/// (`1.500.000`), optionally followed by `đ`, `₫` or `VND`.
-pub fn parse_vnd(text: &str) -> Result<Vnd, QuoteError> {
-    let invalid = || QuoteError::InvalidAmount {
-        value: text.to_owned(),
-    };
-    let trimmed = text
-        .trim()
-        .trim_end_matches(['₫', 'đ', 'Đ'])
-        .trim_end_matches("VND")
-        .trim_end_matches("vnd")
-        .trim();
-    let digits: String = trimmed
-        .chars()
-        .filter(|c| !matches!(c, '.' | ',' | '_' | ' '))
-        .collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
-    digits.parse::<i64>().map(Vnd).map_err(|_| invalid())
-}
-
-/// Reads an ISO date `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<NaiveDate, QuoteError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| QuoteError::InvalidDate {
-        value: text.to_owned(),
-    })
 }
 
 /// The income bounds on `date`: floor, ceiling and step, with their sources. Shared by the
@@ -696,6 +502,12 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
     ))
     .min(gross - state);
     let net = gross - state - local_amount;
+    let national_rates = national.rates();
+    let support_group = groups
+        .iter()
+        .copied()
+        .max_by_key(|g| national_rates.for_group(*g))
+        .unwrap_or(SupportGroup::Other);
 
     let per_month: Vec<Vnd> = (0..months)
         .map(|i| if i < supported_in_period { net } else { gross })
@@ -741,6 +553,8 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         income_floor: bounds.floor,
         income_ceiling: bounds.ceiling,
         contribution_rate_bp: rate.rate_bp,
+        support_group,
+        support_group_label: support_group.label_vi().to_owned(),
         state_support_rate_bp: state_rate_bp,
         local_support_rate_bp: local_rate_bp,
         gross_monthly: gross,
@@ -748,6 +562,7 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         local_support_monthly: local_amount,
         net_monthly: net,
         mode: request.mode,
+        mode_label: request.mode.label_vi(),
         period_months: months,
         period_start,
         period_end,
@@ -760,110 +575,6 @@ pub fn quote(policy: &Policy, request: &QuoteRequest) -> Result<Quote, QuoteErro
         supported_months_left: left_before - supported_in_period,
         sources,
     })
-}
-
-/// Percent text of basis points: 4000 → `40%`, 2250 → `22,5%`.
-pub fn percent_text(bp: u32) -> String {
-    if bp.is_multiple_of(100) {
-        format!("{}%", bp / 100)
-    } else {
-        format!(
-            "{},{}%",
-            bp / 100,
-            format!("{:02}", bp % 100).trim_end_matches('0')
-        )
-    }
-}
-
-/// `-132.000 ₫`, or `0 ₫` for nothing.
-fn minus(amount: Vnd) -> String {
-    if amount == Vnd::ZERO {
-        amount.to_string()
-    } else {
-        format!("-{amount}")
-    }
-}
-
-impl Quote {
-    /// A readable Vietnamese breakdown, as the office command line prints it and a collector
-    /// reads it at the door.
-    pub fn to_vietnamese_text(&self) -> String {
-        let mut out = String::new();
-        let mut line = |label: &str, value: String| {
-            out.push_str(&format!("{label:<34}{value:>18}\n"));
-        };
-        line("Ngày tính", vn_date(self.date));
-        if let Some(name) = &self.province_name {
-            line("Tỉnh, thành phố", name.clone());
-        }
-        line(
-            "Thu nhập chọn đóng / tháng",
-            self.monthly_income.to_string(),
-        );
-        line(
-            &format!(
-                "Mức đóng {} / tháng",
-                percent_text(self.contribution_rate_bp)
-            ),
-            self.gross_monthly.to_string(),
-        );
-        line(
-            &format!(
-                "Nhà nước hỗ trợ ({}) / tháng",
-                percent_text(self.state_support_rate_bp)
-            ),
-            minus(self.state_support_monthly),
-        );
-        line(
-            &format!(
-                "Địa phương hỗ trợ ({}) / tháng",
-                percent_text(self.local_support_rate_bp)
-            ),
-            minus(self.local_support_monthly),
-        );
-        line("Người tham gia đóng / tháng", self.net_monthly.to_string());
-        line("Phương thức đóng", mode_label(self.mode));
-        line("Số tháng", self.period_months.to_string());
-        if self.supported_months_in_period < self.period_months
-            && !matches!(self.mode, PaymentMode::MissingPeriod(_))
-        {
-            line(
-                "Số tháng được hỗ trợ trong kỳ",
-                self.supported_months_in_period.to_string(),
-            );
-        }
-        if self.lump_sum_adjustment != Vnd::ZERO {
-            line("Cộng các tháng", self.amount_before_adjustment.to_string());
-            let label = if self.lump_sum_adjustment < Vnd::ZERO {
-                "Giảm trừ do đóng trước"
-            } else {
-                "Lãi do đóng bù"
-            };
-            line(label, self.lump_sum_adjustment.to_string());
-        }
-        line("SỐ TIỀN PHẢI ĐÓNG", self.amount_due.to_string());
-        line("Hạn đóng", vn_date(self.deadline));
-        line(
-            "Số tháng còn được hỗ trợ",
-            self.supported_months_left.to_string(),
-        );
-        line(
-            "Khung thu nhập",
-            format!("{} – {}", self.income_floor, self.income_ceiling),
-        );
-        out.push_str(&format!(
-            "Căn cứ (dữ liệu chính sách {}):\n",
-            self.policy_version
-        ));
-        for source in &self.sources {
-            out.push_str(&format!("  - {}: {}", source.table, source.legal_ref));
-            if let Some(note) = &source.note {
-                out.push_str(&format!(" [ghi chú: {note}]"));
-            }
-            out.push('\n');
-        }
-        out
-    }
 }
 
 #[cfg(test)]

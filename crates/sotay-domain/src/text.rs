@@ -62,8 +62,31 @@ pub fn check_name(field: &str, text: &str) -> Result<String, ValidationError> {
     Ok(name)
 }
 
-/// A text of at most `max` characters (after normalisation). Code: `too_long`.
+/// Characters that reorder how the text around them is displayed (the Unicode bidirectional
+/// embeddings, overrides and isolates). No Vietnamese text needs them, and in a name they make
+/// "Nguyễn Văn A" show as something else on the office's screens and exports ("Trojan source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A stored text: at most `max` characters (after normalisation), with no control character
+/// but line breaks and tabs and no bidirectional override. Codes: `too_long`,
+/// `invalid_characters`.
 pub fn check_max_chars(field: &str, text: &str, max: usize) -> Result<(), ValidationError> {
+    if let Some(bad) = text
+        .chars()
+        .find(|&c| is_bidi_control(c) || (c.is_control() && c != '\n' && c != '\t'))
+    {
+        return Err(ValidationError::new(
+            ValidationCode::InvalidCharacters,
+            field,
+            format!(
+                "Nội dung có ký tự điều khiển không in được (mã U+{:04X}), thường do dán từ nơi \
+                 khác. Hãy xoá rồi gõ lại phần chữ đó.",
+                u32::from(bad)
+            ),
+        ));
+    }
     let count = text.chars().count();
     if count > max {
         return Err(ValidationError::new(
@@ -153,6 +176,37 @@ mod tests {
         assert_eq!(
             check_name("full_name", input).map_err(|e| e.code),
             Err(code)
+        );
+    }
+
+    // Source: issue 8 (U+202E was accepted in a name); Unicode UAX #9 lists the embedding,
+    // override and isolate controls.
+    #[rstest]
+    #[case::right_to_left_override("Nguyễn\u{202E}Văn A")]
+    #[case::left_to_right_embedding("\u{202A}Lê Thị B")]
+    #[case::first_strong_isolate("Trần \u{2068}C")]
+    #[case::pop_isolate("Phạm D\u{2069}")]
+    fn names_refuse_bidi_controls(#[case] input: &str) {
+        assert_eq!(
+            check_name("full_name", input).map_err(|e| e.code),
+            Err(ValidationCode::InvalidCharacters)
+        );
+        assert_eq!(
+            check_notes("notes", input).map_err(|e| e.code),
+            Err(ValidationCode::InvalidCharacters)
+        );
+    }
+
+    #[test]
+    fn notes_keep_line_breaks_and_refuse_other_controls() {
+        assert!(check_notes("notes", "Gọi lại\nChủ nhật\tsáng").is_ok());
+        let err = check_notes("notes", "chuông\u{7}").expect_err("bell");
+        assert_eq!(err.code, ValidationCode::InvalidCharacters);
+        assert!(err.message.contains("U+0007"), "{}", err.message);
+        // A name loses its controls in normalisation, so it is stored clean, never refused.
+        assert_eq!(
+            check_name("full_name", "Lê\u{1b}Thị").as_deref(),
+            Ok("LêThị")
         );
     }
 

@@ -23,6 +23,7 @@ use crate::entities::*;
 use crate::error::{ValidationCode, ValidationError, ValidationErrors};
 use crate::money::Vnd;
 use crate::phone::normalize_phone;
+use crate::policy::Policy;
 use crate::text::{
     ADDRESS_MAX_CHARS, NAME_MAX_CHARS, check_max_chars, check_name, check_notes,
     check_receipt_number, check_required_text, normalize_free_text, normalize_name,
@@ -41,25 +42,48 @@ pub const EARLIEST_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) 
     None => NaiveDate::MIN,
 };
 
+/// Most persons one visit may name as met (a household, or a small meeting; a typo guard).
+pub const MAX_PERSONS_MET: usize = 50;
+/// Most receipts one remittance may settle (a post office's week of cash is a few hundred).
+pub const MAX_PAYMENTS_PER_REMITTANCE: usize = 1_000;
+/// Largest quote snapshot kept on a sign-up, in bytes of JSON (a real one is under 2 KiB).
+pub const MAX_QUOTE_SNAPSHOT_BYTES: usize = 16 * 1024;
+/// Most months one payment may cover: the longest period the law ever allowed in one payment
+/// (the missing period of up to 10 years under Decree 134/2015 Art. 9.1.e).
+pub const MAX_MONTHS_PER_PAYMENT: u32 = 120;
+
 /// What validation needs from outside: today's date in Asia/Ho_Chi_Minh (the domain reads no
-/// clock).
+/// clock) and the policy edition in use, whose floors and ceilings bound money.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ValidationContext {
+pub struct ValidationContext<'p> {
     /// Today, Asia/Ho_Chi_Minh.
     pub today: NaiveDate,
+    /// The policy edition in force where the record is saved (the device's, the office's).
+    pub policy: &'p Policy,
 }
 
-impl ValidationContext {
-    /// A context for `today` (Asia/Ho_Chi_Minh calendar day).
+impl ValidationContext<'static> {
+    /// A context for `today` (Asia/Ho_Chi_Minh calendar day) under the built-in policy edition.
     pub fn new(today: NaiveDate) -> Self {
-        ValidationContext { today }
+        ValidationContext {
+            today,
+            policy: Policy::embedded(),
+        }
     }
 
     /// A context for the instant `now` (whose calendar day in Asia/Ho_Chi_Minh is today). The
     /// caller reads the clock; the domain does not.
     pub fn at(now: DateTime<Utc>) -> Self {
+        ValidationContext::new(vietnam_date(now))
+    }
+}
+
+impl ValidationContext<'_> {
+    /// The same day under another policy edition (one received by sync or published).
+    pub fn with_policy(self, policy: &Policy) -> ValidationContext<'_> {
         ValidationContext {
-            today: vietnam_date(now),
+            today: self.today,
+            policy,
         }
     }
 }
@@ -301,6 +325,163 @@ fn check_optional_location(errors: &mut ValidationErrors, location: Option<GeoPo
     }
 }
 
+/// The row of a dated policy table in force on `date`, else the row that gives `pick` its
+/// largest (or smallest) value: a date outside the tables (an old record) is bounded by the
+/// most generous value the edition knows, never left unbounded.
+fn value_on<R>(
+    rows: &[R],
+    date: NaiveDate,
+    from: impl Fn(&R) -> (NaiveDate, Option<NaiveDate>),
+    pick: impl Fn(&R) -> i128,
+    largest: bool,
+) -> Option<i128> {
+    let in_force = rows.iter().find(|row| {
+        let (start, end) = from(row);
+        start <= date && end.is_none_or(|end| date <= end)
+    });
+    match in_force {
+        Some(row) => Some(pick(row)),
+        None if largest => rows.iter().map(&pick).max(),
+        None => rows.iter().map(&pick).min(),
+    }
+}
+
+/// The income ceiling (20 × the reference level) in force on `date`.
+fn ceiling_on(policy: &Policy, date: NaiveDate) -> Option<i128> {
+    value_on(
+        &policy.reference_level,
+        date,
+        |r| (r.effective_from, r.effective_to),
+        |r| i128::from(r.amount.get()) * i128::from(r.ceiling_multiplier),
+        true,
+    )
+}
+
+/// The chosen income lies between the floor (the rural poverty line) and the ceiling (20 × the
+/// reference level) in force on `month` (Law 41/2024 Art. 31.2), with the bound in the message.
+/// Codes: `income_below_floor`, `income_above_ceiling`.
+pub fn check_income_bounds(
+    field: &str,
+    income: Vnd,
+    month: NaiveDate,
+    policy: &Policy,
+) -> Result<(), ValidationError> {
+    let floor = value_on(
+        &policy.income_floor,
+        month,
+        |r| (r.effective_from, r.effective_to),
+        |r| i128::from(r.amount.get()),
+        false,
+    );
+    let ceiling = ceiling_on(policy, month);
+    let income_value = i128::from(income.get());
+    let vnd = |v: i128| Vnd(i64::try_from(v).unwrap_or(i64::MAX));
+    if let Some(floor) = floor
+        && income_value < floor
+    {
+        return Err(ValidationError::new(
+            ValidationCode::IncomeBelowFloor,
+            field,
+            format!(
+                "Mức thu nhập làm căn cứ đóng thấp nhất là {} (chuẩn nghèo khu vực nông thôn) từ tháng {}; đang là {income}. Hãy chọn mức từ {} trở lên.",
+                vnd(floor),
+                month.format("%m/%Y"),
+                vnd(floor)
+            ),
+        ));
+    }
+    if let Some(ceiling) = ceiling
+        && income_value > ceiling
+    {
+        return Err(ValidationError::new(
+            ValidationCode::IncomeAboveCeiling,
+            field,
+            format!(
+                "Mức thu nhập làm căn cứ đóng cao nhất là {} (20 lần mức tham chiếu) vào tháng {}; đang là {income}. Hãy chọn mức thấp hơn.",
+                vnd(ceiling),
+                month.format("%m/%Y")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The most a payment for the months `from..=to` can be: every month at the contribution rate
+/// times the income ceiling (the ceiling of that month or of the day of payment, whichever is
+/// higher), grown by the fund's monthly return for each month as a lump sum for a missing
+/// period is (Decree 159/2025 Art. 7), rounded up. No support is taken off: it is a bound, not
+/// a price. `None` when the policy has no rows to bound with.
+pub fn max_payment_amount(
+    policy: &Policy,
+    from: NaiveDate,
+    to: NaiveDate,
+    paid_on: NaiveDate,
+) -> Option<Vnd> {
+    const SCALE: i128 = 1_000_000_000_000;
+    let paid_ceiling = ceiling_on(policy, paid_on)?;
+    let r_ppm = value_on(
+        &policy.lump_sum_rate,
+        paid_on,
+        |r| (r.effective_from, r.effective_to),
+        |r| i128::from(r.monthly_rate_ppm),
+        true,
+    )
+    .unwrap_or(0);
+    let mut factor = SCALE;
+    let mut total: i128 = 0;
+    let mut month = from;
+    while month <= to {
+        let rate_bp = value_on(
+            &policy.contribution_rate,
+            month,
+            |r| (r.effective_from, r.effective_to),
+            |r| i128::from(r.rate_bp),
+            true,
+        )?;
+        let ceiling = ceiling_on(policy, month)?.max(paid_ceiling);
+        factor = div_ceil(factor * (1_000_000 + r_ppm), 1_000_000);
+        total += div_ceil(ceiling * rate_bp * factor, 10_000 * SCALE);
+        month = month.checked_add_months(chrono::Months::new(1))?;
+    }
+    Some(Vnd(i64::try_from(total).unwrap_or(i64::MAX)))
+}
+
+/// `a / b` rounded up, for non-negative `a` and positive `b`.
+fn div_ceil(a: i128, b: i128) -> i128 {
+    (a + b - 1) / b
+}
+
+/// A payment is no more than its months can cost ([`max_payment_amount`]) and covers at most
+/// [`MAX_MONTHS_PER_PAYMENT`] months. Code: `out_of_range`.
+pub fn check_payment_bound(
+    amount: Vnd,
+    from: NaiveDate,
+    to: NaiveDate,
+    paid_on: NaiveDate,
+    policy: &Policy,
+) -> Result<(), ValidationError> {
+    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
+    if months > MAX_MONTHS_PER_PAYMENT as i32 {
+        return Err(ValidationError::new(
+            ValidationCode::OutOfRange,
+            "months_to",
+            format!(
+                "Một khoản thu trả cho tối đa {MAX_MONTHS_PER_PAYMENT} tháng (đang là {months} tháng). Hãy chia thành nhiều khoản thu."
+            ),
+        ));
+    }
+    match max_payment_amount(policy, from, to, paid_on) {
+        Some(max) if amount > max => Err(ValidationError::new(
+            ValidationCode::OutOfRange,
+            "amount",
+            format!(
+                "Số tiền {amount} lớn hơn mức cao nhất có thể của {months} tháng đóng ({max}, tính ở mức thu nhập cao nhất). Hãy kiểm tra lại số tiền."
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Validate for Village {
     fn validate(&self, _ctx: &ValidationContext) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -446,6 +627,16 @@ impl Validate for Visit {
                 ),
             ));
         }
+        if self.persons_met.len() > MAX_PERSONS_MET {
+            errors.push(ValidationError::new(
+                ValidationCode::OutOfRange,
+                "persons_met",
+                format!(
+                    "Một lượt tiếp cận ghi tối đa {MAX_PERSONS_MET} người đã gặp (đang là {}). Hãy bỏ bớt, hoặc ghi buổi họp thành hoạt động tuyên truyền.",
+                    self.persons_met.len()
+                ),
+            ));
+        }
         errors.check(check_notes("notes", &self.notes));
         check_optional_location(&mut errors, self.location);
         errors.into_result()
@@ -512,13 +703,36 @@ impl Normalize for OutreachEvent {
 }
 
 impl Validate for Enrollment {
-    /// Checks the sign-up on its own. The person's age and ID are checked by
-    /// [`validate_enrollment_for`]; the income's floor and ceiling by the policy module.
-    fn validate(&self, _ctx: &ValidationContext) -> Result<(), ValidationErrors> {
+    /// Checks the sign-up on its own: the chosen income lies between the floor and the ceiling
+    /// in force in its first month ([`check_income_bounds`]). The person's age and ID are
+    /// checked by [`validate_enrollment_for`].
+    fn validate(&self, ctx: &ValidationContext) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         errors.check(check_commune_code("commune_code", &self.commune_code));
-        errors.check(check_money_positive("monthly_income", self.monthly_income));
+        if errors
+            .check(check_money_positive("monthly_income", self.monthly_income))
+            .is_some()
+        {
+            errors.check(check_income_bounds(
+                "monthly_income",
+                self.monthly_income,
+                self.first_month,
+                ctx.policy,
+            ));
+        }
         errors.check(check_first_of_month("first_month", self.first_month));
+        if let Some(quote) = &self.quote {
+            let size = serde_json::to_vec(quote).map_or(usize::MAX, |bytes| bytes.len());
+            if size > MAX_QUOTE_SNAPSHOT_BYTES {
+                errors.push(ValidationError::new(
+                    ValidationCode::TooLong,
+                    "quote",
+                    format!(
+                        "Bản tính mức đóng kèm tờ khai quá lớn ({size} byte, tối đa {MAX_QUOTE_SNAPSHOT_BYTES}). Hãy tính lại mức đóng trên ứng dụng."
+                    ),
+                ));
+            }
+        }
         match self.payment_mode {
             PaymentMode::YearsAhead(years) if !(1..=5).contains(&years) => {
                 errors.push(ValidationError::new(
@@ -643,11 +857,17 @@ impl Validate for Payment {
                 ),
             ));
         }
-        errors.check(check_not_in_future(
-            "collected_at",
-            vietnam_date(self.collected_at),
-            ctx.today,
-        ));
+        let collected_on = vietnam_date(self.collected_at);
+        errors.check(check_not_in_future("collected_at", collected_on, ctx.today));
+        if from_ok && to_ok && self.months_to >= self.months_from && self.amount.get() > 0 {
+            errors.check(check_payment_bound(
+                self.amount,
+                self.months_from,
+                self.months_to,
+                collected_on,
+                ctx.policy,
+            ));
+        }
         errors.check(check_receipt_number("receipt_number", &self.receipt_number));
         errors.into_result()
     }
@@ -672,6 +892,17 @@ impl Validate for Remittance {
                 ValidationCode::Required,
                 "payment_ids",
                 "Chưa chọn khoản thu nào để nộp. Hãy chọn các biên lai cần nộp tiền.",
+            ));
+        }
+        if self.payment_ids.len() > MAX_PAYMENTS_PER_REMITTANCE {
+            errors.push(ValidationError::new(
+                ValidationCode::OutOfRange,
+                "payment_ids",
+                format!(
+                    "Một lần nộp tiền gồm tối đa {} biên lai (đang là {}). Hãy chia thành nhiều lần nộp.",
+                    Vnd(MAX_PAYMENTS_PER_REMITTANCE as i64).grouped(),
+                    Vnd(self.payment_ids.len() as i64).grouped()
+                ),
             ));
         }
         let mut seen = HashSet::new();

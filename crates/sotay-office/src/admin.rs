@@ -11,18 +11,54 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use sotay_domain::policy::add_months;
 use sotay_domain::*;
 use sotay_sync::protocol::OpOutcome;
+use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::api::handlers::{now_ms, today_in_vietnam};
 use crate::apply::{ApplyContext, OFFICE_NODE, Writer};
 use crate::auth::{hash_secret, new_enrolment_code, normalize_code};
+use crate::clock::{now_ms, today_in_vietnam};
 use crate::error::{OfficeError, Result};
-use crate::storage::{AdminUnit, OfficeStore};
+use crate::storage::{AdminUnit, DeviceInfo, OfficeStore};
 
-/// The official list of communes after the 1 July 2025 reorganisation, shipped with the domain.
-pub const ADMIN_UNITS_CSV: &str = include_str!("../../sotay-domain/data/admin-units-2025.csv");
+/// The official list of communes after the 1 July 2025 reorganisation, as the domain ships it
+/// (`sotay_domain::admin_units`, compiled in once for the app and the office).
+pub fn official_units() -> Vec<AdminUnit> {
+    use sotay_domain::admin_units::{CommuneKind, communes};
+    communes()
+        .iter()
+        .map(|commune| AdminUnit {
+            province_code: commune.province_code.to_owned(),
+            province_name: commune.province().name.to_owned(),
+            commune_code: commune.code.to_owned(),
+            commune_name: commune.name.to_owned(),
+            commune_type: match commune.kind {
+                CommuneKind::Commune => "xã",
+                CommuneKind::Ward => "phường",
+                CommuneKind::SpecialZone => "đặc khu",
+            }
+            .to_owned(),
+        })
+        .collect()
+}
+
+/// Loads the official unit list into a database that has none (a fresh one), so every command
+/// knows the communes without a separate `import-units`. Returns how many were loaded.
+pub async fn ensure_official_units(store: &impl OfficeStore) -> Result<usize> {
+    let units = official_units();
+    // One look at the first and the last commune: a database that has both has the list.
+    let (Some(first), Some(last)) = (units.first(), units.last()) else {
+        return Ok(0);
+    };
+    if store.commune_exists(&first.commune_code).await?
+        && store.commune_exists(&last.commune_code).await?
+    {
+        return Ok(0);
+    }
+    store.import_units(&units).await
+}
 
 /// Adds a user.
 pub async fn create_user(
@@ -31,17 +67,27 @@ pub async fn create_user(
     role: Role,
     phone: Option<&str>,
 ) -> Result<User> {
-    let full_name = full_name.trim();
-    if full_name.is_empty() {
-        return Err(OfficeError::Invalid("Họ tên không được để trống.".into()));
-    }
+    // The same clean form and checks as every record: NFC name, 0XXXXXXXXX phone, no control
+    // or bidirectional-override characters.
     let user = User {
         id: Uuid::now_v7(),
         full_name: full_name.to_owned(),
         role,
         phone: phone.map(str::to_owned),
         organisation: None,
-    };
+    }
+    .normalized();
+    user.validate(&ValidationContext::at(Utc::now()))
+        .map_err(|errors| {
+            OfficeError::Invalid(
+                errors
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })?;
     store.insert_user(&user).await?;
     Ok(user)
 }
@@ -58,20 +104,100 @@ pub async fn assign_area(
             "Không có người dùng {user_id}."
         )));
     }
+    if !store.commune_exists(commune_code).await? {
+        return Err(OfficeError::Invalid(format!(
+            "Mã xã/phường {commune_code} không có trong danh mục đơn vị hành chính từ 1/7/2025."
+        )));
+    }
+    if let Some(village) = village {
+        // An area is a pair: the village must be one of the commune's.
+        match store.record(village).await? {
+            Some(record)
+                if record.entity == EntityKind::Village && record.commune_code == commune_code => {}
+            Some(record) if record.entity == EntityKind::Village => {
+                return Err(OfficeError::Invalid(format!(
+                    "Thôn {village} thuộc xã/phường {}, không thuộc {commune_code}. Hãy chọn đúng \
+                     xã của thôn.",
+                    record.commune_code
+                )));
+            }
+            _ => {
+                return Err(OfficeError::Invalid(format!(
+                    "Không có thôn/tổ dân phố {village}. Xem danh sách thôn bằng list-users hoặc \
+                     tạo thôn bằng create-village."
+                )));
+            }
+        }
+    }
     store.assign_area(user_id, commune_code, village).await
 }
 
-/// An office writer: writes ops with the office's clock node.
-pub struct OfficeWriter {
-    clock: HlcClock,
+/// A user with their area and devices, as `list-users` shows them.
+#[derive(Clone, Debug)]
+pub struct UserListing {
+    /// The user.
+    pub user: User,
+    /// Their area.
+    pub scope: sotay_sync::protocol::Scope,
+    /// Their devices, oldest first.
+    pub devices: Vec<DeviceInfo>,
 }
 
-impl Default for OfficeWriter {
-    fn default() -> Self {
-        OfficeWriter {
-            clock: HlcClock::new(OFFICE_NODE),
-        }
+/// Every user with their area and devices.
+pub async fn list_users(store: &impl OfficeStore) -> Result<Vec<UserListing>> {
+    let devices = store.list_devices().await?;
+    let mut listing = Vec::new();
+    for user in store.list_users().await? {
+        let scope = store.scope(user.id).await?;
+        let devices = devices
+            .iter()
+            .filter(|d| d.user_id == user.id)
+            .cloned()
+            .collect();
+        listing.push(UserListing {
+            user,
+            scope,
+            devices,
+        });
     }
+    Ok(listing)
+}
+
+/// The edition published last, when it is newer than `than` (the version in use), read and
+/// checked; `None` when there is none newer. An edition that no longer loads is an error.
+pub async fn newer_policy(store: &impl OfficeStore, than: &str) -> Result<Option<Policy>> {
+    let Some(edition) = store.latest_policy(Some(than)).await? else {
+        return Ok(None);
+    };
+    if !sotay_domain::policy::edition_is_newer(&edition.version, than) {
+        return Ok(None);
+    }
+    Policy::from_toml_str(&edition.toml)
+        .map(Some)
+        .map_err(|err| {
+            OfficeError::Invalid(format!(
+                "Chính sách đã phát hành {} không đọc được: {err}",
+                edition.version
+            ))
+        })
+}
+
+/// The edition the office uses: the newest of the built-in one and the last published.
+pub async fn policy_in_use(store: &impl OfficeStore) -> Result<Arc<Policy>> {
+    let built_in = Policy::embedded();
+    Ok(Arc::new(
+        newer_policy(store, &built_in.version)
+            .await?
+            .unwrap_or_else(|| built_in.clone()),
+    ))
+}
+
+/// An office writer: writes ops with the office's clock node.
+#[derive(Default)]
+pub struct OfficeWriter {
+    clock: Option<HlcClock>,
+    /// Read from the database at the first write.
+    policy: Option<Arc<Policy>>,
 }
 
 impl OfficeWriter {
@@ -84,12 +210,23 @@ impl OfficeWriter {
         fields: Map<String, Value>,
     ) -> Result<()> {
         let now = now_ms();
+        let policy = match &self.policy {
+            Some(policy) => Arc::clone(policy),
+            None => {
+                let policy = policy_in_use(store).await?;
+                self.policy = Some(Arc::clone(&policy));
+                policy
+            }
+        };
         let op = Op {
             op_id: Uuid::now_v7(),
             entity,
             entity_id,
             fields,
-            hlc: self.clock.tick(now),
+            hlc: self
+                .clock
+                .get_or_insert_with(|| HlcClock::new(OFFICE_NODE))
+                .tick(now),
             user_id: OFFICE_NODE,
             device_id: OFFICE_NODE,
         };
@@ -97,6 +234,7 @@ impl OfficeWriter {
             writer: Writer::Office,
             today: today_in_vietnam(),
             now_ms: now,
+            policy,
         };
         match store.apply_op(&op, &ctx).await? {
             OpOutcome::Rejected {
@@ -121,8 +259,7 @@ impl OfficeWriter {
         let Value::Object(fields) = serde_json::to_value(record)? else {
             return Err(OfficeError::Invalid("record is not an object".into()));
         };
-        // The id stays among the fields, as in a device's op: a device decodes a pulled record
-        // from its fields alone, so an office record without `id` would be unreadable there.
+        // The id stays among the fields, as in a device's op: every copy of the record holds it.
         let id = fields
             .get("id")
             .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
@@ -278,25 +415,6 @@ pub async fn publish_policy(store: &impl OfficeStore, toml: &str) -> Result<Stri
     }
 }
 
-/// Parses the official unit list (`province_code,province_name,province_type,commune_code,
-/// commune_name,commune_type`).
-pub fn parse_admin_units(csv_text: &str) -> Result<Vec<AdminUnit>> {
-    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let mut units = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| OfficeError::Invalid(format!("dòng {}: {e}", i + 2)))?;
-        let get = |n: usize| row.get(n).unwrap_or("").trim().to_owned();
-        units.push(AdminUnit {
-            province_code: get(0),
-            province_name: get(1),
-            commune_code: get(3),
-            commune_name: get(4),
-            commune_type: get(5),
-        });
-    }
-    Ok(units)
-}
-
 /// A village line of a villages CSV: `commune_code,name[,kind]` (kind `village` or
 /// `residential_group`).
 pub fn parse_villages(csv_text: &str) -> Result<Vec<(String, String, VillageKind)>> {
@@ -340,6 +458,8 @@ pub struct DemoReport {
 
 /// The demo commune: Xã Sóc Sơn, Hà Nội.
 pub const DEMO_COMMUNE: &str = "00376";
+/// Its province, Hà Nội (for the provincial top-up in the demo's quotes).
+const DEMO_COMMUNE_PROVINCE: &str = "01";
 
 const SURNAMES: &[&str] = &[
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương",
@@ -375,9 +495,7 @@ pub async fn seed_demo(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<DemoReport> {
     let mut rng = StdRng::seed_from_u64(2025);
-    store
-        .import_units(&parse_admin_units(ADMIN_UNITS_CSV)?)
-        .await?;
+    ensure_official_units(store).await?;
     let mut writer = OfficeWriter::default();
     let mut villages = Vec::new();
     for name in VILLAGES {
@@ -404,6 +522,7 @@ pub async fn seed_demo(
 
     let today = today_in_vietnam();
     let first_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let policy = policy_in_use(store).await?;
     let mut persons = 0;
     let mut enrollments = 0;
     for i in 0..households {
@@ -496,6 +615,19 @@ pub async fn seed_demo(
                 .await?;
             persons += 1;
             if stage == Stage::Interested && enrollments < 12 {
+                // Priced as the app prices it: 1.500.000 ₫ a month, paid 3 months at a time.
+                let priced = quote(
+                    &policy,
+                    &QuoteRequest {
+                        date: first_month,
+                        province_code: Some(DEMO_COMMUNE_PROVINCE.into()),
+                        support_groups: vec![SupportGroup::Other],
+                        monthly_income: Vnd(1_500_000),
+                        mode: PaymentMode::Quarterly,
+                        supported_months_used: 0,
+                    },
+                )
+                .map_err(|err| OfficeError::Invalid(format!("demo quote: {err}")))?;
                 let enrollment = Enrollment {
                     id: Uuid::now_v7(),
                     person_id: person.id,
@@ -507,7 +639,7 @@ pub async fn seed_demo(
                     payment_mode: PaymentMode::Quarterly,
                     first_month,
                     support_groups: vec![SupportGroup::Other],
-                    quote: None,
+                    quote: Some(serde_json::to_value(&priced)?),
                     status: EnrollmentStatus::Submitted,
                     status_reason: None,
                 };
@@ -527,8 +659,8 @@ pub async fn seed_demo(
                         village_id: Some(village.id),
                         collector_id: lan.id,
                         months_from: first_month,
-                        months_to: first_month,
-                        amount: Vnd(990_000),
+                        months_to: add_months(first_month, priced.period_months.max(1) - 1),
+                        amount: priced.amount_due,
                         collected_at: Utc
                             .from_utc_datetime(&today.and_hms_opt(2, 0, 0).unwrap_or_default()),
                         receipt_number: format!("BL-{:05}", enrollments + 1),

@@ -21,12 +21,25 @@ pub fn default_db() -> String {
     .into_owned()
 }
 
+/// Opens the database, brings its schema up to date and, on a fresh one, loads the official
+/// list of communes (so no command needs a separate `import-units` first).
 async fn open(db: &str) -> anyhow::Result<AnyStore> {
     let store = AnyStore::open(db)
         .await
         .with_context(|| format!("không mở được cơ sở dữ liệu {db}"))?;
     store.migrate().await?;
+    admin::ensure_official_units(&store).await?;
     Ok(store)
+}
+
+/// How the office is reached from the phones, for the messages that tell what to do next.
+fn office_address() -> String {
+    std::env::var("SOTAY_PUBLIC_URL").unwrap_or_else(|_| {
+        format!(
+            "http://{}",
+            std::env::var("SOTAY_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into())
+        )
+    })
 }
 
 /// `serve`.
@@ -66,21 +79,27 @@ async fn shutdown_signal() {
 pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     let backend = store.backend_name();
-    let published = store.latest_policy(None).await?;
-    let mut state = AppState::new(store, backend);
-    // The quote endpoint prices with the edition the devices get.
-    if let Some(edition) = published {
-        let policy = sotay_domain::Policy::from_toml_str(&edition.toml).with_context(|| {
-            format!("chính sách đã phát hành {} không đọc được", edition.version)
-        })?;
-        if sotay_domain::policy::edition_is_newer(&policy.version, &state.policy.version) {
-            // Loaded once for the life of the process.
-            state.policy = Box::leak(Box::new(policy));
-        }
-    }
-    let listener = sotay_office::bind(&args.listen)
+    let state = AppState::new(store, backend);
+    // The quote and the push checks use the edition the devices get: a published edition
+    // that does not load stops the start instead of pricing with the wrong one.
+    if let Some(newer) = admin::newer_policy(state.store.as_ref(), &state.policy.current().version)
         .await
-        .with_context(|| format!("không mở được cổng {}", args.listen))?;
+        .context("chính sách đã phát hành không đọc được")?
+    {
+        state.policy.set(std::sync::Arc::new(newer));
+    }
+    let listener = sotay_office::bind(&args.listen).await.map_err(|err| {
+        if err.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "địa chỉ {} đang được một chương trình khác dùng (có thể là một sotay-office \
+                 đang chạy). Hãy dừng chương trình đó, hoặc chọn cổng khác bằng --listen \
+                 127.0.0.1:8081 (hoặc biến môi trường SOTAY_LISTEN).",
+                args.listen
+            )
+        } else {
+            anyhow::anyhow!("không mở được địa chỉ {}: {err}", args.listen)
+        }
+    })?;
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             tracing::info!(addr = %args.listen, backend, "serving HTTPS");
@@ -125,7 +144,7 @@ pub struct CreateUserArgs {
     phone: Option<String>,
 }
 
-/// Adds a user and prints its id.
+/// Adds a user; prints who was made, their id and what to do next.
 pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     let user = admin::create_user(
@@ -135,7 +154,26 @@ pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
         args.phone.as_deref(),
     )
     .await?;
-    println!("{}", user.id);
+    println!(
+        "Đã tạo người dùng {} ({}).\nMã người dùng: {}",
+        user.full_name,
+        user.role.label_vi(),
+        user.id
+    );
+    if user.role.is_field_role() {
+        println!(
+            "Bước tiếp theo: giao địa bàn, rồi cấp mã kích hoạt cho điện thoại:\n  \
+             sotay-office assign-area --user {id} --commune <mã xã> [--village <mã thôn>]\n  \
+             sotay-office issue-code --user {id}",
+            id = user.id
+        );
+    } else {
+        println!(
+            "Bước tiếp theo: giao các xã người này theo dõi:\n  \
+             sotay-office assign-area --user {} --commune <mã xã>",
+            user.id
+        );
+    }
     Ok(())
 }
 
@@ -156,14 +194,15 @@ pub struct AssignAreaArgs {
 /// Assigns an area.
 pub async fn assign_area(db: &str, args: AssignAreaArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
-    if !store.commune_exists(&args.commune).await? {
-        bail!(
-            "mã xã {} không có trong danh mục; chạy import-units trước",
-            args.commune
-        );
-    }
     admin::assign_area(&store, args.user, &args.commune, args.village).await?;
-    println!("Đã giao địa bàn.");
+    let what = match args.village {
+        Some(village) => format!("thôn {village} của xã/phường {}", args.commune),
+        None => format!("cả xã/phường {}", args.commune),
+    };
+    println!(
+        "Đã giao địa bàn: {what}.\nXem lại: sotay-office list-users. Điện thoại đã kích hoạt \
+         nhận địa bàn mới ở lần đồng bộ tới."
+    );
     Ok(())
 }
 
@@ -186,7 +225,8 @@ pub async fn create_village(db: &str, args: CreateVillageArgs) -> anyhow::Result
     let store = open(db).await?;
     if !store.commune_exists(&args.commune).await? {
         bail!(
-            "mã xã {} không có trong danh mục; chạy import-units trước",
+            "mã xã/phường {} không có trong danh mục đơn vị hành chính từ 1/7/2025 (5 chữ số, \
+             ví dụ 00376)",
             args.commune
         );
     }
@@ -203,7 +243,12 @@ pub async fn create_village(db: &str, args: CreateVillageArgs) -> anyhow::Result
         kind,
     )
     .await?;
-    println!("{}", village.id);
+    println!(
+        "Đã tạo {} thuộc xã/phường {}.\nMã thôn: {}\nBước tiếp theo: giao thôn cho người thu \
+         hoặc thành viên Ban vận động:\n  sotay-office assign-area --user <mã người dùng> \
+         --commune {} --village {}",
+        village.name, village.commune_code, village.id, village.commune_code, village.id
+    );
     Ok(())
 }
 
@@ -218,12 +263,165 @@ pub struct IssueCodeArgs {
     ttl_hours: i64,
 }
 
-/// Prints a new enrolment code.
+/// Prints a new enrolment code and how the phone uses it.
 pub async fn issue_code(db: &str, args: IssueCodeArgs) -> anyhow::Result<()> {
+    if !(1..=24 * 30).contains(&args.ttl_hours) {
+        bail!("--ttl-hours phải từ 1 đến 720 (30 ngày)");
+    }
     let store = open(db).await?;
     let code = admin::issue_code(&store, args.user, Duration::hours(args.ttl_hours)).await?;
-    println!("{code}");
+    let user = store.user(args.user).await?;
+    let name = user.map(|u| u.full_name).unwrap_or_default();
+    println!(
+        "Mã kích hoạt: {code}\nCho: {name}. Dùng một lần, hết hạn sau {} giờ.\nTrên điện thoại: \
+         mở ứng dụng Sổ tay BHXH, nhập địa chỉ máy chủ {} và mã trên.",
+        args.ttl_hours,
+        office_address()
+    );
     Ok(())
+}
+
+/// `list-users`.
+#[derive(Args)]
+pub struct ListUsersArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Lists users with their areas and devices.
+pub async fn list_users(db: &str, args: ListUsersArgs) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let listing = admin::list_users(&store).await?;
+    if args.json {
+        let rows: Vec<serde_json::Value> = listing
+            .iter()
+            .map(|entry| {
+                serde_json::json!({
+                    "id": entry.user.id,
+                    "full_name": entry.user.full_name,
+                    "role": entry.user.role,
+                    "phone": entry.user.phone,
+                    "communes": entry.scope.communes,
+                    "villages": entry.scope.villages,
+                    "devices": entry.devices.iter().map(|d| serde_json::json!({
+                        "id": d.id,
+                        "name": d.name,
+                        "enrolled_at": d.enrolled_at,
+                        "last_seen_at": d.last_seen_at,
+                        "revoked": d.revoked_at.is_some(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if listing.is_empty() {
+        println!(
+            "Chưa có người dùng. Tạo người dùng: sotay-office create-user --name \"Họ tên\" \
+             --role collector"
+        );
+        return Ok(());
+    }
+    let vn = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    for entry in &listing {
+        println!(
+            "{}  {} ({})",
+            entry.user.id,
+            entry.user.full_name,
+            entry.user.role.label_vi()
+        );
+        let mut area: Vec<String> = entry
+            .scope
+            .communes
+            .iter()
+            .map(|c| format!("xã {c}"))
+            .collect();
+        area.extend(entry.scope.villages.iter().map(|v| format!("thôn {v}")));
+        println!(
+            "    Địa bàn: {}",
+            if area.is_empty() {
+                "chưa giao (assign-area)".to_owned()
+            } else {
+                area.join(", ")
+            }
+        );
+        if entry.devices.is_empty() {
+            println!("    Thiết bị: chưa có (issue-code)");
+        }
+        for device in &entry.devices {
+            let state = match device.revoked_at {
+                Some(at) => format!("đã thu hồi {}", vn(at)),
+                None => device.last_seen_at.map_or_else(
+                    || "chưa đồng bộ".to_owned(),
+                    |at| format!("đồng bộ lần cuối {}", vn(at)),
+                ),
+            };
+            println!(
+                "    Thiết bị {}  {} (kích hoạt {}; {state})",
+                device.id,
+                device.name,
+                vn(device.enrolled_at)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `check-scopes`.
+#[derive(Args)]
+pub struct CheckScopesArgs {}
+
+/// Reports every stored record and area whose village is not one of its commune's; fails when
+/// there is any.
+pub async fn check_scopes(db: &str, _args: CheckScopesArgs) -> anyhow::Result<bool> {
+    use sotay_office::storage::ScopeProblem;
+    let store = open(db).await?;
+    let problems = store.scope_problems().await?;
+    let village_text = |commune: &Option<String>| match commune {
+        Some(commune) => format!("thuộc xã/phường {commune}"),
+        None => "không có trong danh sách thôn".to_owned(),
+    };
+    for problem in &problems {
+        match problem {
+            ScopeProblem::Record {
+                entity,
+                entity_id,
+                commune_code,
+                village_id,
+                village_commune,
+            } => println!(
+                "{} {entity_id}: ghi xã/phường {commune_code} nhưng thôn {village_id} {}",
+                entity.label_vi(),
+                village_text(village_commune)
+            ),
+            ScopeProblem::Area {
+                user_id,
+                commune_code,
+                village_id,
+                village_commune,
+            } => println!(
+                "địa bàn của người dùng {user_id}: xã/phường {commune_code} nhưng thôn \
+                 {village_id} {}",
+                village_text(village_commune)
+            ),
+        }
+    }
+    if problems.is_empty() {
+        println!("Mọi bản ghi và địa bàn đều có thôn thuộc đúng xã/phường.");
+    } else {
+        eprintln!(
+            "{} chỗ có thôn không thuộc xã/phường ghi kèm. Những bản ghi này không điện thoại \
+             nào sửa được cho đến khi cơ quan sửa xã hoặc thôn của chúng.",
+            problems.len()
+        );
+    }
+    Ok(problems.is_empty())
 }
 
 /// `revoke-device`.
@@ -258,7 +456,8 @@ pub async fn publish_policy(db: &str, args: PublishPolicyArgs) -> anyhow::Result
     let version = admin::publish_policy(&store, &text).await?;
     println!(
         "Đã phát hành chính sách phiên bản {version}; điện thoại nhận ở lần đồng bộ tới. Máy chủ \
-         tính mức đóng theo phiên bản này sau khi khởi động lại."
+         đang chạy dùng phiên bản này trong vòng {} giây.",
+        sotay_office::api::POLICY_RECHECK.as_secs()
     );
     Ok(())
 }
@@ -305,8 +504,7 @@ pub struct ImportUnitsArgs {
 /// Imports the unit list and villages.
 pub async fn import_units(db: &str, args: ImportUnitsArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
-    let units = admin::parse_admin_units(admin::ADMIN_UNITS_CSV)?;
-    let n = store.import_units(&units).await?;
+    let n = store.import_units(&admin::official_units()).await?;
     println!("Đã nhập {n} xã/phường/đặc khu.");
     if let Some(path) = args.villages {
         let text = std::fs::read_to_string(&path)

@@ -2,15 +2,17 @@
 //! the library ([`sotay_office::admin`], [`sotay_office::launch`]).
 
 mod commands;
+mod estimate;
 mod quote_cli;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Sotay office server and admin commands.
+/// Sotay office server (the sync API the field app talks to, and the contribution calculator)
+/// and the admin commands: users, areas, villages, enrolment codes, policy editions.
 #[derive(Parser)]
-#[command(name = "sotay-office", version, about)]
+#[command(name = "sotay-office", version)]
 struct Cli {
     /// Database: a SQLite file path (default `$XDG_DATA_HOME/sotay/office.sqlite3`) or a
     /// `postgres://` URL.
@@ -35,9 +37,15 @@ enum Command {
     CreateVillage(commands::CreateVillageArgs),
     /// Issue a one-time enrolment code for a user.
     IssueCode(commands::IssueCodeArgs),
+    /// List users with their areas and devices.
+    ListUsers(commands::ListUsersArgs),
+    /// Find stored records and areas whose village is not one of their commune's (exit code 1
+    /// when there is any).
+    CheckScopes(commands::CheckScopesArgs),
     /// Revoke a device.
     RevokeDevice(commands::RevokeDeviceArgs),
-    /// Import the official list of communes, and villages from a CSV.
+    /// Import the official list of communes again (a fresh database has it), and villages from
+    /// a CSV.
     ImportUnits(commands::ImportUnitsArgs),
     /// Publish a new edition of the policy data to the devices.
     PublishPolicy(commands::PublishPolicyArgs),
@@ -47,10 +55,12 @@ enum Command {
     SeedDemo(commands::SeedDemoArgs),
     /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
     Quote(quote_cli::QuoteArgs),
+    /// Ước tính ngày nghỉ hưu, lương hưu hoặc số tháng còn thiếu, và BHXH một lần.
+    Estimate(estimate::EstimateArgs),
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+async fn main() -> ExitCode {
     // Structured logs: human-readable by default, JSON lines with SOTAY_LOG_FORMAT=json.
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
@@ -64,13 +74,34 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let cli = Cli::parse();
     let db = cli.db.unwrap_or_else(commands::default_db);
-    match cli.command {
+    // A user's mistake gets its message, never a backtrace, whatever RUST_BACKTRACE says.
+    match run(&db, cli.command).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("Lỗi: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(db: &str, command: Command) -> anyhow::Result<ExitCode> {
+    let db = db.to_owned();
+    match command {
         Command::Serve(args) => commands::serve(&db, args).await,
         Command::Migrate => commands::migrate(&db).await,
         Command::CreateUser(args) => commands::create_user(&db, args).await,
         Command::AssignArea(args) => commands::assign_area(&db, args).await,
         Command::CreateVillage(args) => commands::create_village(&db, args).await,
         Command::IssueCode(args) => commands::issue_code(&db, args).await,
+        Command::ListUsers(args) => commands::list_users(&db, args).await,
+        Command::CheckScopes(args) => {
+            let clean = commands::check_scopes(&db, args).await?;
+            return Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
         Command::RevokeDevice(args) => commands::revoke_device(&db, args).await,
         Command::ImportUnits(args) => commands::import_units(&db, args).await,
         Command::PublishPolicy(args) => commands::publish_policy(&db, args).await,
@@ -78,6 +109,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::SeedDemo(args) => commands::seed_demo(&db, args).await,
         // The quote needs no database.
         Command::Quote(args) => return Ok(quote_cli::run(&args)),
+        Command::Estimate(args) => return Ok(estimate::run(&args)),
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -99,9 +99,25 @@ fn one_year_ahead_is_discounted() {
     assert_eq!(q["deadline"], "2026-03-15");
 }
 
+fn text(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn shows(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "the quote shows {part:?}:\n{text}");
+    }
+}
+
 #[test]
-fn prints_a_vietnamese_breakdown() {
-    let out = run(&[
+fn prints_a_quote_a_collector_can_read_aloud() {
+    let text = text(&[
         "--date",
         "2026-03-15",
         "--income",
@@ -111,18 +127,97 @@ fn prints_a_vietnamese_breakdown() {
         "--mode",
         "3m",
     ]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).expect("utf-8");
-    for part in [
-        "Người tham gia đóng / tháng",
-        "198.000 ₫",
-        "SỐ TIỀN PHẢI ĐÓNG",
-        "594.000 ₫",
-        "31/05/2026",
-        "Nghị định 159/2025/NĐ-CP",
+    shows(
+        &text,
+        &[
+            "Nhóm hỗ trợ: hộ cận nghèo",
+            "Nhà nước hỗ trợ 40% (hộ cận nghèo): 132.000 ₫ mỗi tháng",
+            "Người tham gia đóng: 198.000 ₫ mỗi tháng",
+            "cho 3 tháng, từ tháng 03/2026 đến tháng 05/2026",
+            "SỐ TIỀN PHẢI ĐÓNG: 594.000 ₫",
+            "Hạn đóng: 31/05/2026",
+            "Căn cứ pháp lý:",
+            "Mức Nhà nước hỗ trợ: Nghị định 159/2025/NĐ-CP",
+        ],
+    );
+    // No local support: no "Địa phương (0%)" line; no table names, no internal notes.
+    for absent in [
+        "Địa phương",
+        "national_support",
+        "income_floor",
+        "to confirm",
     ] {
-        assert!(text.contains(part), "breakdown shows {part:?}:\n{text}");
+        assert!(!text.contains(absent), "no {absent:?} in:\n{text}");
     }
+}
+
+#[test]
+fn support_running_out_shows_both_monthly_amounts() {
+    // 118 of 120 supported months used: a 3-month period has 2 supported months at 198.000 ₫
+    // and 1 at the full 330.000 ₫; Hà Nội's near-poor top-up (60%) is named when it applies.
+    let text = text(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "2000000",
+        "--group",
+        "near-poor",
+        "--mode",
+        "3m",
+        "--supported-months",
+        "118",
+    ]);
+    shows(
+        &text,
+        &[
+            "2 tháng × 308.000 ₫ (còn hỗ trợ) và 1 tháng × 440.000 ₫ (hết hỗ trợ)",
+            "SỐ TIỀN PHẢI ĐÓNG: 1.056.000 ₫",
+            "Còn được Nhà nước hỗ trợ: 0 tháng",
+        ],
+    );
+    let text = self::text(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "2000000",
+        "--group",
+        "near-poor",
+        "--province",
+        "01",
+    ]);
+    shows(
+        &text,
+        &[
+            "Tỉnh, thành phố: Thành phố Hà Nội",
+            "Địa phương hỗ trợ thêm 60%: 198.000 ₫ mỗi tháng",
+            "Người tham gia đóng: 110.000 ₫ mỗi tháng",
+            "Mức địa phương hỗ trợ thêm: Nghị quyết HĐND Thành phố Hà Nội",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_period_states_its_conditions() {
+    let text = text(&[
+        "--date",
+        "2026-03-15",
+        "--income",
+        "1500000",
+        "--group",
+        "poor",
+        "--mode",
+        "missing:12",
+    ]);
+    shows(
+        &text,
+        &[
+            "không có Nhà nước hỗ trợ",
+            "Điều kiện: người đã đủ tuổi nghỉ hưu, đóng vào tháng đủ tuổi hoặc tháng liền trước",
+            "Tiền lãi do đóng bù: 80.708 ₫",
+            "SỐ TIỀN PHẢI ĐÓNG: 4.040.708 ₫",
+            "Hạn đóng: đóng một lần khi đăng ký (15/03/2026)",
+        ],
+    );
 }
 
 #[test]

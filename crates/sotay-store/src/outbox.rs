@@ -467,6 +467,16 @@ fn merge_remote<E: Record>(
     if state == before && !had_raw {
         return Ok(MergeOutcome::Unchanged);
     }
+    // The record id travels as the change's entity id; office writes before December 2026 did
+    // not repeat it among the fields. The stored copy always holds it, at the zero clock: the
+    // id never changes, so any copy that carries it with a real clock wins with the same value,
+    // and devices merging in any order end with the same state.
+    if !state.fields.contains_key("id") {
+        state
+            .fields
+            .insert("id".into(), Value::String(id.to_string()));
+        state.clocks.insert("id".into(), Hlc::zero(Uuid::nil()));
+    }
     let error = match decode_fields::<E>(&state.fields, id) {
         Ok(record) if record.id() == id => {
             conn.execute_batch("SAVEPOINT merge_remote")?;

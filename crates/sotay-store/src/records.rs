@@ -24,6 +24,9 @@ pub trait Record: Serialize + DeserializeOwned + Validate + Normalize + Clone {
     const KIND: EntityKind;
     /// The record's id.
     fn id(&self) -> Uuid;
+    /// The record's place: its commune and, where it has one, its village (for a quota of one
+    /// village, that village). A village itself answers its commune only.
+    fn area(&self) -> (&str, Option<Uuid>);
     /// Typed copies of the fields queries use: (column, value).
     fn columns(&self) -> Vec<(&'static str, Value)>;
     /// Folded text for full-text search, for the entities that are searched.
@@ -123,6 +126,41 @@ pub(crate) fn exists(conn: &Connection, kind: EntityKind, id: Uuid) -> Result<bo
         .is_some())
 }
 
+/// Refuses a record whose village is not one of its commune's: the village must be on this
+/// device (villages come from the office with the area) and belong to the record's commune. The
+/// office refuses the same pair; refusing it here tells the user at once instead of a sync
+/// later.
+pub(crate) fn check_village_in_commune(
+    conn: &Connection,
+    commune_code: &str,
+    village: Option<Uuid>,
+) -> Result<()> {
+    let Some(village) = village else {
+        return Ok(());
+    };
+    let commune: Option<String> = conn
+        .prepare_cached("SELECT commune_code FROM villages WHERE id = ?1")?
+        .query_row([village.as_bytes()], |r| r.get(0))
+        .optional()?;
+    match commune {
+        Some(commune) if commune == commune_code => Ok(()),
+        Some(commune) => Err(StoreError::rule(
+            "village_mismatch",
+            "village_id",
+            format!(
+                "Thôn/tổ dân phố được chọn thuộc xã/phường {commune}, không thuộc xã/phường \
+                 {commune_code} của bản ghi. Hãy chọn lại thôn trong đúng xã."
+            ),
+        )),
+        None => Err(StoreError::rule(
+            "village_mismatch",
+            "village_id",
+            "Thôn/tổ dân phố được chọn chưa có trên máy. Hãy đồng bộ để tải danh sách thôn của \
+             địa bàn, rồi chọn lại thôn.",
+        )),
+    }
+}
+
 /// Refuses a record whose parent is missing or deleted.
 fn require_parent(conn: &Connection, kind: EntityKind, id: Uuid, field: &str) -> Result<()> {
     if exists(conn, kind, id)? {
@@ -183,6 +221,9 @@ impl Record for Village {
     fn id(&self) -> Uuid {
         self.id
     }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, None)
+    }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("commune_code", text(&self.commune_code)),
@@ -195,6 +236,9 @@ impl Record for Household {
     const KIND: EntityKind = EntityKind::Household;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -213,6 +257,9 @@ impl Record for Person {
     const KIND: EntityKind = EntityKind::Person;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -263,6 +310,9 @@ impl Record for Visit {
     fn id(&self) -> Uuid {
         self.id
     }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
+    }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("household_id", blob(self.household_id)),
@@ -287,6 +337,9 @@ impl Record for FollowUp {
     const KIND: EntityKind = EntityKind::FollowUp;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -326,6 +379,9 @@ impl Record for OutreachEvent {
     fn id(&self) -> Uuid {
         self.id
     }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
+    }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("kind", serde_text(&self.kind)),
@@ -340,6 +396,9 @@ impl Record for Enrollment {
     const KIND: EntityKind = EntityKind::Enrollment;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -397,6 +456,9 @@ impl Record for Payment {
     const KIND: EntityKind = EntityKind::Payment;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -469,6 +531,9 @@ impl Record for Remittance {
     const KIND: EntityKind = EntityKind::Remittance;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (&self.commune_code, None)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
@@ -556,6 +621,15 @@ impl Record for Quota {
     const KIND: EntityKind = EntityKind::Quota;
     fn id(&self) -> Uuid {
         self.id
+    }
+    fn area(&self) -> (&str, Option<Uuid>) {
+        (
+            &self.commune_code,
+            match &self.scope {
+                QuotaScope::Village(id) => Some(*id),
+                _ => None,
+            },
+        )
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         let (scope_kind, scope_key) = quota_scope_key(&self.scope);

@@ -238,12 +238,6 @@ impl Store {
         )?)
     }
 
-    pub(crate) fn validation_context(&self) -> ValidationContext {
-        ValidationContext {
-            today: self.today(),
-        }
-    }
-
     /// Validates and saves one record with its outbox op. Returns the op, or `None` when the
     /// record was already stored exactly so (no op is written for an unchanged save). A record
     /// with a rejected op is sent again whole, and its rejection cleared.
@@ -253,7 +247,8 @@ impl Store {
     /// diffed and stored. A sign-up is also checked against its stored person
     /// ([`sotay_domain::validate_enrollment_for`]: old enough, has an ID number).
     pub fn save<E: Record>(&self, record: &E) -> Result<Option<Op>> {
-        let ctx = self.validation_context();
+        let policy = self.policy()?;
+        let ctx = ValidationContext::new(self.today()).with_policy(&policy);
         let record = record.clone().normalized();
         record.validate(&ctx).map_err(StoreError::Invalid)?;
         let tx = self.write_tx()?;
@@ -266,7 +261,8 @@ impl Store {
     /// commune). Nothing is saved if any record is refused. Returns the number of ops written.
     /// Each record is normalised first, as in [`Store::save`].
     pub fn save_batch<E: Record>(&self, records: &[E]) -> Result<usize> {
-        let ctx = self.validation_context();
+        let policy = self.policy()?;
+        let ctx = ValidationContext::new(self.today()).with_policy(&policy);
         let records: Vec<E> = records.iter().cloned().map(E::normalized).collect();
         for record in &records {
             record.validate(&ctx).map_err(StoreError::Invalid)?;
@@ -358,6 +354,8 @@ pub(crate) fn write_record<E: Record>(
             "Mã bản ghi không hợp lệ (phải là UUID v7 tạo trên máy). Hãy tạo bản ghi mới.",
         ));
     }
+    let (commune_code, village) = record.area();
+    crate::records::check_village_in_commune(tx, commune_code, village)?;
     record.check_rules(tx, ctx)?;
     let existing = load_state(tx, E::KIND, id)?;
     let Value::Object(new_fields) = serde_json::to_value(record)? else {

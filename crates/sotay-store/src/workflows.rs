@@ -96,7 +96,8 @@ impl Store {
     /// Normalises, validates and writes one record inside `tx` (the write path of
     /// [`Store::save`]).
     fn stage<E: Record>(&self, tx: &rusqlite::Connection, record: E) -> Result<E> {
-        let ctx = self.validation_context();
+        let policy = self.policy()?;
+        let ctx = sotay_domain::ValidationContext::new(self.today()).with_policy(&policy);
         let record = record.normalized();
         record.validate(&ctx).map_err(StoreError::Invalid)?;
         write_record(tx, &self.identity, self.clock.as_ref(), &ctx, &record)?;

@@ -28,8 +28,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, OpOutcome, PROTOCOL_HEADER, PROTOCOL_VERSION,
-    PullResponse, PushRequest, PushResponse, codes,
+    EnrollRequest, EnrollResponse, ErrorBody, MAX_PUSH_BODY_BYTES, OpOutcome, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, codes,
 };
 
 /// Tuning of the client. The defaults suit a 2G/3G link: few round trips, bounded batches.
@@ -55,7 +55,8 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             push_batch_ops: 500,
-            push_batch_bytes: 512 * 1024,
+            // The ops' JSON, leaving room for the envelope around them.
+            push_batch_bytes: MAX_PUSH_BODY_BYTES - 1024,
             pull_page: 1000,
             max_attempts: 6,
             base_backoff: Duration::from_millis(500),
@@ -253,7 +254,8 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
         codes::DEVICE_REVOKED => SyncError::DeviceRevoked,
         codes::UNAUTHORIZED => SyncError::Unauthorized,
         codes::PROTOCOL_UNSUPPORTED => SyncError::ProtocolUnsupported,
-        _ if status == StatusCode::UNAUTHORIZED => SyncError::Unauthorized,
+        // A 401 without a code of ours (a proxy's, say) still means the token is not taken.
+        "" if status == StatusCode::UNAUTHORIZED => SyncError::Unauthorized,
         _ => SyncError::Refused { code, message },
     }))
 }
@@ -515,21 +517,41 @@ impl SyncClient {
         }
     }
 
-    /// The next batch: outbox order, bounded by count and by JSON size.
+    /// The next batch: outbox order, bounded by count and by JSON size. An op too large to send
+    /// at all (the office would refuse its body) is set aside on its record with a reason, so
+    /// it never blocks the ops behind it.
     async fn next_batch(&self, store: &Arc<Mutex<Store>>) -> Result<Vec<Op>, SyncError> {
-        let count = self.config.push_batch_ops;
-        let ops = on_store(store, move |s| s.outbox_pending(count)).await?;
-        let mut bytes = 0usize;
-        let mut batch = Vec::with_capacity(ops.len());
-        for op in ops {
-            let size = serde_json::to_vec(&op).map(|v| v.len()).unwrap_or(0);
-            if !batch.is_empty() && bytes + size > self.config.push_batch_bytes {
-                break;
+        loop {
+            let count = self.config.push_batch_ops;
+            let ops = on_store(store, move |s| s.outbox_pending(count)).await?;
+            let mut bytes = 0usize;
+            let mut batch = Vec::with_capacity(ops.len());
+            let mut oversized = None;
+            for op in ops {
+                let size = serde_json::to_vec(&op).map(|v| v.len()).unwrap_or(0);
+                if batch.is_empty() && size > self.config.push_batch_bytes {
+                    oversized = Some((op.op_id, size));
+                    break;
+                }
+                if !batch.is_empty() && bytes + size > self.config.push_batch_bytes {
+                    break;
+                }
+                bytes += size;
+                batch.push(op);
             }
-            bytes += size;
-            batch.push(op);
+            let Some((op_id, size)) = oversized else {
+                return Ok(batch);
+            };
+            let message = format!(
+                "Bản ghi quá lớn để gửi ({} KB, tối đa {} KB). Hãy rút gọn ghi chú rồi lưu lại.",
+                size / 1024,
+                self.config.push_batch_bytes / 1024
+            );
+            on_store(store, move |s| {
+                s.outbox_reject(op_id, codes::BODY_TOO_LARGE, &message, None)
+            })
+            .await?;
         }
-        Ok(batch)
     }
 
     /// Pulls pages until the office has no more; returns whether the final checksum matched.

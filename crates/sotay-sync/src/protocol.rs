@@ -21,6 +21,9 @@ pub const PROTOCOL_HEADER: &str = "x-sotay-protocol";
 /// Most ops one push may carry.
 pub const MAX_OPS_PER_PUSH: usize = 500;
 
+/// Largest push body the office reads, in bytes of JSON before gzip.
+pub const MAX_PUSH_BODY_BYTES: usize = 512 * 1024;
+
 /// Most changes one pull page may carry.
 pub const MAX_PULL_LIMIT: u32 = 1000;
 
@@ -28,11 +31,21 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
-    /// The one-time code an office admin issued for the user.
+    /// The one-time code an office admin issued for the user (`K7QX2-M9PRA`; case, spaces and
+    /// dashes do not matter).
+    #[schema(min_length = 1, max_length = 64, pattern = "[A-Za-z0-9]")]
     pub code: String,
-    /// A name for the device ("Điện thoại chị Lan").
+    /// A name for the device ("Điện thoại chị Lan"): 1 to 100 characters, not only spaces, no
+    /// control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub device_name: String,
-    /// The protocol version the app speaks.
+    /// The protocol version the app speaks; this office speaks only
+    /// [`PROTOCOL_VERSION`] (1).
+    #[schema(minimum = 1, maximum = 1)]
     pub protocol: u32,
 }
 
@@ -60,7 +73,6 @@ pub struct UserInfo {
     /// Full name.
     pub full_name: String,
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
 }
 
@@ -77,10 +89,11 @@ pub struct Scope {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
-    /// The protocol version the app speaks.
+    /// The protocol version the app speaks (1).
+    #[schema(minimum = 1, maximum = 1)]
     pub protocol: u32,
-    /// The ops, at most [`MAX_OPS_PER_PUSH`].
-    #[schema(value_type = Vec<Object>)]
+    /// The ops, in outbox order, at most [`MAX_OPS_PER_PUSH`].
+    #[schema(max_items = 500)]
     pub ops: Vec<Op>,
 }
 
@@ -129,17 +142,22 @@ impl OpOutcome {
     }
 }
 
-/// `GET /api/v1/sync/pull?after=<cursor>&limit=<n>` query.
+/// `GET /api/v1/sync/pull?after=<cursor>&limit=<n>&policy=<edition>` query; every parameter
+/// is optional.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
-    /// The cursor from the previous page; absent for the first pull.
+    /// The cursor from the previous page (`next_cursor`); absent or empty for the first pull.
+    #[param(pattern = "^[0-9]{0,18}$")]
     pub after: Option<String>,
-    /// Page size, at most [`MAX_PULL_LIMIT`].
+    /// Page size, 1 to [`MAX_PULL_LIMIT`] (default 500).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The edition of the policy data the device uses; the last page carries the office's
     /// latest edition when it is another one.
     #[serde(default)]
+    #[param(max_length = 64)]
     pub policy: Option<String>,
 }
 
@@ -186,7 +204,6 @@ pub struct Change {
     /// The change feed's sequence number.
     pub seq: i64,
     /// Kind of record.
-    #[schema(value_type = String)]
     pub entity: EntityKind,
     /// Record id.
     pub entity_id: Uuid,

@@ -33,8 +33,7 @@ fn policy(state: &AppState) -> CmdResult<(Arc<Policy>, chrono::NaiveDate)> {
 #[tauri::command(async)]
 pub fn quote(state: State<'_, AppState>, input: QuoteInput) -> CmdResult<QuoteDto> {
     state.require_unlocked()?;
-    let income = sotay_domain::quote::parse_vnd(&input.income)
-        .map_err(|e| CommandError::from(e).on_field("monthly_income"))?;
+    let income = forms::money("monthly_income", &input.income)?;
     let date_of_birth = forms::date("date_of_birth", &input.date_of_birth)?;
     let months_contributed = forms::count("months_contributed", &input.months_contributed)?;
     let (policy, today) = policy(&state)?;
@@ -61,6 +60,8 @@ pub fn quote(state: State<'_, AppState>, input: QuoteInput) -> CmdResult<QuoteDt
                     planned_monthly_income: income,
                     mode: input.mode,
                     months_paid_last_12: 0,
+                    first_month: None,
+                    keep_paying: true,
                 },
             ) {
                 Ok(estimate) => (Some(estimate), None),

@@ -8,13 +8,13 @@ use tauri::State;
 
 use crate::dto::{SignUpInput, SignUpSaved};
 use crate::error::{CmdResult, CommandError};
+use crate::forms;
 use crate::state::AppState;
 
 /// Signs a person up (collectors only).
 #[tauri::command(async)]
 pub fn sign_up(state: State<'_, AppState>, input: SignUpInput) -> CmdResult<SignUpSaved> {
-    let income = sotay_domain::quote::parse_vnd(&input.income)
-        .map_err(|e| CommandError::from(e).on_field("monthly_income"))?;
+    let income = forms::money("monthly_income", &input.income)?;
     state.save(Some(AppAction::SignUp), |store, enrolment| {
         let person = store.get_person(input.person_id)?.ok_or_else(|| {
             CommandError::from(sotay_store::StoreError::NotFound {

@@ -71,6 +71,14 @@ fn all_codes() -> BTreeSet<String> {
         .and_then(|rest| rest.split("\n    }").next())
         .expect("QuoteError::code");
     codes.extend(literals_after(code_fn, "=>"));
+    // Policy codes: the arms of `PolicyError::code` (a quote reports them as its own).
+    let policy = include_str!("../../../crates/sotay-domain/src/policy/error.rs");
+    let code_fn = policy
+        .split("pub fn code(&self) -> &'static str {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }").next())
+        .expect("PolicyError::code");
+    codes.extend(literals_after(code_fn, "=>"));
     // Store codes: its error enum's arms and the rules it checks against other records.
     codes.extend(literals_after(
         include_str!("../../../crates/sotay-store/src/error.rs"),

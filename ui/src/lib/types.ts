@@ -367,24 +367,20 @@ export interface Quote {
   sources: PolicySource[];
 }
 
-export type PensionOutcome =
-  | {
-      kind: 'pension';
-      percent_bp: number;
-      monthly_pension: Vnd;
-      years_beyond_max: number;
-      lump_sum_for_years_beyond_max: Vnd;
-    }
-  | { kind: 'below_minimum'; missing_months: number; options: unknown[] };
-
+/** The domain's benefit estimate (sotay_domain::BenefitEstimate), the fields the UI shows. */
 export interface BenefitEstimate {
   date: IsoDate;
+  policy_version: string;
   retirement_age_years: number;
   retirement_age_months: number;
-  retirement_age_reached_on: IsoDate;
+  retirement_date: IsoDate;
   pension_starts_on: IsoDate;
-  years_contributed_at_retirement: number;
-  outcome: PensionOutcome;
+  /** Percent of the average income, e.g. 45.5. */
+  pension_rate_percent: number | null;
+  monthly_pension: Vnd | null;
+  months_missing: number;
+  /** "An estimate in today's money", in Vietnamese. */
+  caveat: string;
 }
 
 export interface QuoteInput {

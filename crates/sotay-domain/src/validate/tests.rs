@@ -18,7 +18,7 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 /// Today in every test: 23/11/2026.
-fn ctx() -> ValidationContext {
+fn ctx() -> ValidationContext<'static> {
     ValidationContext::new(date(2026, 11, 23))
 }
 
@@ -374,6 +374,8 @@ fn visit_day_is_the_vietnamese_calendar_day() {
 #[case::no_receipt(|p: &mut Payment| p.receipt_number = " ".into(), "receipt_number", ValidationCode::Required)]
 #[case::receipt_too_long(|p: &mut Payment| p.receipt_number = "1".repeat(31), "receipt_number", ValidationCode::TooLong)]
 #[case::receipt_with_space(|p: &mut Payment| p.receipt_number = "BL 01".into(), "receipt_number", ValidationCode::InvalidCharacters)]
+#[case::amount_no_payment_reaches(|p: &mut Payment| p.amount = Vnd(i64::MAX), "amount", ValidationCode::OutOfRange)]
+#[case::more_than_120_months(|p: &mut Payment| p.months_from = date(2016, 12, 1), "months_to", ValidationCode::OutOfRange)]
 fn payment_rules(
     #[case] change: fn(&mut Payment),
     #[case] field: &str,
@@ -404,6 +406,9 @@ fn a_one_month_payment_is_valid() {
 #[case::missing_61_months(|e: &mut Enrollment| e.payment_mode = PaymentMode::MissingPeriod(61), "payment_mode", ValidationCode::OutOfRange)]
 #[case::same_group_twice(|e: &mut Enrollment| e.support_groups = vec![SupportGroup::Poor, SupportGroup::Poor], "support_groups", ValidationCode::InvalidChoice)]
 #[case::unknown_commune(|e: &mut Enrollment| e.commune_code = "0004".into(), "commune_code", ValidationCode::UnknownAdminUnit)]
+#[case::income_below_floor(|e: &mut Enrollment| e.monthly_income = Vnd(1_499_999), "monthly_income", ValidationCode::IncomeBelowFloor)]
+#[case::income_above_ceiling(|e: &mut Enrollment| e.monthly_income = Vnd(50_600_001), "monthly_income", ValidationCode::IncomeAboveCeiling)]
+#[case::quote_snapshot_too_big(|e: &mut Enrollment| e.quote = Some(serde_json::json!({"x": "y".repeat(MAX_QUOTE_SNAPSHOT_BYTES)})), "quote", ValidationCode::TooLong)]
 fn enrollment_rules(
     #[case] change: fn(&mut Enrollment),
     #[case] field: &str,
@@ -686,5 +691,108 @@ proptest! {
         let clean = p.normalized();
         prop_assert_eq!(problems(clean.validate(&ctx())), before);
         prop_assert_eq!(clean.clone().normalized(), clean, "normalize is idempotent");
+    }
+}
+
+// Sources: the floor is the rural poverty line, 1.500.000 ₫ to 31/12/2026 (Decree 07/2021/NĐ-CP)
+// and 2.200.000 ₫ from 1/1/2027 (the 2026–2030 standard); the ceiling is 20 × the reference
+// level, 2.340.000 ₫ from 1/7/2024 (Decree 73/2024/NĐ-CP) and 2.530.000 ₫ from 1/7/2026
+// (Decree 161/2026/NĐ-CP): Law 41/2024 Art. 31.2. Each bound on both sides of its date.
+#[rstest]
+#[case::floor_2026_below(date(2026, 12, 1), 1_499_999, Some(ValidationCode::IncomeBelowFloor))]
+#[case::floor_2026_at(date(2026, 12, 1), 1_500_000, None)]
+#[case::floor_2027_below(date(2027, 1, 1), 2_199_999, Some(ValidationCode::IncomeBelowFloor))]
+#[case::floor_2027_at(date(2027, 1, 1), 2_200_000, None)]
+#[case::ceiling_june_2026_at(date(2026, 6, 1), 46_800_000, None)]
+#[case::ceiling_june_2026_above(
+    date(2026, 6, 1),
+    46_800_001,
+    Some(ValidationCode::IncomeAboveCeiling)
+)]
+#[case::ceiling_july_2026_at(date(2026, 7, 1), 50_600_000, None)]
+#[case::ceiling_july_2026_above(
+    date(2026, 7, 1),
+    50_600_001,
+    Some(ValidationCode::IncomeAboveCeiling)
+)]
+fn income_bounds_follow_the_dated_policy(
+    #[case] month: NaiveDate,
+    #[case] income: i64,
+    #[case] expected: Option<ValidationCode>,
+) {
+    let got = check_income_bounds("monthly_income", Vnd(income), month, Policy::embedded());
+    assert_eq!(got.err().map(|e| e.code), expected);
+}
+
+#[test]
+fn the_income_messages_name_the_bound_in_vietnamese_money() {
+    let err = check_income_bounds(
+        "monthly_income",
+        Vnd(1_000_000),
+        date(2026, 12, 1),
+        Policy::embedded(),
+    )
+    .expect_err("below the floor");
+    assert!(err.message.contains("1.500.000 ₫"), "{}", err.message);
+    assert!(err.message.contains("12/2026"), "{}", err.message);
+}
+
+// The bound by hand: one month of December 2026 at the ceiling, 22% × 50.600.000 = 11.132.000,
+// grown by one month of the fund's return r = 0,31% (Decree 159/2025 Art. 7 form; r from the
+// policy data): 11.132.000 × 1,0031 = 11.166.509,2 → 11.166.510 rounded up. Three months
+// compound: 11.132.000 × (1,0031 + 1,0031² + 1,0031³).
+#[test]
+fn the_payment_bound_is_the_ceiling_months_grown_by_the_funds_return() {
+    let policy = Policy::embedded();
+    let one = max_payment_amount(
+        policy,
+        date(2026, 12, 1),
+        date(2026, 12, 1),
+        date(2026, 11, 23),
+    );
+    assert_eq!(one, Some(Vnd(11_166_510)));
+    let three = max_payment_amount(
+        policy,
+        date(2026, 12, 1),
+        date(2027, 2, 1),
+        date(2026, 11, 23),
+    )
+    .expect("bounded");
+    let by_hand = 11_132_000f64 * (1.0031 + 1.0031f64.powi(2) + 1.0031f64.powi(3));
+    assert!(
+        (three.get() as f64 - by_hand).abs() <= 3.0,
+        "{three} vs {by_hand}"
+    );
+    // Paid in June 2026 for July (the new reference level): July's ceiling counts.
+    let july = max_payment_amount(
+        policy,
+        date(2026, 7, 1),
+        date(2026, 7, 1),
+        date(2026, 6, 20),
+    )
+    .expect("bounded");
+    assert_eq!(july, Vnd(11_166_510));
+    // A month before the policy's tables is still bounded, by the largest ceiling it knows.
+    assert!(
+        max_payment_amount(
+            policy,
+            date(2015, 1, 1),
+            date(2015, 1, 1),
+            date(2015, 1, 20)
+        )
+        .is_some()
+    );
+}
+
+proptest! {
+    /// A real quarterly contribution (any income between floor and ceiling, any support) is
+    /// always within the bound: the bound never refuses a real payment.
+    #[test]
+    fn a_real_contribution_is_within_the_bound(income in 1_500_000i64..=50_600_000) {
+        let policy = Policy::embedded();
+        let gross = income * 22 / 100 * 3;
+        let bound = max_payment_amount(policy, date(2026, 12, 1), date(2027, 2, 1), date(2026, 11, 23))
+            .expect("bounded");
+        prop_assert!(Vnd(gross) <= bound);
     }
 }

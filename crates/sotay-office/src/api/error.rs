@@ -83,7 +83,7 @@ impl ApiError {
                 ),
             ),
             ApiError::InvalidCode => (
-                StatusCode::BAD_REQUEST,
+                StatusCode::FORBIDDEN,
                 codes::INVALID_CODE,
                 "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn. Hãy kiểm tra lại, hoặc xin cơ \
                  quan BHXH cấp mã mới."

@@ -38,12 +38,60 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // the path of the bad value (`ops[3].hlc: ...`).
         match serde_json::from_slice(&bytes) {
             Ok(value) => Ok(ApiJson(value)),
-            Err(_) => match axum::Json::<T>::from_bytes(&bytes) {
-                Ok(axum::Json(value)) => Ok(ApiJson(value)),
-                Err(rejection) => Err(json_rejection(rejection)),
-            },
+            Err(_) => {
+                if let Some(value) = with_whole_numbers(&bytes) {
+                    return Ok(ApiJson(value));
+                }
+                match axum::Json::<T>::from_bytes(&bytes) {
+                    Ok(axum::Json(value)) => Ok(ApiJson(value)),
+                    Err(rejection) => Err(json_rejection(rejection)),
+                }
+            }
         }
     }
+}
+
+/// The body read again with every number that has no fraction (`154.0`, `1.5e6`) taken as the
+/// integer it is: JSON Schema's `integer` includes them, and a client (or a tool generating from
+/// `/api/openapi.json`) may write them so. Only on the failure path, so a well-formed push never
+/// pays for it.
+fn with_whole_numbers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    fn whole(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
+                let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) else {
+                    return false;
+                };
+                if f.abs() < 9.0e15 {
+                    *value = serde_json::Value::from(f as i64);
+                    true
+                } else {
+                    false
+                }
+            }
+            // Every number is looked at (no short circuit): `|=`, not `||`.
+            serde_json::Value::Array(items) => {
+                let mut changed = false;
+                for item in items {
+                    changed |= whole(item);
+                }
+                changed
+            }
+            serde_json::Value::Object(map) => {
+                let mut changed = false;
+                for item in map.values_mut() {
+                    changed |= whole(item);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if !whole(&mut value) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
 }
 
 /// `application/json` or `application/<something>+json`, as axum's own `Json` accepts.

@@ -18,6 +18,7 @@ use super::extract::{ApiJson, ApiQuery, DeviceAuth, check_protocol};
 use super::{ApiError, AppState};
 use crate::apply::{ApplyContext, Writer};
 use crate::auth::{hash_secret, new_device_token, normalize_code};
+use crate::clock::{now_ms, today_in_vietnam};
 use crate::storage::{NewDevice, OfficeStore};
 
 /// Default pull page size.
@@ -35,7 +36,7 @@ pub struct Health {
 }
 
 /// Liveness and database check.
-#[utoipa::path(get, path = "/health", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "The server and its database answer", body = Health)))]
 pub async fn health<S: OfficeStore>(
     State(state): State<AppState<S>>,
 ) -> Result<Json<Health>, ApiError> {
@@ -49,8 +50,9 @@ pub async fn health<S: OfficeStore>(
 
 /// Exchanges a one-time enrolment code for a device token.
 #[utoipa::path(post, path = "/api/v1/devices/enroll", request_body = EnrollRequest,
-    responses((status = 200, body = EnrollResponse), (status = 400, body = ErrorBody),
-              (status = 426, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, description = "The device is enrolled", body = EnrollResponse),
+              (status = 403, description = "`invalid_code`: the code is wrong, used or expired", body = ErrorBody),
+              (status = 429, description = "`rate_limited`: too many wrong codes from this address in a minute", body = ErrorBody)))]
 pub async fn enroll<S: OfficeStore>(
     State(state): State<AppState<S>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -108,9 +110,7 @@ pub async fn enroll<S: OfficeStore>(
 /// rejected, the rest apply.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
     security(("device_token" = [])),
-    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 426, body = ErrorBody)))]
+    responses((status = 200, description = "One result per op, in order", body = PushResponse)))]
 pub async fn push<S: OfficeStore>(
     State(state): State<AppState<S>>,
     auth: DeviceAuth,
@@ -123,6 +123,7 @@ pub async fn push<S: OfficeStore>(
         )));
     }
     let scope = state.store.scope(auth.user_id).await?;
+    let policy = state.policy().await;
     // The batch runs in its own task: if the client hangs up or the server is shutting down,
     // the batch still finishes (it commits or rolls back whole) instead of being dropped
     // half-way.
@@ -138,6 +139,7 @@ pub async fn push<S: OfficeStore>(
             },
             today: today_in_vietnam(),
             now_ms,
+            policy,
         };
         // One transaction for the whole batch: a fault rolls all of it back and answers 5xx, and
         // the client resends it (ops are idempotent).
@@ -177,8 +179,7 @@ pub async fn push<S: OfficeStore>(
 /// One page of the records in the device's scope changed after the cursor.
 #[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
     security(("device_token" = [])),
-    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "One page of changes", body = PullResponse)))]
 pub async fn pull<S: OfficeStore>(
     State(state): State<AppState<S>>,
     auth: DeviceAuth,
@@ -190,6 +191,15 @@ pub async fn pull<S: OfficeStore>(
             ApiError::InvalidRequest("after phải là con trỏ do máy chủ trả về".into())
         })?,
     };
+    if query
+        .policy
+        .as_ref()
+        .is_some_and(|p| p.chars().count() > 64)
+    {
+        return Err(ApiError::InvalidRequest(
+            "policy là nhãn phiên bản chính sách, tối đa 64 ký tự".into(),
+        ));
+    }
     let limit = query.limit.unwrap_or(DEFAULT_PULL_LIMIT);
     if limit == 0 || limit > MAX_PULL_LIMIT {
         return Err(ApiError::InvalidRequest(format!(
@@ -226,23 +236,27 @@ pub async fn pull<S: OfficeStore>(
 /// field (a typo such as `monthly_incom`) is refused instead of silently quoting without it.
 /// [`QuoteBody::into_request`] names every field, so a field added to `QuoteRequest` fails to
 /// compile here until this mirror takes it too.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteBody {
-    /// The day of registration or payment.
+    /// The day of registration or payment (YYYY-MM-DD).
     pub date: chrono::NaiveDate,
     /// The 2-digit province code (2025 list), if a provincial top-up is to be considered.
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{2}$")]
     pub province_code: Option<String>,
-    /// The participant's support groups.
+    /// The participant's support groups (each at most once; the highest rate applies).
     #[serde(default)]
+    #[schema(max_items = 5)]
     pub support_groups: Vec<SupportGroup>,
-    /// The chosen monthly income.
+    /// The chosen monthly income, in đồng.
+    #[schema(value_type = i64, minimum = 1)]
     pub monthly_income: Vnd,
     /// How the period is paid.
     pub mode: PaymentMode,
     /// Months of support already received.
     #[serde(default)]
+    #[schema(maximum = 1200)]
     pub supported_months_used: u32,
 }
 
@@ -271,37 +285,19 @@ impl QuoteBody {
 /// The contribution calculator: what a participant pays for one period after the state's and
 /// the province's support. Public (no device token): the office's web pages and the app before
 /// enrolment use it.
-#[utoipa::path(post, path = "/api/v1/quote",
-    request_body(content = serde_json::Value, content_type = "application/json",
-        description = "QuoteRequest: date (YYYY-MM-DD), monthly_income (đồng), mode, optional \
-                       province_code, support_groups, supported_months_used; unknown fields are refused"),
-    responses((status = 200, description = "Quote: monthly gross, support, net and amount due", body = serde_json::Value),
-              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, description = "Refused by the policy (income_below_floor, unknown_province…)", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/quote", request_body = QuoteBody,
+    responses((status = 200, description = "Quote: monthly gross, support, net and amount due, deadline, sources", body = Quote),
+              (status = 422, description = "Refused by the policy data (`income_below_floor`, `unknown_province`, a date before the first period…)", body = ErrorBody)))]
 pub async fn quote<S: OfficeStore>(
     State(state): State<AppState<S>>,
     ApiJson(body): ApiJson<QuoteBody>,
 ) -> Result<Json<Quote>, ApiError> {
-    Ok(Json(sotay_domain::quote(
-        state.policy,
-        &body.into_request(),
-    )?))
+    let policy = state.policy().await;
+    Ok(Json(sotay_domain::quote(&policy, &body.into_request())?))
 }
 
 /// The OpenAPI description of every endpoint.
 #[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(super::openapi())
-}
-
-/// Wall clock, ms since the epoch.
-pub fn now_ms() -> u64 {
-    u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0)
-}
-
-/// Today's date in Asia/Ho_Chi_Minh.
-pub fn today_in_vietnam() -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
 }

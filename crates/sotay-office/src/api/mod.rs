@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod limit;
+pub mod openapi;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -14,7 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sotay_domain::{Hlc, HlcClock, Policy};
-use sotay_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use sotay_sync::protocol::{MAX_PUSH_BODY_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -27,14 +28,14 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use utoipa::OpenApi;
 
 pub use error::ApiError;
 
 use crate::apply::OFFICE_NODE;
 use crate::storage::OfficeStore;
 
-/// Largest request body, after gzip decompression.
+/// Largest request body, after gzip decompression (a push is held to
+/// [`MAX_PUSH_BODY_BYTES`], as `docs/sync-protocol.md` says).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,8 +52,8 @@ pub struct AppState<S> {
     pub clock: Arc<Mutex<HlcClock>>,
     /// Enrolment attempts.
     pub limiter: Arc<limit::RateLimiter>,
-    /// The contribution policy the quote calculator uses, loaded once at start.
-    pub policy: &'static Policy,
+    /// The policy edition in use: the quote prices with it and pushes are bounded by it.
+    pub policy: Arc<PolicyInUse>,
     /// How long one request may take, body included ([`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
 }
@@ -64,7 +65,7 @@ impl<S> Clone for AppState<S> {
             backend: self.backend,
             clock: Arc::clone(&self.clock),
             limiter: Arc::clone(&self.limiter),
-            policy: self.policy,
+            policy: Arc::clone(&self.policy),
             request_timeout: self.request_timeout,
         }
     }
@@ -78,14 +79,37 @@ impl<S: OfficeStore> AppState<S> {
             backend,
             clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
             limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
-            policy: Policy::embedded(),
+            policy: Arc::new(PolicyInUse::new(Arc::new(Policy::embedded().clone()))),
             request_timeout: REQUEST_TIMEOUT,
+        }
+    }
+
+    /// The policy edition in use, looking for a newer published one at most every
+    /// [`POLICY_RECHECK`] (`publish-policy` runs in another process, and every instance serving
+    /// the database must take the edition up without a restart).
+    pub async fn policy(&self) -> Arc<Policy> {
+        let current = self.policy.current();
+        if !self.policy.due() {
+            return current;
+        }
+        match crate::admin::newer_policy(self.store.as_ref(), &current.version).await {
+            Ok(Some(newer)) => {
+                let newer = Arc::new(newer);
+                self.policy.set(Arc::clone(&newer));
+                newer
+            }
+            Ok(None) => current,
+            Err(err) => {
+                // The edition in use stands; the next request looks again.
+                tracing::warn!(error = %err, "could not read the published policy");
+                current
+            }
         }
     }
 
     /// A fresh office timestamp.
     pub fn tick(&self) -> Hlc {
-        let now = handlers::now_ms();
+        let now = crate::clock::now_ms();
         match self.clock.lock() {
             Ok(mut clock) => clock.tick(now),
             Err(poisoned) => poisoned.into_inner().tick(now),
@@ -101,40 +125,69 @@ impl<S: OfficeStore> AppState<S> {
     }
 }
 
-/// The OpenAPI document.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Sotay office API", description = "Sync, enrolment, the contribution calculator and health of the Sotay office server."),
-    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::quote, handlers::openapi_json),
-    modifiers(&DeviceTokenSecurity)
-)]
-struct ApiDoc;
+/// How often a serving office looks for a newly published policy edition.
+pub const POLICY_RECHECK: Duration = Duration::from_secs(30);
 
-struct DeviceTokenSecurity;
+/// The policy edition a serving office uses, replaced when a newer one is published.
+pub struct PolicyInUse {
+    current: Mutex<Arc<Policy>>,
+    checked: Mutex<Option<std::time::Instant>>,
+}
 
-impl utoipa::Modify for DeviceTokenSecurity {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "device_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+impl PolicyInUse {
+    /// Starts with `policy`; the first [`AppState::policy`] looks for a newer one.
+    pub fn new(policy: Arc<Policy>) -> Self {
+        PolicyInUse {
+            current: Mutex::new(policy),
+            checked: Mutex::new(None),
+        }
+    }
+
+    /// The edition in use now.
+    pub fn current(&self) -> Arc<Policy> {
+        Arc::clone(&self.current.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Puts `policy` in use.
+    pub fn set(&self, policy: Arc<Policy>) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = policy;
+    }
+
+    /// Whether it is time to look for a newer edition (and notes that it is being done).
+    fn due(&self) -> bool {
+        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if checked.is_some_and(|at| now.duration_since(at) < POLICY_RECHECK) {
+            return false;
+        }
+        *checked = Some(now);
+        true
     }
 }
 
 /// The OpenAPI description of the server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    openapi::document()
 }
 
 /// Refuses a request whose `x-sotay-protocol` header names another version, before its body is
 /// read (a newer app's body may not parse at all).
 async fn protocol_header(req: Request, next: Next) -> Response {
     if let Some(value) = req.headers().get(PROTOCOL_HEADER) {
-        let text = value.to_str().unwrap_or("?").trim().to_owned();
-        if text != PROTOCOL_VERSION.to_string() {
-            return ApiError::ProtocolUnsupported(text).into_response();
+        let text = value.to_str().unwrap_or("").trim();
+        // Another version is an app to update; anything that is not a version at all is a
+        // malformed request.
+        match text.parse::<u32>() {
+            Ok(version) if version == PROTOCOL_VERSION => {}
+            Ok(version) => {
+                return ApiError::ProtocolUnsupported(version.to_string()).into_response();
+            }
+            Err(_) => {
+                return ApiError::InvalidRequest(format!(
+                    "{PROTOCOL_HEADER} phải là số phiên bản giao thức ({PROTOCOL_VERSION})"
+                ))
+                .into_response();
+            }
         }
     }
     next.run(req).await
@@ -164,9 +217,10 @@ async fn json_errors(req: Request, next: Next) -> Response {
     let (parts, _) = response.into_parts();
     let mut fresh = error.into_response();
     *fresh.status_mut() = status;
-    for name in ["x-request-id"] {
-        if let Some(v) = parts.headers.get(name) {
-            fresh.headers_mut().insert(name, v.clone());
+    // Keep what the layer said besides its body: `Allow` on a 405, the request id.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().insert(name, value.clone());
         }
     }
     fresh
@@ -181,7 +235,10 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
     let timeout = state.request_timeout;
     let v1 = Router::new()
         .route("/devices/enroll", post(handlers::enroll::<S>))
-        .route("/sync/push", post(handlers::push::<S>))
+        .route(
+            "/sync/push",
+            post(handlers::push::<S>).layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES)),
+        )
         .route("/sync/pull", get(handlers::pull::<S>))
         .route("/quote", post(handlers::quote::<S>))
         .layer(middleware::from_fn(protocol_header));

@@ -79,6 +79,54 @@ pub struct AdminUnit {
     pub commune_type: String,
 }
 
+/// An enrolled device, as the office lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Device id.
+    pub id: Uuid,
+    /// Its user.
+    pub user_id: Uuid,
+    /// The name given at enrolment.
+    pub name: String,
+    /// When it enrolled.
+    pub enrolled_at: DateTime<Utc>,
+    /// When it last called the office (to the minute).
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// When an admin revoked it.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A stored place that is not a consistent (commune, village) pair: the village is not one of
+/// the commune's, or is not known at all. Such data predates the pair check (or was written
+/// around the office); `sotay-office check-scopes` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// A synced record.
+    Record {
+        /// Kind.
+        entity: EntityKind,
+        /// Record.
+        entity_id: Uuid,
+        /// The commune it is labelled with.
+        commune_code: String,
+        /// The village it names.
+        village_id: Uuid,
+        /// That village's commune, or None when the office has no such village.
+        village_commune: Option<String>,
+    },
+    /// A user's assigned area.
+    Area {
+        /// The user.
+        user_id: Uuid,
+        /// The commune of the assignment.
+        commune_code: String,
+        /// The village of the assignment.
+        village_id: Uuid,
+        /// That village's commune, or None when the office has no such village.
+        village_commune: Option<String>,
+    },
+}
+
 /// Everything the office keeps. Each method is one transaction.
 pub trait OfficeStore: Send + Sync + 'static {
     /// Applies the pending migrations (idempotent).
@@ -89,6 +137,12 @@ pub trait OfficeStore: Send + Sync + 'static {
     fn user(&self, id: Uuid) -> impl Future<Output = Result<Option<User>>> + Send;
     /// Number of users (to tell an empty database).
     fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Every user, by name.
+    fn list_users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
+    /// Every enrolled device, oldest first.
+    fn list_devices(&self) -> impl Future<Output = Result<Vec<DeviceInfo>>> + Send;
+    /// Every stored record and area whose village is not one of its commune's.
+    fn scope_problems(&self) -> impl Future<Output = Result<Vec<ScopeProblem>>> + Send;
     /// Gives a user a whole commune (`village` None) or one village of it.
     fn assign_area(
         &self,
@@ -257,6 +311,15 @@ impl OfficeStore for AnyStore {
     }
     async fn count_users(&self) -> Result<u64> {
         delegate!(self, s => s.count_users())
+    }
+    async fn list_users(&self) -> Result<Vec<User>> {
+        delegate!(self, s => s.list_users())
+    }
+    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
+        delegate!(self, s => s.list_devices())
+    }
+    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
+        delegate!(self, s => s.scope_problems())
     }
     async fn assign_area(
         &self,

@@ -20,8 +20,11 @@ use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
 use super::sqlite::{parse_role, role_text};
-use super::{AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, fold_checksum};
-use crate::apply::{ApplyContext, StoredRecord, plan_op};
+use super::{
+    AdminUnit, ConflictEntry, DeviceInfo, DeviceRecord, NewDevice, OfficeStore, ScopeProblem,
+    fold_checksum,
+};
+use crate::apply::{ApplyContext, Related, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
 
 /// Numbered migrations; append only.
@@ -151,9 +154,18 @@ async fn apply_batch(
         ids.dedup();
         ids
     };
+    // The records the ops name (villages, a remittance's payments), and the villages of the
+    // records they change, read in the same round trip.
+    let named: Vec<Uuid> = {
+        let mut ids: Vec<Uuid> = ops.iter().flat_map(|op| related_ids(op, None)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
     let seen_params: [&(dyn ToSql + Sync); 1] = [&op_ids];
     let stored_params: [&(dyn ToSql + Sync); 1] = [&entity_ids];
-    let (seen, stored) = tokio::join!(
+    let related_params: [&(dyn ToSql + Sync); 2] = [&named, &entity_ids];
+    let (seen, stored, related) = tokio::join!(
         tx.query(
             "SELECT op_id FROM applied_ops WHERE op_id = ANY($1)",
             &seen_params
@@ -164,11 +176,25 @@ async fn apply_batch(
              WHERE entity_id = ANY($1) ORDER BY entity_id FOR UPDATE",
             &stored_params,
         ),
+        tx.query(
+            "SELECT entity_id, entity, state, commune_code, village_id FROM records
+             WHERE entity_id = ANY($1)
+                OR entity_id IN (SELECT village_id FROM records
+                                 WHERE entity_id = ANY($2) AND village_id IS NOT NULL)",
+            &related_params,
+        ),
     );
     let mut seen: HashSet<Uuid> = seen?.iter().map(|r| r.get(0)).collect();
     let mut records: HashMap<Uuid, StoredRecord> = HashMap::new();
     for row in stored? {
         records.insert(row.get(0), stored_record(&row, 1)?);
+    }
+    let mut loaded: HashMap<Uuid, Option<StoredRecord>> = HashMap::new();
+    for row in related? {
+        loaded.insert(row.get(0), Some(stored_record(&row, 1)?));
+    }
+    for id in &named {
+        loaded.entry(*id).or_insert(None);
     }
 
     let mut outcomes = Vec::with_capacity(ops.len());
@@ -181,7 +207,32 @@ async fn apply_batch(
             outcomes.push(OpOutcome::Duplicate);
             continue;
         }
-        match plan_op(op, records.get(&op.entity_id), ctx) {
+        // Rarely an op needs a record no query above read (a remittance's payments when only
+        // its total changes): one more round trip for it.
+        let missing: Vec<Uuid> = related_ids(op, records.get(&op.entity_id))
+            .into_iter()
+            .filter(|id| !records.contains_key(id) && !loaded.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            for row in tx
+                .query(
+                    "SELECT entity_id, entity, state, commune_code, village_id FROM records
+                     WHERE entity_id = ANY($1)",
+                    &[&missing],
+                )
+                .await?
+            {
+                loaded.insert(row.get(0), Some(stored_record(&row, 1)?));
+            }
+            for id in missing {
+                loaded.entry(id).or_insert(None);
+            }
+        }
+        let lookup = BatchRecords {
+            batch: &records,
+            loaded: &loaded,
+        };
+        match plan_op(op, records.get(&op.entity_id), &lookup, ctx) {
             Err(rejection) => outcomes.push(rejection.into_outcome()),
             Ok(plan) => {
                 seen.insert(op.op_id);
@@ -294,6 +345,20 @@ async fn apply_batch(
     Ok(outcomes)
 }
 
+/// The records a batch's ops read: as earlier ops of the batch left them, else as loaded.
+struct BatchRecords<'a> {
+    batch: &'a HashMap<Uuid, StoredRecord>,
+    loaded: &'a HashMap<Uuid, Option<StoredRecord>>,
+}
+
+impl Related for BatchRecords<'_> {
+    fn get(&self, id: Uuid) -> Option<&StoredRecord> {
+        self.batch
+            .get(&id)
+            .or_else(|| self.loaded.get(&id).and_then(Option::as_ref))
+    }
+}
+
 /// An attempt failed: a conflict with a concurrent transaction (retry) or a real fault.
 enum AttemptError {
     Postgres(tokio_postgres::Error),
@@ -389,6 +454,99 @@ impl OfficeStore for PgStore {
             .query_one("SELECT COUNT(*) FROM users", &[])
             .await?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, full_name, role, phone, organisation FROM users
+                 ORDER BY full_name, id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(User {
+                    id: r.get(0),
+                    full_name: r.get(1),
+                    role: parse_role(r.get(2))?,
+                    phone: r.get(3),
+                    organisation: r.get(4),
+                })
+            })
+            .collect()
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at FROM devices
+                 ORDER BY enrolled_at, id",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DeviceInfo {
+                id: r.get(0),
+                user_id: r.get(1),
+                name: r.get(2),
+                enrolled_at: r.get(3),
+                last_seen_at: r.get(4),
+                revoked_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
+        let client = self.client().await?;
+        let mut problems = Vec::new();
+        for r in client
+            .query(
+                "SELECT r.entity, r.entity_id, r.commune_code, r.village_id, v.commune_code
+                 FROM records r
+                 LEFT JOIN records v ON v.entity_id = r.village_id AND v.entity = 'village'
+                 WHERE r.entity <> 'village' AND r.village_id IS NOT NULL
+                   AND (v.entity_id IS NULL OR v.commune_code <> r.commune_code)
+                 ORDER BY r.seq",
+                &[],
+            )
+            .await?
+        {
+            problems.push(ScopeProblem::Record {
+                entity: parse_entity(r.get(0))?,
+                entity_id: r.get(1),
+                commune_code: r.get(2),
+                village_id: r.get(3),
+                village_commune: r.get(4),
+            });
+        }
+        for r in client
+            .query(
+                "SELECT a.user_id, a.commune_code, a.village_id, v.commune_code
+                 FROM areas a
+                 LEFT JOIN records v ON v.entity_id::text = a.village_id AND v.entity = 'village'
+                 WHERE a.village_id <> ''
+                   AND (v.entity_id IS NULL OR v.commune_code <> a.commune_code)
+                 ORDER BY a.user_id, a.commune_code, a.village_id",
+                &[],
+            )
+            .await?
+        {
+            let village: String = r.get(2);
+            problems.push(ScopeProblem::Area {
+                user_id: r.get(0),
+                commune_code: r.get(1),
+                village_id: Uuid::parse_str(&village)
+                    .map_err(|_| OfficeError::Corrupt(format!("bad village {village:?}")))?,
+                village_commune: r.get(3),
+            });
+        }
+        Ok(problems)
     }
 
     async fn assign_area(
@@ -550,7 +708,10 @@ impl OfficeStore for PgStore {
             .await?
             .query(
                 "SELECT seq, entity, entity_id, state FROM records
-                 WHERE seq > $1 AND (commune_code = ANY($2) OR village_id = ANY($3))
+                 WHERE seq > $1 AND (commune_code = ANY($2) OR (village_id = ANY($3)
+                   AND commune_code = (SELECT v.commune_code FROM records v
+                                       WHERE v.entity_id = records.village_id
+                                         AND v.entity = 'village')))
                  ORDER BY seq LIMIT $4",
                 &[&after, &scope.communes, &scope.villages, &i64::from(limit)],
             )
@@ -573,7 +734,10 @@ impl OfficeStore for PgStore {
             .await?
             .query(
                 "SELECT entity, entity_id, version FROM records
-                 WHERE commune_code = ANY($1) OR village_id = ANY($2)",
+                 WHERE commune_code = ANY($1) OR (village_id = ANY($2)
+                   AND commune_code = (SELECT v.commune_code FROM records v
+                                       WHERE v.entity_id = records.village_id
+                                         AND v.entity = 'village'))",
                 &[&scope.communes, &scope.villages],
             )
             .await?;

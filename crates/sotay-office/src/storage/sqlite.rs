@@ -9,15 +9,16 @@ use serde_json::Value;
 use sotay_domain::merge::RecordState;
 use sotay_domain::{EntityKind, Hlc, Op, Role, User};
 use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 use super::{
-    AdminUnit, ConflictEntry, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice, OfficeStore,
-    fold_checksum,
+    AdminUnit, ConflictEntry, DeviceInfo, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice,
+    OfficeStore, ScopeProblem, fold_checksum,
 };
-use crate::apply::{ApplyContext, StoredRecord, plan_op};
+use crate::apply::{ApplyContext, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -57,6 +58,12 @@ fn parse_uuid(text: &str) -> Result<Uuid> {
 
 fn parse_entity(text: &str) -> Result<EntityKind> {
     EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
+}
+
+fn parse_ts(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| OfficeError::Corrupt(format!("bad time {text:?}")))
 }
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
@@ -154,7 +161,13 @@ fn apply_in_tx(
         return Ok(OpOutcome::Duplicate);
     }
     let existing = load_record(tx, op.entity_id)?;
-    let plan = match plan_op(op, existing.as_ref(), ctx) {
+    let mut related = HashMap::new();
+    for id in related_ids(op, existing.as_ref()) {
+        if let Some(record) = load_record(tx, id)? {
+            related.insert(id, record);
+        }
+    }
+    let plan = match plan_op(op, existing.as_ref(), &related, ctx) {
         Ok(plan) => plan,
         Err(rejection) => {
             tx.prepare_cached("DELETE FROM applied_ops WHERE op_id = ?1")?
@@ -213,8 +226,13 @@ fn scope_json(scope: &Scope) -> Result<(String, String)> {
     ))
 }
 
+/// A record is in an area when its commune is one of the area's whole communes, or its village
+/// is one of the area's villages *and* its commune is that village's (the pair, never either
+/// half: see `apply`).
 const IN_SCOPE: &str = "(commune_code IN (SELECT value FROM json_each(?1))
-     OR village_id IN (SELECT value FROM json_each(?2)))";
+     OR (village_id IN (SELECT value FROM json_each(?2))
+         AND commune_code = (SELECT v.commune_code FROM records v
+                             WHERE v.entity_id = records.village_id AND v.entity = 'village')))";
 
 impl OfficeStore for SqliteStore {
     async fn migrate(&self) -> Result<()> {
@@ -279,6 +297,130 @@ impl OfficeStore for SqliteStore {
         self.run(|conn| {
             let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
             Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, full_name, role, phone, organisation FROM users
+                 ORDER BY full_name, id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })?;
+            let mut users = Vec::new();
+            for row in rows {
+                let (id, full_name, role, phone, organisation) = row?;
+                users.push(User {
+                    id: parse_uuid(&id)?,
+                    full_name,
+                    role: parse_role(&role)?,
+                    phone,
+                    organisation,
+                });
+            }
+            Ok(users)
+        })
+        .await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at FROM devices
+                 ORDER BY enrolled_at, id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })?;
+            let mut devices = Vec::new();
+            for row in rows {
+                let (id, user_id, name, enrolled, seen, revoked) = row?;
+                devices.push(DeviceInfo {
+                    id: parse_uuid(&id)?,
+                    user_id: parse_uuid(&user_id)?,
+                    name,
+                    enrolled_at: parse_ts(&enrolled)?,
+                    last_seen_at: seen.as_deref().map(parse_ts).transpose()?,
+                    revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+                });
+            }
+            Ok(devices)
+        })
+        .await
+    }
+
+    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
+        self.run(|conn| {
+            let mut problems = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT r.entity, r.entity_id, r.commune_code, r.village_id, v.commune_code
+                 FROM records r
+                 LEFT JOIN records v ON v.entity_id = r.village_id AND v.entity = 'village'
+                 WHERE r.entity <> 'village' AND r.village_id IS NOT NULL
+                   AND (v.entity_id IS NULL OR v.commune_code <> r.commune_code)
+                 ORDER BY r.seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (entity, id, commune_code, village, village_commune) = row?;
+                problems.push(ScopeProblem::Record {
+                    entity: parse_entity(&entity)?,
+                    entity_id: parse_uuid(&id)?,
+                    commune_code,
+                    village_id: parse_uuid(&village)?,
+                    village_commune,
+                });
+            }
+            let mut stmt = conn.prepare(
+                "SELECT a.user_id, a.commune_code, a.village_id, v.commune_code
+                 FROM areas a
+                 LEFT JOIN records v ON v.entity_id = a.village_id AND v.entity = 'village'
+                 WHERE a.village_id <> ''
+                   AND (v.entity_id IS NULL OR v.commune_code <> a.commune_code)
+                 ORDER BY a.user_id, a.commune_code, a.village_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (user, commune_code, village, village_commune) = row?;
+                problems.push(ScopeProblem::Area {
+                    user_id: parse_uuid(&user)?,
+                    commune_code,
+                    village_id: parse_uuid(&village)?,
+                    village_commune,
+                });
+            }
+            Ok(problems)
         })
         .await
     }

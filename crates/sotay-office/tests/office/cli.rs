@@ -9,6 +9,7 @@ fn office(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
         .arg(db)
         .args(args)
         .env("RUST_LOG", "warn")
+        .env("RUST_BACKTRACE", "1")
         .output()
         .expect("run sotay-office");
     (
@@ -16,6 +17,15 @@ fn office(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).trim().to_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The value printed after `label` on a line of `out` (an id, a code).
+fn printed(out: &str, label: &str) -> String {
+    out.lines()
+        .find_map(|line| line.strip_prefix(label))
+        .unwrap_or_else(|| panic!("no line starting {label:?} in: {out}"))
+        .trim()
+        .to_owned()
 }
 
 #[test]
@@ -42,7 +52,7 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         out.contains("3321"),
         "every commune of the official list is imported: {out}"
     );
-    let (ok, user, err) = office(
+    let (ok, out, err) = office(
         &db,
         &[
             "create-user",
@@ -55,6 +65,41 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         ],
     );
     assert!(ok, "create-user: {err}");
+    assert!(
+        out.contains("Nguyễn Thị Lan") && out.contains("assign-area") && out.contains("issue-code"),
+        "create-user says what it made and what comes next: {out}"
+    );
+    let user = printed(&out, "Mã người dùng: ");
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lê \u{202E}Văn B",
+            "--role",
+            "collector",
+        ],
+    );
+    assert!(
+        !ok && err.contains("full_name"),
+        "a name with an override is refused: {err}"
+    );
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lê Văn B",
+            "--role",
+            "collector",
+            "--phone",
+            "0123",
+        ],
+    );
+    assert!(
+        !ok && err.contains("phone"),
+        "a wrong phone is refused: {err}"
+    );
     let (ok, _, err) = office(&db, &["create-user", "--name", "X", "--role", "king"]);
     assert!(
         !ok && err.contains("vai trò"),
@@ -67,9 +112,14 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
     );
     let (ok, _, err) = office(&db, &["assign-area", "--user", &user, "--commune", "00376"]);
     assert!(ok, "assign-area: {err}");
-    let (ok, code, err) = office(&db, &["issue-code", "--user", &user, "--ttl-hours", "2"]);
+    let (ok, out, err) = office(&db, &["issue-code", "--user", &user, "--ttl-hours", "2"]);
     assert!(ok, "issue-code: {err}");
+    let code = printed(&out, "Mã kích hoạt: ");
     assert_eq!(code.len(), 11, "a code like K7QX2-M9PRA: {code}");
+    assert!(
+        out.contains("2 giờ") && out.contains("http://"),
+        "issue-code says how long the code lasts and where the phone enrols: {out}"
+    );
     let (ok, _, err) = office(
         &db,
         &[
@@ -188,7 +238,7 @@ fn a_postgres_url_selects_the_postgresql_backend() {
     let db = std::path::Path::new(&url);
     let (ok, _, err) = office(db, &["migrate"]);
     assert!(ok, "migrate on PostgreSQL: {err}");
-    let (ok, user, err) = office(
+    let (ok, out, err) = office(
         db,
         &[
             "create-user",
@@ -199,6 +249,7 @@ fn a_postgres_url_selects_the_postgresql_backend() {
         ],
     );
     assert!(ok, "create-user on PostgreSQL: {err}");
+    let user = printed(&out, "Mã người dùng: ");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let found = runtime.block_on(async {
         let store = sotay_office::storage::postgres::PgStore::open(&url, None)
@@ -214,6 +265,157 @@ fn a_postgres_url_selects_the_postgresql_backend() {
         "the user is in PostgreSQL, not in a file named like the URL"
     );
     assert!(!db.exists(), "no SQLite file was made");
+}
+
+/// What a newcomer meets: a fresh database already knows the communes, every command says what
+/// it made and what comes next, a second look is `list-users`, and mistakes get a message, not a
+/// backtrace (RUST_BACKTRACE=1 is set for every run here).
+#[test]
+fn a_newcomer_gets_messages_next_steps_and_a_list() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "create-village",
+            "--commune",
+            "00376",
+            "--name",
+            "Thôn Đông",
+        ],
+    );
+    assert!(
+        ok,
+        "a fresh database knows the communes without import-units: {err}"
+    );
+    let village = printed(&out, "Mã thôn: ");
+    assert!(
+        out.contains("assign-area"),
+        "create-village names the next step: {out}"
+    );
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lò Văn Páo",
+            "--role",
+            "board_member",
+        ],
+    );
+    assert!(ok, "create-user: {err}");
+    let board = printed(&out, "Mã người dùng: ");
+
+    // An area is a pair: a village of another commune is refused.
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "assign-area",
+            "--user",
+            &board,
+            "--commune",
+            "00004",
+            "--village",
+            &village,
+        ],
+    );
+    assert!(
+        !ok && err.contains("00376"),
+        "the village's own commune is named: {err}"
+    );
+    assert!(
+        !err.contains("stack backtrace") && !err.contains("Backtrace"),
+        "{err}"
+    );
+    assert!(err.starts_with("Lỗi: "), "a plain message: {err}");
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "assign-area",
+            "--user",
+            &board,
+            "--commune",
+            "00376",
+            "--village",
+            &village,
+        ],
+    );
+    assert!(ok && out.contains("Đã giao"), "assign-area: {out} {err}");
+
+    let (ok, out, err) = office(&db, &["list-users"]);
+    assert!(ok, "list-users: {err}");
+    assert!(
+        out.contains("Lò Văn Páo") && out.contains(&village) && out.contains("chưa có"),
+        "list-users shows the user, their village and that no device is enrolled yet: {out}"
+    );
+    let (ok, out, _) = office(&db, &["list-users", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        ok && rows[0]["villages"][0] == serde_json::json!(village),
+        "{out}"
+    );
+
+    let (ok, _, err) = office(
+        &db,
+        &["issue-code", "--user", &uuid::Uuid::now_v7().to_string()],
+    );
+    assert!(!ok && err.contains("Không có người dùng"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+
+    let (ok, out, _) = office(&db, &["--help"]);
+    assert!(ok, "--help works");
+    for absent in ["dashboard", "export"] {
+        assert!(
+            !out.to_lowercase().contains(absent),
+            "--help promises only what exists ({absent}): {out}"
+        );
+    }
+}
+
+/// `check-scopes` passes on a sound database and lists, with a failing exit code, a record whose
+/// village is not one of its commune's (as data written before the pair check may be).
+#[test]
+fn check_scopes_finds_a_record_whose_village_is_in_another_commune() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let (ok, out, err) = office(&db, &["seed-demo", "--households", "5"]);
+    assert!(ok, "seed-demo: {out} {err}");
+    let (ok, out, err) = office(&db, &["check-scopes"]);
+    assert!(ok, "the demo commune is consistent: {out} {err}");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let moved: String = conn
+        .query_row(
+            "UPDATE records SET commune_code = '00004'
+             WHERE entity_id = (SELECT entity_id FROM records WHERE entity = 'household' LIMIT 1)
+             RETURNING entity_id",
+            [],
+            |r| r.get(0),
+        )
+        .expect("label one household with another commune");
+    drop(conn);
+    let (ok, out, err) = office(&db, &["check-scopes"]);
+    assert!(!ok, "an inconsistent record fails the check: {out}");
+    assert!(
+        out.contains(&moved) && out.contains("00004") && out.contains("00376"),
+        "the record, its label and its village's real commune are named: {out}"
+    );
+    assert!(err.contains("1 chỗ"), "{err}");
+}
+
+/// A port already taken says which flag or variable picks another.
+#[test]
+fn a_port_in_use_names_the_way_out() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let (ok, _, err) = office(&db, &["serve", "--listen", &addr]);
+    assert!(!ok, "serve fails on a taken port");
+    assert!(
+        err.contains("--listen") && err.contains("SOTAY_LISTEN") && err.contains(&addr),
+        "{err}"
+    );
+    assert!(!err.contains("backtrace"), "{err}");
 }
 
 #[test]

@@ -10,26 +10,6 @@ use uuid::Uuid;
 
 use crate::harness::*;
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() {
-                   let office = crate::harness::start(crate::harness::Backend::Sqlite).await.expect("SQLite always runs");
-                   super::$name(office).await;
-               } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() {
-                   if let Some(office) = crate::harness::start(crate::harness::Backend::Postgres).await {
-                       super::$name(office).await;
-                   }
-               } )*
-        }
-    };
-}
-
 contract!(
     health_and_openapi_list_every_route,
     enrolment_code_is_single_use_and_checked,
@@ -149,7 +129,7 @@ async fn enrolment_code_is_single_use_and_checked(office: Office) {
     let (status, code2) = error_code(office.enroll_raw(&code).await).await;
     assert_eq!(
         (status, code2.as_str()),
-        (StatusCode::BAD_REQUEST, "invalid_code"),
+        (StatusCode::FORBIDDEN, "invalid_code"),
         "a code works once"
     );
     let expired = sotay_office::admin::issue_code(store, user.id, chrono::Duration::seconds(-1))
@@ -933,8 +913,8 @@ async fn enrolment_attempts_are_rate_limited(office: Office) {
     for _ in 0..12 {
         statuses.push(office.enroll_raw("WRONG-CODE1").await.status());
     }
-    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
-    assert_eq!(statuses[9], StatusCode::BAD_REQUEST);
+    assert_eq!(statuses[0], StatusCode::FORBIDDEN);
+    assert_eq!(statuses[9], StatusCode::FORBIDDEN);
     assert_eq!(
         statuses[10],
         StatusCode::TOO_MANY_REQUESTS,

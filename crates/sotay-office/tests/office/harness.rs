@@ -13,6 +13,28 @@ use sotay_sync::protocol::{EnrollResponse, PullResponse, PushResponse};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+/// Runs each named `async fn(Office)` of the calling module on both backends: SQLite always,
+/// PostgreSQL when `SOTAY_PG_URL` is set.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   let office = crate::harness::start(crate::harness::Backend::Sqlite).await.expect("SQLite always runs");
+                   super::$name(office).await;
+               } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   if let Some(office) = crate::harness::start(crate::harness::Backend::Postgres).await {
+                       super::$name(office).await;
+                   }
+               } )*
+        }
+    };
+}
+
 /// The demo commune code used by the tests (Xã Sóc Sơn, Hà Nội).
 pub const COMMUNE: &str = "00376";
 /// Another commune, outside the test user's area.
@@ -157,7 +179,7 @@ pub async fn start(backend: Backend) -> Option<Office> {
     let (store, database) = store_at(backend, dir.path()).await?;
     store.migrate().await.expect("migrate");
     store
-        .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).expect("units"))
+        .import_units(&admin::official_units())
         .await
         .expect("import units");
     let name = store.backend_name();

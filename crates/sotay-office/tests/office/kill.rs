@@ -25,7 +25,7 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         let store = AnyStore::Sqlite(SqliteStore::open(&db).expect("open"));
         store.migrate().await.expect("migrate");
         store
-            .import_units(&admin::parse_admin_units(admin::ADMIN_UNITS_CSV).expect("units"))
+            .import_units(&admin::official_units())
             .await
             .expect("units");
         let mut writer = OfficeWriter::default();
@@ -84,7 +84,6 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
             location: None,
         })
         .collect();
-    phone.lock().unwrap().save_batch(&households).expect("save");
     let config = SyncConfig {
         push_batch_ops: 100,
         max_attempts: 2,
@@ -93,6 +92,12 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         ..SyncConfig::default()
     };
     let client = SyncClient::new(&base, &enrolled.device_token, config).expect("client");
+    // The first sync brings the area's villages, which the phone's records name.
+    client
+        .sync(&phone, &|_| {}, &CancellationToken::new())
+        .await
+        .expect("first sync");
+    phone.lock().unwrap().save_batch(&households).expect("save");
 
     // Three crashes at different moments of the push, each followed by a restart.
     let mut interrupted = 0;

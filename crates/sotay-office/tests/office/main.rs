@@ -2,11 +2,15 @@
 //! driven with reqwest. One test binary (fast to link); the contract suite runs on SQLite always
 //! and on PostgreSQL when `SOTAY_PG_URL` is set (scripts/test.sh starts one and sets it).
 
+#[macro_use]
+mod harness;
 mod cli;
 mod contract;
+mod estimate;
 mod garbage;
-mod harness;
 mod kill;
 mod listen;
+mod openapi;
 mod quote;
+mod scope;
 mod tls;

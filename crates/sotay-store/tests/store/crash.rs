@@ -126,7 +126,9 @@ fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the writer");
-        std::thread::sleep(Duration::from_millis(rng.random_range(5..120)));
+        // Long enough that a loaded machine has started the writer (it opens the store and reads
+        // the policy data first), short enough to land in many different moments of its writes.
+        std::thread::sleep(Duration::from_millis(rng.random_range(20..300)));
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
             std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();

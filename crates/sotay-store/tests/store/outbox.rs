@@ -387,3 +387,38 @@ fn cursor_clock_and_last_sync_are_kept_across_restarts() {
     fx.store.reset_sync_cursor().unwrap();
     assert_eq!(fx.store.sync_cursor().unwrap(), None);
 }
+
+/// Office writes made before December 2026 did not repeat the record id among their fields: the
+/// phone reads them all the same (the change's entity id stands in), so a village made by the
+/// office is on the phone and households can name it.
+#[test]
+fn a_pulled_record_without_its_id_field_is_read_with_the_change_id() {
+    let fx = Fixture::new();
+    let v = village("Thôn Đông");
+    let mut state = remote_state(
+        &v,
+        Hlc {
+            wall_ms: 1_795_000_000_000,
+            counter: 0,
+            node: Uuid::from_u128(0x0ff1),
+        },
+    );
+    state.fields.remove("id");
+    state.clocks.remove("id");
+    let report = fx
+        .store
+        .apply_remote(
+            &[RemoteChange {
+                entity: EntityKind::Village,
+                entity_id: v.id,
+                state,
+            }],
+            "cursor-1",
+        )
+        .unwrap();
+    assert_eq!((report.applied, report.unreadable.len()), (1, 0));
+    assert_eq!(fx.store.get_village(v.id).unwrap(), Some(v.clone()));
+    fx.store
+        .save_household(&household(Some(v.id), "Lê Văn Mới", "Thôn Đông"))
+        .expect("a household of the office's village saves");
+}

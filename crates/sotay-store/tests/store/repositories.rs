@@ -600,3 +600,81 @@ fn a_sign_up_needs_its_person_on_the_device() {
     );
     assert_eq!(fx.store.get_enrollment(e.id).unwrap(), None);
 }
+
+/// A record's place is a pair: its village must be one of its commune's villages on the device
+/// (the office refuses the same pair; saying it at save time tells the user at once).
+#[test]
+fn a_record_names_a_village_of_its_own_commune() {
+    let fx = Fixture::new();
+    let own = village("Thôn Đông");
+    let elsewhere = Village {
+        commune_code: "00376".into(),
+        ..village("Thôn Đoài")
+    };
+    fx.store.save_village(&own).unwrap();
+    fx.store.save_village(&elsewhere).unwrap();
+    let outbox = fx.outbox_len();
+    for (why, village_id) in [
+        ("a village of another commune", elsewhere.id),
+        ("a village the device does not have", Uuid::now_v7()),
+    ] {
+        let err = fx
+            .store
+            .save_household(&household(Some(village_id), "Hoàng Thị Nhầm", "Thôn Đoài"))
+            .expect_err(why);
+        assert_eq!(err.code().as_str(), "village_mismatch", "{why}");
+        assert_eq!(err.field(), Some("village_id"), "{why}");
+    }
+    assert_eq!(
+        fx.outbox_len(),
+        outbox,
+        "nothing refused reaches the outbox"
+    );
+    let h = household(Some(own.id), "Hoàng Thị Đúng", "Thôn Đông");
+    fx.store.save_household(&h).unwrap();
+    // Moving a saved household to another commune's village is refused the same way.
+    let moved = Household {
+        village_id: Some(elsewhere.id),
+        ..h.clone()
+    };
+    assert_eq!(
+        fx.store.save_household(&moved).unwrap_err().code(),
+        "village_mismatch"
+    );
+    assert_eq!(fx.store.get_household(h.id).unwrap(), Some(h));
+}
+
+/// Money is bounded by the policy in use: an amount no payment for its months can reach, or an
+/// income outside floor and ceiling, is refused with its field and nothing saved is touched.
+#[test]
+fn money_beyond_the_policy_bounds_is_refused_at_save() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Vi Văn Giàu", 11);
+    let e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    fx.store.save_enrollment(&e).unwrap();
+    let big = payment(
+        &e,
+        fx.user(),
+        (date(2026, 1, 1), date(2026, 3, 1)),
+        i64::MAX,
+        "0009999",
+        PaymentMethod::Cash,
+        now(),
+    );
+    let err = fx.store.save_payment(&big).unwrap_err();
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("out_of_range", Some("amount"))
+    );
+    let rich = Enrollment {
+        monthly_income: Vnd(51_000_000),
+        ..e.clone()
+    };
+    let err = fx.store.save_enrollment(&rich).unwrap_err();
+    assert_eq!(
+        (err.code().as_str(), err.field()),
+        ("income_above_ceiling", Some("monthly_income"))
+    );
+    assert_eq!(fx.store.get_enrollment(e.id).unwrap(), Some(e));
+    assert!(fx.store.get_payment(big.id).unwrap().is_none());
+}
