@@ -52,6 +52,25 @@ fn terminate(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// The pids whose parent is `pid`.
+fn children_of(pid: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/status")).is_ok_and(|status| {
+                        status
+                            .lines()
+                            .any(|l| l.strip_prefix("PPid:").map(str::trim) == Some(pid))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A private X display.
 pub struct Display {
     child: Child,
@@ -242,7 +261,7 @@ impl AppSession {
         // tauri-driver sometimes drops the very first request while WebKitWebDriver comes up on
         // a loaded machine: try a fresh driver a few times before calling it a failure.
         let mut last_error = String::new();
-        for _ in 0..3 {
+        for attempt in 0..5 {
             let port = free_port();
             let native = free_port();
             let mut command = Command::new("tauri-driver");
@@ -261,7 +280,10 @@ impl AppSession {
                 .env("RUST_LOG", "warn")
                 .env("LIBGL_ALWAYS_SOFTWARE", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .stderr(
+                    std::fs::File::create(data_home.join(format!("tauri-driver-{attempt}.log")))
+                        .map_or_else(|_| Stdio::null(), Stdio::from),
+                );
             for (k, v) in extra_env {
                 command.env(k, v);
             }
@@ -288,19 +310,25 @@ impl AppSession {
                     return session;
                 }
                 Err(err) => {
-                    last_error = err.to_string();
+                    let log = std::fs::read_to_string(
+                        data_home.join(format!("tauri-driver-{attempt}.log")),
+                    )
+                    .unwrap_or_default();
+                    last_error = format!("{err}; tauri-driver said: {log}");
                     terminate(&mut driver_process);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tokio::time::sleep(Duration::from_secs(1 + attempt)).await;
                 }
             }
         }
-        panic!("no WebDriver session with the app after 3 attempts: {last_error}");
+        panic!("no WebDriver session with the app after 5 attempts: {last_error}");
     }
 
     /// Ends the session and tauri-driver (the app closes with its window).
     pub async fn stop(mut self) {
         let _ = self.driver.clone().quit().await;
         terminate(&mut self.driver_process);
+        // Let WebKitWebDriver and the app's WebKit processes go before the next session.
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
     /// The app's data folder.
@@ -331,9 +359,14 @@ impl AppSession {
                 .split(|b| *b == 0)
                 .any(|var| var == needle.as_bytes())
             {
+                // The app and its WebKit processes go together, as when the system kills an
+                // app: an orphaned WebKit process could keep web storage locked for the next run.
                 let pid = entry.file_name().to_string_lossy().into_owned();
+                let mut victims = children_of(&pid);
+                victims.push(pid);
                 let status = Command::new("kill")
-                    .args(["-KILL", &pid])
+                    .arg("-KILL")
+                    .args(&victims)
                     .status()
                     .expect("kill");
                 assert!(status.success());
