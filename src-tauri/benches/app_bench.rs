@@ -225,6 +225,7 @@ async fn main() -> AnyResult<()> {
     let display = Display::start();
 
     let start = start_times(&display, home.path(), 7)?;
+    eprintln!("start: {}", summary(start.clone()));
 
     let app = AppSession::start(
         &display,
@@ -245,13 +246,23 @@ async fn main() -> AnyResult<()> {
                 "const done=arguments[arguments.length-1];const t0=performance.now();\
                  location.hash=arguments[0];\
                  const tick=()=>{const l=document.querySelectorAll(\"[data-testid='village-households'] li\");\
-                 if(l.length>=2000){requestAnimationFrame(()=>done(performance.now()-t0))}else{requestAnimationFrame(tick)}};tick();",
+                 if(l.length>=2000){requestAnimationFrame(()=>done(performance.now()-t0))}\
+                 else if(performance.now()-t0>20000){done(-l.length)}else{requestAnimationFrame(tick)}};tick();",
                 vec![json!(format!("#/households/village/{village}"))],
             )
             .await?
             .convert()?;
+        if ms < 0.0 {
+            return Err(format!(
+                "the village list showed {} rows after 20 s; the page says: {}",
+                -ms,
+                app.page_text().await
+            )
+            .into());
+        }
         list.push(ms);
     }
+    eprintln!("list: {}", summary(list.clone()));
     app.go("households").await;
     app.testid("search").await;
     let mut search = Vec::new();
