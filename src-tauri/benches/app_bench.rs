@@ -246,7 +246,7 @@ async fn main() -> AnyResult<()> {
                 "const done=arguments[arguments.length-1];const t0=performance.now();\
                  location.hash=arguments[0];\
                  const tick=()=>{const l=document.querySelectorAll(\"[data-testid='village-households'] li\");\
-                 if(l.length>=2000){requestAnimationFrame(()=>done(performance.now()-t0))}\
+                 if(l.length>=60&&document.querySelector(\"[data-testid='village-count']\")){requestAnimationFrame(()=>done(performance.now()-t0))}\
                  else if(performance.now()-t0>20000){done(-l.length)}else{requestAnimationFrame(tick)}};tick();",
                 vec![json!(format!("#/households/village/{village}"))],
             )
