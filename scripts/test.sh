@@ -25,6 +25,8 @@ log "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "architecture invariants"
 scripts/check-architecture.sh
+log "documentation (rustdoc, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
 # The app's tests drive the real app in WebKitGTK on a private Xvfb display they start themselves.
 log "tests (office contract suite on SQLite and PostgreSQL: $SOTAY_PG_URL; the app in a real webview)"
 cargo test --workspace --locked

@@ -84,7 +84,8 @@ fn prepare(source: &Path, data_dir: &Path) -> AnyResult<(Uuid, i64)> {
         enrolled_at: chrono::Utc::now(),
     };
     enrolment.save(data_dir)?;
-    let store = Store::open(&db, identity)?;
+    let key = sotay_device::store_key::load_or_create(data_dir)?;
+    let store = Store::open(&db, identity, &sotay_store::StoreKey::from_bytes(key))?;
     let village = Village {
         id: new_id(),
         commune_code: "07246".into(),

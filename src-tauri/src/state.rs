@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use sotay_device::{AppAction, Enrolment, PinAttempts, Settings};
-use sotay_store::{DeviceIdentity, Store, StoreError};
+use sotay_store::{DeviceIdentity, Store};
 
 use crate::error::{CmdResult, CommandError};
 use crate::sync_task::SyncTask;
@@ -59,15 +59,17 @@ fn lock_mutex<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Opens the store of an enrolled device.
-pub fn open_store(data_dir: &Path, enrolment: &Enrolment) -> Result<Store, StoreError> {
-    Store::open(
+/// Opens the (encrypted) store of an enrolled device with the key kept beside it.
+pub fn open_store(data_dir: &Path, enrolment: &Enrolment) -> Result<Store, CommandError> {
+    let key = sotay_store::StoreKey::from_bytes(sotay_device::store_key::load_or_create(data_dir)?);
+    Ok(Store::open(
         data_dir.join(STORE_FILE),
         DeviceIdentity {
             device_id: enrolment.device_id,
             user_id: enrolment.user.id,
         },
-    )
+        &key,
+    )?)
 }
 
 impl AppState {
@@ -83,7 +85,7 @@ impl AppState {
                     store: Arc::new(Mutex::new(store)),
                 }),
                 Err(err) => {
-                    store_error = Some(CommandError::from(err));
+                    store_error = Some(err);
                     None
                 }
             },

@@ -16,6 +16,7 @@ pub mod files;
 pub mod pin;
 pub mod roles;
 pub mod settings;
+pub mod store_key;
 
 pub use enrolment::{EnrolledUser, Enrolment, normalize_office_url};
 pub use error::DeviceError;

@@ -10,10 +10,14 @@
 //!   app means (a visit with its follow-ups, a sign-up with its quote, a priced payment, a
 //!   remittance of the cash on hand), each in one transaction.
 //!
+//! - [`encryption`] keeps the file encrypted (SQLCipher, a random key the app wraps with the
+//!   PIN), and encrypts a plain file from an older app in place.
+//!
 //! Architecture invariant: every write and its outbox op commit in one transaction.
 //! Architecture invariant: no networking; user data is never hard-deleted (tombstones).
 
 pub mod clock;
+pub mod encryption;
 pub mod error;
 pub mod outbox;
 pub mod policy;
@@ -24,6 +28,7 @@ pub mod store;
 pub mod workflows;
 
 pub use clock::{SettableClock, SystemClock, WallClock};
+pub use encryption::StoreKey;
 pub use error::{Result, StoreError};
 pub use outbox::{ApplyReport, Rejection, RemoteChange, UnreadableRecord};
 pub use queries::{

@@ -222,7 +222,7 @@ impl Store {
 
     /// Saves a visit, closes the household's call-backs due by today that were assigned to the
     /// visitor (the visit answers them), adds a call-back on the visit's next date, and moves the
-    /// persons met along (see [`stage_after_visit`]) — in one transaction.
+    /// persons met along (see `stage_after_visit`) — in one transaction.
     pub fn log_visit(&self, visit: &Visit) -> Result<VisitLogged> {
         let today = self.today();
         let tx = self.write_tx()?;

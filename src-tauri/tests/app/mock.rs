@@ -96,12 +96,14 @@ pub fn enrolled_dir(role: Role) -> (tempfile::TempDir, Uuid) {
         enrolled_at: Utc::now(),
     };
     enrolment.save(dir.path()).expect("save the enrolment");
+    let key = sotay_device::store_key::load_or_create(dir.path()).expect("key");
     let store = Store::open(
         dir.path().join(sotay_app::state::STORE_FILE),
         DeviceIdentity {
             device_id: enrolment.device_id,
             user_id: enrolment.user.id,
         },
+        &sotay_store::StoreKey::from_bytes(key),
     )
     .expect("open the store");
     let village = Village {
@@ -115,7 +117,7 @@ pub fn enrolled_dir(role: Role) -> (tempfile::TempDir, Uuid) {
 }
 
 fn outbox_len(dir: &std::path::Path) -> i64 {
-    let conn = rusqlite::Connection::open(dir.join(sotay_app::state::STORE_FILE)).expect("open");
+    let conn = crate::raw_store(dir);
     conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .expect("count")
 }

@@ -84,8 +84,7 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     // kill -9, then the app starts again on the same data: the person is there and found
     // without diacritics.
     app.kill_app().await;
-    let conn =
-        rusqlite::Connection::open(home.path().join("vn.sotay.field/sotay.sqlite3")).expect("db");
+    let conn = crate::raw_store(&home.path().join("vn.sotay.field"));
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("check");

@@ -56,6 +56,6 @@ pub async fn add_household(app: &AppSession, head: &str) -> String {
 
 /// Rows of the app's own database (to check what was saved, and that nothing else was).
 pub fn app_db_count(app: &AppSession, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(app.data_dir().join("sotay.sqlite3")).expect("app db");
+    let conn = crate::raw_store(&app.data_dir());
     conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
