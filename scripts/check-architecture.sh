@@ -16,6 +16,14 @@ fi
 if cargo tree -p sotay-office --edges normal --prefix none | grep -E '^(sotay-store|reqwest)'; then
   echo "sotay-office must not depend on the crates listed above" >&2; fail=1
 fi
+# sotay-device keeps the app's own files: no networking, no database.
+if cargo tree -p sotay-device --edges normal --prefix none | grep -E '^(reqwest|tokio|axum|rusqlite|sotay-store|sotay-sync)'; then
+  echo "sotay-device must not depend on the crates listed above" >&2; fail=1
+fi
+# The app shell holds no SQL: screens' queries live in sotay-store.
+if git grep -n -E '\b(SELECT|INSERT|UPDATE|DELETE) ' -- 'src-tauri/src/*.rs' 'src-tauri/src/**/*.rs'; then
+  echo "src-tauri must not run SQL (add the query to sotay-store)" >&2; fail=1
+fi
 # sotay-domain has no circle between its modules: for each top-level module (`x.rs` or `x/`),
 # every `crate::y` it names in code (comments aside, `use crate::{a, b}` groups included) is an
 # edge x -> y, and tsort (coreutils) refuses a graph with a loop, printing the modules in it.
@@ -46,7 +54,7 @@ if grep -n -E 'crate::api\b|super::api\b' crates/sotay-office/src/admin.rs crate
   echo "sotay-office admin/apply/storage must not import the HTTP layer (api)" >&2; fail=1
 fi
 # Every module of ours says why it exists.
-for f in $(git ls-files 'crates/*.rs'); do
+for f in $(git ls-files 'crates/*.rs' 'src-tauri/*.rs'); do
   head -1 "$f" | grep -q '^//!' || { echo "$f: starts without a //! module doc" >&2; fail=1; }
 done
 exit $fail

@@ -41,3 +41,29 @@ ensure_build_deps() {
   apt_install build-essential pkg-config
   ensure_rust
 }
+
+# The field app: WebKitGTK to build it, Xvfb and WebKitWebDriver to drive it in tests,
+# tauri-driver between the test and WebKitWebDriver, Node.js for the UI (ui/, Vite).
+ensure_app_deps() {
+  apt_install libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    log "installing tauri-driver (cargo install, about 30 s)"
+    # Its own build folder: the workspace's target stays the workspace's.
+    env -u CARGO_TARGET_DIR cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+}
+
+# Installs the UI's packages from the lockfile (only when it changed) and builds ui/dist, which
+# the app embeds at compile time.
+build_ui() {
+  local stamp="$SOTAY_ROOT/ui/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$SOTAY_ROOT/ui/package-lock.json" -nt "$stamp" ]; then
+    log "UI: npm ci"
+    (cd "$SOTAY_ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  log "UI: build (ui/dist)"
+  (cd "$SOTAY_ROOT/ui" && npx vite build --logLevel warn)
+}

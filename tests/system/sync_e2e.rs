@@ -39,6 +39,14 @@ async fn a_second_device_in_the_village_sees_the_first_ones_household() {
 
     let report = tu.sync().await.expect("Tư syncs");
     assert!(report.synced, "{report:?}");
+    // Records the office made (the village) read on the phone like the devices' own.
+    assert_eq!(
+        tu.store().unreadable_records().unwrap(),
+        vec![],
+        "every pulled record is readable"
+    );
+    let village: Option<sotay_domain::Village> = tu.store().get(office.village).unwrap();
+    assert!(village.is_some(), "the office's village is on the phone");
     let seen: Option<Person> = tu.store().get(man.id).unwrap();
     assert_eq!(
         seen.map(|p| p.full_name),

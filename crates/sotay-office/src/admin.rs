@@ -308,6 +308,56 @@ impl OfficeWriter {
     }
 }
 
+/// An office decision on a sign-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Đã duyệt.
+    Approve,
+    /// Bị từ chối (with a reason).
+    Reject,
+    /// Cần bổ sung (with a reason).
+    NeedsCorrection,
+}
+
+/// Records the office's decision on a sign-up, as an office op (authoritative over the devices'
+/// status edits), and returns the Vietnamese name of the new status. A rejection or a request
+/// for correction needs a reason, which the collector reads on the person's page.
+pub async fn review_enrollment(
+    store: &impl OfficeStore,
+    enrollment_id: Uuid,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<&'static str> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let (status, label) = match decision {
+        Decision::Approve => (EnrollmentStatus::Approved, "đã duyệt"),
+        Decision::Reject => (EnrollmentStatus::Rejected, "bị từ chối"),
+        Decision::NeedsCorrection => (EnrollmentStatus::NeedsCorrection, "cần bổ sung"),
+    };
+    if decision != Decision::Approve && reason.is_none() {
+        return Err(OfficeError::Invalid(
+            "Hãy ghi lý do (--reason \"...\") để người thu biết cần làm gì.".into(),
+        ));
+    }
+    match store.record(enrollment_id).await? {
+        Some(record) if record.entity == EntityKind::Enrollment => {}
+        _ => {
+            return Err(OfficeError::Invalid(format!(
+                "Không có tờ khai {enrollment_id}."
+            )));
+        }
+    }
+    let reason = if decision == Decision::Approve {
+        None
+    } else {
+        reason
+    };
+    OfficeWriter::default()
+        .decide_enrollment(store, enrollment_id, status, reason)
+        .await?;
+    Ok(label)
+}
+
 /// Creates a village (thôn / tổ dân phố) under a commune.
 pub async fn create_village(
     store: &impl OfficeStore,

@@ -461,6 +461,37 @@ pub async fn publish_policy(db: &str, args: PublishPolicyArgs) -> anyhow::Result
     Ok(())
 }
 
+/// `review`: the office's decision on a sign-up.
+#[derive(Args)]
+pub struct ReviewArgs {
+    /// The sign-up (enrollment) id.
+    #[arg(long)]
+    enrollment: Uuid,
+    /// approve, reject or needs-correction.
+    #[arg(value_parser = ["approve", "reject", "needs-correction"])]
+    decision: String,
+    /// Why (required to reject or ask for a correction); the collector sees it on the person.
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+/// Writes the decision as an office op; the device gets it at its next sync.
+pub async fn review(db: &str, args: ReviewArgs) -> anyhow::Result<()> {
+    let decision = match args.decision.as_str() {
+        "approve" => admin::Decision::Approve,
+        "reject" => admin::Decision::Reject,
+        _ => admin::Decision::NeedsCorrection,
+    };
+    let store = open(db).await?;
+    let status =
+        admin::review_enrollment(&store, args.enrollment, decision, args.reason.as_deref()).await?;
+    println!(
+        "Đã ghi quyết định \"{}\" cho tờ khai {}; điện thoại nhận ở lần đồng bộ tới.",
+        status, args.enrollment
+    );
+    Ok(())
+}
+
 /// `import-units`.
 #[derive(Args)]
 pub struct ImportUnitsArgs {

@@ -49,6 +49,8 @@ enum Command {
     ImportUnits(commands::ImportUnitsArgs),
     /// Publish a new edition of the policy data to the devices.
     PublishPolicy(commands::PublishPolicyArgs),
+    /// Decide on a sign-up: approve, reject --reason, or needs-correction --reason.
+    Review(commands::ReviewArgs),
     /// Seed a realistic demo commune (only into an empty database unless --force).
     SeedDemo(commands::SeedDemoArgs),
     /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
@@ -103,6 +105,7 @@ async fn run(db: &str, command: Command) -> anyhow::Result<ExitCode> {
         Command::RevokeDevice(args) => commands::revoke_device(&db, args).await,
         Command::ImportUnits(args) => commands::import_units(&db, args).await,
         Command::PublishPolicy(args) => commands::publish_policy(&db, args).await,
+        Command::Review(args) => commands::review(&db, args).await,
         Command::SeedDemo(args) => commands::seed_demo(&db, args).await,
         // The quote needs no database.
         Command::Quote(args) => return Ok(quote_cli::run(&args)),

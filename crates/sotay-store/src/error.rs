@@ -40,6 +40,10 @@ pub enum StoreError {
         /// What is wrong and what to do, in Vietnamese.
         message: String,
     },
+    /// The contribution could not be priced (income outside the floor and ceiling, a mode beyond
+    /// its limits…); nothing was saved.
+    #[error("{0}")]
+    Quote(sotay_domain::QuoteError),
     /// No record with this id (or it was deleted).
     #[error(
         "Không tìm thấy bản ghi ({entity:?} {id}). Có thể bản ghi đã bị xoá; hãy tải lại danh sách."
@@ -112,6 +116,7 @@ impl StoreError {
                 .map(|e| e.code.as_str())
                 .unwrap_or_else(|| "validation".into()),
             StoreError::Rule { code, .. } => (*code).into(),
+            StoreError::Quote(err) => err.code().into(),
             StoreError::NotFound { .. } => "not_found".into(),
             StoreError::DiskFull => "disk_full".into(),
             StoreError::Unreadable { .. } => "record_unreadable".into(),
@@ -127,6 +132,7 @@ impl StoreError {
         match self {
             StoreError::Invalid(errors) => errors.first().map(|e| e.field.as_str()),
             StoreError::Rule { field, .. } => Some(field),
+            StoreError::Quote(err) => quote_field(err),
             _ => None,
         }
     }
@@ -137,6 +143,24 @@ impl StoreError {
             field: field.to_owned(),
             message: message.into(),
         }
+    }
+}
+
+/// The sign-up field a quote error is about, so the app shows it next to that field.
+fn quote_field(err: &sotay_domain::QuoteError) -> Option<&'static str> {
+    use sotay_domain::QuoteError as Q;
+    match err {
+        Q::IncomeBelowFloor { .. } | Q::IncomeAboveCeiling { .. } | Q::IncomeStep { .. } => {
+            Some("monthly_income")
+        }
+        Q::YearsAheadOutOfRange { .. } | Q::MissingPeriodOutOfRange { .. } => Some("payment_mode"),
+        _ => None,
+    }
+}
+
+impl From<sotay_domain::QuoteError> for StoreError {
+    fn from(err: sotay_domain::QuoteError) -> Self {
+        StoreError::Quote(err)
     }
 }
 

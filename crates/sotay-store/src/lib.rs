@@ -6,7 +6,9 @@
 //!   `sotay_domain`, diffs against the stored record and appends the op in the same transaction.
 //! - [`outbox`] is what the sync client uses: pending ops, acknowledgement, quarantine, merging
 //!   pulled changes, the clock, the scope checksum.
-//! - [`queries`] and [`search`] draw the app's screens.
+//! - [`queries`] and [`search`] draw the app's screens; [`workflows`] saves what one tap in the
+//!   app means (a visit with its follow-ups, a sign-up with its quote, a priced payment, a
+//!   remittance of the cash on hand), each in one transaction.
 //!
 //! - [`encryption`] keeps the file encrypted (SQLCipher, a random key the app wraps with the
 //!   PIN), and encrypts a plain file from an older app in place.
@@ -23,6 +25,7 @@ pub mod queries;
 pub mod records;
 pub mod search;
 pub mod store;
+pub mod workflows;
 
 pub use clock::{SettableClock, SystemClock, WallClock};
 pub use encryption::StoreKey;
@@ -35,3 +38,4 @@ pub use queries::{
 pub use records::Record;
 pub use search::SearchHit;
 pub use store::{DeviceIdentity, Store, migrations, schema_version};
+pub use workflows::{EnrollmentHistory, PaymentDraft, VillageSummary, VisitLogged};

@@ -377,7 +377,7 @@ impl Store {
 }
 
 /// The write path of one local save, inside the caller's transaction.
-fn write_record<E: Record>(
+pub(crate) fn write_record<E: Record>(
     tx: &Connection,
     identity: &DeviceIdentity,
     clock: &dyn WallClock,

@@ -417,3 +417,74 @@ fn a_port_in_use_names_the_way_out() {
     );
     assert!(!err.contains("backtrace"), "{err}");
 }
+
+#[test]
+fn review_records_the_office_decision_on_a_sign_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let (ok, _, err) = office(&db, &["seed-demo", "--households", "40"]);
+    assert!(ok, "seed-demo: {err}");
+    let state_of = |id: &str| -> serde_json::Value {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let state: String = conn
+            .query_row(
+                "SELECT state FROM records WHERE entity_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("the record");
+        serde_json::from_str(&state).expect("json")
+    };
+    let submitted: String = {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.query_row(
+            "SELECT entity_id FROM records WHERE entity = 'enrollment' \
+             AND json_extract(state, '$.fields.status') = 'submitted' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the demo has a submitted sign-up")
+    };
+    let (ok, _, err) = office(&db, &["review", "--enrollment", &submitted, "reject"]);
+    assert!(
+        !ok && err.contains("lý do"),
+        "a rejection needs a reason: {err}"
+    );
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "review",
+            "--enrollment",
+            &submitted,
+            "needs-correction",
+            "--reason",
+            "Thiếu số điện thoại",
+        ],
+    );
+    assert!(ok && out.contains("cần bổ sung"), "{out} {err}");
+    let state = state_of(&submitted);
+    assert_eq!(state["fields"]["status"], "needs_correction");
+    assert_eq!(state["fields"]["status_reason"], "Thiếu số điện thoại");
+    let (ok, out, err) = office(&db, &["review", "--enrollment", &submitted, "approve"]);
+    assert!(ok && out.contains("đã duyệt"), "{out} {err}");
+    let state = state_of(&submitted);
+    assert_eq!(state["fields"]["status"], "approved");
+    assert_eq!(state["fields"]["status_reason"], serde_json::Value::Null);
+    let clock: sotay_domain::Hlc = state["clocks"]["status"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .expect("the status field has a clock");
+    assert_eq!(
+        clock.node,
+        sotay_office::apply::OFFICE_NODE,
+        "the decision is written by the office's clock node: {state}"
+    );
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let (ok, _, err) = office(&db, &["review", "--enrollment", &unknown, "approve"]);
+    assert!(!ok && err.contains("Không có tờ khai"), "{err}");
+    let (ok, _, err) = office(&db, &["review", "--enrollment", &submitted, "maybe"]);
+    assert!(
+        !ok && err.contains("approve"),
+        "clap names the choices: {err}"
+    );
+}

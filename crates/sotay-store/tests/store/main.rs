@@ -9,3 +9,4 @@ mod outbox;
 mod properties;
 mod queries;
 mod repositories;
+mod workflows;

@@ -1,0 +1,297 @@
+//! What one tap in the app saves (`workflows.rs`): each action writes all its records with their
+//! ops in one transaction, and prices come from the domain's quote for the policy in use.
+//! Vectors: rules.md §1–2 — 22% × 1,500,000 = 330,000 a month; support at the 1,500,000 line is
+//! 132,000 (near-poor, 40%) or 66,000 (others, 20%) nationally; Hà Nội adds 60% (near-poor) or
+//! 10% (others) of the same base from 1/1/2026, so a near-poor Hà Nội resident at the floor pays
+//! nothing and anyone else pays 330,000 − 66,000 − 33,000 = 231,000 a month.
+
+use sotay_domain::*;
+use sotay_store::StoreError;
+
+use crate::common::*;
+
+#[test]
+fn a_visit_answers_due_call_backs_sets_the_next_one_and_moves_the_persons_met() {
+    let fx = Fixture::new();
+    let (h, mut p) = saved_family(&fx, "Nguyễn Văn Đức", 1);
+    p.stage = Stage::Prospect;
+    fx.store.save_person(&p).expect("prospect");
+    let overdue = follow_up(&h, fx.user(), date(2026, 11, 20));
+    let later = follow_up(&h, fx.user(), date(2026, 12, 20));
+    fx.store.save_follow_up(&overdue).expect("overdue");
+    fx.store.save_follow_up(&later).expect("later");
+    let before = fx.outbox_len();
+
+    let mut v = visit(&h, fx.user(), now());
+    v.persons_met = vec![p.id];
+    v.outcome = VisitOutcome::Interested;
+    v.next_follow_up = Some(date(2026, 11, 29));
+    let logged = fx.store.log_visit(&v).expect("log the visit");
+
+    assert_eq!(
+        logged.follow_ups_closed, 1,
+        "only the call-back due by today is answered"
+    );
+    assert_eq!(logged.persons_updated, 1);
+    let next = logged.follow_up.expect("the next date makes a follow-up");
+    assert_eq!(
+        (next.due_date, next.person_id, next.assigned_to),
+        (date(2026, 11, 29), Some(p.id), fx.user())
+    );
+    assert!(
+        fx.store
+            .get_follow_up(overdue.id)
+            .expect("get")
+            .expect("kept")
+            .done
+    );
+    assert!(
+        !fx.store
+            .get_follow_up(later.id)
+            .expect("get")
+            .expect("kept")
+            .done
+    );
+    assert_eq!(
+        fx.store.get_person(p.id).expect("get").expect("kept").stage,
+        Stage::Interested
+    );
+    assert_eq!(
+        fx.outbox_len() - before,
+        4,
+        "visit, closed call-back, new follow-up and person: one op each"
+    );
+}
+
+#[test]
+fn a_refused_visit_saves_nothing_of_what_it_would_have_changed() {
+    let fx = Fixture::new();
+    let (h, p) = saved_family(&fx, "Trần Thị Hoa", 2);
+    let due = follow_up(&h, fx.user(), date(2026, 11, 20));
+    fx.store.save_follow_up(&due).expect("due");
+    let before = fx.outbox_len();
+    let mut v = visit(&h, fx.user(), now());
+    v.persons_met = vec![p.id];
+    v.notes = "x".repeat(10_000);
+    let err = fx.store.log_visit(&v).expect_err("notes far too long");
+    assert_eq!(err.code(), "too_long");
+    assert_eq!(fx.outbox_len(), before, "nothing was written");
+    assert!(
+        !fx.store
+            .get_follow_up(due.id)
+            .expect("get")
+            .expect("kept")
+            .done
+    );
+}
+
+#[test]
+fn a_sign_up_keeps_its_quote_and_enrols_its_person() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Lê Văn Nam", 3);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    e.status = EnrollmentStatus::Draft;
+    e.support_groups = vec![SupportGroup::Other];
+    e.first_month = date(2026, 11, 1);
+    let (saved, quote) = fx.store.sign_up(&e).expect("sign up");
+    assert_eq!(saved.status, EnrollmentStatus::Submitted);
+    assert_eq!(quote.gross_monthly, Vnd(330_000));
+    assert_eq!(quote.state_support_monthly, Vnd(66_000));
+    assert_eq!(quote.local_support_monthly, Vnd(33_000), "Hà Nội +10%");
+    assert_eq!(quote.net_monthly, Vnd(231_000));
+    assert_eq!(quote.amount_due, Vnd(693_000), "3 months");
+    let stored = fx.store.get_enrollment(e.id).expect("get").expect("saved");
+    assert_eq!(
+        stored.quote,
+        Some(serde_json::to_value(&quote).expect("json")),
+        "the snapshot is the quote as computed"
+    );
+    assert_eq!(
+        fx.store.get_person(p.id).expect("get").expect("kept").stage,
+        Stage::Enrolled
+    );
+    assert!(fx.store.has_enrollment(p.id).expect("check"));
+}
+
+#[test]
+fn income_below_the_floor_is_refused_on_the_income_field_and_saves_nothing() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Phạm Văn Long", 4);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Monthly);
+    e.monthly_income = Vnd(1_000_000);
+    let before = fx.outbox_len();
+    let err = fx.store.sign_up(&e).expect_err("below the floor");
+    assert_eq!(err.code(), "income_below_floor");
+    assert_eq!(err.field(), Some("monthly_income"));
+    assert!(err.to_string().contains("1.500.000 ₫"), "{err}");
+    assert!(matches!(err, StoreError::Quote(_)));
+    assert_eq!(fx.outbox_len(), before);
+    assert!(fx.store.get_enrollment(e.id).expect("get").is_none());
+}
+
+#[test]
+fn payments_cover_the_next_period_at_todays_price_and_count_in_cash_on_hand() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Hoàng Văn Sơn", 5);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    e.first_month = date(2026, 11, 1);
+    let (e, _) = fx.store.sign_up(&e).expect("sign up");
+    let draft = fx.store.payment_draft(e.id).expect("draft");
+    assert_eq!(
+        (draft.months_from, draft.months_to, draft.amount),
+        (date(2026, 11, 1), date(2027, 1, 1), Vnd(0)),
+        "near-poor in Hà Nội at the floor pays nothing"
+    );
+    let mut other = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    other.first_month = date(2026, 11, 1);
+    other.support_groups = vec![SupportGroup::Other];
+    let (other, _) = fx.store.sign_up(&other).expect("sign up");
+    let first = fx
+        .store
+        .collect_payment(other.id, "bl-0001234", PaymentMethod::Cash)
+        .expect("collect");
+    assert_eq!(first.amount, Vnd(693_000));
+    assert_eq!(
+        first.receipt_number, "BL-0001234",
+        "normalised like every receipt"
+    );
+    assert_eq!(
+        (first.months_from, first.months_to),
+        (date(2026, 11, 1), date(2027, 1, 1))
+    );
+    let second = fx.store.payment_draft(other.id).expect("next draft");
+    assert_eq!(
+        (second.months_from, second.months_to),
+        (date(2027, 2, 1), date(2027, 4, 1)),
+        "the next period follows the last one paid"
+    );
+    let again = fx
+        .store
+        .collect_payment(other.id, "BL-0001234", PaymentMethod::Cash)
+        .expect_err("a receipt number is used once");
+    assert_eq!(again.code(), "receipt_duplicate");
+    let cash = fx.store.cash_on_hand(fx.user()).expect("cash");
+    assert_eq!(cash.total, Vnd(693_000));
+
+    let remittance = fx.store.remit_cash("Nộp bưu điện", now()).expect("remit");
+    assert_eq!(remittance.total, Vnd(693_000));
+    assert_eq!(remittance.payment_ids, vec![first.id]);
+    assert_eq!(
+        fx.store.cash_on_hand(fx.user()).expect("cash").total,
+        Vnd(0)
+    );
+    assert_eq!(
+        fx.store
+            .remit_cash("", now())
+            .expect_err("nothing left")
+            .code(),
+        "nothing_to_remit"
+    );
+    let history = fx.store.enrollments_of_person(p.id).expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].enrollment.id, other.id, "newest first");
+    assert_eq!(history[0].payments, vec![first]);
+}
+
+#[test]
+fn a_rejected_sign_up_cannot_be_paid() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Đỗ Thị Mai", 6);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Monthly);
+    e.status = EnrollmentStatus::Rejected;
+    e.status_reason = Some("Số định danh không khớp ngày sinh".into());
+    fx.store
+        .save_enrollment(&e)
+        .expect("as decided by the office");
+    assert_eq!(
+        fx.store.payment_draft(e.id).expect_err("rejected").code(),
+        "enrollment_rejected"
+    );
+}
+
+#[test]
+fn lists_for_the_screens() {
+    let fx = Fixture::new();
+    let dong = village("Thôn Đông");
+    let doai = village("Thôn Đoài");
+    fx.store.save_village(&dong).expect("village");
+    fx.store.save_village(&doai).expect("village");
+    for n in 0..3 {
+        let h = household(Some(dong.id), &format!("Chủ hộ {n}"), "Thôn Đông");
+        fx.store.save_household(&h).expect("household");
+    }
+    let villages = fx.store.villages().expect("villages");
+    let counts: Vec<(String, u32)> = villages
+        .iter()
+        .map(|v| (v.village.name.clone(), v.households))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![("Thôn Đoài".to_owned(), 0), ("Thôn Đông".to_owned(), 3)]
+    );
+
+    for (day, attendees) in [(1, 43), (15, 120)] {
+        let event = OutreachEvent {
+            id: new_id(),
+            kind: OutreachKind::VillageMeeting,
+            commune_code: COMMUNE.into(),
+            village_id: Some(dong.id),
+            date: date(2026, 11, day),
+            attendees,
+            organiser: "Ban vận động thôn Đông".into(),
+            notes: String::new(),
+        };
+        fx.store.save_outreach_event(&event).expect("event");
+    }
+    let events = fx.store.outreach_events(10).expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.attendees).collect::<Vec<_>>(),
+        vec![120, 43],
+        "newest first"
+    );
+
+    let this_year = quota(
+        QuotaScope::Village(dong.id),
+        QuotaPeriod::HalfYear {
+            year: 2026,
+            half: 2,
+        },
+        60,
+        30,
+    );
+    let first_half = quota(
+        QuotaScope::Village(dong.id),
+        QuotaPeriod::HalfYear {
+            year: 2026,
+            half: 1,
+        },
+        50,
+        20,
+    );
+    fx.store.save_quota(&this_year).expect("quota");
+    fx.store.save_quota(&first_half).expect("quota");
+    let quotas = fx.store.quotas_on(date(2026, 11, 23)).expect("quotas");
+    assert_eq!(
+        quotas,
+        vec![this_year],
+        "only the period containing the date"
+    );
+
+    let (h, p) = saved_family(&fx, "Bùi Văn Hải", 7);
+    assert_eq!(
+        fx.store.household_of(EntityKind::Person, p.id).expect("of"),
+        Some(h.id)
+    );
+    assert_eq!(
+        fx.store
+            .household_of(EntityKind::Household, h.id)
+            .expect("of"),
+        Some(h.id)
+    );
+    assert_eq!(
+        fx.store
+            .household_of(EntityKind::Village, dong.id)
+            .expect("of"),
+        None
+    );
+}

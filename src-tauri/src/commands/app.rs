@@ -1,0 +1,130 @@
+//! The shell and the first-run screen (Bắt đầu): the app's status, enrolment with a one-time
+//! code, and the start-up mark the benchmark reads.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use sotay_device::{AppAction, EnrolledUser, Enrolment, normalize_office_url};
+use tauri::State;
+
+use crate::dto::{AppStatus, EnrollInput, UserDto};
+use crate::error::{CmdResult, CommandError};
+use crate::state::{AppState, STORE_FILE, Session, lock_store, open_store};
+
+/// What the UI needs to decide which screen to show.
+pub fn status(state: &AppState) -> AppStatus {
+    let session = state.session();
+    let settings = state.settings().clone();
+    let policy_version = session
+        .as_ref()
+        .and_then(|s| lock_store(&s.store).policy_version().ok())
+        .unwrap_or_else(|| sotay_domain::Policy::embedded().version.clone());
+    let enrolment = session.as_ref().map(|s| &s.enrolment);
+    AppStatus {
+        enrolled: session.is_some(),
+        user: enrolment.map(|e| UserDto {
+            id: e.user.id,
+            full_name: e.user.full_name.clone(),
+            role: e.user.role,
+        }),
+        office_url: enrolment.map(|e| e.office_url.clone()),
+        device_id: enrolment.map(|e| e.device_id),
+        communes: enrolment.map(|e| e.communes.clone()).unwrap_or_default(),
+        actions: enrolment.map_or_else(Vec::new, |e| AppAction::allowed(e.user.role)),
+        locked: state.lock_state().locked,
+        pin_set: settings.pin.is_some(),
+        language: settings.language,
+        idle_lock_minutes: settings.idle_lock_minutes(),
+        policy_version,
+        app_version: env!("CARGO_PKG_VERSION"),
+        protocol_version: sotay_sync::protocol::PROTOCOL_VERSION,
+        platform: std::env::consts::OS,
+        store_error: state
+            .store_error
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone(),
+    }
+}
+
+/// The app's status.
+#[tauri::command(async)]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    status(&state)
+}
+
+/// Exchanges a one-time code for a device token, opens the device's store and starts the first
+/// sync. A store file left by an interrupted enrolment is moved aside, never deleted.
+#[tauri::command]
+pub async fn enroll(state: State<'_, AppState>, input: EnrollInput) -> CmdResult<AppStatus> {
+    enroll_with(&state, input).await
+}
+
+/// The enrolment itself (also run at start when `SOTAY_ENROLL_URL` and `SOTAY_ENROLL_CODE` are
+/// set, as `scripts/run.sh` does for the demo).
+pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppStatus> {
+    let office_url = normalize_office_url(&input.office_url)?;
+    let code = sotay_device::enrolment::normalize_enrolment_code(&input.code)?;
+    if state.session().is_some() {
+        return Err(CommandError::new(
+            "already_enrolled",
+            "Thiết bị đã được đăng ký. Muốn đăng ký lại, hãy liên hệ cán bộ BHXH.",
+        ));
+    }
+    let device_name = format!("Sotay ({})", std::env::consts::OS);
+    let answer = sotay_sync::enroll(&office_url, &code, &device_name).await?;
+    let enrolment = Enrolment {
+        office_url,
+        device_id: answer.device_id,
+        device_token: answer.device_token,
+        user: EnrolledUser {
+            id: answer.user.id,
+            full_name: answer.user.full_name,
+            role: answer.user.role,
+        },
+        communes: answer.scope.communes,
+        villages: answer.scope.villages,
+        enrolled_at: Utc::now(),
+    };
+    let data_dir = state.data_dir.clone();
+    let session = tauri::async_runtime::spawn_blocking(move || -> CmdResult<Session> {
+        let store_path = data_dir.join(STORE_FILE);
+        if store_path.exists() {
+            let aside = data_dir.join(format!("{STORE_FILE}.before-{}", Utc::now().timestamp()));
+            std::fs::rename(&store_path, &aside).map_err(|e| {
+                CommandError::from(sotay_device::DeviceError::File {
+                    what: format!("{}: {e}", store_path.display()),
+                })
+            })?;
+        }
+        let store = open_store(&data_dir, &enrolment)?;
+        store.observe_clock(answer.server_clock)?;
+        enrolment.save(&data_dir)?;
+        Ok(Session {
+            enrolment,
+            store: Arc::new(Mutex::new(store)),
+        })
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", e.to_string()))??;
+    state.set_session(session);
+    state.sync.now();
+    Ok(status(state))
+}
+
+/// The UI drew its first usable screen. With `SOTAY_READY_FILE` set (the start-up benchmark),
+/// writes the wall-clock time (ms since the epoch) to that file, once; the benchmark subtracts
+/// the moment it started the process. Returns the ms since the app state was loaded.
+#[tauri::command(async)]
+pub fn mark_ready(state: State<'_, AppState>) -> u64 {
+    let elapsed = u64::try_from(state.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if let Some(path) = std::env::var_os("SOTAY_READY_FILE")
+        && !std::path::Path::new(&path).exists()
+    {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let _ = std::fs::write(&path, now.to_string());
+    }
+    elapsed
+}

@@ -1,0 +1,111 @@
+//! Thu tiền (Collect): the next payment of a sign-up (months and amount from the domain's
+//! quote), the receipt to show the participant, cash on hand, and a remittance to the office.
+//! Collectors only: a board member handles no money.
+
+use chrono::Utc;
+use sotay_device::AppAction;
+use sotay_domain::EntityKind;
+use tauri::State;
+use uuid::Uuid;
+
+use crate::dto::{CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptDto};
+use crate::error::{CmdResult, CommandError};
+use crate::state::AppState;
+
+fn not_found(entity: EntityKind, id: Uuid) -> CommandError {
+    CommandError::from(sotay_store::StoreError::NotFound { entity, id })
+}
+
+/// The next period of a sign-up and what to collect for it.
+#[tauri::command(async)]
+pub fn payment_draft(
+    state: State<'_, AppState>,
+    enrollment_id: Uuid,
+) -> CmdResult<PaymentDraftDto> {
+    state.with_store_for(AppAction::HandleMoney, |store, _| {
+        let draft = store.payment_draft(enrollment_id)?;
+        let person = store
+            .get_person(draft.enrollment.person_id)?
+            .ok_or_else(|| not_found(EntityKind::Person, draft.enrollment.person_id))?;
+        Ok(PaymentDraftDto {
+            person_name: person.full_name,
+            months: draft.quote.period_months,
+            months_from: draft.months_from,
+            months_to: draft.months_to,
+            amount: draft.amount,
+            enrollment: draft.enrollment,
+            quote: draft.quote,
+        })
+    })
+}
+
+/// Collects the next period with its receipt number; returns the payment's id (for the
+/// receipt screen).
+#[tauri::command(async)]
+pub fn collect_payment(state: State<'_, AppState>, input: CollectInput) -> CmdResult<Uuid> {
+    state.save(Some(AppAction::HandleMoney), |store, _| {
+        Ok(store
+            .collect_payment(input.enrollment_id, &input.receipt_number, input.method)?
+            .id)
+    })
+}
+
+/// The receipt of a payment, to show the participant.
+#[tauri::command(async)]
+pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<ReceiptDto> {
+    state.with_store_for(AppAction::HandleMoney, |store, enrolment| {
+        let payment = store
+            .get_payment(payment_id)?
+            .ok_or_else(|| not_found(EntityKind::Payment, payment_id))?;
+        let person = store
+            .get_person(payment.person_id)?
+            .ok_or_else(|| not_found(EntityKind::Person, payment.person_id))?;
+        let household = store
+            .get_household(payment.household_id)?
+            .ok_or_else(|| not_found(EntityKind::Household, payment.household_id))?;
+        let enrollment = store
+            .get_enrollment(payment.enrollment_id)?
+            .ok_or_else(|| not_found(EntityKind::Enrollment, payment.enrollment_id))?;
+        Ok(ReceiptDto {
+            person_name: person.full_name,
+            personal_id: person.personal_id,
+            address: household.address,
+            collector_name: enrolment.user.full_name.clone(),
+            payment_mode: enrollment.payment_mode,
+            payment,
+        })
+    })
+}
+
+/// Cash collected and not handed to the office yet.
+#[tauri::command(async)]
+pub fn cash_on_hand(state: State<'_, AppState>) -> CmdResult<CashDto> {
+    state.with_store_for(AppAction::HandleMoney, |store, enrolment| {
+        let cash = store.cash_on_hand(enrolment.user.id)?;
+        let mut payments = Vec::with_capacity(cash.payments.len());
+        for payment in cash.payments {
+            let person_name = store
+                .get_person(payment.person_id)?
+                .map(|p| p.full_name)
+                .unwrap_or_default();
+            payments.push(CashItem {
+                payment,
+                person_name,
+            });
+        }
+        Ok(CashDto {
+            total: cash.total,
+            payments,
+        })
+    })
+}
+
+/// Hands all cash on hand to the office (or the post-office cashier) in one remittance.
+#[tauri::command(async)]
+pub fn remit_cash(state: State<'_, AppState>, note: String) -> CmdResult<CashDto> {
+    state.save(Some(AppAction::HandleMoney), |store, _| {
+        store.remit_cash(&note, Utc::now())?;
+        Ok(())
+    })?;
+    cash_on_hand(state)
+}

@@ -1,0 +1,64 @@
+//! Hội nghị (Meetings): outreach events — conferences, dialogues, loudspeaker broadcasts,
+//! village meetings — with their attendance.
+
+use sotay_domain::{OutreachEvent, new_id};
+use tauri::State;
+use uuid::Uuid;
+
+use crate::dto::{MeetingDto, MeetingInput};
+use crate::error::{CmdResult, CommandError};
+use crate::forms;
+use crate::state::AppState;
+
+/// Most events listed.
+const LIMIT: usize = 200;
+
+/// Outreach events, newest first.
+#[tauri::command(async)]
+pub fn meetings(state: State<'_, AppState>) -> CmdResult<Vec<MeetingDto>> {
+    state.with_store(|store, _| {
+        let villages = store.villages()?;
+        Ok(store
+            .outreach_events(LIMIT)?
+            .into_iter()
+            .map(|event| MeetingDto {
+                village_name: event.village_id.and_then(|id| {
+                    villages
+                        .iter()
+                        .find(|v| v.village.id == id)
+                        .map(|v| v.village.name.clone())
+                }),
+                event,
+            })
+            .collect())
+    })
+}
+
+/// Records an outreach event in a village of the user's area (or the first commune).
+#[tauri::command(async)]
+pub fn save_meeting(state: State<'_, AppState>, input: MeetingInput) -> CmdResult<Uuid> {
+    let date = forms::date("date", &input.date)?.ok_or_else(|| {
+        CommandError::new("required", "Hãy nhập ngày tổ chức (ngày/tháng/năm).").on_field("date")
+    })?;
+    let attendees = forms::count("attendees", &input.attendees)?.unwrap_or(0);
+    state.save(None, |store, enrolment| {
+        let commune_code = match input.village_id {
+            Some(id) => store.get_village(id)?.map(|v| v.commune_code),
+            None => None,
+        }
+        .or_else(|| enrolment.communes.first().cloned())
+        .unwrap_or_default();
+        let event = OutreachEvent {
+            id: new_id(),
+            kind: input.kind,
+            commune_code,
+            village_id: input.village_id,
+            date,
+            attendees,
+            organiser: input.organiser,
+            notes: input.notes,
+        };
+        store.save_outreach_event(&event)?;
+        Ok(event.id)
+    })
+}

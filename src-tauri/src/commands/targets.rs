@@ -1,0 +1,51 @@
+//! Chỉ tiêu (Targets): the quotas the office set for the period, against results.
+
+use sotay_domain::QuotaScope;
+use sotay_store::Store;
+use tauri::State;
+use uuid::Uuid;
+
+use crate::dto::QuotaItem;
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// The quotas in force today on the device that concern the user (theirs, their villages',
+/// their communes'), each with its progress.
+pub fn quota_items(store: &Store, user_id: Uuid) -> CmdResult<Vec<QuotaItem>> {
+    let villages = store.villages()?;
+    let mut items = Vec::new();
+    for quota in store.quotas_on(store.today())? {
+        let (scope_kind, scope_name) = match &quota.scope {
+            QuotaScope::Collector(id) if *id == user_id => ("collector", None),
+            QuotaScope::Collector(_) => continue,
+            QuotaScope::Village(id) => (
+                "village",
+                villages
+                    .iter()
+                    .find(|v| v.village.id == *id)
+                    .map(|v| v.village.name.clone()),
+            ),
+            QuotaScope::Commune(code) => (
+                "commune",
+                sotay_domain::admin_units::commune(code).map(|c| c.name.to_owned()),
+            ),
+        };
+        let progress = store.quota_progress(&quota.scope, quota.period)?;
+        items.push(QuotaItem {
+            scope_kind,
+            scope_name,
+            period: quota.period,
+            target_signups: quota.target_signups,
+            target_renewals: quota.target_renewals,
+            signups: progress.signups,
+            renewals: progress.renewals,
+        });
+    }
+    Ok(items)
+}
+
+/// The Targets screen.
+#[tauri::command(async)]
+pub fn targets(state: State<'_, AppState>) -> CmdResult<Vec<QuotaItem>> {
+    state.with_store(|store, enrolment| quota_items(store, enrolment.user.id))
+}

@@ -1,0 +1,59 @@
+//! Hôm nay (Today): follow-ups due and overdue, renewals due and lapsed participants, the
+//! quotas of the period with progress, what waits to sync, and cash on hand.
+
+use sotay_device::AppAction;
+use sotay_store::{RenewalDue, Store, TodayOptions};
+use tauri::State;
+
+use crate::commands::targets::quota_items;
+use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, TodayDto};
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+fn renewal(due: RenewalDue) -> RenewalItem {
+    RenewalItem {
+        person_id: due.person.id,
+        person_name: due.person.full_name,
+        household: HouseholdRef::from(&due.household),
+        enrollment_id: due.enrollment.id,
+        payment_mode: due.enrollment.payment_mode,
+        paid_through: due.paid_through,
+        deadline: due.deadline,
+    }
+}
+
+/// Today's list for the enrolled user.
+pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<TodayDto> {
+    let list = store.today_list(user_id, TodayOptions::default())?;
+    Ok(TodayDto {
+        date: store.today(),
+        follow_ups: list
+            .follow_ups
+            .into_iter()
+            .map(|f| FollowUpItem {
+                household: HouseholdRef::from(&f.household),
+                follow_up: f.follow_up,
+                overdue: f.overdue,
+            })
+            .collect(),
+        renewals_due: list.renewals_due.into_iter().map(renewal).collect(),
+        lapsed: list.lapsed.into_iter().map(renewal).collect(),
+        quotas: quota_items(store, user_id)?,
+        pending: store.outbox_pending_count()?,
+        rejected: store.rejected_count()?,
+        cash_on_hand: if money {
+            Some(store.cash_on_hand(user_id)?.total)
+        } else {
+            None
+        },
+    })
+}
+
+/// The Today screen.
+#[tauri::command(async)]
+pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
+    state.with_store(|store, enrolment| {
+        let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
+        today_for(store, enrolment.user.id, money)
+    })
+}

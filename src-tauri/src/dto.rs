@@ -1,0 +1,624 @@
+//! Transport types at the boundary with the UI: what each screen receives, and what its forms
+//! send. Records inside them are the domain's entities (their JSON is the sync wire format, one
+//! definition); everything shaped for a screen is declared here, so the library crates never
+//! change shape for the UI. Form inputs carry what the user typed as text where a typo must come
+//! back as a message next to the field (dates, amounts, counts) instead of failing to decode.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sotay_device::{AppAction, Language};
+use sotay_domain::{
+    BenefitEstimate, Coverage, Enrollment, FollowUp, GeoPoint, Household, Occupation,
+    OutreachEvent, OutreachKind, Payment, PaymentMethod, PaymentMode, Person, PovertyStatus, Quote,
+    Role, Sex, Stage, SupportGroup, Visit, VisitChannel, VisitOutcome, Vnd,
+};
+use uuid::Uuid;
+
+use crate::error::CommandError;
+
+/// `app_status`: what the shell knows about itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppStatus {
+    /// Enrolled with an office (a store is open).
+    pub enrolled: bool,
+    /// The user, once enrolled.
+    pub user: Option<UserDto>,
+    /// The office address, once enrolled.
+    pub office_url: Option<String>,
+    /// This device's id, once enrolled.
+    pub device_id: Option<Uuid>,
+    /// Communes of the user's area.
+    pub communes: Vec<String>,
+    /// What the user's role may do beyond outreach.
+    pub actions: Vec<AppAction>,
+    /// Whether the PIN lock is on now.
+    pub locked: bool,
+    /// Whether a PIN is set.
+    pub pin_set: bool,
+    /// The language.
+    pub language: Language,
+    /// Minutes idle before the PIN is asked.
+    pub idle_lock_minutes: u32,
+    /// The policy edition in use (built-in before enrolment).
+    pub policy_version: String,
+    /// This app's version.
+    pub app_version: &'static str,
+    /// The sync protocol version.
+    pub protocol_version: u32,
+    /// `linux`, `android`, `ios`…: the UI offers the camera only on phones.
+    pub platform: &'static str,
+    /// Why the device's database could not be opened, when it could not.
+    pub store_error: Option<CommandError>,
+}
+
+/// The enrolled user.
+#[derive(Clone, Debug, Serialize)]
+pub struct UserDto {
+    /// Id.
+    pub id: Uuid,
+    /// Full name.
+    pub full_name: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// `enroll`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct EnrollInput {
+    /// The office address as typed.
+    pub office_url: String,
+    /// The one-time code as typed or scanned.
+    pub code: String,
+}
+
+/// A household as a list shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HouseholdRef {
+    /// Id.
+    pub id: Uuid,
+    /// Head's name.
+    pub head_name: String,
+    /// Address.
+    pub address: String,
+    /// Poverty status.
+    pub poverty_status: PovertyStatus,
+}
+
+impl From<&Household> for HouseholdRef {
+    fn from(h: &Household) -> Self {
+        HouseholdRef {
+            id: h.id,
+            head_name: h.head_name.clone(),
+            address: h.address.clone(),
+            poverty_status: h.poverty_status,
+        }
+    }
+}
+
+/// A follow-up on the Today screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct FollowUpItem {
+    /// The follow-up.
+    pub follow_up: FollowUp,
+    /// Its household.
+    pub household: HouseholdRef,
+    /// Due before today.
+    pub overdue: bool,
+}
+
+/// A participant to renew, or who lapsed.
+#[derive(Clone, Debug, Serialize)]
+pub struct RenewalItem {
+    /// The participant.
+    pub person_id: Uuid,
+    /// Their name.
+    pub person_name: String,
+    /// Their household.
+    pub household: HouseholdRef,
+    /// The sign-up.
+    pub enrollment_id: Uuid,
+    /// Payment mode.
+    pub payment_mode: PaymentMode,
+    /// Last day paid for.
+    pub paid_through: NaiveDate,
+    /// Last day to pay the next period.
+    pub deadline: NaiveDate,
+}
+
+/// Progress against a quota.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuotaItem {
+    /// `collector`, `village` or `commune`.
+    pub scope_kind: &'static str,
+    /// The village's name or the commune's, for the label.
+    pub scope_name: Option<String>,
+    /// The period.
+    pub period: sotay_domain::QuotaPeriod,
+    /// New sign-ups to reach.
+    pub target_signups: u32,
+    /// Renewals to reach.
+    pub target_renewals: u32,
+    /// New sign-ups so far.
+    pub signups: u32,
+    /// Renewals so far.
+    pub renewals: u32,
+}
+
+/// `today`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TodayDto {
+    /// Today in Asia/Ho_Chi_Minh.
+    pub date: NaiveDate,
+    /// Follow-ups due today or overdue, oldest first.
+    pub follow_ups: Vec<FollowUpItem>,
+    /// Participants whose paid period ends soon.
+    pub renewals_due: Vec<RenewalItem>,
+    /// Participants past their deadline.
+    pub lapsed: Vec<RenewalItem>,
+    /// The quotas of the period, with progress.
+    pub quotas: Vec<QuotaItem>,
+    /// Changes waiting to be sent.
+    pub pending: u64,
+    /// Changes the office refused, waiting for a fix.
+    pub rejected: u64,
+    /// Cash collected and not remitted (None for roles without money).
+    pub cash_on_hand: Option<Vnd>,
+}
+
+/// A village with its household count.
+#[derive(Clone, Debug, Serialize)]
+pub struct VillageDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Commune code.
+    pub commune_code: String,
+    /// Households.
+    pub households: u32,
+}
+
+/// A household in a village list.
+#[derive(Clone, Debug, Serialize)]
+pub struct HouseholdRow {
+    /// The household.
+    #[serde(flatten)]
+    pub household: HouseholdRef,
+    /// Members.
+    pub members: u32,
+}
+
+/// A search result.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchHitDto {
+    /// The household.
+    pub household: HouseholdRef,
+    /// The person found, when a person matched.
+    pub person: Option<PersonRef>,
+}
+
+/// A person as a list shows them.
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonRef {
+    /// Id.
+    pub id: Uuid,
+    /// Full name.
+    pub full_name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Personal ID number.
+    pub personal_id: Option<String>,
+    /// Stage.
+    pub stage: Stage,
+}
+
+impl From<&Person> for PersonRef {
+    fn from(p: &Person) -> Self {
+        PersonRef {
+            id: p.id,
+            full_name: p.full_name.clone(),
+            phone: p.phone.clone(),
+            personal_id: p.personal_id.clone(),
+            stage: p.stage,
+        }
+    }
+}
+
+/// One entry of a household's timeline.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineItem {
+    /// A visit.
+    Visit {
+        /// The visit.
+        visit: Visit,
+    },
+    /// A sign-up.
+    Enrollment {
+        /// The sign-up.
+        enrollment: Enrollment,
+        /// When it was made.
+        at: DateTime<Utc>,
+    },
+    /// A payment.
+    Payment {
+        /// The payment.
+        payment: Payment,
+    },
+}
+
+/// A change the office refused, on the record it belongs to.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectionDto {
+    /// Kind of record (`person`, `enrollment`…).
+    pub entity: String,
+    /// The record.
+    pub entity_id: Uuid,
+    /// The office's code.
+    pub code: String,
+    /// The office's message, in Vietnamese.
+    pub message: String,
+    /// The field at fault.
+    pub field: Option<String>,
+    /// Where to fix it: the household…
+    pub household_id: Option<Uuid>,
+    /// …and the person, for a person or a sign-up.
+    pub person_id: Option<Uuid>,
+}
+
+/// `household_page`.
+#[derive(Clone, Debug, Serialize)]
+pub struct HouseholdPage {
+    /// The household.
+    pub household: Household,
+    /// Its village's name.
+    pub village_name: Option<String>,
+    /// Members.
+    pub members: Vec<Person>,
+    /// Visits, sign-ups and payments, newest first.
+    pub timeline: Vec<TimelineItem>,
+    /// Refused changes on this household or its records.
+    pub rejections: Vec<RejectionDto>,
+}
+
+/// A sign-up with its payments.
+#[derive(Clone, Debug, Serialize)]
+pub struct EnrollmentDto {
+    /// The sign-up (status and reason as the office decided).
+    pub enrollment: Enrollment,
+    /// Its payments, oldest first.
+    pub payments: Vec<Payment>,
+}
+
+/// `person_page`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonPage {
+    /// The person.
+    pub person: Person,
+    /// Their household.
+    pub household: HouseholdRef,
+    /// Their sign-ups, newest first.
+    pub enrollments: Vec<EnrollmentDto>,
+    /// Refused changes on the person or their sign-ups.
+    pub rejections: Vec<RejectionDto>,
+}
+
+/// `save_household`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct HouseholdInput {
+    /// Id when editing; a new household otherwise.
+    pub id: Option<Uuid>,
+    /// The village (from the village list; its commune is the household's).
+    pub village_id: Uuid,
+    /// Head's name.
+    pub head_name: String,
+    /// Address.
+    pub address: String,
+    /// Poverty status.
+    pub poverty_status: PovertyStatus,
+    /// Year of the poverty list, as typed.
+    #[serde(default)]
+    pub poverty_year: String,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// `save_person`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PersonInput {
+    /// Id when editing; a new person otherwise.
+    pub id: Option<Uuid>,
+    /// The household.
+    pub household_id: Uuid,
+    /// Full name.
+    pub full_name: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Date of birth as typed (dd/mm/yyyy), empty when unknown.
+    #[serde(default)]
+    pub date_of_birth: String,
+    /// Personal ID number as typed.
+    #[serde(default)]
+    pub personal_id: String,
+    /// Phone as typed.
+    #[serde(default)]
+    pub phone: String,
+    /// Occupation.
+    pub occupation: Occupation,
+    /// Ethnic minority.
+    #[serde(default)]
+    pub ethnic_minority: bool,
+    /// Current coverage.
+    pub coverage: Coverage,
+    /// Stage (kept as it is when editing, prospect when new and absent).
+    pub stage: Option<Stage>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// What an ID-card QR code fills in.
+#[derive(Clone, Debug, Serialize)]
+pub struct IdCardFill {
+    /// Personal ID number.
+    pub personal_id: String,
+    /// Full name.
+    pub full_name: String,
+    /// Date of birth as the form shows it (dd/mm/yyyy).
+    pub date_of_birth: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Address as printed.
+    pub address: String,
+}
+
+/// `log_visit`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VisitInput {
+    /// The household.
+    pub household_id: Uuid,
+    /// Outcome.
+    pub outcome: VisitOutcome,
+    /// Channel.
+    pub channel: VisitChannel,
+    /// Persons met.
+    #[serde(default)]
+    pub persons_met: Vec<Uuid>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+    /// Next follow-up as typed (dd/mm/yyyy), or empty.
+    #[serde(default)]
+    pub next_follow_up: String,
+    /// GPS, when the platform gave it.
+    pub location: Option<GeoPoint>,
+}
+
+/// What `log_visit` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct VisitSaved {
+    /// The visit.
+    pub visit_id: Uuid,
+    /// Due call-backs it answered.
+    pub follow_ups_closed: u32,
+    /// The follow-up it set, if any.
+    pub follow_up_due: Option<NaiveDate>,
+}
+
+/// `quote`'s form (the calculator, before or after enrolment).
+#[derive(Clone, Debug, Deserialize)]
+pub struct QuoteInput {
+    /// Chosen monthly income as typed (`1.500.000`).
+    pub income: String,
+    /// Payment mode.
+    pub mode: PaymentMode,
+    /// Support groups.
+    #[serde(default)]
+    pub support_groups: Vec<SupportGroup>,
+    /// Province code for the provincial top-up, if any.
+    pub province_code: Option<String>,
+    /// For the pension estimate: sex…
+    pub sex: Option<Sex>,
+    /// …date of birth as typed (dd/mm/yyyy)…
+    #[serde(default)]
+    pub date_of_birth: String,
+    /// …and months already contributed, as typed.
+    #[serde(default)]
+    pub months_contributed: String,
+}
+
+/// `quote`'s answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuoteDto {
+    /// The quote from `sotay_domain::quote`.
+    pub quote: Quote,
+    /// The pension estimate, when sex and date of birth were given.
+    pub benefit: Option<BenefitEstimate>,
+    /// Why the estimate could not be made (the quote still stands).
+    pub benefit_error: Option<CommandError>,
+}
+
+/// What the quote and sign-up forms start from for a person.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuoteDefaults {
+    /// The person.
+    pub person: PersonRef,
+    /// Their household's poverty status.
+    pub poverty_status: PovertyStatus,
+    /// Support groups from the household's poverty status and the person's flags.
+    pub support_groups: Vec<SupportGroup>,
+    /// The province of the household's commune.
+    pub province_code: Option<String>,
+    /// Sex.
+    pub sex: Sex,
+    /// Date of birth as the form shows it.
+    pub date_of_birth: String,
+    /// Whether the person already has a sign-up.
+    pub has_enrollment: bool,
+}
+
+/// `sign_up`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SignUpInput {
+    /// The participant.
+    pub person_id: Uuid,
+    /// Chosen monthly income as typed.
+    pub income: String,
+    /// Payment mode.
+    pub mode: PaymentMode,
+    /// Support groups claimed.
+    #[serde(default)]
+    pub support_groups: Vec<SupportGroup>,
+}
+
+/// `sign_up`'s answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignUpSaved {
+    /// The sign-up.
+    pub enrollment: Enrollment,
+    /// The quote kept with it.
+    pub quote: Quote,
+}
+
+/// The next payment of a sign-up.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentDraftDto {
+    /// The sign-up.
+    pub enrollment: Enrollment,
+    /// The participant's name.
+    pub person_name: String,
+    /// First month covered.
+    pub months_from: NaiveDate,
+    /// Last month covered.
+    pub months_to: NaiveDate,
+    /// Months covered.
+    pub months: u32,
+    /// Amount to collect.
+    pub amount: Vnd,
+    /// The quote it comes from.
+    pub quote: Quote,
+}
+
+/// `collect_payment`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CollectInput {
+    /// The sign-up.
+    pub enrollment_id: Uuid,
+    /// Receipt number as written on the receipt book.
+    pub receipt_number: String,
+    /// Cash or transfer.
+    pub method: PaymentMethod,
+}
+
+/// The receipt screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceiptDto {
+    /// The payment.
+    pub payment: Payment,
+    /// The participant.
+    pub person_name: String,
+    /// Their ID number.
+    pub personal_id: Option<String>,
+    /// Their address.
+    pub address: String,
+    /// Who collected.
+    pub collector_name: String,
+    /// Payment mode of the sign-up.
+    pub payment_mode: PaymentMode,
+}
+
+/// A cash payment on hand.
+#[derive(Clone, Debug, Serialize)]
+pub struct CashItem {
+    /// The payment.
+    pub payment: Payment,
+    /// The participant's name.
+    pub person_name: String,
+}
+
+/// `cash_on_hand`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CashDto {
+    /// Total.
+    pub total: Vnd,
+    /// Payments, oldest first.
+    pub payments: Vec<CashItem>,
+}
+
+/// `save_meeting`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MeetingInput {
+    /// Kind.
+    pub kind: OutreachKind,
+    /// Village, when held in one.
+    pub village_id: Option<Uuid>,
+    /// Date as typed (dd/mm/yyyy).
+    pub date: String,
+    /// Attendees as typed.
+    pub attendees: String,
+    /// Organiser.
+    #[serde(default)]
+    pub organiser: String,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// An outreach event with its village's name.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeetingDto {
+    /// The event.
+    pub event: OutreachEvent,
+    /// Its village's name.
+    pub village_name: Option<String>,
+}
+
+/// `sync_status` and the `sync://status` event.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SyncStatusDto {
+    /// `not_enrolled`, `idle`, `syncing`, `synced`, `offline`, `failed`, `revoked`.
+    pub state: &'static str,
+    /// Progress while syncing.
+    pub progress: Option<sotay_sync::SyncProgress>,
+    /// Changes waiting to be sent.
+    pub pending: u64,
+    /// Changes the office refused.
+    pub rejected: u64,
+    /// Last time the office acknowledged everything.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last failure, while it holds.
+    pub error: Option<CommandError>,
+    /// Bumped whenever a sync brought records, so screens reload.
+    pub revision: u64,
+    /// Records received by the last sync.
+    pub last_pulled: u64,
+}
+
+/// The sync screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncScreen {
+    /// Status.
+    pub status: SyncStatusDto,
+    /// Every refused change, with where to fix it.
+    pub rejections: Vec<RejectionDto>,
+}
+
+/// The settings screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsDto {
+    /// Status (user, versions, policy edition, device id, language, lock).
+    pub status: AppStatus,
+}
+
+/// `set_pin`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PinInput {
+    /// The current PIN, when one is set.
+    #[serde(default)]
+    pub current: String,
+    /// The new PIN.
+    pub pin: String,
+    /// The new PIN again.
+    pub confirm: String,
+}

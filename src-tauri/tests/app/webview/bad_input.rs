@@ -1,0 +1,118 @@
+//! Bad input in the UI: an invalid ID number, a wrong phone, a birth date in the future, an
+//! income below the floor — each field shows its Vietnamese message, nothing is saved, nothing
+//! typed is lost. A saved record survives `kill -9` of the app. A board member sees no money.
+
+use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
+use super::{add_household, app_db_count, enrol, hash_id};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() {
+    let _serial = SERIAL.lock().await;
+    let data = OfficeData::seed();
+    let office = Office::serve(&data, free_port());
+    let display = Display::start();
+    let home = tempfile::tempdir().expect("data home");
+    let app = AppSession::start(&display, home.path(), &[]).await;
+    enrol(&app, &office.url, &data.lan_code, None).await;
+    app.click("go-today").await;
+    let household = add_household(&app, "Phạm Văn Long").await;
+    let persons = || {
+        app_db_count(
+            &app,
+            "SELECT count(*) FROM persons WHERE full_name = 'Phạm Văn Long'",
+        )
+    };
+
+    app.click("add-person").await;
+    app.fill("full_name", "Phạm Văn Long").await;
+    app.fill("date_of_birth", "12/04/1985").await;
+    app.fill("personal_id", "12345").await;
+    app.fill("phone", "0912345678").await;
+    app.fill("notes", "Gặp ở chợ").await;
+    app.click("save").await;
+    let message = app.text_of("error-personal_id").await;
+    assert!(message.contains("12 chữ số"), "{message}");
+    assert_eq!(persons(), 0, "nothing saved");
+    assert_eq!(
+        app.value("full_name").await,
+        "Phạm Văn Long",
+        "nothing typed is lost"
+    );
+    assert_eq!(app.value("notes").await, "Gặp ở chợ");
+    app.screenshot("21-loi-nhap-lieu").await;
+
+    app.fill("personal_id", "001085004321").await;
+    app.fill("phone", "0123").await;
+    app.click("save").await;
+    let message = app.text_of("error-phone").await;
+    assert!(
+        message.contains("Số điện thoại") || message.contains("Đầu số"),
+        "{message}"
+    );
+    assert_eq!(persons(), 0);
+
+    app.fill("phone", "0912345678").await;
+    app.fill("date_of_birth", "01/01/2099").await;
+    app.click("save").await;
+    let message = app.text_of("error-date_of_birth").await;
+    assert!(message.contains("tương lai"), "{message}");
+    assert_eq!(persons(), 0);
+
+    app.fill("date_of_birth", "12/04/1985").await;
+    app.click("save").await;
+    app.testid("person-summary").await;
+    let person = hash_id(&app, "person").await;
+    assert_eq!(persons(), 1);
+
+    // Income below the floor on the sign-up.
+    app.go(&format!("signup/{person}")).await;
+    app.fill("monthly_income", "1000000").await;
+    app.click("save").await;
+    let message = app.text_of("error-monthly_income").await;
+    assert!(message.contains("1.500.000"), "{message}");
+    assert_eq!(
+        app_db_count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM enrollments WHERE json_extract(data, '$.person_id') = '{person}'"
+            )
+        ),
+        0,
+        "no sign-up was saved"
+    );
+
+    // kill -9, then the app starts again on the same data: the person is there and found
+    // without diacritics.
+    app.kill_app().await;
+    let conn = crate::raw_store(&home.path().join("vn.sotay.field"));
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+    drop(conn);
+    let app = AppSession::start(&display, home.path(), &[]).await;
+    app.go("households").await;
+    app.fill("search", "pham van long").await;
+    app.testid("search-results").await;
+    app.wait_text("Phạm Văn Long").await;
+    app.go(&format!("household/{household}")).await;
+    app.wait_text("Phạm Văn Long").await;
+    app.stop().await;
+
+    // A board member: outreach yes, money no.
+    let home = tempfile::tempdir().expect("data home");
+    let board = AppSession::start(&display, home.path(), &[]).await;
+    enrol(&board, &office.url, &data.board_code, None).await;
+    board.click("go-today").await;
+    board.go("more").await;
+    board.testid("more-meetings").await;
+    let page = board.page_text().await;
+    assert!(
+        !page.contains("Tiền mặt"),
+        "no cash for a board member: {page}"
+    );
+    board.go("cash").await;
+    board.wait_text("dành cho nhân viên thu").await;
+    board.stop().await;
+    office.stop();
+}

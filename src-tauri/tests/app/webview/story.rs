@@ -1,0 +1,172 @@
+//! The whole story in the real app: enrol with a code, add a household, add a person from an
+//! ID-card QR string, log a visit in two taps, get a quote, sign up, collect a payment and see
+//! cash on hand, sync, approve the sign-up on the office, sync again and see "Đã duyệt" on the
+//! person; record a meeting; lock and unlock with the PIN. A screenshot of every screen.
+
+use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
+use super::{QR, add_household, enrol, hash_id};
+
+fn digits(text: &str) -> i64 {
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_in_the_real_app() {
+    let _serial = SERIAL.lock().await;
+    let data = OfficeData::seed();
+    let office = Office::serve(&data, free_port());
+    let display = Display::start();
+    let home = tempfile::tempdir().expect("data home");
+    let app = AppSession::start(&display, home.path(), &[]).await;
+
+    enrol(&app, &office.url, &data.lan_code, Some("01-bat-dau")).await;
+    app.screenshot("02-dong-bo-lan-dau").await;
+    app.click("go-today").await;
+    app.testid("today-date").await;
+    app.wait_text("Đã đồng bộ lúc").await;
+    app.screenshot("03-hom-nay").await;
+    let cash_before = digits(&app.text_of("today-cash").await);
+
+    // A household, and a person from the ID card's QR text.
+    app.go("households").await;
+    app.testid("villages").await;
+    app.screenshot("04-ho-gia-dinh").await;
+    let household = add_household(&app, "Nguyễn Văn Đức").await;
+    app.click("add-person").await;
+    app.fill("qr", QR).await;
+    app.click("qr-fill").await;
+    app.testid("qr-filled").await;
+    assert_eq!(app.value("full_name").await, "Nguyễn Văn Đức");
+    assert_eq!(app.value("date_of_birth").await, "12/04/1985");
+    assert_eq!(app.value("personal_id").await, "001085001234");
+    app.fill("phone", "0912345678").await;
+    app.screenshot("06-them-nguoi-tu-ma-qr").await;
+    app.click("save").await;
+    app.testid("person-summary").await;
+    let person = hash_id(&app, "person").await;
+    assert_eq!(app.text_of("person-id").await, "001085001234");
+
+    // A visit: "Ghi thăm hộ", then the outcome — two taps from the household.
+    app.go(&format!("household/{household}")).await;
+    app.testid("members").await;
+    app.screenshot("05-trang-ho").await;
+    app.click("log-visit").await;
+    app.testid("outcomes").await;
+    app.screenshot("07-tham-ho").await;
+    app.click("outcome-interested").await;
+    app.testid("visit-saved").await;
+    app.testid("timeline").await;
+    app.wait_text("Thăm: Quan tâm").await;
+
+    // The quote for the person: near-poor in Hà Nội at 3.000.000 ₫: 660.000 − 132.000 (40% ×
+    // 22% × 1.500.000) − 198.000 (Hà Nội +60%) = 330.000 ₫ a month (rules.md §2).
+    app.go(&format!("person/{person}")).await;
+    app.click("quote-person").await;
+    app.testid("quote-for").await;
+    app.fill("monthly_income", "3000000").await;
+    app.click("calculate").await;
+    app.testid("quote-result").await;
+    assert_eq!(app.text_of("quote-net").await, "330.000 ₫");
+    assert_eq!(app.text_of("quote-due").await, "990.000 ₫");
+    app.testid("pension").await;
+    app.wait_text("Theo dữ liệu chính sách").await;
+    app.screenshot("08-tinh-muc-dong").await;
+
+    // Sign-up, then collect the first quarter.
+    app.click_text("Đăng ký với mức này").await;
+    app.testid("signup-form").await;
+    app.screenshot("09-dang-ky").await;
+    app.click("save").await;
+    app.testid("signup-saved").await;
+    assert_eq!(app.text_of("signup-due").await, "990.000 ₫");
+    app.click("collect-now").await;
+    app.testid("collect-form").await;
+    assert_eq!(app.text_of("collect-amount").await, "990.000 ₫");
+    app.fill("receipt_number", "0001234").await;
+    app.screenshot("10-thu-tien").await;
+    app.click("collect-submit").await;
+    app.testid("receipt").await;
+    assert_eq!(app.text_of("receipt-number").await, "0001234");
+    app.screenshot("11-bien-lai").await;
+    app.click("to-cash").await;
+    let cash = digits(&app.text_of("cash-total").await);
+    assert_eq!(
+        cash,
+        cash_before + 990_000,
+        "cash on hand grew by the payment"
+    );
+    app.screenshot("12-tien-mat").await;
+
+    // Sync: everything reaches the office.
+    app.go("sync").await;
+    app.click("sync-now-big").await;
+    app.wait_testid_text("sync-pending", "0").await;
+    app.wait_testid_text("sync-rejected", "0").await;
+    app.wait_text("Đã đồng bộ lúc").await;
+    app.screenshot("13-dong-bo").await;
+    let enrollment = data.query(&format!(
+        "SELECT entity_id FROM records WHERE entity = 'enrollment' \
+         AND json_extract(state, '$.fields.person_id') = '{person}'"
+    ));
+    assert_eq!(enrollment.len(), 1, "the sign-up is at the office once");
+
+    // The office approves; the next sync shows it on the person.
+    let (ok, out, err) = super::harness::office_cli(
+        &data.db,
+        &["review", "--enrollment", &enrollment[0], "approve"],
+    );
+    assert!(ok, "review: {out} {err}");
+    app.click("sync-now").await;
+    app.go(&format!("person/{person}")).await;
+    app.wait_text("Đã duyệt").await;
+    assert_eq!(app.text_of("enrollment-status").await, "Đã duyệt");
+    app.screenshot("14-nguoi-da-duyet").await;
+
+    // Hand the cash to the office.
+    app.go("cash").await;
+    app.click("remit").await;
+    app.testid("remitted").await;
+    assert_eq!(app.text_of("cash-total").await, "0 ₫");
+
+    // A village meeting, targets, more.
+    app.go("meetings").await;
+    app.click("add-meeting").await;
+    app.fill("date", "15/11/2026").await;
+    app.fill("attendees", "43").await;
+    app.fill("organiser", "Ban vận động thôn Đông").await;
+    app.click("save").await;
+    app.testid("meeting-saved").await;
+    app.wait_text("43 người dự").await;
+    app.screenshot("15-hoi-nghi").await;
+    app.go("targets").await;
+    app.testid("target").await;
+    app.screenshot("16-chi-tieu").await;
+    app.go("more").await;
+    app.testid("more-settings").await;
+    app.screenshot("17-them").await;
+
+    // The PIN lock.
+    app.go("settings").await;
+    app.fill("new_pin", "2468").await;
+    app.fill("confirm_pin", "2468").await;
+    app.click("set-pin").await;
+    app.testid("settings-saved").await;
+    app.testid("about").await;
+    app.screenshot("18-cai-dat").await;
+    app.click("lock-now").await;
+    app.testid("unlock").await;
+    app.screenshot("19-khoa").await;
+    app.fill("pin", "1111").await;
+    app.click("unlock").await;
+    app.wait_text("Mã PIN chưa đúng").await;
+    app.fill("pin", "2468").await;
+    app.click("unlock").await;
+    app.testid("about").await;
+
+    app.stop().await;
+    office.stop();
+}

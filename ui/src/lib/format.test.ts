@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { date, groupDigits, instantDate, money, monthRange, percent, time } from './format';
+
+const nbsp = '\u00a0';
+
+describe('money', () => {
+  it.each([
+    [0, `0${nbsp}₫`],
+    [500, `500${nbsp}₫`],
+    [198_000, `198.000${nbsp}₫`],
+    [1_500_000, `1.500.000${nbsp}₫`],
+    [46_800_000, `46.800.000${nbsp}₫`],
+  ])('%i is written the Vietnamese way', (amount, text) => {
+    expect(money(amount)).toBe(text);
+  });
+
+  it('groups what is typed in an amount field', () => {
+    expect(groupDigits('1500000')).toBe('1.500.000');
+    expect(groupDigits('1.500.000 ₫')).toBe('1.500.000');
+    expect(groupDigits('abc')).toBe('');
+  });
+});
+
+describe('dates', () => {
+  it('shows a calendar day as dd/mm/yyyy without shifting it', () => {
+    expect(date('2026-11-23')).toBe('23/11/2026');
+    expect(date('1985-03-07')).toBe('07/03/1985');
+    expect(date(null)).toBe('');
+  });
+
+  it('shows instants in Asia/Ho_Chi_Minh whatever the zone of the machine', () => {
+    // 17:30 UTC on 23/11 is 00:30 on 24/11 in Hà Nội.
+    expect(instantDate('2026-11-23T17:30:00Z')).toBe('24/11/2026');
+    expect(time('2026-11-23T04:02:00Z')).toBe('11:02');
+  });
+
+  it('names a period by its months', () => {
+    expect(monthRange('2026-11-01', '2027-01-01')).toBe('11/2026 – 01/2027');
+    expect(monthRange('2026-11-01', '2026-11-01')).toBe('11/2026');
+  });
+
+  it('writes percentages with a decimal comma', () => {
+    expect(percent(4000)).toBe('40%');
+    expect(percent(2250)).toBe('22,5%');
+  });
+});

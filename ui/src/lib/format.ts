@@ -1,0 +1,74 @@
+// Money, dates and times the Vietnamese way, through Intl with the vi-VN locale:
+// `1.500.000 ₫`, `23/11/2026`, `14:32`. Dates are calendar days (no time zone shift); instants
+// are shown in Asia/Ho_Chi_Minh whatever the phone's zone.
+
+const NBSP = '\u00a0';
+const groups = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 0 });
+const day = new Intl.DateTimeFormat('vi-VN', {
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const dayInVietnam = new Intl.DateTimeFormat('vi-VN', {
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  timeZone: 'Asia/Ho_Chi_Minh',
+});
+const timeInVietnam = new Intl.DateTimeFormat('vi-VN', {
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+  timeZone: 'Asia/Ho_Chi_Minh',
+});
+
+/** `1.500.000 ₫` (a no-break space keeps the sign with the number). */
+export function money(amount: number): string {
+  return `${groups.format(amount)}${NBSP}₫`;
+}
+
+/** Digits grouped with dots, for an amount typed in a field: `1500000` → `1.500.000`. */
+export function groupDigits(text: string): string {
+  const digits = text.replace(/\D/g, '');
+  return digits === '' ? '' : groups.format(Number(digits));
+}
+
+function parts(format: Intl.DateTimeFormat, date: Date): string {
+  const get = (type: string) => format.formatToParts(date).find((p) => p.type === type)?.value ?? '';
+  return `${get('day')}/${get('month')}/${get('year')}`;
+}
+
+/** `2026-11-23` → `23/11/2026`. */
+export function date(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const [y, m, d] = iso.split('-').map(Number);
+  if (!y || !m || !d) return iso;
+  return parts(day, new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** An instant as its day in Vietnam: `23/11/2026`. */
+export function instantDate(instant: string | null | undefined): string {
+  if (!instant) return '';
+  return parts(dayInVietnam, new Date(instant));
+}
+
+/** An instant as its time in Vietnam: `14:32`. */
+export function time(instant: string | null | undefined): string {
+  if (!instant) return '';
+  return timeInVietnam.format(new Date(instant));
+}
+
+/** `2026-11-01`, `2027-01-01` → `11/2026 – 01/2027`. */
+export function monthRange(from: string, to: string): string {
+  const month = (iso: string) => {
+    const [y, m] = iso.split('-');
+    return `${m}/${y}`;
+  };
+  return from === to ? month(from) : `${month(from)} – ${month(to)}`;
+}
+
+/** Basis points as a percentage: 4000 → `40%`, 2250 → `22,5%`. */
+export function percent(bp: number): string {
+  return `${new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 }).format(bp / 100)}%`;
+}

@@ -1,0 +1,63 @@
+// Form state shared by the screens: which payment modes exist, how a typed mode becomes the
+// wire form, and the options of each choice (labels come from i18n `enum.*`).
+
+import type { PaymentMode } from './types';
+
+export type ModeKind = PaymentMode['kind'];
+
+export const MODE_KINDS: ModeKind[] = [
+  'monthly',
+  'quarterly',
+  'semi_annual',
+  'annual',
+  'years_ahead',
+  'missing_period',
+];
+
+/** The wire form of a mode chosen in a form (`years` / `months` for the lump sums). */
+export function paymentMode(kind: ModeKind, count: number): PaymentMode {
+  if (kind === 'years_ahead') return { kind, value: count };
+  if (kind === 'missing_period') return { kind, value: count };
+  return { kind } as PaymentMode;
+}
+
+/** Months a mode covers (for labels only; the quote's `period_months` is the authority). */
+export function modeMonths(mode: PaymentMode): number {
+  switch (mode.kind) {
+    case 'monthly':
+      return 1;
+    case 'quarterly':
+      return 3;
+    case 'semi_annual':
+      return 6;
+    case 'annual':
+      return 12;
+    case 'years_ahead':
+      return 12 * mode.value;
+    case 'missing_period':
+      return mode.value;
+  }
+}
+
+export const SEXES = ['male', 'female'] as const;
+export const POVERTY = ['none', 'near_poor', 'poor'] as const;
+export const OCCUPATIONS = [
+  'farmer',
+  'informal_worker',
+  'craft_village',
+  'household_business',
+  'student',
+  'laid_off_worker',
+  'other',
+] as const;
+export const COVERAGES = ['none', 'compulsory', 'voluntary', 'health_insurance_only'] as const;
+export const SUPPORT_GROUPS = ['poor', 'near_poor', 'ethnic_minority', 'island', 'other'] as const;
+export const OUTCOMES = ['not_at_home', 'informed', 'interested', 'declined'] as const;
+export const CHANNELS = ['door_to_door', 'phone', 'meeting'] as const;
+export const OUTREACH_KINDS = ['village_meeting', 'conference', 'dialogue', 'loudspeaker_broadcast'] as const;
+
+/** Percentage of a target reached, 0–100, for a bar. */
+export function progress(done: number, target: number): number {
+  if (target <= 0) return done > 0 ? 100 : 0;
+  return Math.min(100, Math.round((done / target) * 100));
+}
