@@ -41,3 +41,9 @@ ensure_build_deps() {
   apt_install build-essential pkg-config
   ensure_rust
 }
+
+# Debian's Chromium and its WebDriver, for the dashboard's browser tests and screenshots (no
+# downloaded browser builds), and a font with full Vietnamese coverage.
+ensure_browser() {
+  apt_install chromium chromium-driver fonts-dejavu-core
+}

@@ -63,6 +63,12 @@ pub struct EnrollResponse {
     /// The office's clock, to fold into the device's.
     #[schema(value_type = String)]
     pub server_clock: Hlc,
+    /// The device's receipt key (base64url of 32 random bytes): the device makes each receipt's
+    /// check code with it (`sotay_receipt`), offline, and the office verifies the code on its
+    /// public receipt page. Added in protocol 1 without a version change: an older office
+    /// sends none and an older app ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_key: Option<String>,
 }
 
 /// The enrolled user, as the device needs to know them.

@@ -37,6 +37,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../../../migrations/office/postgres/0002_policy_editions.sql"),
     ),
+    (
+        3,
+        include_str!("../../../../migrations/office/postgres/0003_dashboard.sql"),
+    ),
 ];
 
 /// Advisory lock key that orders change-feed numbers (see the module doc).
@@ -316,6 +320,7 @@ async fn apply_batch(
     );
     claimed?;
     written?;
+    write_facts(&tx, &touched, &records, &applied).await?;
     if !lost_writes.is_empty() {
         let kinds: Vec<&str> = lost_writes.iter().map(|(e, _, _)| e.as_str()).collect();
         let ids: Vec<Uuid> = lost_writes.iter().map(|(_, id, _)| *id).collect();
@@ -632,8 +637,16 @@ impl OfficeStore for PgStore {
         };
         let user: Uuid = row.get(0);
         tx.execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&device.id, &user, &device.name, &device.token_hash, &now],
+            "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at, receipt_key)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.id,
+                &user,
+                &device.name,
+                &device.token_hash,
+                &now,
+                &device.receipt_key,
+            ],
         )
         .await?;
         tx.commit().await?;
@@ -853,4 +866,200 @@ impl OfficeStore for PgStore {
             .await?
             .is_some())
     }
+}
+
+fn pg_param(value: &super::sql::SqlValue) -> Box<dyn ToSql + Sync + Send> {
+    use super::sql::SqlValue as V;
+    match value {
+        V::Null => Box::new(Option::<String>::None),
+        V::Text(t) => Box::new(t.clone()),
+        V::Int(i) => Box::new(*i),
+        V::Bool(b) => Box::new(*b),
+        V::Uuid(u) => Box::new(*u),
+        V::Date(d) => Box::new(*d),
+        V::Ts(t) => Box::new(*t),
+        V::TextList(list) => Box::new(list.clone()),
+        V::UuidList(list) => Box::new(list.clone()),
+    }
+}
+
+fn pg_row(row: &tokio_postgres::Row) -> Result<super::sql::SqlRow> {
+    use super::sql::SqlCell;
+    use tokio_postgres::types::Type;
+    let mut cells = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let cell = if *ty == Type::INT8 {
+            row.get::<_, Option<i64>>(i).map(SqlCell::Int)
+        } else if *ty == Type::INT4 {
+            row.get::<_, Option<i32>>(i).map(|v| SqlCell::Int(v.into()))
+        } else if *ty == Type::INT2 {
+            row.get::<_, Option<i16>>(i).map(|v| SqlCell::Int(v.into()))
+        } else if *ty == Type::FLOAT8 {
+            row.get::<_, Option<f64>>(i).map(SqlCell::Float)
+        } else if *ty == Type::BOOL {
+            row.get::<_, Option<bool>>(i).map(SqlCell::Bool)
+        } else if *ty == Type::UUID {
+            row.get::<_, Option<Uuid>>(i).map(SqlCell::Uuid)
+        } else if *ty == Type::DATE {
+            row.get::<_, Option<chrono::NaiveDate>>(i)
+                .map(SqlCell::Date)
+        } else if *ty == Type::TIMESTAMPTZ {
+            row.get::<_, Option<DateTime<Utc>>>(i).map(SqlCell::Ts)
+        } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+            row.get::<_, Option<String>>(i).map(SqlCell::Text)
+        } else {
+            return Err(OfficeError::Corrupt(format!(
+                "column {} has a type the dashboard does not read: {ty}",
+                column.name()
+            )));
+        };
+        cells.push(cell.unwrap_or(SqlCell::Null));
+    }
+    Ok(cells)
+}
+
+async fn pg_rows(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[super::sql::SqlValue],
+) -> Result<Vec<super::sql::SqlRow>> {
+    let boxed: Vec<Box<dyn ToSql + Sync + Send>> = params.iter().map(pg_param).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = boxed
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    client.query(sql, &refs).await?.iter().map(pg_row).collect()
+}
+
+impl super::sql::SqlRunner for PgStore {
+    fn dialect(&self) -> super::sql::Dialect {
+        super::sql::Dialect::Postgres
+    }
+
+    async fn query(
+        &self,
+        sql: String,
+        params: Vec<super::sql::SqlValue>,
+    ) -> Result<Vec<super::sql::SqlRow>> {
+        let client = self.client().await?;
+        pg_rows(&**client, &sql, &params).await
+    }
+
+    async fn transaction(
+        &self,
+        statements: Vec<super::sql::Statement>,
+    ) -> Result<Vec<Vec<super::sql::SqlRow>>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut out = Vec::with_capacity(statements.len());
+        for (sql, params) in &statements {
+            out.push(pg_rows(&*tx, sql, params).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Writes the typed facts (`record_facts`, `remitted_payments`) of a batch's touched records, in
+/// the batch's transaction, in two to four statements whatever the batch size.
+async fn write_facts(
+    tx: &deadpool_postgres::Transaction<'_>,
+    touched: &[(Uuid, bool)],
+    records: &HashMap<Uuid, StoredRecord>,
+    applied: &[&Op],
+) -> Result<()> {
+    use crate::facts::RecordFacts;
+    // The device of the first applied op of each record in this batch (a record made earlier
+    // keeps the origin it has: the upsert does not change it).
+    let mut origin: HashMap<Uuid, Uuid> = HashMap::new();
+    for op in applied {
+        origin.entry(op.entity_id).or_insert(op.device_id);
+    }
+    let n = touched.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut communes = Vec::with_capacity(n);
+    let mut villages: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut deleted = Vec::with_capacity(n);
+    let mut actors: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut refs: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut statuses: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut days: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
+    let mut days2: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
+    let mut amounts: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut amounts2: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut idents: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut labels: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut names: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut origins: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut remittances = Vec::new();
+    let mut links: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::NaiveDate>) = Default::default();
+    for (id, is_deleted) in touched {
+        let record = &records[id];
+        let facts = RecordFacts::of(record.entity, &record.state.fields);
+        if record.entity == EntityKind::Remittance {
+            remittances.push(*id);
+            if !is_deleted && let Some(day) = facts.day {
+                for payment in &facts.links {
+                    links.0.push(*payment);
+                    links.1.push(*id);
+                    links.2.push(day);
+                }
+            }
+        }
+        ids.push(*id);
+        kinds.push(record.entity.as_str());
+        communes.push(record.commune_code.as_str());
+        villages.push(record.village_id);
+        deleted.push(*is_deleted);
+        actors.push(facts.actor_id);
+        refs.push(facts.ref_id);
+        statuses.push(facts.status);
+        days.push(facts.day);
+        days2.push(facts.day2);
+        amounts.push(facts.amount);
+        amounts2.push(facts.amount2);
+        idents.push(facts.ident);
+        labels.push(facts.label);
+        names.push(facts.name_key);
+        origins.push(origin.get(id).copied());
+    }
+    let params: [&(dyn ToSql + Sync); 16] = [
+        &ids, &kinds, &communes, &villages, &deleted, &actors, &refs, &statuses, &days, &days2,
+        &amounts, &amounts2, &idents, &labels, &names, &origins,
+    ];
+    tx.execute(
+        "INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted, actor_id,
+           ref_id, status, day, day2, amount, amount2, ident, label, name_key, origin_device)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[],
+           $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::date[], $11::int8[], $12::int8[],
+           $13::text[], $14::text[], $15::text[], $16::uuid[])
+         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+           village_id = excluded.village_id, deleted = excluded.deleted,
+           actor_id = excluded.actor_id, ref_id = excluded.ref_id, status = excluded.status,
+           day = excluded.day, day2 = excluded.day2, amount = excluded.amount,
+           amount2 = excluded.amount2, ident = excluded.ident, label = excluded.label,
+           name_key = excluded.name_key",
+        &params,
+    )
+    .await?;
+    if !remittances.is_empty() {
+        tx.execute(
+            "DELETE FROM remitted_payments WHERE remittance_id = ANY($1)",
+            &[&remittances],
+        )
+        .await?;
+        if !links.0.is_empty() {
+            tx.execute(
+                "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])
+                 ON CONFLICT (payment_id) DO UPDATE SET remittance_id = excluded.remittance_id,
+                   remitted_on = excluded.remitted_on",
+                &[&links.0, &links.1, &links.2],
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
