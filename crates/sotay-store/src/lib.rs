@@ -16,6 +16,7 @@ pub mod error;
 pub mod outbox;
 pub mod policy;
 pub mod queries;
+pub mod receipt;
 pub mod records;
 pub mod search;
 pub mod store;
@@ -27,6 +28,7 @@ pub use queries::{
     CashOnHand, DueFollowUp, HouseholdSummary, QuotaProgress, RenewalDue, TimelineEntry, TodayList,
     TodayOptions,
 };
+pub use receipt::ReceiptCheck;
 pub use records::Record;
 pub use search::SearchHit;
 pub use store::{DeviceIdentity, Store, migrations, schema_version};

@@ -6,6 +6,7 @@
 mod harness;
 mod cli;
 mod contract;
+mod dashboard;
 mod estimate;
 mod garbage;
 mod kill;

@@ -7,4 +7,5 @@ mod migrations;
 mod outbox;
 mod properties;
 mod queries;
+mod receipt;
 mod repositories;
