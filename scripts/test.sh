@@ -3,13 +3,15 @@
 # SOTAY_FULL=1 runs the long randomized suites at full length.
 # The office's contract suite runs on SQLite and on PostgreSQL: this script installs Debian's
 # PostgreSQL when missing and starts a throwaway cluster (scripts/postgres.sh), or uses the
-# server named by SOTAY_PG_URL.
+# server named by SOTAY_PG_URL. The dashboard's browser test drives Debian's chromium through
+# chromium-driver (both installed here). SOTAY_SCREENSHOTS=1 refreshes docs/screens/.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/postgres.sh"
 cd "$SOTAY_ROOT"
 
 ensure_build_deps
+ensure_browser
 ensure_postgres
 trap stop_postgres EXIT
 

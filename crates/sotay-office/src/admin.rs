@@ -571,6 +571,31 @@ pub async fn seed_demo(
         writer
             .write_record(store, EntityKind::Household, &household)
             .await?;
+        if i % 3 == 0 {
+            // A visit some days ago (at most about five months back), so the overview and the
+            // evaluation have something to count.
+            let visit = Visit {
+                id: Uuid::now_v7(),
+                household_id: household.id,
+                commune_code: DEMO_COMMUNE.into(),
+                village_id: Some(village.id),
+                visited_at: Utc::now() - Duration::days(rng.random_range(1..150)),
+                visited_by: if i % 2 == 0 { lan.id } else { hung.id },
+                persons_met: Vec::new(),
+                channel: VisitChannel::DoorToDoor,
+                outcome: if i % 5 == 0 {
+                    VisitOutcome::Interested
+                } else {
+                    VisitOutcome::Informed
+                },
+                notes: String::new(),
+                location: None,
+                next_follow_up: None,
+            };
+            writer
+                .write_record(store, EntityKind::Visit, &visit)
+                .await?;
+        }
         let members = rng.random_range(1..=4);
         for m in 0..members {
             let sex = if m == 0 || rng.random_bool(0.5) && m != 1 {
@@ -704,6 +729,26 @@ pub async fn seed_demo(
             .write_record(store, EntityKind::Quota, &quota)
             .await?;
     }
+    for (k, village) in villages.iter().enumerate().take(3) {
+        let event = OutreachEvent {
+            id: Uuid::now_v7(),
+            kind: OutreachKind::VillageMeeting,
+            commune_code: DEMO_COMMUNE.into(),
+            village_id: Some(village.id),
+            date: today - Duration::days(10 + 20 * k as i64),
+            attendees: 25 + 7 * k as u32,
+            organiser: "Ban vận động thôn".into(),
+            notes: String::new(),
+        };
+        writer
+            .write_record(store, EntityKind::OutreachEvent, &event)
+            .await?;
+    }
+    // The coverage denominator: the commune's working-age labour force and the 2025 target
+    // (3%, seed 003).
+    store
+        .set_commune_target(DEMO_COMMUNE, 9_500, 30, Utc::now())
+        .await?;
     let mut codes = Vec::new();
     for user in [&lan, &hung, &board] {
         let code = issue_code(store, user.id, Duration::hours(72)).await?;

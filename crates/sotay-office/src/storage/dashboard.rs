@@ -166,11 +166,12 @@ pub struct OverviewRow {
 }
 
 impl OverviewRow {
-    /// Coverage in per mille (participants over labour force), when a denominator is known.
-    pub fn coverage_permille(&self) -> Option<i64> {
+    /// Coverage in basis points (participants over labour force, 1 = 0,01%), when a
+    /// denominator is known.
+    pub fn coverage_bp(&self) -> Option<i64> {
         self.labour_force
             .filter(|l| *l > 0)
-            .map(|l| self.participants * 1000 / l)
+            .map(|l| self.participants * 10_000 / l)
     }
 }
 

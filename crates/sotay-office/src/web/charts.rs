@@ -23,16 +23,17 @@ pub fn monthly_bars(counts: &[(NaiveDate, i64)], period: Period) -> Markup {
     let bar_w = 36;
     let gap = 10;
     let height = 160;
+    let top = 20;
     let width = months.len() as i64 * (bar_w + gap) + gap;
     html! {
-        svg role="img" aria-label="Biểu đồ đăng ký mới theo tháng" viewBox={ "0 0 " (width) " " (height + 40) }
+        svg role="img" aria-label="Biểu đồ đăng ký mới theo tháng" viewBox={ "0 0 " (width) " " (height + top + 30) }
             width="100%" style="max-width:720px" preserveAspectRatio="xMinYMin meet" {
             @for (i, (m, c)) in months.iter().enumerate() {
                 @let x = gap + i as i64 * (bar_w + gap);
                 @let h = c * height / max;
-                rect x=(x) y=(height - h + 10) width=(bar_w) height=(h.max(1)) fill="#0b4f8a" {}
-                text x=(x + bar_w / 2) y=(height - h + 5) text-anchor="middle" font-size="12" fill="#1a1a1a" { (number(*c)) }
-                text x=(x + bar_w / 2) y=(height + 28) text-anchor="middle" font-size="11" fill="#4a5560" { (month(*m).get(..2).unwrap_or("")) }
+                rect x=(x) y=(top + height - h) width=(bar_w) height=(h.max(1)) fill="#0b4f8a" {}
+                text x=(x + bar_w / 2) y=(top + height - h - 5) text-anchor="middle" font-size="13" fill="#1a1a1a" { (number(*c)) }
+                text x=(x + bar_w / 2) y=(top + height + 18) text-anchor="middle" font-size="13" fill="#4a5560" { (month(*m).get(..2).unwrap_or("")) }
             }
         }
         p.muted { "Các tháng " (month(period.from)) " – " (month(period.to - chrono::Months::new(1))) "." }
@@ -47,14 +48,14 @@ pub fn progress_bars(rows: &[(String, i64, i64)]) -> Markup {
     html! {
         @if rows.is_empty() { p.muted { "Chưa có xã nào." } }
         @else {
-            svg role="img" aria-label="Biểu đồ tiến độ chỉ tiêu theo xã" viewBox={ "0 0 600 " (height) } width="100%" style="max-width:720px" {
+            svg role="img" aria-label="Biểu đồ tiến độ chỉ tiêu theo xã" viewBox={ "0 0 440 " (height) } width="100%" style="max-width:720px" {
                 @for (i, (name, done, target)) in rows.iter().enumerate() {
                     @let y = 5 + i as i64 * row_h;
                     @let pct = if *target > 0 { (done * 100 / target).min(100) } else { 0 };
-                    text x="0" y=(y + 18) font-size="13" fill="#1a1a1a" { (truncate(name, 24)) }
-                    rect x="200" y=(y + 4) width="300" height="18" fill="#eef2f6" {}
-                    rect x="200" y=(y + 4) width=(pct * 3) height="18" fill=(if pct >= 100 { "#1b6b2f" } else { "#0b4f8a" }) {}
-                    text x="508" y=(y + 18) font-size="13" fill="#1a1a1a" {
+                    text x="0" y=(y + 18) font-size="14" fill="#1a1a1a" { (truncate(name, 18)) }
+                    rect x="150" y=(y + 4) width="180" height="18" fill="#eef2f6" {}
+                    rect x="150" y=(y + 4) width=(pct * 18 / 10) height="18" fill=(if pct >= 100 { "#1b6b2f" } else { "#0b4f8a" }) {}
+                    text x="336" y=(y + 18) font-size="14" fill="#1a1a1a" {
                         (number(*done)) " / " @if *target > 0 { (number(*target)) } @else { "chưa giao" }
                     }
                 }

@@ -51,6 +51,11 @@ pub fn permille(p: i64) -> String {
     format!("{},{}%", p / 10, (p % 10).abs())
 }
 
+/// Basis points as a percentage with two decimals: `205` → `2,05%`.
+pub fn basis_points(bp: i64) -> String {
+    format!("{},{:02}%", bp / 100, (bp % 100).abs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +68,8 @@ mod tests {
         assert_eq!(number(-1_234_567), "-1.234.567");
         assert_eq!(permille(32), "3,2%");
         assert_eq!(permille(1000), "100,0%");
+        assert_eq!(basis_points(5), "0,05%");
+        assert_eq!(basis_points(1234), "12,34%");
         let d = NaiveDate::from_ymd_opt(2026, 11, 3).expect("date");
         assert_eq!(date(d), "03/11/2026");
         assert_eq!(month(d), "11/2026");

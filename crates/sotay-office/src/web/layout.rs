@@ -24,11 +24,11 @@ h1{font-size:1.45rem;margin:.2rem 0 .8rem}
 h2{font-size:1.15rem;margin:1.2rem 0 .5rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin-bottom:1rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.8rem;margin-bottom:1rem}
-.big{font-size:1.6rem;font-weight:700;color:#0b4f8a}
+.big{font-size:1.6rem;font-weight:700;color:#0b4f8a;white-space:nowrap}
 .muted{color:#4a5560}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border-bottom:1px solid #d0d7de;padding:.45rem .55rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #d0d7de;padding:.4rem .5rem;text-align:left;vertical-align:top;font-size:.95rem}
 th{background:#eef2f6;font-weight:600}
 td.num,th.num{text-align:right;white-space:nowrap}
 form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}

@@ -14,7 +14,7 @@ use sotay_domain::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::format::{date, instant, money, month, number, opt_date, permille};
+use super::format::{basis_points, date, instant, money, month, number, opt_date, permille};
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
 use super::{Viewer, WebError, WebResult, charts};
@@ -184,7 +184,7 @@ async fn render_overview<S: OfficeStore>(
     };
     let participants = total(|r| r.participants);
     let labour: i64 = commune_rows.iter().filter_map(|r| r.labour_force).sum();
-    let coverage = (labour > 0).then(|| participants * 1000 / labour);
+    let coverage = (labour > 0).then(|| participants * 10_000 / labour);
     let target = commune_rows.iter().find_map(|r| r.target_permille);
     let body = html! {
         (notice(message.as_ref()))
@@ -202,8 +202,10 @@ async fn render_overview<S: OfficeStore>(
         }
         p.muted { (label) ": từ " (date(period.from)) " đến " (date(period.to - Duration::days(1))) "." }
         div.cards {
-            div.card { div.muted { "Độ bao phủ" } div.big { (coverage.map(permille).unwrap_or_else(|| "—".into())) }
-                div.muted { (number(participants)) " người tham gia / " (number(labour)) " lao động"
+            div.card { div.muted { "Độ bao phủ" } div.big { (coverage.map(basis_points).unwrap_or_else(|| "—".into())) }
+                div.muted {
+                    @if labour > 0 { (number(participants)) " người tham gia / " (number(labour)) " lao động" }
+                    @else { (number(participants)) " người tham gia · chưa nhập số lao động (ở cuối trang)" }
                     @if let Some(t) = target { " · mục tiêu " (permille(t)) } } }
             div.card { div.muted { "Đăng ký mới" } div.big { (number(total(|r| r.signups))) } }
             div.card { div.muted { "Tái tục" } div.big { (number(total(|r| r.renewals))) } }
@@ -246,7 +248,7 @@ async fn render_overview<S: OfficeStore>(
                             td.num { (number(r.quota_signups)) }
                             @if commune.is_none() {
                                 td.num { (r.labour_force.map(number).unwrap_or_else(|| "—".into())) }
-                                td.num { (r.coverage_permille().map(permille).unwrap_or_else(|| "—".into())) }
+                                td.num { (r.coverage_bp().map(basis_points).unwrap_or_else(|| "—".into())) }
                             }
                         }
                     }

@@ -1312,7 +1312,7 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
     assert_eq!(row.lapses, 1, "s2's months ran out at the end of March");
     assert_eq!(row.collected, 3 * 742_500);
     assert_eq!(row.participants, 2);
-    assert_eq!(row.coverage_permille(), Some(20), "2 of 100: 2,0%");
+    assert_eq!(row.coverage_bp(), Some(200), "2 of 100: 2,00%");
     let villages = store
         .overview(&Visible::All.only(COMMUNE), h1, today, true)
         .await

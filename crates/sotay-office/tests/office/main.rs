@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod harness;
+mod browser;
 mod cli;
 mod contract;
 mod dashboard;
