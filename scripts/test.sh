@@ -21,6 +21,8 @@ log "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "architecture invariants"
 scripts/check-architecture.sh
+log "documentation (rustdoc, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
 log "tests (office contract suite on SQLite and PostgreSQL: $SOTAY_PG_URL)"
 cargo test --workspace --locked
 log "outside contract: schemathesis against a real office"

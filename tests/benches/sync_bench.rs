@@ -45,8 +45,7 @@ async fn office(pg_schema: Option<&str>) -> Office {
                 .unwrap(),
         ),
     };
-    store.migrate().await.unwrap();
-    store.import_units(&admin::official_units()).await.unwrap();
+    admin::prepare(&store).await.unwrap();
     let mut writer = OfficeWriter::default();
     let village = admin::create_village(
         &store,
@@ -87,15 +86,16 @@ async fn device(office: &Office, name: &str) -> Device {
 /// A collector assigned the whole commune, or one village of it.
 async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device {
     let store: &AnyStore = &office.state.store;
-    let user = admin::create_user(store, name, Role::Collector, None)
-        .await
-        .unwrap();
-    admin::assign_area(store, user.id, COMMUNE, village)
-        .await
-        .unwrap();
-    let code = admin::issue_code(store, user.id, Duration::hours(1))
-        .await
-        .unwrap();
+    let (user, code) = admin::user_with_code(
+        store,
+        name,
+        Role::Collector,
+        COMMUNE,
+        village,
+        Duration::hours(1),
+    )
+    .await
+    .unwrap();
     // Enrol through the store, as the endpoint does: this benchmark measures sync, and the
     // contract tests cover the endpoint.
     let token = auth::new_device_token();
@@ -123,6 +123,24 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
         Arc::new(SettableClock::new(Utc::now())),
     )
     .unwrap();
+    // The village the device writes in, as its first sync after enrolment brings it: not part
+    // of what is measured.
+    let home = village.unwrap_or(office.village);
+    let village_record = store
+        .record(home)
+        .await
+        .unwrap()
+        .expect("the office's village");
+    local
+        .apply_remote(
+            &[sotay_store::RemoteChange {
+                entity: EntityKind::Village,
+                entity_id: home,
+                state: village_record.state,
+            }],
+            "0",
+        )
+        .unwrap();
     Device {
         store: Arc::new(Mutex::new(local)),
         token,
@@ -133,35 +151,26 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
 
 fn household(village: Uuid, n: usize) -> Household {
     Household {
-        id: new_id(),
-        commune_code: COMMUNE.into(),
-        village_id: Some(village),
         address: format!("Xóm {}, thôn Đông", n % 9 + 1),
-        head_name: format!("Nguyễn Văn Hộ {n}"),
         poverty_status: PovertyStatus::None,
         poverty_year: None,
-        notes: String::new(),
-        location: None,
+        ..sotay_fixtures::records::household(
+            COMMUNE,
+            Some(village),
+            &format!("Nguyễn Văn Hộ {n}"),
+            "",
+        )
     }
 }
 
 fn visit(house: &Household, by: Uuid) -> Visit {
     Visit {
-        id: new_id(),
-        household_id: house.id,
-        commune_code: COMMUNE.into(),
-        village_id: house.village_id,
-        visited_at: Utc::now() - Duration::hours(2),
-        visited_by: by,
-        persons_met: vec![],
-        channel: VisitChannel::DoorToDoor,
-        outcome: VisitOutcome::Informed,
         notes: "Đã tư vấn, hẹn gọi lại".into(),
         location: Some(GeoPoint {
             lat: 21.2634,
             lon: 105.8486,
         }),
-        next_follow_up: None,
+        ..sotay_fixtures::records::visit(house, by, Utc::now() - Duration::hours(2))
     }
 }
 

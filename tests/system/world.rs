@@ -3,7 +3,7 @@
 //! each a real `sotay_store::Store` on its own temp file with its own (possibly wrong) clock,
 //! synced by the real `sotay_sync::SyncClient`.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sotay_domain::*;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
@@ -74,11 +74,7 @@ impl Office {
                 )
             }
         };
-        store.migrate().await.expect("migrate");
-        store
-            .import_units(&admin::official_units())
-            .await
-            .expect("import units");
+        admin::prepare(&store).await.expect("migrate");
         let mut writer = OfficeWriter::default();
         let village = admin::create_village(
             &store,
@@ -155,15 +151,17 @@ impl Office {
     /// A collector assigned the whole test commune, with a fresh enrolment code.
     pub async fn collector_code(&self, name: &str) -> String {
         let store: &AnyStore = &self.state.store;
-        let user = admin::create_user(store, name, Role::Collector, None)
-            .await
-            .expect("user");
-        admin::assign_area(store, user.id, COMMUNE, None)
-            .await
-            .expect("area");
-        admin::issue_code(store, user.id, Duration::hours(1))
-            .await
-            .expect("code")
+        admin::user_with_code(
+            store,
+            name,
+            Role::Collector,
+            COMMUNE,
+            None,
+            Duration::hours(1),
+        )
+        .await
+        .expect("user")
+        .1
     }
 
     /// A collector's phone, enrolled and syncing straight to the office, its clock right.
@@ -326,58 +324,14 @@ impl Device {
     }
 }
 
+/// A household of the test commune's village (the builders are `sotay-fixtures`').
 pub fn household(village: Uuid, head: &str) -> Household {
-    Household {
-        id: new_id(),
-        commune_code: COMMUNE.into(),
-        village_id: Some(village),
-        address: "Thôn Đông, xã Sóc Sơn".into(),
-        head_name: head.into(),
-        poverty_status: PovertyStatus::NearPoor,
-        poverty_year: Some(2025),
-        notes: String::new(),
-        location: None,
-    }
+    sotay_fixtures::records::household(COMMUNE, Some(village), head, "Thôn Đông, xã Sóc Sơn")
 }
 
-/// A man born 12/04/1985 with a valid ID (001 Hà Nội, 0 = male 1900s, 85).
-pub fn person(household: &Household, name: &str, serial: u32) -> Person {
-    Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: household.commune_code.clone(),
-        village_id: household.village_id,
-        full_name: name.into(),
-        sex: Sex::Male,
-        date_of_birth: Some(chrono::NaiveDate::from_ymd_opt(1985, 4, 12).unwrap()),
-        personal_id: Some(format!("001085{serial:06}")),
-        legacy_insurance_code: None,
-        phone: Some(format!("0912{serial:06}")),
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
-        stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
-    }
-}
+pub use sotay_fixtures::records::person;
 
 /// A visit three days ago (in every device's past, whatever its clock skew of ±2 days).
 pub fn visit(household: &Household, by: Uuid) -> Visit {
-    Visit {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: household.commune_code.clone(),
-        village_id: household.village_id,
-        visited_at: Utc
-            .timestamp_opt(real_now().timestamp() - 3 * 86_400, 0)
-            .unwrap(),
-        visited_by: by,
-        persons_met: vec![],
-        channel: VisitChannel::DoorToDoor,
-        outcome: VisitOutcome::Informed,
-        notes: "Không có nhà, gọi lại Chủ nhật".into(),
-        location: None,
-        next_follow_up: None,
-    }
+    sotay_fixtures::records::visit(household, by, real_now() - Duration::days(3))
 }

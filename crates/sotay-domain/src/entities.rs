@@ -41,7 +41,7 @@ pub enum VillageKind {
 /// Thôn / tổ dân phố: not in the national list; the office creates them under a commune.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Village {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The 5-digit commune code (string: leading zeros matter).
     pub commune_code: String,
@@ -92,11 +92,11 @@ impl Role {
 /// A person who uses Sotay.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
-    /// Full name.
+    /// Full name as on the ID card (NFC, single spaces).
     pub full_name: String,
-    /// Role.
+    /// What the user does, which decides what they see and may change.
     pub role: Role,
     /// Mobile phone, normalised to 0XXXXXXXXX.
     pub phone: Option<String>,
@@ -119,7 +119,7 @@ pub enum PovertyStatus {
 /// Hộ gia đình.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Household {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// Current commune code (5 digits).
     pub commune_code: String,
@@ -129,11 +129,11 @@ pub struct Household {
     pub address: String,
     /// Name of the head of household, as people know the house.
     pub head_name: String,
-    /// Poverty status.
+    /// Poverty status on the commune's list, which sets the state support.
     pub poverty_status: PovertyStatus,
     /// The year of the poor/near-poor list the status comes from.
     pub poverty_year: Option<i32>,
-    /// Free notes.
+    /// Free notes, as typed (NFC, trimmed; at most 2,000 characters).
     pub notes: String,
     /// Where the house is.
     pub location: Option<GeoPoint>,
@@ -204,7 +204,7 @@ pub enum Stage {
 /// A member of a household: a prospect or a participant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Person {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The household.
     pub household_id: Id,
@@ -214,7 +214,7 @@ pub struct Person {
     pub village_id: Option<Id>,
     /// Full name (NFC, trimmed).
     pub full_name: String,
-    /// Sex.
+    /// Sex, as on the ID card (it decides the retirement age and the ID number's century digit).
     pub sex: Sex,
     /// Date of birth (may be unknown for a prospect).
     pub date_of_birth: Option<NaiveDate>,
@@ -225,17 +225,17 @@ pub struct Person {
     pub legacy_insurance_code: Option<String>,
     /// Mobile phone, normalised to 0XXXXXXXXX.
     pub phone: Option<String>,
-    /// Occupation group.
+    /// Occupation group, used to find and count prospects.
     pub occupation: Occupation,
     /// Người dân tộc thiểu số.
     pub ethnic_minority: bool,
-    /// Current coverage.
+    /// The social insurance the person already has.
     pub coverage: Coverage,
-    /// Stage.
+    /// Where the person is on the way to joining.
     pub stage: Stage,
     /// Why they declined, when `stage` is `Declined`.
     pub decline_reason: Option<String>,
-    /// Free notes.
+    /// Free notes, as typed (NFC, trimmed; at most 2,000 characters).
     pub notes: String,
 }
 
@@ -272,7 +272,7 @@ pub enum VisitOutcome {
 /// Lượt tiếp cận: one contact with a household.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The household.
     pub household_id: Id,
@@ -282,17 +282,17 @@ pub struct Visit {
     pub village_id: Option<Id>,
     /// When (stored in UTC, shown in Asia/Ho_Chi_Minh).
     pub visited_at: DateTime<Utc>,
-    /// Who visited.
+    /// The user who made the contact.
     pub visited_by: Id,
-    /// Persons met.
+    /// The household members met (at most 50).
     pub persons_met: Vec<Id>,
-    /// Channel.
+    /// How the contact happened.
     pub channel: VisitChannel,
-    /// Outcome.
+    /// What came of it (the common outcomes are one tap in the app).
     pub outcome: VisitOutcome,
     /// Notes ("gọi lại Chủ nhật").
     pub notes: String,
-    /// Where.
+    /// Where it happened, when the phone gave a position.
     pub location: Option<GeoPoint>,
     /// When to come back, if at all.
     pub next_follow_up: Option<NaiveDate>,
@@ -315,7 +315,7 @@ pub enum FollowUpReason {
 /// Việc cần làm: something to do for a household by a date.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FollowUp {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The household.
     pub household_id: Id,
@@ -329,11 +329,11 @@ pub struct FollowUp {
     pub assigned_to: Id,
     /// Due date (Asia/Ho_Chi_Minh calendar day).
     pub due_date: NaiveDate,
-    /// Why.
+    /// Why it is due.
     pub reason: FollowUpReason,
-    /// Note.
+    /// A note for whoever does it or reads it (at most 2,000 characters).
     pub note: String,
-    /// Done.
+    /// Whether it has been done.
     pub done: bool,
 }
 
@@ -354,21 +354,21 @@ pub enum OutreachKind {
 /// Hoạt động tuyên truyền: a conference, a dialogue, a loudspeaker broadcast.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutreachEvent {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
-    /// Kind.
+    /// What kind of unit (thôn or tổ dân phố) or event it is.
     pub kind: OutreachKind,
-    /// Commune.
+    /// The 5-digit commune code of the 2025 list (a string: leading zeros matter).
     pub commune_code: String,
     /// Village, when held in one.
     pub village_id: Option<Id>,
-    /// Date.
+    /// The day it was held (recorded afterwards, so never in the future).
     pub date: NaiveDate,
     /// Number of attendees (0 for a broadcast).
     pub attendees: u32,
     /// Who organised it.
     pub organiser: String,
-    /// Notes.
+    /// Free notes, as typed (NFC, trimmed; at most 2,000 characters).
     pub notes: String,
 }
 
@@ -455,7 +455,7 @@ pub enum EnrollmentStatus {
 /// Tờ khai TK1-TS: a sign-up for voluntary social insurance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Enrollment {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The participant.
     pub person_id: Id,
@@ -469,7 +469,7 @@ pub struct Enrollment {
     pub collector_id: Id,
     /// Chosen monthly income (mức thu nhập làm căn cứ đóng).
     pub monthly_income: Vnd,
-    /// Payment mode.
+    /// How often the participant pays (phương thức đóng).
     pub payment_mode: PaymentMode,
     /// First month covered (the first day of that month).
     pub first_month: NaiveDate,
@@ -496,7 +496,7 @@ pub enum PaymentMethod {
 /// Money collected from a participant, with its receipt (biên lai).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Payment {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The sign-up it pays for.
     pub enrollment_id: Id,
@@ -514,7 +514,7 @@ pub struct Payment {
     pub months_from: NaiveDate,
     /// Last month covered (first day of the month).
     pub months_to: NaiveDate,
-    /// Amount.
+    /// Amount collected, in whole đồng (bounded by what its months can cost).
     pub amount: Vnd,
     /// When it was collected.
     pub collected_at: DateTime<Utc>,
@@ -527,19 +527,19 @@ pub struct Payment {
 /// Nộp tiền: money a collector hands to the office (or the post-office cashier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Remittance {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
     /// The collector.
     pub collector_id: Id,
     /// Scope: the collector's commune.
     pub commune_code: String,
-    /// When.
+    /// When the cash was handed over.
     pub remitted_at: DateTime<Utc>,
     /// The payments it settles.
     pub payment_ids: Vec<Id>,
     /// Total handed over; equals the sum of the payments.
     pub total: Vnd,
-    /// Note.
+    /// A note for whoever does it or reads it (at most 2,000 characters).
     pub note: String,
 }
 
@@ -549,14 +549,14 @@ pub struct Remittance {
 pub enum QuotaPeriod {
     /// A half-year: `half` 1 (Jan–Jun) or 2 (Jul–Dec).
     HalfYear {
-        /// Year.
+        /// The calendar year.
         year: i32,
         /// 1 or 2.
         half: u8,
     },
     /// A calendar year.
     Year {
-        /// Year.
+        /// The calendar year.
         year: i32,
     },
 }
@@ -576,11 +576,11 @@ pub enum QuotaScope {
 /// Chỉ tiêu: targets for a period and a scope, set by the office.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quota {
-    /// Id.
+    /// The record's id (uuid v7, made where the record was first saved).
     pub id: Id,
-    /// Period.
+    /// The period the targets are for.
     pub period: QuotaPeriod,
-    /// Scope.
+    /// Who the targets are for: a collector, a village or a commune.
     pub scope: QuotaScope,
     /// Commune the quota belongs to (for sync scoping).
     pub commune_code: String,

@@ -127,7 +127,7 @@ pub fn record_digest(entity: &str, id: &uuid::Uuid, version: Option<Hlc>) -> u64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::EntityKind;
+    use crate::kinds::EntityKind;
     use proptest::prelude::*;
     use serde_json::json;
     use uuid::Uuid;

@@ -31,7 +31,7 @@ pub struct IdCardQr {
     pub full_name: String,
     /// Date of birth.
     pub date_of_birth: NaiveDate,
-    /// Sex.
+    /// Sex, from "Nam" or "Nữ" on the card.
     pub sex: Sex,
     /// Permanent address as printed (may name units merged in 2025).
     pub address: String,

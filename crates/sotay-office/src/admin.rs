@@ -44,6 +44,30 @@ pub fn official_units() -> Vec<AdminUnit> {
         .collect()
 }
 
+/// Brings a database's schema up to date and gives a fresh one the official communes: what
+/// every command, and every test office, does first.
+pub async fn prepare(store: &impl OfficeStore) -> Result<()> {
+    store.migrate().await?;
+    ensure_official_units(store).await?;
+    Ok(())
+}
+
+/// A field user ready to enrol a phone: created, given `commune` (or one `village` of it), and
+/// a one-time code valid for `ttl`. Returns the user and the code.
+pub async fn user_with_code(
+    store: &impl OfficeStore,
+    full_name: &str,
+    role: Role,
+    commune: &str,
+    village: Option<Uuid>,
+    ttl: Duration,
+) -> Result<(User, String)> {
+    let user = create_user(store, full_name, role, None).await?;
+    assign_area(store, user.id, commune, village).await?;
+    let code = issue_code(store, user.id, ttl).await?;
+    Ok((user, code))
+}
+
 /// Loads the official unit list into a database that has none (a fresh one), so every command
 /// knows the communes without a separate `import-units`. Returns how many were loaded.
 pub async fn ensure_official_units(store: &impl OfficeStore) -> Result<usize> {

@@ -17,12 +17,11 @@
 //! ([`related_ids`]).
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 use serde_json::{Map, Value};
 use sotay_domain::merge::{LostWrite, RecordState};
-use sotay_domain::{EntityKind, Hlc, Normalize, Op, Policy, Validate, ValidationContext};
+use sotay_domain::{Entity, EntityKind, Hlc, KindVisitor, Op, Policy, ValidationContext};
 use sotay_sync::protocol::{OpOutcome, Scope, codes};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -36,18 +35,6 @@ pub const OFFICE_NODE: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_00
 /// How far ahead of the office's wall clock a device's clock may be (phones are often wrong by
 /// hours or days, but a month ahead would make its edits win every conflict for a month).
 pub const MAX_CLOCK_AHEAD_MS: u64 = 7 * 24 * 60 * 60 * 1000;
-
-/// Rejection code: the op's clock is too far in the future.
-pub const CLOCK_SKEW: &str = "clock_skew";
-/// Rejection code: devices may not write office-made reference records (villages, quotas).
-pub const READ_ONLY: &str = "read_only";
-/// Rejection code: the op claims another device or user than the token's.
-pub const DEVICE_MISMATCH: &str = "device_mismatch";
-/// Rejection code: the record's village is not one of its commune's (or not known at all).
-pub const VILLAGE_MISMATCH: &str = "village_mismatch";
-/// Rejection code: a remittance's total is not the sum of its payments, or names payments that
-/// are not this collector's.
-pub const REMITTANCE_MISMATCH: &str = "remittance_mismatch";
 
 /// Who is writing.
 #[derive(Clone, Debug)]
@@ -94,7 +81,7 @@ impl Related for HashMap<Uuid, StoredRecord> {
 /// A stored record as the planner needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredRecord {
-    /// Kind.
+    /// The kind of record.
     pub entity: EntityKind,
     /// Merged state.
     pub state: RecordState,
@@ -137,6 +124,11 @@ impl Rejection {
             message: message.into(),
             field: field.map(str::to_owned),
         }
+    }
+
+    /// A rejection with the code's own message from the one list ([`codes::ALL`]).
+    fn listed(code: &str, field: Option<&str>) -> Self {
+        Rejection::new(code, codes::message_vi(code).unwrap_or_default(), field)
     }
 
     /// The wire form.
@@ -229,32 +221,17 @@ pub fn plan_op(
             scope,
         } => {
             if op.device_id != *device_id || op.hlc.node != *device_id || op.user_id != *user_id {
-                return Err(Rejection::new(
-                    DEVICE_MISMATCH,
-                    "Thao tác mang mã thiết bị hoặc người dùng khác với thiết bị đang đồng bộ. \
-                     Hãy cập nhật ứng dụng; nếu vẫn lỗi, báo cơ quan BHXH.",
-                    None,
-                ));
+                return Err(Rejection::listed(codes::DEVICE_MISMATCH, None));
             }
             Some(scope)
         }
         Writer::Office => None,
     };
     if op.hlc.wall_ms > ctx.now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) {
-        return Err(Rejection::new(
-            CLOCK_SKEW,
-            "Đồng hồ của điện thoại chạy nhanh hơn giờ thật quá 7 ngày. Hãy chỉnh lại ngày giờ \
-             trên điện thoại (bật giờ tự động), rồi sửa và lưu lại bản ghi.",
-            None,
-        ));
+        return Err(Rejection::listed(codes::CLOCK_SKEW, None));
     }
     if device_scope.is_some() && matches!(op.entity, EntityKind::Village | EntityKind::Quota) {
-        return Err(Rejection::new(
-            READ_ONLY,
-            "Thôn và chỉ tiêu do cơ quan BHXH tạo; điện thoại không được sửa. Hãy báo cơ quan \
-             nếu thông tin sai.",
-            None,
-        ));
+        return Err(Rejection::listed(codes::READ_ONLY, None));
     }
     if let Some(existing) = existing {
         if existing.entity != op.entity {
@@ -277,7 +254,7 @@ pub fn plan_op(
             && commune.trim() != existing.commune_code
         {
             return Err(Rejection::new(
-                VILLAGE_MISMATCH,
+                codes::VILLAGE_MISMATCH,
                 "Không chuyển được thôn/tổ dân phố sang xã/phường khác: các hộ trong thôn vẫn \
                  thuộc xã cũ. Hãy tạo thôn mới trong xã mới.",
                 Some("commune_code"),
@@ -375,7 +352,7 @@ pub fn plan_op(
             Some(commune) if commune == commune_code => {}
             Some(commune) => {
                 return Err(Rejection::new(
-                    VILLAGE_MISMATCH,
+                    codes::VILLAGE_MISMATCH,
                     format!(
                         "Thôn/tổ dân phố của bản ghi thuộc xã/phường {commune}, không thuộc xã/phường \
                          {commune_code}. Hãy chọn lại thôn trong đúng xã rồi lưu."
@@ -385,7 +362,7 @@ pub fn plan_op(
             }
             None => {
                 return Err(Rejection::new(
-                    VILLAGE_MISMATCH,
+                    codes::VILLAGE_MISMATCH,
                     "Thôn/tổ dân phố của bản ghi không có trong danh sách của cơ quan BHXH. Hãy \
                      đồng bộ để cập nhật danh sách thôn, rồi chọn lại thôn.",
                     Some("village_id"),
@@ -431,7 +408,11 @@ fn clock_after(hlc: Hlc) -> Hlc {
 /// is this collector's and not deleted, and the total is their sum to the đồng.
 fn check_remittance(state: &RecordState, related: &dyn Related) -> Result<(), Rejection> {
     let refuse = |message: String, field: &str| {
-        Err(Rejection::new(REMITTANCE_MISMATCH, message, Some(field)))
+        Err(Rejection::new(
+            codes::REMITTANCE_MISMATCH,
+            message,
+            Some(field),
+        ))
     };
     let collector = state.fields.get("collector_id");
     let ids: Vec<Uuid> = match state.fields.get("payment_ids") {
@@ -500,12 +481,7 @@ fn has_nul(value: &Value) -> bool {
 }
 
 fn out_of_scope() -> Rejection {
-    Rejection::new(
-        codes::OUT_OF_SCOPE,
-        "Bản ghi nằm ngoài địa bàn được giao cho bạn. Hãy kiểm tra xã/thôn của bản ghi, hoặc nhờ \
-         cơ quan BHXH giao thêm địa bàn.",
-        Some("commune_code"),
-    )
+    Rejection::listed(codes::OUT_OF_SCOPE, Some("commune_code"))
 }
 
 /// A device may set a sign-up's status only to draft or submitted, and may not overrule an
@@ -579,22 +555,20 @@ fn check_typed(
         .filter(|(name, _)| name.as_str() != sotay_domain::DELETED_FIELD && name.as_str() != "id")
         .map(|(name, value)| (name.as_str(), value))
         .chain(std::iter::once(("id", &id)));
-    use sotay_domain::*;
-    match entity {
-        EntityKind::Village => typed::<Village>(entries, ctx),
-        EntityKind::Household => typed::<Household>(entries, ctx),
-        EntityKind::Person => typed::<Person>(entries, ctx),
-        EntityKind::Visit => typed::<Visit>(entries, ctx),
-        EntityKind::FollowUp => typed::<FollowUp>(entries, ctx),
-        EntityKind::OutreachEvent => typed::<OutreachEvent>(entries, ctx),
-        EntityKind::Enrollment => typed::<Enrollment>(entries, ctx),
-        EntityKind::Payment => typed::<Payment>(entries, ctx),
-        EntityKind::Remittance => typed::<Remittance>(entries, ctx),
-        EntityKind::Quota => typed::<Quota>(entries, ctx),
+    struct TypedCheck<'a, I> {
+        entries: I,
+        ctx: &'a ValidationContext<'a>,
     }
+    impl<'a, I: Iterator<Item = (&'a str, &'a Value)> + Clone> KindVisitor for TypedCheck<'a, I> {
+        type Output = Result<Map<String, Value>, Rejection>;
+        fn visit<E: Entity>(self) -> Self::Output {
+            typed::<E>(self.entries, self.ctx)
+        }
+    }
+    entity.visit(TypedCheck { entries, ctx })
 }
 
-fn typed<'a, T: DeserializeOwned + Serialize + Validate + Normalize + Clone + PartialEq>(
+fn typed<'a, T: Entity>(
     entries: impl Iterator<Item = (&'a str, &'a Value)> + Clone,
     ctx: &ValidationContext,
 ) -> Result<Map<String, Value>, Rejection> {
@@ -813,7 +787,7 @@ mod tests {
             );
             if let Err(rejection) = result {
                 prop_assert!(
-                    rejection.code == codes::OUT_OF_SCOPE || rejection.code == VILLAGE_MISMATCH,
+                    rejection.code == codes::OUT_OF_SCOPE || rejection.code == codes::VILLAGE_MISMATCH,
                     "{:?}", rejection
                 );
             }

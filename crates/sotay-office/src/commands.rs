@@ -28,8 +28,7 @@ async fn open(db: &str) -> anyhow::Result<AnyStore> {
     let store = AnyStore::open(db)
         .await
         .with_context(|| format!("không mở được cơ sở dữ liệu {db}"))?;
-    store.migrate().await?;
-    admin::ensure_official_units(&store).await?;
+    admin::prepare(&store).await?;
     Ok(store)
 }
 

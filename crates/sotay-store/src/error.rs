@@ -66,7 +66,7 @@ pub enum StoreError {
         entity: EntityKind,
         /// Its id.
         id: Uuid,
-        /// Why.
+        /// Why it does not read (the parser's words).
         reason: String,
     },
     /// Bookkeeping data of the store itself is damaged (the device row, a clock).

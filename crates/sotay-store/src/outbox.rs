@@ -7,16 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use sotay_domain::merge::{RecordState, record_digest};
-use sotay_domain::{
-    Enrollment, EntityKind, FollowUp, Hlc, Household, Op, OutreachEvent, Payment, Person, Quota,
-    Remittance, Village, Visit,
-};
+use sotay_domain::{EntityKind, Hlc, Op};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::clock::hlc_millis;
 use crate::error::{Result, StoreError};
-use crate::records::{Record, table, uuid_from};
+use crate::records::{Record, RecordVisitor, table, uuid_from, visit_record};
 use crate::store::{
     Store, decode_fields, load_state, materialise, read_clock, state_from_text, write_clock,
 };
@@ -254,18 +251,14 @@ impl Store {
         let mut max_remote: Option<Hlc> = None;
         for change in changes {
             max_remote = max_remote.max(change.state.version());
-            let outcome = match change.entity {
-                EntityKind::Village => merge_remote::<Village>(&tx, change, self)?,
-                EntityKind::Household => merge_remote::<Household>(&tx, change, self)?,
-                EntityKind::Person => merge_remote::<Person>(&tx, change, self)?,
-                EntityKind::Visit => merge_remote::<Visit>(&tx, change, self)?,
-                EntityKind::FollowUp => merge_remote::<FollowUp>(&tx, change, self)?,
-                EntityKind::OutreachEvent => merge_remote::<OutreachEvent>(&tx, change, self)?,
-                EntityKind::Enrollment => merge_remote::<Enrollment>(&tx, change, self)?,
-                EntityKind::Payment => merge_remote::<Payment>(&tx, change, self)?,
-                EntityKind::Remittance => merge_remote::<Remittance>(&tx, change, self)?,
-                EntityKind::Quota => merge_remote::<Quota>(&tx, change, self)?,
-            };
+            let outcome = visit_record(
+                change.entity,
+                MergeRemote {
+                    conn: &tx,
+                    change,
+                    store: self,
+                },
+            )?;
             match outcome {
                 MergeOutcome::Applied => report.applied += 1,
                 MergeOutcome::Unchanged => report.unchanged += 1,
@@ -372,7 +365,7 @@ impl Store {
         }
         let mut count: u64 = 0;
         let mut sum: u64 = 0;
-        for kind in EntityKind::ALL {
+        for &kind in EntityKind::ALL {
             let mut stmt = self
                 .conn
                 .prepare(&format!("SELECT id, version FROM {}", table(kind)))?;
@@ -449,6 +442,20 @@ fn load_unreadable(conn: &Connection, kind: EntityKind, id: Uuid) -> Result<Opti
 }
 
 /// Merges one pulled record into its local copy and re-materialises the typed row.
+/// [`merge_remote`] for the record type of a change's kind.
+struct MergeRemote<'a> {
+    conn: &'a Connection,
+    change: &'a RemoteChange,
+    store: &'a Store,
+}
+
+impl RecordVisitor for MergeRemote<'_> {
+    type Output = Result<MergeOutcome>;
+    fn visit<E: Record>(self) -> Result<MergeOutcome> {
+        merge_remote::<E>(self.conn, self.change, self.store)
+    }
+}
+
 fn merge_remote<E: Record>(
     conn: &Connection,
     change: &RemoteChange,

@@ -7,23 +7,21 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sotay_domain::fold::fold;
 use sotay_domain::{
-    Enrollment, EntityKind, FollowUp, Household, Normalize, OutreachEvent, Payment, PaymentMethod,
-    Person, Quota, QuotaPeriod, QuotaScope, Remittance, Validate, ValidationContext, Village,
-    Visit, validate_enrollment_for,
+    Enrollment, Entity, EntityKind, FollowUp, Household, OutreachEvent, Payment, PaymentMethod,
+    Person, Quota, QuotaPeriod, QuotaScope, Remittance, ValidationContext, Village, Visit,
+    validate_enrollment_for,
 };
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 
-/// A synced entity the store keeps in its own table.
-pub trait Record: Serialize + DeserializeOwned + Validate + Normalize + Clone {
-    /// Which kind of record.
-    const KIND: EntityKind;
-    /// The record's id.
-    fn id(&self) -> Uuid;
+/// A synced entity the store keeps in its own table (named [`EntityKind::plural`]); its kind and
+/// id come from [`Entity`].
+pub trait Record: Entity {
+    /// The full-text search table of the kind, if it is searched.
+    const SEARCH_TABLE: Option<&'static str> = None;
     /// The record's place: its commune and, where it has one, its village (for a quota of one
     /// village, that village). A village itself answers its commune only.
     fn area(&self) -> (&str, Option<Uuid>);
@@ -45,27 +43,39 @@ pub trait Record: Serialize + DeserializeOwned + Validate + Normalize + Clone {
 
 /// The table that holds a kind of record.
 pub(crate) fn table(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Village => "villages",
-        EntityKind::Household => "households",
-        EntityKind::Person => "persons",
-        EntityKind::Visit => "visits",
-        EntityKind::FollowUp => "follow_ups",
-        EntityKind::OutreachEvent => "outreach_events",
-        EntityKind::Enrollment => "enrollments",
-        EntityKind::Payment => "payments",
-        EntityKind::Remittance => "remittances",
-        EntityKind::Quota => "quotas",
-    }
+    kind.plural()
 }
+
+/// Something done with one kind of record as the store keeps it: [`visit_record`] calls
+/// [`RecordVisitor::visit`] with the record type of a kind known only at run time (a pulled
+/// change, an outbox row).
+pub(crate) trait RecordVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Does the work for the record type `E`.
+    fn visit<E: Record>(self) -> Self::Output;
+}
+
+macro_rules! store_dispatch {
+    ($(($ty:ident, $snake:ident, $plural:ident, $label:literal)),* $(,)?) => {
+        /// Calls `visitor` with the record type of `kind` (generated from the domain's list).
+        pub(crate) fn visit_record<V: RecordVisitor>(kind: EntityKind, visitor: V) -> V::Output {
+            match kind { $(EntityKind::$ty => visitor.visit::<$ty>(),)* }
+        }
+    };
+}
+sotay_domain::for_each_entity!(store_dispatch);
 
 /// The search index of a kind, if it has one.
 pub(crate) fn search_table(kind: EntityKind) -> Option<&'static str> {
-    match kind {
-        EntityKind::Person => Some("person_search"),
-        EntityKind::Household => Some("household_search"),
-        _ => None,
+    struct SearchTable;
+    impl RecordVisitor for SearchTable {
+        type Output = Option<&'static str>;
+        fn visit<E: Record>(self) -> Option<&'static str> {
+            E::SEARCH_TABLE
+        }
     }
+    visit_record(kind, SearchTable)
 }
 
 pub(crate) fn blob(id: Uuid) -> Value {
@@ -217,10 +227,6 @@ fn capitalised(text: &str) -> String {
 }
 
 impl Record for Village {
-    const KIND: EntityKind = EntityKind::Village;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, None)
     }
@@ -233,10 +239,7 @@ impl Record for Village {
 }
 
 impl Record for Household {
-    const KIND: EntityKind = EntityKind::Household;
-    fn id(&self) -> Uuid {
-        self.id
-    }
+    const SEARCH_TABLE: Option<&'static str> = Some("household_search");
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -254,10 +257,7 @@ impl Record for Household {
 }
 
 impl Record for Person {
-    const KIND: EntityKind = EntityKind::Person;
-    fn id(&self) -> Uuid {
-        self.id
-    }
+    const SEARCH_TABLE: Option<&'static str> = Some("person_search");
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -306,10 +306,6 @@ pub(crate) fn person_search_text(
 }
 
 impl Record for Visit {
-    const KIND: EntityKind = EntityKind::Visit;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -334,10 +330,6 @@ impl Record for Visit {
 }
 
 impl Record for FollowUp {
-    const KIND: EntityKind = EntityKind::FollowUp;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -375,10 +367,6 @@ impl Record for FollowUp {
 }
 
 impl Record for OutreachEvent {
-    const KIND: EntityKind = EntityKind::OutreachEvent;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -393,10 +381,6 @@ impl Record for OutreachEvent {
 }
 
 impl Record for Enrollment {
-    const KIND: EntityKind = EntityKind::Enrollment;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -453,10 +437,6 @@ fn stored_person(conn: &Connection, id: Uuid) -> Result<Person> {
 }
 
 impl Record for Payment {
-    const KIND: EntityKind = EntityKind::Payment;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, self.village_id)
     }
@@ -528,10 +508,6 @@ impl Record for Payment {
 }
 
 impl Record for Remittance {
-    const KIND: EntityKind = EntityKind::Remittance;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, None)
     }
@@ -618,10 +594,6 @@ fn check_remittance(remittance: &Remittance, conn: &Connection) -> Result<()> {
 }
 
 impl Record for Quota {
-    const KIND: EntityKind = EntityKind::Quota;
-    fn id(&self) -> Uuid {
-        self.id
-    }
     fn area(&self) -> (&str, Option<Uuid>) {
         (
             &self.commune_code,

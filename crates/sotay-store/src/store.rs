@@ -621,38 +621,28 @@ fn clear_rejections(conn: &Connection, kind: EntityKind, id: Uuid) -> Result<()>
 }
 
 macro_rules! repositories {
-    ($($ty:ty => $save:ident, $get:ident, $delete:ident, $name:literal;)*) => {
-        impl Store {
-            $(
-                #[doc = concat!("Validates and saves ", $name, " with its outbox op (see [`Store::save`]).")]
-                pub fn $save(&self, record: &$ty) -> Result<Option<Op>> {
-                    self.save(record)
-                }
-                #[doc = concat!("Reads ", $name, " (None if missing or deleted).")]
-                pub fn $get(&self, id: Uuid) -> Result<Option<$ty>> {
-                    self.get::<$ty>(id)
-                }
-                #[doc = concat!("Marks ", $name, " deleted (tombstone; see [`Store::delete`]).")]
-                pub fn $delete(&self, id: Uuid) -> Result<Option<Op>> {
-                    self.delete::<$ty>(id)
-                }
-            )*
+    ($(($ty:ident, $snake:ident, $plural:ident, $label:literal)),* $(,)?) => {
+        pastey::paste! {
+            impl Store {
+                $(
+                    #[doc = concat!("Validates and saves a ", $label, " (`", stringify!($ty), "`) with its outbox op (see [`Store::save`]).")]
+                    pub fn [<save_ $snake>](&self, record: &$ty) -> Result<Option<Op>> {
+                        self.save(record)
+                    }
+                    #[doc = concat!("Reads a ", $label, " (`", stringify!($ty), "`; None if missing or deleted).")]
+                    pub fn [<get_ $snake>](&self, id: Uuid) -> Result<Option<$ty>> {
+                        self.get::<$ty>(id)
+                    }
+                    #[doc = concat!("Marks a ", $label, " (`", stringify!($ty), "`) deleted (tombstone; see [`Store::delete`]).")]
+                    pub fn [<delete_ $snake>](&self, id: Uuid) -> Result<Option<Op>> {
+                        self.delete::<$ty>(id)
+                    }
+                )*
+            }
         }
     };
 }
-
-repositories! {
-    Village => save_village, get_village, delete_village, "a village (thôn)";
-    Household => save_household, get_household, delete_household, "a household (hộ gia đình)";
-    Person => save_person, get_person, delete_person, "a person (người)";
-    Visit => save_visit, get_visit, delete_visit, "a visit (lượt tiếp cận)";
-    FollowUp => save_follow_up, get_follow_up, delete_follow_up, "a follow-up (việc cần làm)";
-    OutreachEvent => save_outreach_event, get_outreach_event, delete_outreach_event, "an outreach event (hoạt động tuyên truyền)";
-    Enrollment => save_enrollment, get_enrollment, delete_enrollment, "a sign-up (tờ khai)";
-    Payment => save_payment, get_payment, delete_payment, "a payment (khoản thu)";
-    Remittance => save_remittance, get_remittance, delete_remittance, "a remittance (nộp tiền)";
-    Quota => save_quota, get_quota, delete_quota, "a quota (chỉ tiêu)";
-}
+sotay_domain::for_each_entity!(repositories);
 
 #[cfg(test)]
 mod tests {

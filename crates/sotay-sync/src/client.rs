@@ -165,7 +165,7 @@ impl SyncError {
             SyncError::ProtocolUnsupported => codes::PROTOCOL_UNSUPPORTED,
             SyncError::Refused { .. } => "refused",
             SyncError::Store(_) => "store",
-            SyncError::Internal(_) => "internal",
+            SyncError::Internal(_) => codes::INTERNAL,
             SyncError::ChecksumMismatch => "checksum_mismatch",
             SyncError::Cancelled => "cancelled",
         }

@@ -74,11 +74,11 @@ pub struct EnrollResponse {
 /// The enrolled user, as the device needs to know them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInfo {
-    /// Id.
+    /// The user's id.
     pub id: Uuid,
     /// Full name.
     pub full_name: String,
-    /// Role.
+    /// What the user does (it decides what the app shows).
     pub role: Role,
 }
 
@@ -244,26 +244,90 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
-/// Error codes the app must understand.
-pub mod codes {
-    /// No token, or a token the office does not know.
-    pub const UNAUTHORIZED: &str = "unauthorized";
-    /// The device was revoked by an office admin: stop syncing, tell the user to see the office.
-    pub const DEVICE_REVOKED: &str = "device_revoked";
-    /// The app is too old (or too new) for this office: update the app.
-    pub const PROTOCOL_UNSUPPORTED: &str = "protocol_unsupported";
-    /// The enrolment code is wrong, used or expired.
-    pub const INVALID_CODE: &str = "invalid_code";
-    /// Too many attempts; wait and try again.
-    pub const RATE_LIMITED: &str = "rate_limited";
-    /// The body is not valid JSON of the expected shape.
-    pub const INVALID_REQUEST: &str = "invalid_request";
-    /// The body is larger than the office accepts.
-    pub const BODY_TOO_LARGE: &str = "body_too_large";
+macro_rules! wire_codes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal, $message:literal;)*) => {
+        /// Every code the office sends — HTTP errors (`{"error": {"code", "message"}}`) and the
+        /// reasons a pushed op is refused — in one list, each with the Vietnamese message the
+        /// app shows for it when it has nothing more specific. The office may send a more
+        /// precise message (naming the field or the amount); the app decides by the code,
+        /// never by the text. Each code is documented in `docs/sync-protocol.md` (a test checks).
+        pub mod codes {
+            $( $(#[$doc])* pub const $name: &str = $code; )*
+
+            /// Every code with its Vietnamese message, for the app's error table and the docs.
+            pub const ALL: &[(&str, &str)] = &[$(($code, $message)),*];
+
+            /// The Vietnamese message of a code, if it is one of ours.
+            pub fn message_vi(code: &str) -> Option<&'static str> {
+                ALL.iter().find(|(c, _)| *c == code).map(|(_, m)| *m)
+            }
+        }
+    };
+}
+
+wire_codes! {
+    /// No token, or a token the office does not know (401).
+    UNAUTHORIZED = "unauthorized", "Thiết bị chưa được đăng ký với cơ quan BHXH hoặc mã thiết bị sai. Hãy đăng ký lại bằng mã kích hoạt do cơ quan cấp.";
+    /// The device was revoked by an office admin: stop syncing, tell the user to see the office
+    /// (401).
+    DEVICE_REVOKED = "device_revoked", "Thiết bị này đã bị cơ quan BHXH thu hồi quyền đồng bộ. Dữ liệu trên máy vẫn còn; hãy liên hệ cơ quan để được cấp lại.";
+    /// The app is too old (or too new) for this office: update the app (426).
+    PROTOCOL_UNSUPPORTED = "protocol_unsupported", "Ứng dụng cần cập nhật lên bản mới nhất để đồng bộ với máy chủ này.";
+    /// The enrolment code is wrong, used or expired (403).
+    INVALID_CODE = "invalid_code", "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn. Hãy kiểm tra lại, hoặc xin cơ quan BHXH cấp mã mới.";
+    /// Too many attempts; wait and try again (429).
+    RATE_LIMITED = "rate_limited", "Thử quá nhiều lần. Hãy đợi một phút rồi thử lại.";
+    /// The body or query is not valid JSON of the expected shape (400, 415).
+    INVALID_REQUEST = "invalid_request", "Yêu cầu gửi lên không đúng định dạng. Hãy cập nhật ứng dụng.";
+    /// The body is larger than the office accepts (413); also set on an op too large to send.
+    BODY_TOO_LARGE = "body_too_large", "Dữ liệu quá lớn để gửi. Hãy rút gọn ghi chú rồi lưu lại.";
+    /// No such address on the server (404).
+    NOT_FOUND = "not_found", "Không có địa chỉ này trên máy chủ. Hãy kiểm tra địa chỉ máy chủ trong phần Cài đặt.";
+    /// The address does not take that HTTP method (405).
+    METHOD_NOT_ALLOWED = "method_not_allowed", "Địa chỉ này không nhận phương thức HTTP đó.";
+    /// The request took too long (408).
+    TIMEOUT = "timeout", "Máy chủ chờ quá lâu. Ứng dụng sẽ tự thử lại.";
+    /// A fault of the server itself, never caused by input (500).
+    INTERNAL = "internal", "Máy chủ gặp lỗi. Dữ liệu trên điện thoại vẫn được giữ; ứng dụng sẽ tự thử lại sau.";
     /// An op writes outside the device's area.
-    pub const OUT_OF_SCOPE: &str = "out_of_scope";
+    OUT_OF_SCOPE = "out_of_scope", "Bản ghi nằm ngoài địa bàn được giao cho bạn. Hãy kiểm tra xã/thôn của bản ghi, hoặc nhờ cơ quan BHXH giao thêm địa bàn.";
+    /// The record's village is not one of its commune's, or not known to the office.
+    VILLAGE_MISMATCH = "village_mismatch", "Thôn/tổ dân phố của bản ghi không thuộc xã/phường ghi kèm. Hãy chọn lại thôn trong đúng xã.";
     /// An op reuses a record id that belongs to another kind of record.
-    pub const ID_CONFLICT: &str = "id_conflict";
-    /// A record failed the domain's validation at the office.
-    pub const VALIDATION: &str = "validation";
+    ID_CONFLICT = "id_conflict", "Mã bản ghi này đã được dùng cho một bản ghi khác. Hãy tạo bản ghi mới.";
+    /// A record failed the domain's validation at the office (the field is named).
+    VALIDATION = "validation", "Bản ghi có thông tin không hợp lệ. Hãy mở bản ghi, sửa ô được đánh dấu rồi lưu lại.";
+    /// The op's clock is more than 7 days ahead of the office's.
+    CLOCK_SKEW = "clock_skew", "Đồng hồ của điện thoại chạy nhanh hơn giờ thật quá 7 ngày. Hãy bật giờ tự động trên điện thoại, rồi sửa và lưu lại bản ghi.";
+    /// Devices may not write office-made reference records (villages, quotas).
+    READ_ONLY = "read_only", "Thôn và chỉ tiêu do cơ quan BHXH tạo; điện thoại không được sửa. Hãy báo cơ quan nếu thông tin sai.";
+    /// The op claims another device or user than the token's.
+    DEVICE_MISMATCH = "device_mismatch", "Thao tác mang mã thiết bị hoặc người dùng khác với thiết bị đang đồng bộ. Hãy cập nhật ứng dụng; nếu vẫn lỗi, báo cơ quan BHXH.";
+    /// A remittance's total is not the sum of its payments, or names a payment that is not at
+    /// the office or not this collector's.
+    REMITTANCE_MISMATCH = "remittance_mismatch", "Lần nộp tiền không khớp với các biên lai đã gửi. Hãy đồng bộ các khoản thu trước, kiểm tra tổng tiền rồi lưu lại.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codes;
+
+    #[test]
+    fn every_wire_code_is_documented_and_has_a_message() {
+        let doc = include_str!("../../../docs/sync-protocol.md");
+        let mut seen = std::collections::HashSet::new();
+        for (code, message) in codes::ALL {
+            assert!(seen.insert(code), "{code} is listed once");
+            assert!(
+                doc.contains(&format!("`{code}`")),
+                "docs/sync-protocol.md documents `{code}`"
+            );
+            assert!(
+                message.len() > 20 && message.ends_with('.'),
+                "{code} has a whole Vietnamese sentence: {message}"
+            );
+            assert_eq!(codes::message_vi(code), Some(*message));
+        }
+        assert_eq!(codes::message_vi("no_such_code"), None);
+    }
 }

@@ -171,7 +171,7 @@ pub struct ContributionRate {
     pub rate_bp: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -189,7 +189,7 @@ pub struct IncomeFloor {
     pub income_step: Vnd,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -207,7 +207,7 @@ pub struct ReferenceLevel {
     pub ceiling_multiplier: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -231,7 +231,7 @@ pub struct NationalSupport {
     pub other_bp: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -247,7 +247,7 @@ pub struct SupportCap {
     pub months: u16,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -273,7 +273,7 @@ pub struct PaymentModeRules {
     pub missing_period_max_months: u16,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -313,7 +313,7 @@ pub struct LumpSumRate {
     pub monthly_rate_ppm: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -339,7 +339,7 @@ pub struct LocalSupport {
     pub other_bp: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -439,7 +439,7 @@ pub struct PensionFormula {
     pub withdrawal_early_years: Option<WithdrawalEarlyYears>,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -647,7 +647,7 @@ pub struct TransitionalRetirement {
     pub female_age_years: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -677,7 +677,7 @@ pub struct MaternityGrant {
     pub window_months: u8,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 
@@ -699,7 +699,7 @@ pub struct HealthInsuranceHousehold {
     pub max_members: u32,
     /// Legal reference.
     pub legal_ref: String,
-    /// Remark.
+    /// A note on the row: what is still to confirm and how, when anything is.
     pub note: Option<String>,
 }
 

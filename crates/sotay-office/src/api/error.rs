@@ -57,80 +57,56 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Status, code and message.
+    /// Status, code and message. The message is the code's own from the one list
+    /// ([`codes::ALL`]) unless the error knows something more precise to say.
     pub fn parts(&self) -> (StatusCode, &'static str, String) {
-        match self {
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                codes::UNAUTHORIZED,
-                "Thiết bị chưa được đăng ký với cơ quan BHXH hoặc mã thiết bị sai. Hãy đăng ký \
-                 lại bằng mã kích hoạt do cơ quan cấp."
-                    .into(),
-            ),
-            ApiError::DeviceRevoked => (
-                StatusCode::UNAUTHORIZED,
-                codes::DEVICE_REVOKED,
-                "Thiết bị này đã bị cơ quan BHXH thu hồi quyền đồng bộ. Hãy liên hệ cơ quan để \
-                 được cấp lại."
-                    .into(),
-            ),
-            ApiError::ProtocolUnsupported(got) => (
-                StatusCode::UPGRADE_REQUIRED,
-                codes::PROTOCOL_UNSUPPORTED,
-                format!(
-                    "Ứng dụng dùng giao thức đồng bộ phiên bản {got}, máy chủ dùng phiên bản \
-                     {PROTOCOL_VERSION}. Hãy cập nhật ứng dụng Sổ tay lên bản mới nhất."
-                ),
-            ),
-            ApiError::InvalidCode => (
-                StatusCode::FORBIDDEN,
-                codes::INVALID_CODE,
-                "Mã kích hoạt không đúng, đã dùng hoặc đã hết hạn. Hãy kiểm tra lại, hoặc xin cơ \
-                 quan BHXH cấp mã mới."
-                    .into(),
-            ),
-            ApiError::RateLimited => (
-                StatusCode::TOO_MANY_REQUESTS,
-                codes::RATE_LIMITED,
-                "Thử quá nhiều lần. Hãy đợi một phút rồi thử lại.".into(),
-            ),
-            ApiError::InvalidRequest(detail) => (
-                StatusCode::BAD_REQUEST,
-                codes::INVALID_REQUEST,
-                format!("Yêu cầu không đúng định dạng ({detail}). Hãy cập nhật ứng dụng."),
-            ),
-            ApiError::BodyTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                codes::BODY_TOO_LARGE,
-                "Gói dữ liệu quá lớn. Ứng dụng cần gửi thành nhiều đợt nhỏ hơn.".into(),
-            ),
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::INVALID_REQUEST,
-                "Dữ liệu phải gửi dạng JSON (Content-Type: application/json), không nén hoặc nén gzip.".into(),
-            ),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Không có địa chỉ này trên máy chủ.".into(),
-            ),
-            ApiError::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Địa chỉ này không nhận phương thức HTTP đó.".into(),
-            ),
-            ApiError::Timeout => (
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "Yêu cầu quá thời gian cho phép. Hãy thử lại.".into(),
-            ),
-            ApiError::Quote(err) => (StatusCode::UNPROCESSABLE_ENTITY, err.code(), err.message()),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Máy chủ gặp lỗi. Dữ liệu trên điện thoại vẫn được giữ; hãy thử lại sau.".into(),
-            ),
-        }
+        let (status, code) = match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED),
+            ApiError::DeviceRevoked => (StatusCode::UNAUTHORIZED, codes::DEVICE_REVOKED),
+            ApiError::ProtocolUnsupported(got) => {
+                return (
+                    StatusCode::UPGRADE_REQUIRED,
+                    codes::PROTOCOL_UNSUPPORTED,
+                    format!(
+                        "Ứng dụng dùng giao thức đồng bộ phiên bản {got}, máy chủ dùng phiên bản \
+                         {PROTOCOL_VERSION}. Hãy cập nhật ứng dụng Sổ tay lên bản mới nhất."
+                    ),
+                );
+            }
+            ApiError::InvalidCode => (StatusCode::FORBIDDEN, codes::INVALID_CODE),
+            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
+            ApiError::InvalidRequest(detail) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    codes::INVALID_REQUEST,
+                    format!("Yêu cầu không đúng định dạng ({detail}). Hãy cập nhật ứng dụng."),
+                );
+            }
+            ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, codes::BODY_TOO_LARGE),
+            ApiError::UnsupportedMediaType => {
+                return (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    codes::INVALID_REQUEST,
+                    "Dữ liệu phải gửi dạng JSON (Content-Type: application/json), không nén hoặc \
+                     nén gzip."
+                        .into(),
+                );
+            }
+            ApiError::NotFound => (StatusCode::NOT_FOUND, codes::NOT_FOUND),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED)
+            }
+            ApiError::Timeout => (StatusCode::REQUEST_TIMEOUT, codes::TIMEOUT),
+            ApiError::Quote(err) => {
+                return (StatusCode::UNPROCESSABLE_ENTITY, err.code(), err.message());
+            }
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL),
+        };
+        (
+            status,
+            code,
+            codes::message_vi(code).unwrap_or_default().to_owned(),
+        )
     }
 
     /// The JSON body.

@@ -1,6 +1,6 @@
 //! The OpenAPI document at `/api/openapi.json`, exact enough that outside tools (schemathesis,
 //! generated clients) can rely on it: the handlers' annotations give each operation's body and
-//! success, and [`ErrorResponses`] adds, in one place, every error status the server itself can
+//! success, and one modifier (`ErrorResponses`) adds, in one place, every error status the server itself can
 //! send for each kind of operation — the same statuses [`super::ApiError`] decides on.
 
 use utoipa::OpenApi;

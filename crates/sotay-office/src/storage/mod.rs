@@ -109,7 +109,7 @@ pub struct DeviceInfo {
 pub enum ScopeProblem {
     /// A synced record.
     Record {
-        /// Kind.
+        /// The kind of record.
         entity: EntityKind,
         /// Record.
         entity_id: Uuid,

@@ -32,22 +32,6 @@ contract!(
     policy_editions_reach_devices_on_the_last_page,
 );
 
-async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
-    let status = res.status();
-    let body: Value = res.json().await.expect("error bodies are JSON");
-    let code = body["error"]["code"]
-        .as_str()
-        .expect("error.code")
-        .to_owned();
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "error.message is set"
-    );
-    (status, code)
-}
-
 async fn health_and_openapi_list_every_route(office: Office) {
     let res = office
         .http

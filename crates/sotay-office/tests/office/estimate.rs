@@ -3,38 +3,22 @@
 //! message. The figures are the domain's test vectors (Law 41/2024 Art. 98–99, 102; Decree
 //! 159/2025 Art. 13).
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::harness::{command_json, command_text, run_command};
 
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sotay-office"))
-        .arg("estimate")
-        .args(args)
-        .output()
-        .expect("the sotay-office binary runs")
+    run_command("estimate", args)
 }
 
 fn json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = run(&all);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+    command_json("estimate", args)
 }
 
 fn text(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    command_text("estimate", args)
 }
 
 #[test]

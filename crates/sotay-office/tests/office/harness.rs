@@ -8,7 +8,7 @@ use sotay_domain::{EntityKind, Hlc, Op, Role, VillageKind};
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
-use sotay_office::{AnyStore, AppState, OfficeStore};
+use sotay_office::{AnyStore, AppState};
 use sotay_sync::protocol::{EnrollResponse, PullResponse, PushResponse};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -177,11 +177,7 @@ pub async fn store_at(backend: Backend, dir: &std::path::Path) -> Option<(AnySto
 pub async fn start(backend: Backend) -> Option<Office> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, database) = store_at(backend, dir.path()).await?;
-    store.migrate().await.expect("migrate");
-    store
-        .import_units(&admin::official_units())
-        .await
-        .expect("import units");
+    admin::prepare(&store).await.expect("migrate");
     let name = store.backend_name();
     let state = AppState::new(store, name);
     let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
@@ -416,4 +412,55 @@ pub async fn wait_healthy(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     panic!("sotay-office did not become healthy at {base}");
+}
+
+/// Runs the real binary's `command` (one that needs no database, such as `quote` or `estimate`)
+/// with `args`.
+pub fn run_command(command: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sotay-office"))
+        .arg(command)
+        .args(args)
+        .output()
+        .expect("the sotay-office binary runs")
+}
+
+/// `command args --json`, which must succeed, as JSON.
+pub fn command_json(command: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = run_command(command, &all);
+    assert!(
+        out.status.success(),
+        "{command} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+/// `command args`, which must succeed, as text.
+pub fn command_text(command: &str, args: &[&str]) -> String {
+    let out = run_command(command, args);
+    assert!(
+        out.status.success(),
+        "{command} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The status and `error.code` of an error answer, checking its `error.message` is set.
+pub async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
+    let status = res.status();
+    let body: Value = res.json().await.expect("error bodies are JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error.message is set"
+    );
+    (status, code)
 }

@@ -4,9 +4,9 @@
 
 use chrono::Duration;
 use sotay_domain::*;
+use sotay_office::AnyStore;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::sqlite::SqliteStore;
-use sotay_office::{AnyStore, OfficeStore};
 use sotay_store::{DeviceIdentity, Store};
 use sotay_sync::{SyncClient, SyncConfig};
 use std::sync::{Arc, Mutex};
@@ -23,33 +23,27 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
     // Set up the office database with the library, then hand the file to the real binary.
     let (code, village) = {
         let store = AnyStore::Sqlite(SqliteStore::open(&db).expect("open"));
-        store.migrate().await.expect("migrate");
-        store
-            .import_units(&admin::official_units())
-            .await
-            .expect("units");
-        let mut writer = OfficeWriter::default();
+        admin::prepare(&store).await.expect("migrate");
         let village = admin::create_village(
             &store,
-            &mut writer,
+            &mut OfficeWriter::default(),
             COMMUNE,
             "Thôn Đông",
             VillageKind::Village,
         )
         .await
         .expect("village");
-        let user = admin::create_user(&store, "Nguyễn Thị Lan", Role::Collector, None)
-            .await
-            .expect("user");
-        admin::assign_area(&store, user.id, COMMUNE, None)
-            .await
-            .expect("area");
-        (
-            admin::issue_code(&store, user.id, Duration::hours(1))
-                .await
-                .expect("code"),
-            village.id,
+        let (_, code) = admin::user_with_code(
+            &store,
+            "Nguyễn Thị Lan",
+            Role::Collector,
+            COMMUNE,
+            None,
+            Duration::hours(1),
         )
+        .await
+        .expect("user");
+        (code, village.id)
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("free port")

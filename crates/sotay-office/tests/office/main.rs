@@ -14,5 +14,6 @@ mod kill;
 mod listen;
 mod openapi;
 mod quote;
+mod quote_cli;
 mod scope;
 mod tls;

@@ -1,28 +1,18 @@
 //! Runs the real `sotay-office quote` binary: the JSON figures, the Vietnamese breakdown, and
 //! the non-zero exit with an error code and the allowed range on bad input.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::harness::{command_json, command_text, run_command};
 
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sotay-office"))
-        .arg("quote")
-        .args(args)
-        .output()
-        .expect("the sotay-office binary runs")
+    run_command("quote", args)
 }
 
 fn json_quote(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = run(&all);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+    command_json("quote", args)
 }
 
 fn amounts(q: &Value) -> [i64; 7] {
@@ -100,13 +90,7 @@ fn one_year_ahead_is_discounted() {
 }
 
 fn text(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    command_text("quote", args)
 }
 
 fn shows(text: &str, parts: &[&str]) {
