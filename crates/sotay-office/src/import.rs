@@ -19,6 +19,7 @@ use sotay_domain::{
     Coverage, EntityKind, Household, Normalize, Occupation, Person, PovertyStatus, Sex, Stage,
 };
 use std::collections::{HashMap, HashSet};
+use sotay_sync::protocol::codes;
 use uuid::Uuid;
 
 use crate::admin::OfficeWriter;
@@ -78,12 +79,12 @@ impl FileError {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            FileError::Encoding => "import_not_utf8",
-            FileError::Format => "import_format",
-            FileError::TooLarge => "import_too_large",
-            FileError::Empty => "import_empty",
-            FileError::MissingColumns(_) => "import_missing_columns",
-            FileError::Unreadable(_) => "import_unreadable",
+            FileError::Encoding => codes::IMPORT_NOT_UTF8,
+            FileError::Format => codes::IMPORT_FORMAT,
+            FileError::TooLarge => codes::IMPORT_TOO_LARGE,
+            FileError::Empty => codes::IMPORT_EMPTY,
+            FileError::MissingColumns(_) => codes::IMPORT_MISSING_COLUMNS,
+            FileError::Unreadable(_) => codes::IMPORT_UNREADABLE,
         }
     }
 }
@@ -296,7 +297,7 @@ pub fn check_rows(
         if date_of_birth.is_none() {
             err!(
                 COLUMNS[1],
-                "date_invalid",
+                codes::DATE_INVALID,
                 format!("Ngày sinh \"{dob_text}\" không đúng dạng dd/mm/yyyy."),
             );
         }
@@ -306,7 +307,7 @@ pub fn check_rows(
             other => {
                 err!(
                     COLUMNS[2],
-                    "sex_invalid",
+                    codes::SEX_INVALID,
                     format!("Giới tính \"{other}\" phải là Nam hoặc Nữ."),
                 );
                 None
@@ -319,7 +320,7 @@ pub fn check_rows(
         if !commune_code.is_empty() && !visible.allows(&commune_code) {
             err!(
                 COLUMNS[5],
-                "commune_not_yours",
+                codes::COMMUNE_NOT_YOURS,
                 format!("Bạn không được nhập danh sách cho xã {commune_code}."),
             );
         }
@@ -333,7 +334,7 @@ pub fn check_rows(
         if village_id.is_none() {
             err!(
                 COLUMNS[6],
-                "village_unknown",
+                codes::VILLAGE_UNKNOWN,
                 format!(
                     "Thôn/tổ \"{village_name}\" chưa có ở xã {commune_code}. Hãy thêm thôn ở trang Địa bàn hoặc sửa tên thôn."
                 ),
@@ -345,7 +346,7 @@ pub fn check_rows(
             other => {
                 err!(
                     COLUMNS[8],
-                    "poverty_invalid",
+                    codes::POVERTY_INVALID,
                     format!("Diện hộ \"{other}\" phải là \"nghèo\" hoặc \"cận nghèo\"."),
                 );
                 None
@@ -360,7 +361,7 @@ pub fn check_rows(
                 Err(_) => {
                     err!(
                         COLUMNS[9],
-                        "year_invalid",
+                        codes::YEAR_INVALID,
                         format!(
                             "Năm \"{year_text}\" phải là số năm, ví dụ {}.",
                             today.year()
@@ -463,7 +464,7 @@ pub fn duplicates(
                 errors.push(RowError {
                     row: r.row,
                     column: COLUMNS[3].into(),
-                    code: "duplicate_personal_id".into(),
+                    code: codes::DUPLICATE_PERSONAL_ID.into(),
                     message: format!("Số CCCD {id} {}.", where_(*first)),
                 });
                 continue;
@@ -479,7 +480,7 @@ pub fn duplicates(
             errors.push(RowError {
                 row: r.row,
                 column: COLUMNS[0].into(),
-                code: "duplicate_person".into(),
+                code: codes::DUPLICATE_PERSON.into(),
                 message: format!("Người cùng họ tên, ngày sinh và thôn {}.", where_(*first)),
             });
             continue;
