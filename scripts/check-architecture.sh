@@ -7,6 +7,10 @@ fail=0
 if cargo tree -p sotay-domain --edges normal --prefix none | grep -E '^(sotay-|rusqlite|tokio|reqwest|axum)' | grep -v '^sotay-domain'; then
   echo "sotay-domain must not depend on the crates listed above" >&2; fail=1
 fi
+# sotay-receipt (receipt check codes, called by the phone and the office) is pure too.
+if cargo tree -p sotay-receipt --edges normal --prefix none | grep -E '^(sotay-|rusqlite|tokio|reqwest|axum)' | grep -v '^sotay-receipt'; then
+  echo "sotay-receipt must not depend on the crates listed above" >&2; fail=1
+fi
 # sotay-store does no networking.
 if cargo tree -p sotay-store --edges normal --prefix none | grep -E '^(reqwest|tokio|axum|sotay-sync|sotay-office)'; then
   echo "sotay-store must not depend on the crates listed above" >&2; fail=1

@@ -43,7 +43,8 @@ ensure_build_deps() {
 }
 
 # Debian's Chromium and its WebDriver, for the dashboard's browser tests and screenshots (no
-# downloaded browser builds), and a font with full Vietnamese coverage.
+# downloaded browser builds), its Vietnamese strings (the file input's button), and a font with
+# full Vietnamese coverage.
 ensure_browser() {
-  apt_install chromium chromium-driver fonts-dejavu-core
+  apt_install chromium chromium-driver chromium-l10n fonts-dejavu-core
 }

@@ -17,4 +17,5 @@ fi
 "$office" migrate
 "$office" seed-demo
 log "serving on http://${SOTAY_LISTEN:-127.0.0.1:8080} (Ctrl-C to stop)"
+log "dashboard: http://${SOTAY_LISTEN:-127.0.0.1:8080}/ — sign in as quantri (admin) or giamsat (supervisor) with the password seed-demo printed above (new one: echo 'mat-khau-moi-1' | scripts/run.sh set-password --login quantri --password-stdin)"
 exec "$office" serve --listen "${SOTAY_LISTEN:-127.0.0.1:8080}"

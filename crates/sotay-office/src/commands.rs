@@ -162,13 +162,6 @@ fn read_password() -> anyhow::Result<String> {
 /// Adds a user; prints who was made, their id and what to do next.
 pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
-    let password = if args.password_stdin {
-        let password = read_password()?;
-        sotay_office::passwords::check_password(&password).map_err(anyhow::Error::msg)?;
-        Some(password)
-    } else {
-        None
-    };
     let role = parse_role(&args.role)?;
     if let Some(login) = &args.login {
         sotay_office::passwords::check_login(login).map_err(anyhow::Error::msg)?;
@@ -181,6 +174,13 @@ pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
             bail!("tên đăng nhập {login} đã có người dùng");
         }
     }
+    let password = if args.password_stdin {
+        let password = read_password()?;
+        sotay_office::passwords::check_password(&password).map_err(anyhow::Error::msg)?;
+        Some(password)
+    } else {
+        None
+    };
     let user = admin::create_user(&store, &args.name, role, args.phone.as_deref()).await?;
     if let (Some(login), Some(password)) = (&args.login, &password) {
         sotay_office::passwords::set_login(&store, &user, login, password).await?;

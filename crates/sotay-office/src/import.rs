@@ -18,8 +18,8 @@ use sotay_domain::validate::{Validate, ValidationContext};
 use sotay_domain::{
     Coverage, EntityKind, Household, Normalize, Occupation, Person, PovertyStatus, Sex, Stage,
 };
-use std::collections::{HashMap, HashSet};
 use sotay_sync::protocol::codes;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::admin::OfficeWriter;

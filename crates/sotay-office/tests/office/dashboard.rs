@@ -333,6 +333,38 @@ async fn sign_in_cookie_flags_and_sign_out(office: Office) {
         "the database keeps only the token's hash: {sessions}"
     );
 
+    // Sessions expire: after an hour without a request, and 12 hours after sign-in.
+    let hash = sotay_office::auth::hash_secret(&token);
+    let idle = chrono::Duration::minutes(60);
+    let store = office.store();
+    assert!(
+        store
+            .session(&hash, Utc::now() + chrono::Duration::minutes(61), idle)
+            .await
+            .expect("read")
+            .is_none(),
+        "an idle session has ended"
+    );
+    assert!(
+        store
+            .session(
+                &hash,
+                Utc::now() + chrono::Duration::hours(13),
+                chrono::Duration::hours(24)
+            )
+            .await
+            .expect("read")
+            .is_none(),
+        "a session ends 12 hours after sign-in whatever happens"
+    );
+    assert!(
+        store
+            .session(&hash, Utc::now(), idle)
+            .await
+            .expect("read")
+            .is_some(),
+        "a live session works"
+    );
     let overview = web.get("/tong-quan").await;
     assert_eq!(overview.status, StatusCode::OK);
     assert!(overview.body.contains("Tổng quan") && overview.body.contains("Vũ Thu Hà"));
@@ -1361,7 +1393,57 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
     assert_eq!(months, vec![(jan, 2)]);
 }
 
+async fn the_first_run_sets_up_an_admin_once(office: Office) {
+    let web = Web::new(&office);
+    let first = web.get("/dang-nhap").await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        first.location(),
+        "/thiet-lap",
+        "no sign-in yet: the set-up opens"
+    );
+    let form = web.get("/thiet-lap").await;
+    let token = form.csrf();
+    let short = web
+        .post(
+            "/thiet-lap",
+            &[
+                ("name", "Vũ Thu Hà"),
+                ("login", "quantri"),
+                ("password", "ngan"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.body.contains("ít nhất 10 ký tự"), "{}", short.body);
+    let made = web
+        .post(
+            "/thiet-lap",
+            &[
+                ("name", "Vũ Thu Hà"),
+                ("login", "quantri"),
+                ("password", ADMIN_PASSWORD),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = Web::new(&office);
+    let closed = again.get("/thiet-lap").await;
+    assert_eq!(
+        closed.location(),
+        "/dang-nhap",
+        "the set-up closes once an admin exists"
+    );
+}
+
 contract!(
+    the_first_run_sets_up_an_admin_once,
     sign_in_cookie_flags_and_sign_out,
     forms_without_the_right_csrf_token_are_refused,
     repeated_failures_lock_the_login,
