@@ -191,6 +191,7 @@ fn generate(p: &Province, today: NaiveDate) -> (Vec<Row>, Vec<(Uuid, Uuid, Naive
             "payment_mode": {"kind": "quarterly"}, "first_month": first.format("%Y-%m-%d").to_string(),
             "support_groups": ["near_poor"], "quote": null, "status": status, "status_reason": null
         }));
+        let enrollment_row = rows.len();
         rows.push(Row {
             id,
             entity: EntityKind::Enrollment,
@@ -208,12 +209,19 @@ fn generate(p: &Province, today: NaiveDate) -> (Vec<Row>, Vec<(Uuid, Uuid, Naive
                 let collected = Utc.from_utc_datetime(&from.and_hms_opt(3, 0, 0).expect("time"))
                     + Duration::days(rng.random_range(0..20));
                 let payment = Uuid::now_v7();
+                let months_to = from + chrono::Months::new(2);
                 let fields = fields_of(json!({
                     "collector_id": collector, "enrollment_id": id,
-                    "collected_at": collected.to_rfc3339(), "months_to": (from + chrono::Months::new(2)).format("%Y-%m-%d").to_string(),
+                    "collected_at": collected.to_rfc3339(),
+                    "months_from": from.format("%Y-%m-%d").to_string(),
+                    "months_to": months_to.format("%Y-%m-%d").to_string(),
                     "amount": 742_500, "receipt_number": format!("BL-{k}-{q}"), "method": "cash"
                 }));
-                let facts = RecordFacts::of(EntityKind::Payment, &fields);
+                let mut facts = RecordFacts::of(EntityKind::Payment, &fields);
+                // As the apply path does: a renewal when it starts after the sign-up's first
+                // month; the sign-up keeps its last paid month.
+                facts.set_renewal(Some(first));
+                rows[enrollment_row].facts.day2 = Some(months_to);
                 if rng.random_bool(0.85)
                     && let Some(day) = facts.day
                 {
@@ -235,10 +243,14 @@ fn generate(p: &Province, today: NaiveDate) -> (Vec<Row>, Vec<(Uuid, Uuid, Naive
         }
     }
     let visits = n(2_000_000);
+    let mut by_commune: std::collections::HashMap<&str, Vec<Uuid>> = std::collections::HashMap::new();
+    for (id, commune) in &p.collectors {
+        by_commune.entry(commune.as_str()).or_default().push(*id);
+    }
     for i in 0..visits {
-        let (household_person, household, village, commune) = &people[(i * 7919) % people.len()];
-        let _ = household_person;
-        let collector = p.collectors[(i * 31) % p.collectors.len()].0;
+        let (_, household, village, commune) = &people[(i * 7919) % people.len()];
+        // One of the commune's own collectors.
+        let collector = by_commune[commune.as_str()][i % 3];
         let day = today - Duration::days(rng.random_range(0..365));
         rows.push(Row {
             id: Uuid::now_v7(),
@@ -553,6 +565,12 @@ async fn run(
     );
     load(&rows, &remitted).await;
     drop(rows);
+    sotay_office::storage::dashboard::rebuild_rollup(&store)
+        .await
+        .expect("rollup");
+    sotay_office::storage::sql::SqlRunner::query(&store, "ANALYZE".into(), vec![])
+        .await
+        .expect("analyze");
     let load_s = started.elapsed().as_secs_f64();
     let year = Period {
         from: NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("date"),

@@ -26,12 +26,14 @@ pub struct RecordFacts {
     /// Its day: a visit's day, a payment's collection day, a remittance's day, a sign-up's first
     /// month, an event's day, a person's birth date (days are Asia/Ho_Chi_Minh).
     pub day: Option<NaiveDate>,
-    /// A payment's last covered month.
+    /// A payment's last covered month; for a sign-up, the last month its payments cover (kept
+    /// by the backends when a payment or the sign-up is applied).
     pub day2: Option<NaiveDate>,
     /// Money or a count: a payment's amount, a remittance's total, an event's attendance, a
     /// sign-up's monthly income, a quota's sign-up target.
     pub amount: Option<i64>,
-    /// A quota's renewal target.
+    /// A quota's renewal target; for a payment, 1 when it renews its sign-up (see
+    /// [`RecordFacts::set_renewal`]).
     pub amount2: Option<i64>,
     /// An identifier people type: a person's ID number, a payment's receipt number, a quota's
     /// scope kind.
@@ -42,6 +44,45 @@ pub struct RecordFacts {
     pub name_key: Option<String>,
     /// The payments a remittance settles.
     pub links: Vec<Uuid>,
+    /// A payment's first covered month (not stored: it decides the renewal flag).
+    pub months_from: Option<NaiveDate>,
+}
+
+/// Where one record counts in `fact_rollup`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RollupKey {
+    /// Kind (`EntityKind::as_str`).
+    pub entity: &'static str,
+    /// Commune.
+    pub commune_code: String,
+    /// Village, or the nil uuid.
+    pub village_id: Uuid,
+    /// Who, or the nil uuid.
+    pub actor_id: Uuid,
+    /// Status, or empty.
+    pub status: String,
+    /// First day of the record's month, or 1970-01-01 for kinds counted without a day.
+    pub month: NaiveDate,
+    /// 1 for a payment that continues its sign-up.
+    pub flag: i64,
+}
+
+/// The month of kinds that are counted per period; the others count once whatever their day.
+fn counted_by_month(entity: EntityKind) -> bool {
+    matches!(
+        entity,
+        EntityKind::Visit
+            | EntityKind::OutreachEvent
+            | EntityKind::Enrollment
+            | EntityKind::Payment
+            | EntityKind::Remittance
+            | EntityKind::FollowUp
+    )
+}
+
+/// The day that stands for "no month" in `fact_rollup`.
+pub fn no_month() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
 fn text(fields: &Map<String, Value>, name: &str) -> Option<String> {
@@ -94,6 +135,54 @@ pub fn period_key(period: &Value) -> Option<String> {
 }
 
 impl RecordFacts {
+    /// Where this record counts in the rollup, and what it adds to the amount column (money of
+    /// a payment, attendance of an event).
+    pub fn rollup(
+        &self,
+        entity: EntityKind,
+        commune_code: &str,
+        village_id: Option<Uuid>,
+    ) -> (RollupKey, i64) {
+        use chrono::Datelike;
+        let month = match self.day {
+            Some(day) if counted_by_month(entity) => {
+                NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day)
+            }
+            _ => no_month(),
+        };
+        let amount = match entity {
+            EntityKind::Payment | EntityKind::OutreachEvent | EntityKind::Remittance => {
+                self.amount.unwrap_or(0)
+            }
+            _ => 0,
+        };
+        (
+            RollupKey {
+                entity: entity.as_str(),
+                commune_code: commune_code.to_owned(),
+                village_id: village_id.unwrap_or(Uuid::nil()),
+                actor_id: self.actor_id.unwrap_or(Uuid::nil()),
+                status: self.status.clone().unwrap_or_default(),
+                month,
+                flag: if entity == EntityKind::Payment {
+                    self.amount2.unwrap_or(0)
+                } else {
+                    0
+                },
+            },
+            amount,
+        )
+    }
+
+    /// Marks a payment as a renewal (kept in `amount2`) when its first month is after its
+    /// sign-up's first month (`first_month`, when the office has the sign-up).
+    pub fn set_renewal(&mut self, first_month: Option<NaiveDate>) {
+        self.amount2 = Some(i64::from(matches!(
+            (self.months_from, first_month),
+            (Some(from), Some(first)) if from > first
+        )));
+    }
+
     /// The facts of a record of kind `entity` with merged fields `fields`.
     pub fn of(entity: EntityKind, fields: &Map<String, Value>) -> RecordFacts {
         let mut f = RecordFacts::default();
@@ -147,6 +236,7 @@ impl RecordFacts {
                 f.status = text(fields, "method");
                 f.day = vn_day(fields, "collected_at");
                 f.day2 = date(fields, "months_to");
+                f.months_from = date(fields, "months_from");
                 f.amount = int(fields, "amount");
                 f.ident = text(fields, "receipt_number");
             }

@@ -904,19 +904,27 @@ impl<T: SqlRunner> DashboardStore for T {
         };
         let vis = visible_clause(d, "f.commune_code", 1);
         let [all, list] = visible.params();
+        // Counts come from the rollup (a few rows per village, person, status and month);
+        // lapses and quotas from the facts of sign-ups and quotas, which are few.
+        let rgroup = if by_village {
+            "CAST(r.village_id AS TEXT)"
+        } else {
+            "r.commune_code"
+        };
+        let rvis = visible_clause(d, "r.commune_code", 1);
+        let rollup = |extra: &str| {
+            format!(
+                "SELECT {rgroup}, CAST(SUM(r.n) AS BIGINT), CAST(SUM(r.amount) AS BIGINT)
+                 FROM fact_rollup r WHERE {rvis} AND {extra} GROUP BY {rgroup}"
+            )
+        };
         let base = |extra: &str| {
             format!(
                 "SELECT {group}, COUNT(*), 0 FROM record_facts f
                  WHERE {vis} AND NOT f.deleted AND {extra} GROUP BY {group}"
             )
         };
-        let sum = |extra: &str, what: &str| {
-            format!(
-                "SELECT {group}, COUNT(*), CAST(COALESCE(SUM({what}), 0) AS BIGINT) FROM record_facts f
-                 WHERE {vis} AND NOT f.deleted AND {extra} GROUP BY {group}"
-            )
-        };
-        let in_period = "f.day >= $3 AND f.day < $4";
+        let in_period = "r.month >= $3 AND r.month < $4";
         let p = |more: Vec<SqlValue>| {
             let mut v = vec![all.clone(), list.clone()];
             v.extend(more);
@@ -934,41 +942,38 @@ impl<T: SqlRunner> DashboardStore for T {
         .unwrap_or(today);
         let lapse_to = (period.to - Months::new(1)).min(this_month);
         let queries: Vec<(String, Vec<SqlValue>)> = vec![
-            (base("f.entity = 'household'"), p(vec![])),
+            (rollup("r.entity = 'household'"), p(vec![])),
             (
-                base("f.entity = 'person' AND f.status IN ('prospect', 'contacted', 'interested')"),
+                rollup("r.entity = 'person' AND r.status IN ('prospect', 'contacted', 'interested')"),
                 p(vec![]),
             ),
-            (base(&format!("f.entity = 'visit' AND {in_period}")), p(dates())),
+            (rollup(&format!("r.entity = 'visit' AND {in_period}")), p(dates())),
             (
-                sum(&format!("f.entity = 'outreach_event' AND {in_period}"), "f.amount"),
+                rollup(&format!("r.entity = 'outreach_event' AND {in_period}")),
                 p(dates()),
             ),
             (
-                base(&format!(
-                    "f.entity = 'enrollment' AND f.status NOT IN ('draft', 'rejected') AND {in_period}"
+                rollup(&format!(
+                    "r.entity = 'enrollment' AND r.status NOT IN ('draft', 'rejected') AND {in_period}"
                 )),
                 p(dates()),
             ),
             (
-                base(&format!(
-                    "f.entity = 'payment' AND {in_period} AND EXISTS (SELECT 1 FROM record_facts q
-                       WHERE q.ref_id = f.ref_id AND q.entity = 'payment' AND NOT q.deleted
-                         AND q.day2 < f.day2)"
-                )),
+                rollup(&format!("r.entity = 'payment' AND r.flag = 1 AND {in_period}")),
                 p(dates()),
             ),
             (
-                sum(&format!("f.entity = 'payment' AND {in_period}"), "f.amount"),
+                rollup(&format!("r.entity = 'payment' AND {in_period}")),
                 p(dates()),
             ),
-            (base("f.entity = 'enrollment' AND f.status = 'approved'"), p(vec![])),
+            (
+                rollup("r.entity = 'enrollment' AND r.status = 'approved'"),
+                p(vec![]),
+            ),
             (
                 base(
-                    "f.entity = 'enrollment' AND f.status = 'approved' AND f.entity_id IN (
-                       SELECT q.ref_id FROM record_facts q WHERE q.entity = 'payment'
-                         AND NOT q.deleted GROUP BY q.ref_id
-                       HAVING MAX(q.day2) >= $3 AND MAX(q.day2) < $4)",
+                    "f.entity = 'enrollment' AND f.status = 'approved'
+                     AND f.day2 >= $3 AND f.day2 < $4",
                 ),
                 p(vec![lapse_from.into(), lapse_to.into()]),
             ),
@@ -1078,11 +1083,11 @@ impl<T: SqlRunner> DashboardStore for T {
         let rows = self
             .query(
                 format!(
-                    "SELECT f.day, COUNT(*) FROM record_facts f
-                     WHERE {} AND f.entity = 'enrollment' AND NOT f.deleted
-                       AND f.status NOT IN ('draft', 'rejected') AND f.day >= $3 AND f.day < $4
-                     GROUP BY f.day ORDER BY f.day",
-                    visible_clause(d, "f.commune_code", 1)
+                    "SELECT r.month, CAST(SUM(r.n) AS BIGINT) FROM fact_rollup r
+                     WHERE {} AND r.entity = 'enrollment'
+                       AND r.status NOT IN ('draft', 'rejected') AND r.month >= $3 AND r.month < $4
+                     GROUP BY r.month ORDER BY r.month",
+                    visible_clause(d, "r.commune_code", 1)
                 ),
                 vec![all, list, period.from.into(), period.to.into()],
             )
@@ -1135,29 +1140,31 @@ impl<T: SqlRunner> DashboardStore for T {
         .unwrap_or(today);
         let lapse_to = (period.to - Months::new(1)).min(this_month);
         let late = d.days_between("f.day", "COALESCE(r.remitted_on, $5)");
+        let rvis = visible_clause(d, "r.commune_code", 1);
+        let rollup = |extra: &str| {
+            format!(
+                "SELECT CAST(r.actor_id AS TEXT), CAST(SUM(r.n) AS BIGINT), 0 FROM fact_rollup r
+                 WHERE {rvis} AND {extra} GROUP BY r.actor_id"
+            )
+        };
+        let r_period = "r.month >= $3 AND r.month < $4";
         let queries: Vec<(String, Vec<SqlValue>)> = vec![
-            (by_actor(&format!("f.entity = 'visit' AND {in_period}")), p(dates())),
+            (rollup(&format!("r.entity = 'visit' AND {r_period}")), p(dates())),
             (
-                by_actor(&format!(
-                    "f.entity = 'enrollment' AND f.status NOT IN ('draft', 'rejected') AND {in_period}"
+                rollup(&format!(
+                    "r.entity = 'enrollment' AND r.status NOT IN ('draft', 'rejected') AND {r_period}"
                 )),
                 p(dates()),
             ),
             (
-                by_actor(&format!(
-                    "f.entity = 'payment' AND {in_period} AND EXISTS (SELECT 1 FROM record_facts q
-                       WHERE q.ref_id = f.ref_id AND q.entity = 'payment' AND NOT q.deleted
-                         AND q.day2 < f.day2)"
-                )),
+                rollup(&format!("r.entity = 'payment' AND r.flag = 1 AND {r_period}")),
                 p(dates()),
             ),
-            (by_actor("f.entity = 'enrollment' AND f.status = 'approved'"), p(vec![])),
+            (rollup("r.entity = 'enrollment' AND r.status = 'approved'"), p(vec![])),
             (
                 by_actor(
-                    "f.entity = 'enrollment' AND f.status = 'approved' AND f.entity_id IN (
-                       SELECT q.ref_id FROM record_facts q WHERE q.entity = 'payment'
-                         AND NOT q.deleted GROUP BY q.ref_id
-                       HAVING MAX(q.day2) >= $3 AND MAX(q.day2) < $4)",
+                    "f.entity = 'enrollment' AND f.status = 'approved'
+                     AND f.day2 >= $3 AND f.day2 < $4",
                 ),
                 p(vec![lapse_from.into(), lapse_to.into()]),
             ),
@@ -1191,7 +1198,7 @@ impl<T: SqlRunner> DashboardStore for T {
         let mut rows: HashMap<Uuid, EvaluationRow> = HashMap::new();
         for (i, (sql, params)) in queries.into_iter().enumerate() {
             for r in self.query(sql, params).await? {
-                let Some(id) = cell(&r, 0)?.opt_uuid()? else {
+                let Some(id) = cell(&r, 0)?.opt_uuid()?.filter(|id| !id.is_nil()) else {
                     continue;
                 };
                 let row = rows.entry(id).or_insert_with(|| EvaluationRow {
@@ -1569,4 +1576,130 @@ pub(crate) fn facts_statements(
         }
     }
     out
+}
+
+/// Reads what a record counted for in the rollup before this change (nothing when it is new
+/// or was a tombstone): one statement, parsed by [`old_rollup`].
+pub(crate) fn old_rollup_statement(entity_id: Uuid) -> Statement {
+    (
+        "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2, deleted
+         FROM record_facts WHERE entity_id = $1"
+            .into(),
+        vec![entity_id.into()],
+    )
+}
+
+/// The rollup key and amount of a stored facts row (`entity, commune_code, village_id,
+/// actor_id, status, day, amount, amount2, deleted`), None for a tombstone.
+pub(crate) fn old_rollup(row: &SqlRow) -> Result<Option<(crate::facts::RollupKey, i64)>> {
+    if cell(row, 8)?.bool()? {
+        return Ok(None);
+    }
+    let Some(entity) = sotay_domain::EntityKind::parse(&cell(row, 0)?.text()?) else {
+        return Ok(None);
+    };
+    let facts = crate::facts::RecordFacts {
+        actor_id: cell(row, 3)?.opt_uuid()?,
+        status: cell(row, 4)?.opt_text()?,
+        day: cell(row, 5)?.opt_date()?,
+        amount: cell(row, 6)?.opt_int()?,
+        amount2: cell(row, 7)?.opt_int()?,
+        ..crate::facts::RecordFacts::default()
+    };
+    Ok(Some(facts.rollup(
+        entity,
+        &cell(row, 1)?.text()?,
+        cell(row, 2)?.opt_uuid()?,
+    )))
+}
+
+/// The first month of a sign-up the office has (its facts' day), for a payment's renewal flag.
+pub(crate) fn first_month_statement(enrollment_id: Uuid) -> Statement {
+    (
+        "SELECT day FROM record_facts WHERE entity_id = $1 AND entity = 'enrollment'".into(),
+        vec![enrollment_id.into()],
+    )
+}
+
+/// Recomputes a sign-up's last paid month (`day2`) from its payments.
+pub(crate) fn last_paid_month_statement(enrollment_id: Uuid) -> Statement {
+    (
+        "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
+           WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment' AND NOT p.deleted)
+         WHERE entity_id = $1 AND entity = 'enrollment'"
+            .into(),
+        vec![enrollment_id.into()],
+    )
+}
+
+/// Upserts that move a record's count from `old` to `new` in the rollup.
+pub(crate) fn rollup_statements(
+    old: Option<(crate::facts::RollupKey, i64)>,
+    new: Option<(crate::facts::RollupKey, i64)>,
+) -> Vec<Statement> {
+    if old == new {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (delta, change) in [(-1i64, old), (1, new)] {
+        let Some((key, amount)) = change else {
+            continue;
+        };
+        out.push((
+            "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
+               flag, n, amount)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
+             DO UPDATE SET n = fact_rollup.n + excluded.n,
+               amount = fact_rollup.amount + excluded.amount"
+                .into(),
+            vec![
+                key.entity.into(),
+                key.commune_code.into(),
+                key.village_id.into(),
+                key.actor_id.into(),
+                key.status.into(),
+                key.month.into(),
+                key.flag.into(),
+                delta.into(),
+                (delta * amount).into(),
+            ],
+        ));
+    }
+    out
+}
+
+/// Rebuilds `fact_rollup` from `record_facts` (after a bulk load, or to repair): one
+/// transaction. `month_of` is the dialect's first-of-month expression of a date column.
+pub async fn rebuild_rollup(store: &impl SqlRunner) -> Result<()> {
+    let month = match store.dialect() {
+        Dialect::Sqlite => "substr(day, 1, 7) || '-01'",
+        Dialect::Postgres => "CAST(date_trunc('month', day) AS DATE)",
+    };
+    let epoch = match store.dialect() {
+        Dialect::Sqlite => "'1970-01-01'",
+        Dialect::Postgres => "DATE '1970-01-01'",
+    };
+    let nil = match store.dialect() {
+        Dialect::Sqlite => "'00000000-0000-0000-0000-000000000000'",
+        Dialect::Postgres => "'00000000-0000-0000-0000-000000000000'::uuid",
+    };
+    let sql = format!(
+        "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month, flag,
+           n, amount)
+         SELECT entity, commune_code, COALESCE(village_id, {nil}), COALESCE(actor_id, {nil}),
+                COALESCE(status, ''),
+                CASE WHEN day IS NOT NULL AND entity IN ('visit', 'outreach_event', 'enrollment',
+                       'payment', 'remittance', 'follow_up') THEN {month} ELSE {epoch} END,
+                CASE WHEN entity = 'payment' THEN COALESCE(amount2, 0) ELSE 0 END,
+                COUNT(*),
+                CAST(COALESCE(SUM(CASE WHEN entity IN ('payment', 'outreach_event', 'remittance')
+                       THEN COALESCE(amount, 0) ELSE 0 END), 0) AS BIGINT)
+         FROM record_facts WHERE NOT deleted
+         GROUP BY 1, 2, 3, 4, 5, 6, 7"
+    );
+    store
+        .transaction(vec![("DELETE FROM fact_rollup".into(), vec![]), (sql, vec![])])
+        .await?;
+    Ok(())
 }

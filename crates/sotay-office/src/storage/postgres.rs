@@ -995,9 +995,69 @@ async fn write_facts(
     let mut origins: Vec<Option<Uuid>> = Vec::with_capacity(n);
     let mut remittances = Vec::new();
     let mut links: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::NaiveDate>) = Default::default();
-    for (id, is_deleted) in touched {
+    let all_facts: Vec<RecordFacts> = touched
+        .iter()
+        .map(|(id, _)| RecordFacts::of(records[id].entity, &records[id].state.fields))
+        .collect();
+    let touched_ids: Vec<Uuid> = touched.iter().map(|(id, _)| *id).collect();
+    // What the touched records counted for before, and the first months of the sign-ups the
+    // batch's payments belong to (from the batch itself when it carries the sign-up).
+    let payment_signups: Vec<Uuid> = touched
+        .iter()
+        .zip(&all_facts)
+        .filter(|((id, _), _)| records[id].entity == EntityKind::Payment)
+        .filter_map(|(_, f)| f.ref_id)
+        .collect();
+    let old_params: [&(dyn ToSql + Sync); 1] = [&touched_ids];
+    let first_params: [&(dyn ToSql + Sync); 1] = [&payment_signups];
+    let (old_rows, first_rows) = tokio::join!(
+        tx.query(
+            "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2,
+                    deleted, entity_id
+             FROM record_facts WHERE entity_id = ANY($1)",
+            &old_params,
+        ),
+        tx.query(
+            "SELECT entity_id, day FROM record_facts
+             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            &first_params,
+        ),
+    );
+    let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
+    for row in old_rows? {
+        let cells = pg_row(&row)?;
+        if let Some((key, amount)) = super::dashboard::old_rollup(&cells)? {
+            let slot = rollup.entry(key).or_default();
+            slot.0 -= 1;
+            slot.1 -= amount;
+        }
+    }
+    let mut first_months: HashMap<Uuid, Option<chrono::NaiveDate>> = HashMap::new();
+    for row in first_rows? {
+        first_months.insert(row.get(0), row.get(1));
+    }
+    for ((id, _), f) in touched.iter().zip(&all_facts) {
+        if records[id].entity == EntityKind::Enrollment {
+            first_months.insert(*id, f.day);
+        }
+    }
+    let mut signups_to_recount: Vec<Uuid> = Vec::new();
+    for ((id, is_deleted), mut facts) in touched.iter().zip(all_facts) {
         let record = &records[id];
-        let facts = RecordFacts::of(record.entity, &record.state.fields);
+        if record.entity == EntityKind::Payment {
+            let first = facts.ref_id.and_then(|e| first_months.get(&e).copied().flatten());
+            facts.set_renewal(first);
+            signups_to_recount.extend(facts.ref_id);
+        }
+        if record.entity == EntityKind::Enrollment {
+            signups_to_recount.push(*id);
+        }
+        if !is_deleted {
+            let (key, amount) = facts.rollup(record.entity, &record.commune_code, record.village_id);
+            let slot = rollup.entry(key).or_default();
+            slot.0 += 1;
+            slot.1 += amount;
+        }
         if record.entity == EntityKind::Remittance {
             remittances.push(*id);
             if !is_deleted && let Some(day) = facts.day {
@@ -1044,6 +1104,50 @@ async fn write_facts(
         &params,
     )
     .await?;
+    rollup.retain(|_, (n, amount)| *n != 0 || *amount != 0);
+    if !rollup.is_empty() {
+        let mut keys: Vec<(&crate::facts::RollupKey, &(i64, i64))> = rollup.iter().collect();
+        // A fixed order, so concurrent batches (serialised by the feed lock anyway) never
+        // lock rollup rows in opposite orders.
+        keys.sort_by(|a, b| {
+            (a.0.entity, &a.0.commune_code, a.0.village_id, a.0.actor_id, &a.0.status, a.0.month, a.0.flag)
+                .cmp(&(b.0.entity, &b.0.commune_code, b.0.village_id, b.0.actor_id, &b.0.status, b.0.month, b.0.flag))
+        });
+        let entities: Vec<&str> = keys.iter().map(|(k, _)| k.entity).collect();
+        let communes: Vec<&str> = keys.iter().map(|(k, _)| k.commune_code.as_str()).collect();
+        let villages: Vec<Uuid> = keys.iter().map(|(k, _)| k.village_id).collect();
+        let actors: Vec<Uuid> = keys.iter().map(|(k, _)| k.actor_id).collect();
+        let statuses: Vec<&str> = keys.iter().map(|(k, _)| k.status.as_str()).collect();
+        let months: Vec<chrono::NaiveDate> = keys.iter().map(|(k, _)| k.month).collect();
+        let flags: Vec<i64> = keys.iter().map(|(k, _)| k.flag).collect();
+        let counts: Vec<i64> = keys.iter().map(|(_, v)| v.0).collect();
+        let amounts: Vec<i64> = keys.iter().map(|(_, v)| v.1).collect();
+        tx.execute(
+            "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
+               flag, n, amount)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[],
+               $6::date[], $7::int8[], $8::int8[], $9::int8[])
+             ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
+             DO UPDATE SET n = fact_rollup.n + excluded.n,
+               amount = fact_rollup.amount + excluded.amount",
+            &[
+                &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts,
+                &amounts,
+            ],
+        )
+        .await?;
+    }
+    if !signups_to_recount.is_empty() {
+        signups_to_recount.sort_unstable();
+        signups_to_recount.dedup();
+        tx.execute(
+            "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
+               WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment' AND NOT p.deleted)
+             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            &[&signups_to_recount],
+        )
+        .await?;
+    }
     if !remittances.is_empty() {
         tx.execute(
             "DELETE FROM remitted_payments WHERE remittance_id = ANY($1)",

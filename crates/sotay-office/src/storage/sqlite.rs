@@ -203,8 +203,33 @@ fn apply_in_tx(
             seq
         ],
     )?;
-    // The record's typed facts for the dashboard, in the same transaction.
-    let facts = crate::facts::RecordFacts::of(op.entity, &plan.state.fields);
+    // The record's typed facts for the dashboard and its place in the rollup, in the same
+    // transaction.
+    let mut facts = crate::facts::RecordFacts::of(op.entity, &plan.state.fields);
+    if op.entity == EntityKind::Payment {
+        let first = match facts.ref_id {
+            Some(enrollment) => {
+                let (sql, params) = super::dashboard::first_month_statement(enrollment);
+                match sqlite_rows(tx, &sql, params)?.first() {
+                    Some(row) => row.first().map(|c| c.opt_date()).transpose()?.flatten(),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        facts.set_renewal(first);
+    }
+    let old = {
+        let (sql, params) = super::dashboard::old_rollup_statement(op.entity_id);
+        match sqlite_rows(tx, &sql, params)?.first() {
+            Some(row) => super::dashboard::old_rollup(row)?,
+            None => None,
+        }
+    };
+    let new = (!plan.deleted).then(|| facts.rollup(op.entity, &plan.commune_code, plan.village_id));
+    for (sql, params) in super::dashboard::rollup_statements(old, new) {
+        sqlite_rows(tx, &sql, params)?;
+    }
     for (sql, params) in super::dashboard::facts_statements(
         op.entity,
         op.entity_id,
@@ -214,6 +239,15 @@ fn apply_in_tx(
         op.device_id,
         &facts,
     ) {
+        sqlite_rows(tx, &sql, params)?;
+    }
+    let enrollment = match op.entity {
+        EntityKind::Payment => facts.ref_id,
+        EntityKind::Enrollment => Some(op.entity_id),
+        _ => None,
+    };
+    if let Some(enrollment) = enrollment {
+        let (sql, params) = super::dashboard::last_paid_month_statement(enrollment);
         sqlite_rows(tx, &sql, params)?;
     }
     for lost in &plan.lost {

@@ -1442,7 +1442,65 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
     );
 }
 
+async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
+    accounts(&office).await;
+    let web = Web::new(&office);
+    assert_eq!(web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let token = web.token().await;
+    let form = [
+        ("province", "79"),
+        ("resolution", "Nghị quyết 12/2026/NQ-HĐND Thành phố Hồ Chí Minh"),
+        ("from", "01/01/2027"),
+        ("to", ""),
+        ("poor", "20"),
+        ("near_poor", "10"),
+        ("ethnic_minority", "0"),
+        ("island", "0"),
+        ("other", "5"),
+    ];
+    let mut with_token = form.to_vec();
+    with_token.push(("_csrf", &token));
+    let refused = web.post("/chinh-sach", &with_token).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only an admin publishes policy");
+
+    let web = Web::new(&office);
+    assert_eq!(web.sign_in("quantri", ADMIN_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let token = web.token().await;
+    let mut bad = form.to_vec();
+    bad[2] = ("from", "32/13/2027");
+    bad.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &bad).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("Ngày bắt đầu theo dạng dd/mm/yyyy."), "next to the field");
+    let mut good = form.to_vec();
+    good.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &good).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Đã phát hành phiên bản"), "{}", page.body);
+    let edition = office
+        .store()
+        .latest_policy(None)
+        .await
+        .expect("read")
+        .expect("a published edition");
+    let policy = Policy::from_toml_str(&edition.toml).expect("the edition loads");
+    let top_up = policy
+        .local_support_on("79", NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"))
+        .expect("known province")
+        .expect("the new top-up is in force in 2027");
+    assert_eq!((top_up.poor_bp, top_up.near_poor_bp, top_up.other_bp), (2000, 1000, 500));
+    assert!(top_up.legal_ref.contains("12/2026/NQ-HĐND"));
+    // Hà Nội already has an open-ended top-up: an overlapping one is refused by the domain.
+    let mut overlap = form.to_vec();
+    overlap[0] = ("province", "01");
+    overlap.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &overlap).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(page.body.contains("Tệp chính sách không hợp lệ"), "{}", page.body);
+}
+
 contract!(
+    a_provincial_top_up_becomes_a_new_edition,
     the_first_run_sets_up_an_admin_once,
     sign_in_cookie_flags_and_sign_out,
     forms_without_the_right_csrf_token_are_refused,
