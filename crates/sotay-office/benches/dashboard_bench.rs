@@ -243,7 +243,8 @@ fn generate(p: &Province, today: NaiveDate) -> (Vec<Row>, Vec<(Uuid, Uuid, Naive
         }
     }
     let visits = n(2_000_000);
-    let mut by_commune: std::collections::HashMap<&str, Vec<Uuid>> = std::collections::HashMap::new();
+    let mut by_commune: std::collections::HashMap<&str, Vec<Uuid>> =
+        std::collections::HashMap::new();
     for (id, commune) in &p.collectors {
         by_commune.entry(commune.as_str()).or_default().push(*id);
     }

@@ -1452,17 +1452,22 @@ impl<T: SqlRunner> DashboardStore for T {
         } else {
             "AND $4 IS NULL"
         };
+        // The page's ids first, walking the (entity, entity_id) index in order and stopping at
+        // the limit; then the joins for those rows only (joined first, the planner sorted every
+        // remaining row on each page).
         let sql = format!(
             "SELECT f.entity_id, f.commune_code, CAST(rec.state AS TEXT), CAST(sub.state AS TEXT),
                     v.label, rp.remitted_on
-             FROM record_facts f
+             FROM (SELECT f.entity_id, f.entity, f.commune_code, f.village_id, f.ref_id
+                   FROM record_facts f
+                   WHERE f.entity = $3 AND NOT f.deleted AND {vis} {after_clause}
+                   ORDER BY f.entity_id LIMIT $5) f
              JOIN records rec ON rec.entity_id = f.entity_id
              LEFT JOIN record_facts e ON e.entity_id = f.ref_id AND f.entity = 'payment'
              LEFT JOIN records sub ON sub.entity_id = {subject}
              LEFT JOIN record_facts v ON v.entity_id = f.village_id
              LEFT JOIN remitted_payments rp ON rp.payment_id = f.entity_id
-             WHERE f.entity = $3 AND NOT f.deleted AND {vis} {after_clause}
-             ORDER BY f.entity_id LIMIT $5"
+             ORDER BY f.entity_id"
         );
         let after_value = match (d, after) {
             (_, Some(id)) => SqlValue::Uuid(id),
@@ -1699,7 +1704,10 @@ pub async fn rebuild_rollup(store: &impl SqlRunner) -> Result<()> {
          GROUP BY 1, 2, 3, 4, 5, 6, 7"
     );
     store
-        .transaction(vec![("DELETE FROM fact_rollup".into(), vec![]), (sql, vec![])])
+        .transaction(vec![
+            ("DELETE FROM fact_rollup".into(), vec![]),
+            (sql, vec![]),
+        ])
         .await?;
     Ok(())
 }

@@ -1045,7 +1045,9 @@ async fn write_facts(
     for ((id, is_deleted), mut facts) in touched.iter().zip(all_facts) {
         let record = &records[id];
         if record.entity == EntityKind::Payment {
-            let first = facts.ref_id.and_then(|e| first_months.get(&e).copied().flatten());
+            let first = facts
+                .ref_id
+                .and_then(|e| first_months.get(&e).copied().flatten());
             facts.set_renewal(first);
             signups_to_recount.extend(facts.ref_id);
         }
@@ -1053,7 +1055,8 @@ async fn write_facts(
             signups_to_recount.push(*id);
         }
         if !is_deleted {
-            let (key, amount) = facts.rollup(record.entity, &record.commune_code, record.village_id);
+            let (key, amount) =
+                facts.rollup(record.entity, &record.commune_code, record.village_id);
             let slot = rollup.entry(key).or_default();
             slot.0 += 1;
             slot.1 += amount;
@@ -1110,8 +1113,24 @@ async fn write_facts(
         // A fixed order, so concurrent batches (serialised by the feed lock anyway) never
         // lock rollup rows in opposite orders.
         keys.sort_by(|a, b| {
-            (a.0.entity, &a.0.commune_code, a.0.village_id, a.0.actor_id, &a.0.status, a.0.month, a.0.flag)
-                .cmp(&(b.0.entity, &b.0.commune_code, b.0.village_id, b.0.actor_id, &b.0.status, b.0.month, b.0.flag))
+            (
+                a.0.entity,
+                &a.0.commune_code,
+                a.0.village_id,
+                a.0.actor_id,
+                &a.0.status,
+                a.0.month,
+                a.0.flag,
+            )
+                .cmp(&(
+                    b.0.entity,
+                    &b.0.commune_code,
+                    b.0.village_id,
+                    b.0.actor_id,
+                    &b.0.status,
+                    b.0.month,
+                    b.0.flag,
+                ))
         });
         let entities: Vec<&str> = keys.iter().map(|(k, _)| k.entity).collect();
         let communes: Vec<&str> = keys.iter().map(|(k, _)| k.commune_code.as_str()).collect();

@@ -1445,11 +1445,17 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
 async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     accounts(&office).await;
     let web = Web::new(&office);
-    assert_eq!(web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     let token = web.token().await;
     let form = [
         ("province", "79"),
-        ("resolution", "Nghị quyết 12/2026/NQ-HĐND Thành phố Hồ Chí Minh"),
+        (
+            "resolution",
+            "Nghị quyết 12/2026/NQ-HĐND Thành phố Hồ Chí Minh",
+        ),
         ("from", "01/01/2027"),
         ("to", ""),
         ("poor", "20"),
@@ -1461,22 +1467,36 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     let mut with_token = form.to_vec();
     with_token.push(("_csrf", &token));
     let refused = web.post("/chinh-sach", &with_token).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only an admin publishes policy");
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "only an admin publishes policy"
+    );
 
     let web = Web::new(&office);
-    assert_eq!(web.sign_in("quantri", ADMIN_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     let token = web.token().await;
     let mut bad = form.to_vec();
     bad[2] = ("from", "32/13/2027");
     bad.push(("_csrf", &token));
     let page = web.post("/chinh-sach", &bad).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.body.contains("Ngày bắt đầu theo dạng dd/mm/yyyy."), "next to the field");
+    assert!(
+        page.body.contains("Ngày bắt đầu theo dạng dd/mm/yyyy."),
+        "next to the field"
+    );
     let mut good = form.to_vec();
     good.push(("_csrf", &token));
     let page = web.post("/chinh-sach", &good).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Đã phát hành phiên bản"), "{}", page.body);
+    assert!(
+        page.body.contains("Đã phát hành phiên bản"),
+        "{}",
+        page.body
+    );
     let edition = office
         .store()
         .latest_policy(None)
@@ -1488,7 +1508,10 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
         .local_support_on("79", NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"))
         .expect("known province")
         .expect("the new top-up is in force in 2027");
-    assert_eq!((top_up.poor_bp, top_up.near_poor_bp, top_up.other_bp), (2000, 1000, 500));
+    assert_eq!(
+        (top_up.poor_bp, top_up.near_poor_bp, top_up.other_bp),
+        (2000, 1000, 500)
+    );
     assert!(top_up.legal_ref.contains("12/2026/NQ-HĐND"));
     // Hà Nội already has an open-ended top-up: an overlapping one is refused by the domain.
     let mut overlap = form.to_vec();
@@ -1496,7 +1519,11 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     overlap.push(("_csrf", &token));
     let page = web.post("/chinh-sach", &overlap).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
-    assert!(page.body.contains("Tệp chính sách không hợp lệ"), "{}", page.body);
+    assert!(
+        page.body.contains("Tệp chính sách không hợp lệ"),
+        "{}",
+        page.body
+    );
 }
 
 contract!(
