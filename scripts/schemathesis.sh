@@ -48,7 +48,10 @@ print(json.load(urllib.request.urlopen(req))["device_token"])
 PY
 )"
 log "schemathesis against $base (seed ${SOTAY_SCHEMATHESIS_SEED:-20261201})"
-"$venv/bin/st" --config-file tests/contract/schemathesis.toml run "$base/api/openapi.json" \
+# Run from the temp folder: schemathesis keeps a cache folder in its working directory.
+config="$SOTAY_ROOT/tests/contract/schemathesis.toml"
+cd "$work"
+"$venv/bin/st" --config-file "$config" run "$base/api/openapi.json" \
   -H "Authorization: Bearer $token" --checks all \
   --seed "${SOTAY_SCHEMATHESIS_SEED:-20261201}" --max-examples "${SOTAY_SCHEMATHESIS_EXAMPLES:-150}" \
   --generation-database none --no-color --report-dir "$work/report"

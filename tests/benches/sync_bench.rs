@@ -7,6 +7,10 @@
 //! 3. 200 devices syncing at once: errors, p50/p99 latency of a whole sync.
 //! 4. A day's sync (50 visits, 5 sign-ups, 5 payments, then pull) through the fault proxy shaped to
 //!    64 kbit/s with 300 ms each way, without and with 2% of connections cut.
+//! 5. A replacement phone's first sync of a collector's whole area (2,000 households, 6,000
+//!    persons, 12,000 visits, 1,500 sign-ups, 6,000 payments) over a post office's 3G (1 Mbit/s,
+//!    150 ms each way), with 2% of connections cut, and over 64 kbit/s with 300 ms each way
+//!    (`SOTAY_BENCH_ONLY=first`).
 
 use chrono::{Duration, NaiveDate, Utc};
 use sotay_domain::*;
@@ -120,6 +124,7 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
     let local = Store::open_with_clock(
         dir.path().join("d.db"),
         identity,
+        &sotay_store::StoreKey::generate(),
         Arc::new(SettableClock::new(Utc::now())),
     )
     .unwrap();
@@ -625,6 +630,142 @@ async fn days_sync(cut: f64, seed: u64) -> (f64, u64, bool) {
     )
 }
 
+/// What a first sync cost.
+struct FirstSync {
+    secs: f64,
+    records: u64,
+    bytes_down: u64,
+    bytes_up: u64,
+    requests: u64,
+    cuts: u64,
+    synced: bool,
+}
+
+/// An office holding a collector's whole area, and its size in records.
+async fn office_with_area() -> (Office, usize) {
+    let office = office(None).await;
+    let spec = sotay_fixtures::area::AreaSpec {
+        communes: vec![COMMUNE.into()],
+        villages_per_commune: 12,
+        households: 2_000,
+        visits: 12_000,
+        my_households: 0,
+        other_enrollments: 1_500,
+        payments_per_sign_up: Some(4),
+        me: Uuid::now_v7(),
+        now: Utc::now(),
+        seed: 2026,
+    };
+    let area = sotay_fixtures::area::generate(&spec);
+    let store: &AnyStore = &office.state.store;
+    let written = sotay_tests::office_seed::write_area(store, &area).await;
+    (office, written)
+}
+
+/// A replacement phone enrolled for a collector of the whole commune syncs everything through a
+/// link of `shape` with `cut` of the connections cut.
+async fn first_sync(office: &Office, shape: LinkShape, cut: f64, seed: u64) -> FirstSync {
+    let dev = device(office, "Điện thoại mới của chị Lan").await;
+    let addr = office.url.trim_start_matches("http://").parse().unwrap();
+    let faults = Faults {
+        drop_request: cut / 2.0,
+        cut_response: cut / 2.0,
+        ..Faults::none()
+    };
+    let proxy = FaultProxy::start(addr, seed, faults).await.unwrap();
+    proxy.set_shape(Some(shape));
+    let config = SyncConfig {
+        max_attempts: 1_000,
+        ..SyncConfig::default()
+    };
+    let client = SyncClient::new(&proxy.url(), &dev.token, config).unwrap();
+    let started = Instant::now();
+    let report = client
+        .sync(&dev.store, &|_| {}, &CancellationToken::new())
+        .await
+        .unwrap();
+    let stats = proxy.stats();
+    FirstSync {
+        secs: started.elapsed().as_secs_f64(),
+        records: report.pulled,
+        bytes_down: stats.bytes_down.load(std::sync::atomic::Ordering::Relaxed),
+        bytes_up: stats.bytes_up.load(std::sync::atomic::Ordering::Relaxed),
+        requests: report.requests,
+        cuts: stats.faults.load(std::sync::atomic::Ordering::Relaxed),
+        synced: report.synced,
+    }
+}
+
+fn print_first_sync(what: &str, shape: LinkShape, run: &FirstSync, target: &str) {
+    let floor = run.bytes_down as f64 / shape.bytes_per_second as f64;
+    println!(
+        "| first sync, {what} | {:.1} s, {} records, {:.0} B per record down ({:.2} MB down, {:.0} kB up), {} requests, {} cuts, synced={} | {target}; the link alone needs {floor:.1} s for these bytes |",
+        run.secs,
+        run.records,
+        run.bytes_down as f64 / run.records.max(1) as f64,
+        run.bytes_down as f64 / 1e6,
+        run.bytes_up as f64 / 1e3,
+        run.requests,
+        run.cuts,
+        run.synced
+    );
+}
+
+/// 5. The replacement phone's first sync over three links.
+async fn first_syncs() {
+    let (office, records) = office_with_area().await;
+    eprintln!("the office holds {records} records of the area");
+    // What one record costs on the wire, one clock per field and compact, in a page of 1,000.
+    let store: &AnyStore = &office.state.store;
+    let scope = sotay_sync::protocol::Scope {
+        communes: vec![COMMUNE.into()],
+        villages: vec![],
+    };
+    let page = store.pull(&scope, 0, 1_000).await.unwrap();
+    let full = serde_json::to_vec(&page).unwrap();
+    let compact: Vec<_> = page
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.state.clocks = c.state.compact_clocks();
+            c
+        })
+        .collect();
+    let compact = serde_json::to_vec(&compact).unwrap();
+    let n = page.len() as f64;
+    println!(
+        "| a pulled record on the wire (page of {}) | {:.0} B gzip compact ({:.0} B JSON); one clock per field {:.0} B gzip ({:.0} B JSON) | |",
+        page.len(),
+        gzip_len(&compact) as f64 / n,
+        compact.len() as f64 / n,
+        gzip_len(&full) as f64 / n,
+        full.len() as f64 / n,
+    );
+    let post_office_3g = LinkShape {
+        latency: std::time::Duration::from_millis(150),
+        bytes_per_second: 1_000_000 / 8,
+    };
+    let run = first_sync(&office, post_office_3g, 0.0, 1).await;
+    print_first_sync("1 Mbit/s + 150 ms each way", post_office_3g, &run, "≤ 60 s");
+    let run = first_sync(&office, post_office_3g, 0.02, 2).await;
+    print_first_sync(
+        "same, 2% of connections cut",
+        post_office_3g,
+        &run,
+        "≤ 75 s",
+    );
+    if std::env::var_os("SOTAY_BENCH_SLOW").is_some() {
+        let village = LinkShape::bad_village_link();
+        let run = first_sync(&office, village, 0.02, 3).await;
+        print_first_sync(
+            "64 kbit/s + 300 ms each way, 2% cut",
+            village,
+            &run,
+            "completes",
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
@@ -638,6 +779,10 @@ async fn main() {
         println!(
             "| 200 devices syncing at once | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
         );
+        return;
+    }
+    if std::env::var("SOTAY_BENCH_ONLY").as_deref() == Ok("first") {
+        first_syncs().await;
         return;
     }
     if std::env::var("SOTAY_BENCH_ONLY").as_deref() == Ok("bytes") {

@@ -7,8 +7,10 @@
 //! mid-body, delayed, or replaced by an earlier response (a response delivered twice and out of
 //! order, as a broken cache on the way would) after the server applied the request; the request
 //! is delayed, sent to the server twice, or kept and replayed later, out of order. A link shape
-//! adds latency each way and limits bandwidth. The upstream address can be changed while running, so a test can restart the
-//! server on a new port.
+//! adds latency each way and limits bandwidth. The upstream address can be changed while
+//! running, so a test can restart the server on a new port; with several upstreams (office
+//! instances behind one address, as a load balancer serves them) each request goes to one of
+//! them at random.
 //!
 //! The same seed gives the same sequence of decisions, so a failing seed can be replayed.
 
@@ -105,7 +107,7 @@ pub struct ProxyStats {
 }
 
 struct Shared {
-    upstream: Mutex<SocketAddr>,
+    upstream: Mutex<Vec<SocketAddr>>,
     rng: Mutex<StdRng>,
     faults: Mutex<Faults>,
     shape: Mutex<Option<LinkShape>>,
@@ -127,7 +129,7 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            upstream: Mutex::new(upstream),
+            upstream: Mutex::new(vec![upstream]),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             faults: Mutex::new(faults),
             shape: Mutex::new(None),
@@ -160,7 +162,14 @@ impl FaultProxy {
 
     /// Points the proxy at a new server (after a restart).
     pub fn set_upstream(&self, upstream: SocketAddr) {
-        *self.shared.upstream.lock().expect("proxy lock") = upstream;
+        *self.shared.upstream.lock().expect("proxy lock") = vec![upstream];
+    }
+
+    /// Sends each request to one of `upstreams`, chosen at random (seeded): several office
+    /// instances behind one address, as a load balancer serves them.
+    pub fn set_upstreams(&self, upstreams: Vec<SocketAddr>) {
+        assert!(!upstreams.is_empty(), "at least one upstream");
+        *self.shared.upstream.lock().expect("proxy lock") = upstreams;
     }
 
     /// Changes the fault mix (e.g. `Faults::none()` for the final clean sync).
@@ -294,7 +303,7 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
     let response = match fate {
         Fate::DropRequest => return Ok(()),
         Fate::CutRequest => {
-            let upstream = *shared.upstream.lock().expect("proxy lock");
+            let upstream = pick_upstream(&shared);
             if let Ok(mut server) = TcpStream::connect(upstream).await {
                 let cut = ((request.len() as f64) * cut_at) as usize;
                 let _ = server
@@ -366,10 +375,24 @@ async fn write_shaped(
     }
 }
 
+/// The upstream for one request: the only one, or one of several at random.
+fn pick_upstream(shared: &Shared) -> SocketAddr {
+    let upstreams = shared.upstream.lock().expect("proxy lock").clone();
+    if upstreams.len() == 1 {
+        return upstreams[0];
+    }
+    let i = shared
+        .rng
+        .lock()
+        .expect("proxy lock")
+        .random_range(0..upstreams.len());
+    upstreams[i]
+}
+
 /// Sends one request to the current upstream and reads the whole response (the server closes
 /// the connection after it, because the request says `Connection: close`).
 async fn forward(shared: &Shared, request: &[u8]) -> std::io::Result<Vec<u8>> {
-    let upstream = *shared.upstream.lock().expect("proxy lock");
+    let upstream = pick_upstream(shared);
     let mut server = TcpStream::connect(upstream).await?;
     shared.stats.forwarded.fetch_add(1, Ordering::Relaxed);
     server.write_all(request).await?;

@@ -4,8 +4,9 @@
 //! restarted mid-sync. After a final clean sync: no op lost, none applied twice, and every
 //! device equals the office for every record.
 //!
-//! CI runs 200 seeds on SQLite and 20 on PostgreSQL; `SOTAY_FULL=1` runs 20 times as many, and
-//! `SOTAY_SYNC_ROUNDS=N` runs N per test group (4 SQLite groups, 1 PostgreSQL). A failure names its seed; rerun one seed with `SOTAY_SYNC_SEED=S`.
+//! CI runs 200 seeds on SQLite, 20 on PostgreSQL and 20 on two office instances sharing one
+//! PostgreSQL (each request to either at random); `SOTAY_FULL=1` runs 20 times as many, and
+//! `SOTAY_SYNC_ROUNDS=N` runs N per test group (4 SQLite groups, 2 PostgreSQL). A failure names its seed; rerun one seed with `SOTAY_SYNC_SEED=S`.
 
 use crate::world::*;
 use chrono::Duration;
@@ -43,14 +44,19 @@ const NOTES: [&str; 4] = [
     "Vợ chưa đồng ý",
 ];
 
-async fn round(seed: u64, backend: Backend) -> Result<Restarts, String> {
+async fn round(seed: u64, backend: Backend, instances: usize) -> Result<Restarts, String> {
     let mut rng = StdRng::seed_from_u64(seed);
     let Some(mut office) = Office::start(backend).await else {
         return Ok(Restarts::default());
     };
+    for _ in 1..instances {
+        office.add_instance().await;
+    }
     let proxy = FaultProxy::start(office.addr, seed, Faults::hostile())
         .await
         .map_err(|e| e.to_string())?;
+    // Each request to any of the instances, at random, as a load balancer would send it.
+    proxy.set_upstreams(office.addrs());
     let mut devices = Vec::new();
     for (i, skew) in [-2i64, 0, 2].into_iter().enumerate() {
         let code = office.collector_code(&format!("Cộng tác viên {i}")).await;
@@ -180,7 +186,7 @@ async fn round(seed: u64, backend: Backend) -> Result<Restarts, String> {
                         tokio::time::sleep(delay).await;
                         let in_flight = !done.load(std::sync::atomic::Ordering::SeqCst);
                         office.restart().await;
-                        proxy.set_upstream(office.addr);
+                        proxy.set_upstreams(office.addrs());
                         in_flight
                     }
                 );
@@ -302,14 +308,16 @@ fn seeds(group: u64, default_per_group: u64) -> Vec<u64> {
     (0..per_group).map(|i| group * 1_000_000 + i).collect()
 }
 
-async fn run(group: u64, per_group: u64, backend: Backend) {
+async fn run(group: u64, per_group: u64, backend: Backend, instances: usize) {
     let seeds = seeds(group, per_group);
     let mut restarts = Restarts::default();
     for &seed in &seeds {
         // Printed first, so a seed that panics (not only one that fails an assertion) is known;
         // the test harness shows this output only for a failing test.
-        eprintln!("sync round {backend:?} seed {seed} (rerun: SOTAY_SYNC_SEED={seed})");
-        match round(seed, backend).await {
+        eprintln!(
+            "sync round {backend:?} × {instances} seed {seed} (rerun: SOTAY_SYNC_SEED={seed})"
+        );
+        match round(seed, backend, instances).await {
             Ok(round) => {
                 restarts.total += round.total;
                 restarts.mid_sync += round.mid_sync;
@@ -335,25 +343,32 @@ async fn run(group: u64, per_group: u64, backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_sqlite_group_1() {
-    run(1, 50, Backend::Sqlite).await;
+    run(1, 50, Backend::Sqlite, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_sqlite_group_2() {
-    run(2, 50, Backend::Sqlite).await;
+    run(2, 50, Backend::Sqlite, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_sqlite_group_3() {
-    run(3, 50, Backend::Sqlite).await;
+    run(3, 50, Backend::Sqlite, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_sqlite_group_4() {
-    run(4, 50, Backend::Sqlite).await;
+    run(4, 50, Backend::Sqlite, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_postgres() {
-    run(9, 20, Backend::Postgres).await;
+    run(9, 20, Backend::Postgres, 1).await;
+}
+
+/// Two office instances on one PostgreSQL, each request sent to either at random (issue 13):
+/// exactly once and convergence hold with nothing shared but the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_rounds_postgres_two_instances() {
+    run(10, 20, Backend::Postgres, 2).await;
 }

@@ -242,7 +242,7 @@ async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
     assert!(tu.sync().await.expect("Tư pulls").synced);
 
     // Something outside sync (a restored backup, a bug) loses a row on Tư's phone.
-    let raw = rusqlite::Connection::open(&tu.path).expect("open the phone's file");
+    let raw = sotay_store::encryption::connect(&tu.path, &tu.key).expect("open the phone's file");
     let removed = raw
         .execute(
             "DELETE FROM households WHERE id = ?1",
@@ -311,7 +311,7 @@ async fn a_published_policy_edition_reaches_the_phone_and_stays() {
     assert_eq!(policy.income_floor.last().unwrap().amount, Vnd(2_600_000));
 
     // The app restarts: the edition is still the one in use.
-    let reopened = sotay_store::Store::open(&lan.path, lan.identity).expect("reopen");
+    let reopened = sotay_store::Store::open(&lan.path, lan.identity, &lan.key).expect("reopen");
     assert_eq!(reopened.policy_version().unwrap(), "2099-01-01.1");
     drop(reopened);
     // Nothing new: the next sync brings nothing; an older edition is not taken.
@@ -372,4 +372,128 @@ async fn an_op_too_large_to_send_is_set_aside_and_the_rest_goes() {
     );
     assert!(office.record_state(short.id).await.is_some());
     assert!(office.record_state(long.id).await.is_none());
+}
+
+/// A replacement phone's first sync says how much is left, page by page, down to nothing, and
+/// receives every record of the area with one clock per field (the office sent them compact).
+#[tokio::test]
+async fn a_first_sync_says_how_much_is_left_and_brings_everything() {
+    use sotay_sync::SyncProgress;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    let houses: Vec<Household> = (0..23)
+        .map(|i| household(office.village, &format!("Hộ số {i}")))
+        .collect();
+    for house in &houses {
+        lan.save(house);
+        lan.save(&person(house, &house.head_name, 0));
+    }
+    lan.sync().await.expect("the old phone sends everything");
+    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
+    let url = office.url();
+    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
+    // Enrolment's own first sync already ran on the phone's store: watch the same first sync
+    // into an empty one.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = sotay_store::Store::open(
+        fresh_dir.path().join("fresh.db"),
+        phone.identity,
+        &sotay_store::StoreKey::generate(),
+    )
+    .unwrap();
+    let fresh = std::sync::Arc::new(std::sync::Mutex::new(fresh));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = phone
+        .client
+        .sync(
+            &fresh,
+            &|p| seen.lock().unwrap().push(p),
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await
+        .expect("first sync");
+    assert!(report.synced, "{report:?}");
+    let lefts: Vec<u64> = seen
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| match p {
+            SyncProgress::Pulling { remaining, .. } => remaining,
+            _ => None,
+        })
+        .collect();
+    assert!(
+        lefts.len() >= 5,
+        "pages of 5 report what is left: {lefts:?}"
+    );
+    assert!(
+        lefts.windows(2).all(|w| w[1] < w[0]),
+        "it only goes down: {lefts:?}"
+    );
+    assert_eq!(lefts.last(), Some(&0), "and ends at nothing: {lefts:?}");
+    let store = fresh.lock().unwrap();
+    for house in &houses {
+        let state = store
+            .record_state(EntityKind::Household, house.id)
+            .unwrap()
+            .expect("every household arrived");
+        assert!(
+            state.fields.keys().all(|f| state.clocks.contains_key(f))
+                && !state.clocks.contains_key("*"),
+            "one clock per field: {state:?}"
+        );
+    }
+}
+
+/// A first sync cut in the middle continues from the last page it stored, never from zero.
+#[tokio::test]
+async fn a_first_sync_cut_in_the_middle_resumes_from_its_last_page() {
+    use sotay_sync::SyncProgress;
+    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
+    let lan = office.device("Nguyễn Thị Lan").await;
+    for i in 0..30 {
+        lan.save(&household(office.village, &format!("Hộ số {i}")));
+    }
+    lan.sync().await.expect("the old phone sends everything");
+    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
+    let url = office.url();
+    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sotay_store::Store::open(
+        dir.path().join("new.db"),
+        phone.identity,
+        &sotay_store::StoreKey::generate(),
+    )
+    .unwrap();
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    // The link dies after the third page.
+    let cut = tokio_util::sync::CancellationToken::new();
+    let err = phone
+        .client
+        .sync(
+            &store,
+            &|p| {
+                if matches!(p, SyncProgress::Pulling { pages: 3, .. }) {
+                    cut.cancel();
+                }
+            },
+            &cut,
+        )
+        .await
+        .expect_err("cut");
+    assert!(matches!(err, SyncError::Cancelled), "{err:?}");
+    let first_part = store.lock().unwrap().scope_checksum().unwrap().0;
+    assert!(first_part >= 15, "three pages of 5 are kept: {first_part}");
+    let report = phone
+        .client
+        .sync(&store, &|_| {}, &tokio_util::sync::CancellationToken::new())
+        .await
+        .expect("resumed");
+    assert!(report.synced, "{report:?}");
+    let total = store.lock().unwrap().scope_checksum().unwrap().0;
+    assert_eq!(
+        report.pulled,
+        total - first_part,
+        "only what was not yet stored came down the second time"
+    );
 }

@@ -9,7 +9,7 @@ use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
 use sotay_office::{AnyStore, AppState, OfficeStore};
-use sotay_store::{DeviceIdentity, SettableClock, Store};
+use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey};
 use sotay_sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +32,8 @@ pub struct Office {
     pub state: AppState<AnyStore>,
     server: Option<tokio::runtime::Runtime>,
     pub addr: std::net::SocketAddr,
+    /// More instances serving the same PostgreSQL database (each in its own runtime).
+    others: Vec<(tokio::runtime::Runtime, std::net::SocketAddr)>,
     pub db_path: Option<std::path::PathBuf>,
     /// PostgreSQL URL and schema, to reopen the store after a restart.
     pg: Option<(String, String)>,
@@ -91,6 +93,7 @@ impl Office {
             state,
             server: None,
             addr: "127.0.0.1:0".parse().unwrap(),
+            others: Vec::new(),
             db_path,
             pg,
             village: village.id,
@@ -100,23 +103,36 @@ impl Office {
         Some(office)
     }
 
+    /// Every instance's address: the first, then the others.
+    pub fn addrs(&self) -> Vec<std::net::SocketAddr> {
+        std::iter::once(self.addr)
+            .chain(self.others.iter().map(|(_, addr)| *addr))
+            .collect()
+    }
+
+    /// Starts one more instance serving the same PostgreSQL database, with nothing shared but
+    /// the database (its own pool, clock, policy cache and rate limits), as a province runs
+    /// several behind a load balancer.
+    pub async fn add_instance(&mut self) {
+        let (url, schema) = self
+            .pg
+            .clone()
+            .expect("several instances share a PostgreSQL database");
+        let store = AnyStore::Postgres(
+            PgStore::open(&url, Some(&schema))
+                .await
+                .expect("open PostgreSQL"),
+        );
+        let state = AppState::new(store, "postgres");
+        let (runtime, addr) = serve_in_own_runtime(state).await;
+        self.others.push((runtime, addr));
+    }
+
     /// Starts serving on a new port, in a runtime of its own (as if in its own process), so
     /// that a restart can stop everything the server was doing at once.
     async fn serve(&mut self) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("office")
-            .enable_all()
-            .build()
-            .expect("office runtime");
-        let state = self.state.clone();
-        let (bound, addr) = tokio::sync::oneshot::channel();
-        runtime.spawn(async move {
-            let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
-            let _ = bound.send(listener.local_addr().expect("addr"));
-            let _ = sotay_office::launch(listener, std::future::pending(), state).await;
-        });
-        self.addr = addr.await.expect("office listening");
+        let (runtime, addr) = serve_in_own_runtime(self.state.clone()).await;
+        self.addr = addr;
         self.server = Some(runtime);
     }
 
@@ -229,10 +245,32 @@ impl Office {
     }
 }
 
+/// Serves `state` on a new port of 127.0.0.1 from a runtime of its own.
+async fn serve_in_own_runtime(
+    state: AppState<AnyStore>,
+) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("office")
+        .enable_all()
+        .build()
+        .expect("office runtime");
+    let (bound, addr) = tokio::sync::oneshot::channel();
+    runtime.spawn(async move {
+        let listener = sotay_office::bind("127.0.0.1:0").await.expect("bind");
+        let _ = bound.send(listener.local_addr().expect("addr"));
+        let _ = sotay_office::launch(listener, std::future::pending(), state).await;
+    });
+    (runtime, addr.await.expect("office listening"))
+}
+
 impl Drop for Office {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown_background();
+        }
+        for (runtime, _) in self.others.drain(..) {
+            runtime.shutdown_background();
         }
     }
 }
@@ -245,6 +283,8 @@ pub struct Device {
     pub client: SyncClient,
     /// The device's database file.
     pub path: std::path::PathBuf,
+    /// Its key.
+    pub key: StoreKey,
     _dir: tempfile::TempDir,
 }
 
@@ -286,7 +326,8 @@ impl Device {
             user_id: enrolled.user.id,
         };
         let path = dir.path().join("sotay.db");
-        let store = Store::open_with_clock(&path, identity, Arc::new(clock.clone()))
+        let key = StoreKey::generate();
+        let store = Store::open_with_clock(&path, identity, &key, Arc::new(clock.clone()))
             .expect("open device store");
         store.observe_clock(enrolled.server_clock).expect("observe");
         let store = Arc::new(Mutex::new(store));
@@ -304,6 +345,7 @@ impl Device {
             identity,
             client,
             path,
+            key,
             _dir: dir,
         }
     }

@@ -37,7 +37,59 @@ pub struct LostWrite {
     pub winner: Hlc,
 }
 
+/// The key of the shared clock in the compact form of a record's clocks.
+pub const SHARED_CLOCK: &str = "*";
+
 impl RecordState {
+    /// The clocks in compact form: most records were written at one clock for most fields (the
+    /// write that created them), so that clock is kept once under [`SHARED_CLOCK`] and only the
+    /// fields written at another clock are listed. A full clock is 57 characters; listing it
+    /// for every field would double the size of a visit, on the phone and on the wire. Clocks
+    /// that do not match the fields one to one are returned as they are.
+    pub fn compact_clocks(&self) -> BTreeMap<String, Hlc> {
+        let one_each = !self.clocks.is_empty()
+            && self.clocks.len() == self.fields.len()
+            && self
+                .clocks
+                .keys()
+                .all(|k| self.fields.contains_key(k) && k != SHARED_CLOCK);
+        if !one_each {
+            return self.clocks.clone();
+        }
+        let mut counts: BTreeMap<Hlc, usize> = BTreeMap::new();
+        for hlc in self.clocks.values() {
+            *counts.entry(*hlc).or_default() += 1;
+        }
+        let Some(shared) = counts
+            .iter()
+            .max_by_key(|(hlc, n)| (**n, **hlc))
+            .map(|(hlc, _)| *hlc)
+        else {
+            return self.clocks.clone();
+        };
+        let mut out = BTreeMap::new();
+        out.insert(SHARED_CLOCK.to_owned(), shared);
+        for (field, hlc) in &self.clocks {
+            if *hlc != shared {
+                out.insert(field.clone(), *hlc);
+            }
+        }
+        out
+    }
+
+    /// One clock per field of `fields` from clocks in compact (or full) form.
+    pub fn expand_clocks(
+        mut clocks: BTreeMap<String, Hlc>,
+        fields: &Map<String, Value>,
+    ) -> BTreeMap<String, Hlc> {
+        if let Some(shared) = clocks.remove(SHARED_CLOCK) {
+            for field in fields.keys() {
+                clocks.entry(field.clone()).or_insert(shared);
+            }
+        }
+        clocks
+    }
+
     /// Merges one op; returns the writes that lost a conflict. Applying the same op twice
     /// changes nothing the second time.
     pub fn apply(&mut self, op: &Op) -> Vec<LostWrite> {

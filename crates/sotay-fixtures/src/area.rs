@@ -31,6 +31,8 @@ pub struct AreaSpec {
     pub my_households: usize,
     /// Sign-ups taken by other collectors elsewhere in the area.
     pub other_enrollments: usize,
+    /// Payments made on each sign-up (periods paid): `None` for one to four at random.
+    pub payments_per_sign_up: Option<u32>,
     /// The device user (the collector whose phone this is).
     pub me: Uuid,
     /// "Now": visits and payments lie before it, follow-ups around it.
@@ -52,6 +54,7 @@ impl AreaSpec {
             visits: households * 6,
             my_households: (households / 25).max(1),
             other_enrollments: households / 8,
+            payments_per_sign_up: None,
             me,
             now: Utc
                 .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
@@ -278,7 +281,7 @@ fn sign_ups(rng: &mut StdRng, spec: &AreaSpec, area: &mut Area) {
                 .get(&h.id)
                 .and_then(|members| members.choose(rng))
         {
-            sign_up(rng, p, spec.me, spec.now, &mut enrollments, &mut payments);
+            sign_up(rng, spec, p, spec.me, &mut enrollments, &mut payments);
         }
     }
     for _ in 0..spec.other_enrollments {
@@ -287,7 +290,7 @@ fn sign_ups(rng: &mut StdRng, spec: &AreaSpec, area: &mut Area) {
             break;
         };
         let collector = *collector;
-        sign_up(rng, p, collector, spec.now, &mut enrollments, &mut payments);
+        sign_up(rng, spec, p, collector, &mut enrollments, &mut payments);
     }
     area.follow_ups = follow_ups;
     area.enrollments = enrollments;
@@ -329,15 +332,16 @@ pub fn random_visit(rng: &mut impl Rng, h: &Household, by: Uuid, now: DateTime<U
 }
 
 /// An approved sign-up of `p` in 2025 at 1.500.000 ₫ (everyone-else support: 264.000 ₫ a month
-/// to pay) and one to four of its periods paid, none after `now`.
+/// to pay) and its periods paid (`spec.payments_per_sign_up`, or one to four), none after `now`.
 fn sign_up(
     rng: &mut StdRng,
+    spec: &AreaSpec,
     p: &Person,
     collector: Uuid,
-    now: DateTime<Utc>,
     enrollments: &mut Vec<Enrollment>,
     payments: &mut Vec<Payment>,
 ) {
+    let now = spec.now;
     let modes = [
         PaymentMode::Monthly,
         PaymentMode::Quarterly,
@@ -370,7 +374,10 @@ fn sign_up(
         status_reason: None,
     };
     let mut from = first;
-    for _ in 0..rng.random_range(1..=4) {
+    let periods = spec
+        .payments_per_sign_up
+        .unwrap_or_else(|| rng.random_range(1..=4));
+    for _ in 0..periods {
         let Some(to) = from.checked_add_months(chrono::Months::new(step - 1)) else {
             break;
         };

@@ -104,6 +104,10 @@ pub struct Plan {
     pub deleted: bool,
     /// Values that lost a conflict, for the conflict log.
     pub lost: Vec<LostWrite>,
+    /// Whether the record differs from what is stored: an op that changes nothing (a device
+    /// resending its writes after the office was restored, say) is recorded as applied but
+    /// writes no row and takes no feed number, so nobody pulls the record again for it.
+    pub changed: bool,
 }
 
 /// Why an op was refused; becomes [`OpOutcome::Rejected`].
@@ -376,12 +380,16 @@ pub fn plan_op(
         return Err(out_of_scope());
     }
     let deleted = state.fields.get(sotay_domain::DELETED_FIELD) == Some(&Value::Bool(true));
+    let changed = existing.is_none_or(|e| {
+        e.state != state || e.commune_code != commune_code || e.village_id != village_id
+    });
     Ok(Plan {
         state,
         commune_code,
         village_id,
         deleted,
         lost,
+        changed,
     })
 }
 

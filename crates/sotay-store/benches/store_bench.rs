@@ -19,7 +19,7 @@ use sotay_domain::*;
 use sotay_fixtures::area::{self, Area, AreaSpec, random_visit, search_query};
 use sotay_store::queries::{FOLLOW_UPS_DUE_SQL, RENEWAL_CANDIDATES_SQL, RENEWAL_RECORDS_SQL};
 use sotay_store::search::{HOUSEHOLD_SEARCH_SQL, PERSON_SEARCH_SQL};
-use sotay_store::{DeviceIdentity, SettableClock, Store, TodayOptions};
+use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey, TodayOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -102,9 +102,11 @@ fn save_all<E: sotay_store::Record>(store: &Store, records: &[E], what: &str) ->
     Ok(records.len() as f64 / secs)
 }
 
-/// The database under measurement: its file, the device's identity and clock, the area in it.
+/// The database under measurement: its file (encrypted with `key`, or plain), the device's
+/// identity and clock, the area in it.
 struct Bench {
     path: PathBuf,
+    key: Option<StoreKey>,
     identity: DeviceIdentity,
     clock: SettableClock,
     area: Area,
@@ -114,11 +116,17 @@ struct Bench {
 impl Bench {
     /// The store as the app opens it: on the existing file, with a fresh connection.
     fn open(&self) -> AnyResult<Store> {
-        Ok(Store::open_with_clock(
-            &self.path,
-            self.identity,
-            Arc::new(self.clock.clone()),
-        )?)
+        let clock = Arc::new(self.clock.clone());
+        Ok(match &self.key {
+            Some(key) => Store::open_with_clock(&self.path, self.identity, key, clock)?,
+            None => Store::open_plain_with_clock(&self.path, self.identity, clock)?,
+        })
+    }
+
+    /// A raw connection on the same file, with the same key: the baseline pays for the same
+    /// encryption as the store.
+    fn raw(&self) -> AnyResult<Connection> {
+        open_raw(&self.path, self.key.as_ref())
     }
 
     fn me(&self) -> Uuid {
@@ -216,7 +224,7 @@ fn searches(bench: &mut Bench, n: usize) -> AnyResult<(Timing, Timing, f64)> {
         .map(|_| search_query(&mut bench.rng, &bench.area.persons))
         .collect();
     let store = bench.open()?;
-    let conn = open_raw(&bench.path)?;
+    let conn = bench.raw()?;
     let (mut store_ms, mut raw_ms) = (Vec::new(), Vec::new());
     let mut hits_total = 0usize;
     let mut persons = conn.prepare(PERSON_SEARCH_SQL)?;
@@ -289,12 +297,12 @@ fn todays_lists(
 /// bytes after generation and with an empty outbox, and the seconds it took.
 fn raw_file_sizes(bench: &Bench) -> AnyResult<(u64, u64, f64)> {
     let raw_path = bench.path.with_extension("raw.db");
-    drop(Store::open_with_clock(
-        &raw_path,
-        bench.identity,
-        Arc::new(bench.clock.clone()),
-    )?);
-    let raw_file = open_raw(&raw_path)?;
+    let clock = Arc::new(bench.clock.clone());
+    drop(match &bench.key {
+        Some(key) => Store::open_with_clock(&raw_path, bench.identity, key, clock)?,
+        None => Store::open_plain_with_clock(&raw_path, bench.identity, clock)?,
+    });
+    let raw_file = open_raw(&raw_path, bench.key.as_ref())?;
     let mut raw_clock = HlcClock::new(Uuid::now_v7());
     let started = Instant::now();
     let area = &bench.area;
@@ -328,17 +336,39 @@ fn table_sizes(raw: &Connection) -> AnyResult<Vec<(String, i64)>> {
     })
 }
 
-fn main() -> AnyResult<()> {
-    let full = std::env::args().any(|a| a == "--bench");
-    let size = if full { FULL } else { SMOKE };
-    let seed: u64 = std::env::var("SOTAY_BENCH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_261_123);
+/// What one run measured.
+struct Results {
+    total_records: usize,
+    generation_secs: f64,
+    rates: [f64; 3],
+    file_bytes: u64,
+    synced_bytes: u64,
+    raw_bytes: u64,
+    raw_synced_bytes: u64,
+    raw_secs: f64,
+    insert: (Timing, Timing),
+    bulk: (f64, f64),
+    search: (Timing, Timing, f64),
+    today: (Timing, Timing, (usize, usize, usize)),
+    table_bytes: Vec<(String, i64)>,
+}
+
+/// Every phase on one file, encrypted with `key` or plain.
+fn run(size: &Size, seed: u64, key: Option<StoreKey>) -> AnyResult<(Bench, Results)> {
     // SOTAY_BENCH_DB=<file> keeps the generated database for a look afterwards.
     let dir = tempfile::tempdir()?;
-    let path = std::env::var_os("SOTAY_BENCH_DB")
-        .map_or_else(|| dir.path().join("bench.db"), PathBuf::from);
+    let path = match std::env::var_os("SOTAY_BENCH_DB") {
+        Some(file) => {
+            let mut name = file;
+            name.push(if key.is_some() {
+                ".encrypted"
+            } else {
+                ".plain"
+            });
+            PathBuf::from(name)
+        }
+        None => dir.path().join("bench.db"),
+    };
     if path.exists() {
         return Err(format!("{} exists; give a new file name", path.display()).into());
     }
@@ -353,36 +383,59 @@ fn main() -> AnyResult<()> {
     ));
     let mut bench = Bench {
         path,
+        key,
         identity,
         clock: SettableClock::new(now()),
         area,
         rng: StdRng::seed_from_u64(seed ^ 0x5eed),
     };
     let (rates, generation_secs) = fill(&bench)?;
-    let total_records = bench.area.len();
-
     // Measure as the app runs: a store opened on the existing file.
     let store = bench.open()?;
-    let raw = open_raw(&bench.path)?;
+    let raw = bench.raw()?;
     let _: i64 = raw.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
     let file_bytes = std::fs::metadata(&bench.path)?.len();
-    let (insert_store, insert_raw) = single_inserts(&mut bench, &store, &raw, size.single_inserts)?;
-    let (bulk_store_rate, bulk_raw_rate) =
-        bulk_inserts(&mut bench, &store, &raw, size.bulk_visits)?;
+    let insert = single_inserts(&mut bench, &store, &raw, size.single_inserts)?;
+    let bulk = bulk_inserts(&mut bench, &store, &raw, size.bulk_visits)?;
     drop(store);
-    let (search_store, search_raw, hits_per_query) = searches(&mut bench, size.searches)?;
+    let search = searches(&mut bench, size.searches)?;
     let store = bench.open()?;
-    let (today_store, today_raw, list_sizes) = todays_lists(&bench, &store, &raw, size.today_runs)?;
+    let today = todays_lists(&bench, &store, &raw, size.today_runs)?;
     // Per-table sizes, read last so the scan does not warm the raw connection's cache.
     let table_bytes = table_sizes(&raw)?;
+    // Steady state: once sync has acknowledged every op, the outbox is empty.
+    drop(store);
+    raw.execute("DELETE FROM outbox", [])?;
+    raw.execute_batch("VACUUM")?;
+    let synced_bytes = std::fs::metadata(&bench.path)?.len();
+    let (raw_bytes, raw_synced_bytes, raw_secs) = raw_file_sizes(&bench)?;
+    let results = Results {
+        total_records: bench.area.len(),
+        generation_secs,
+        rates,
+        file_bytes,
+        synced_bytes,
+        raw_bytes,
+        raw_synced_bytes,
+        raw_secs,
+        insert,
+        bulk,
+        search,
+        today,
+        table_bytes,
+    };
+    drop(dir);
+    Ok((bench, results))
+}
 
-    // ---- Report. ----
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// The Markdown report of one run.
+fn report(title: &str, size: &Size, bench: &Bench, r: &Results) {
     let area = &bench.area;
-    let ratio = |s: f64, r: f64| if r > 0.0 { s / r } else { 0.0 };
-    println!(
-        "\n## Store benchmark ({} run, seed {seed})\n",
-        if full { "full" } else { "smoke" }
-    );
+    println!("\n### {title}\n");
     println!(
         "Area: {} villages, {} households, {} persons, {} visits, {} follow-ups, {} sign-ups, {} payments ({} records) generated through the store in {:.1} s.\n",
         area.villages.len(),
@@ -392,9 +445,12 @@ fn main() -> AnyResult<()> {
         area.follow_ups.len(),
         area.enrollments.len(),
         area.payments.len(),
-        total_records,
-        generation_secs
+        r.total_records,
+        r.generation_secs
     );
+    let (insert_store, insert_raw) = &r.insert;
+    let (search_store, search_raw, hits_per_query) = &r.search;
+    let (today_store, today_raw, list_sizes) = &r.today;
     println!("| measure | store | raw SQLite | store / raw | target |");
     println!("|---|---|---|---|---|");
     println!(
@@ -415,9 +471,9 @@ fn main() -> AnyResult<()> {
     );
     println!(
         "| bulk visit insert (batches of 1,000) | {:.0} /s | {:.0} /s | {:.2}× | |",
-        bulk_store_rate,
-        bulk_raw_rate,
-        ratio(bulk_raw_rate, bulk_store_rate)
+        r.bulk.0,
+        r.bulk.1,
+        ratio(r.bulk.1, r.bulk.0)
     );
     println!(
         "| search p50 ({} queries) | {:.3} ms | {:.3} ms | {:.2}× | |",
@@ -447,7 +503,7 @@ fn main() -> AnyResult<()> {
     );
     println!(
         "\nGeneration rates through the store (batches of 1,000): households {:.0}/s, persons {:.0}/s, visits {:.0}/s.",
-        rates[0], rates[1], rates[2]
+        r.rates[0], r.rates[1], r.rates[2]
     );
     println!(
         "Search returned {hits_per_query:.1} hits per query on average. Today's list: {} follow-ups due, {} renewals due, {} lapsed.",
@@ -455,47 +511,121 @@ fn main() -> AnyResult<()> {
     );
     println!(
         "\nDatabase size on disk after generation: {:.1} MiB ({} bytes, {:.0} bytes per record).",
-        file_bytes as f64 / 1_048_576.0,
-        file_bytes,
-        file_bytes as f64 / total_records as f64
+        r.file_bytes as f64 / 1_048_576.0,
+        r.file_bytes,
+        r.file_bytes as f64 / r.total_records as f64
     );
-    // Steady state: once sync has acknowledged every op, the outbox is empty.
-    drop(store);
-    raw.execute("DELETE FROM outbox", [])?;
-    raw.execute_batch("VACUUM")?;
-    let synced_bytes = std::fs::metadata(&bench.path)?.len();
     println!(
         "After every op is acknowledged by sync (empty outbox, VACUUM): {:.1} MiB ({:.0} bytes per record).",
-        synced_bytes as f64 / 1_048_576.0,
-        synced_bytes as f64 / total_records as f64
+        r.synced_bytes as f64 / 1_048_576.0,
+        r.synced_bytes as f64 / r.total_records as f64
     );
-    let (raw_bytes, raw_synced_bytes, raw_secs) = raw_file_sizes(&bench)?;
     println!(
-        "Raw SQLite, the same {total_records} records written in {raw_secs:.1} s: {:.1} MiB after generation \
+        "Raw SQLite, the same {} records written in {:.1} s: {:.1} MiB after generation \
          (store / raw {:.2}×), {:.1} MiB with an empty outbox (store / raw {:.2}×).",
-        raw_bytes as f64 / 1_048_576.0,
-        file_bytes as f64 / raw_bytes as f64,
-        raw_synced_bytes as f64 / 1_048_576.0,
-        synced_bytes as f64 / raw_synced_bytes as f64
+        r.total_records,
+        r.raw_secs,
+        r.raw_bytes as f64 / 1_048_576.0,
+        r.file_bytes as f64 / r.raw_bytes as f64,
+        r.raw_synced_bytes as f64 / 1_048_576.0,
+        r.synced_bytes as f64 / r.raw_synced_bytes as f64
     );
-    if !table_bytes.is_empty() {
+    if !r.table_bytes.is_empty() {
         println!(
             "Largest tables and indexes: {}.",
-            table_bytes
+            r.table_bytes
                 .iter()
                 .map(|(n, b)| format!("{n} {:.1} MiB", *b as f64 / 1_048_576.0))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
     }
+}
+
+fn main() -> AnyResult<()> {
+    let full = std::env::args().any(|a| a == "--bench");
+    let size = if full { FULL } else { SMOKE };
+    let seed: u64 = std::env::var("SOTAY_BENCH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_123);
+    println!(
+        "\n## Store benchmark ({} run, seed {seed})",
+        if full { "full" } else { "smoke" }
+    );
+    let (plain_bench, plain) = run(&size, seed, None)?;
+    report("Plain file", &size, &plain_bench, &plain);
+    let (encrypted_bench, encrypted) = run(&size, seed, Some(StoreKey::generate()))?;
+    report(
+        "Encrypted file (SQLCipher)",
+        &size,
+        &encrypted_bench,
+        &encrypted,
+    );
+    println!("\n### Encrypted beside plain (the store on each; target ≤ 1.3×)\n");
+    println!("| measure | plain | encrypted | encrypted / plain |");
+    println!("|---|---|---|---|");
+    let rows = [
+        (
+            "visit insert p50 (ms)",
+            plain.insert.0.p50,
+            encrypted.insert.0.p50,
+        ),
+        (
+            "visit insert p99 (ms)",
+            plain.insert.0.p99,
+            encrypted.insert.0.p99,
+        ),
+        (
+            "bulk insert (s per 1,000)",
+            1_000.0 / plain.bulk.0,
+            1_000.0 / encrypted.bulk.0,
+        ),
+        (
+            "search p50 (ms)",
+            plain.search.0.p50,
+            encrypted.search.0.p50,
+        ),
+        (
+            "search p99 (ms)",
+            plain.search.0.p99,
+            encrypted.search.0.p99,
+        ),
+        (
+            "today's list p50 (ms)",
+            plain.today.0.p50,
+            encrypted.today.0.p50,
+        ),
+        (
+            "today's list p99 (ms)",
+            plain.today.0.p99,
+            encrypted.today.0.p99,
+        ),
+        (
+            "size after generation (MiB)",
+            plain.file_bytes as f64 / 1_048_576.0,
+            encrypted.file_bytes as f64 / 1_048_576.0,
+        ),
+        (
+            "generation through the store (s)",
+            plain.generation_secs,
+            encrypted.generation_secs,
+        ),
+    ];
+    for (what, p, e) in rows {
+        println!("| {what} | {p:.3} | {e:.3} | {:.2}× |", ratio(e, p));
+    }
     Ok(())
 }
 
 /// The FTS5 expression the raw baseline runs (the same words, prefix-matched).
-/// A plain connection with the store's WAL and cache settings, so both pay for checkpoints and
-/// cache misses alike.
-fn open_raw(path: &Path) -> AnyResult<Connection> {
-    let raw = Connection::open(path)?;
+/// A plain connection with the store's WAL and cache settings (and its key, on an encrypted
+/// file), so both pay for checkpoints, cache misses and decryption alike.
+fn open_raw(path: &Path, key: Option<&StoreKey>) -> AnyResult<Connection> {
+    let raw = match key {
+        Some(key) => sotay_store::encryption::connect(path, key)?,
+        None => Connection::open(path)?,
+    };
     raw.busy_timeout(std::time::Duration::from_secs(5))?;
     raw.pragma_update(None, "synchronous", "NORMAL")?;
     let _: i64 = raw.query_row("PRAGMA wal_autocheckpoint = 4000", [], |r| r.get(0))?;

@@ -86,6 +86,16 @@ pub enum StoreError {
     /// JSON encoding failed.
     #[error("Lỗi mã hoá dữ liệu: {0}.")]
     Json(#[from] serde_json::Error),
+    /// The key does not open the database (or the file is not a database); nothing was
+    /// touched.
+    #[error(
+        "Không mở được dữ liệu trên máy bằng khoá này. Hãy nhập lại mã PIN; dữ liệu vẫn được giữ \
+         nguyên."
+    )]
+    WrongKey,
+    /// A file operation on the database failed (encrypting a plain database in place).
+    #[error("Không ghi được tệp dữ liệu trên máy: {0}. Hãy kiểm tra bộ nhớ máy rồi mở lại.")]
+    Io(String),
 }
 
 impl StoreError {
@@ -94,6 +104,8 @@ impl StoreError {
     pub fn code(&self) -> String {
         match self {
             StoreError::SchemaTooNew { .. } => "schema_too_new".into(),
+            StoreError::WrongKey => "wrong_key".into(),
+            StoreError::Io(_) => "io".into(),
             StoreError::IdentityMismatch => "identity_mismatch".into(),
             StoreError::Invalid(errors) => errors
                 .first()

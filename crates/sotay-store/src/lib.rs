@@ -8,10 +8,14 @@
 //!   pulled changes, the clock, the scope checksum.
 //! - [`queries`] and [`search`] draw the app's screens.
 //!
+//! - [`encryption`] keeps the file encrypted (SQLCipher, a random key the app wraps with the
+//!   PIN), and encrypts a plain file from an older app in place.
+//!
 //! Architecture invariant: every write and its outbox op commit in one transaction.
 //! Architecture invariant: no networking; user data is never hard-deleted (tombstones).
 
 pub mod clock;
+pub mod encryption;
 pub mod error;
 pub mod outbox;
 pub mod policy;
@@ -22,6 +26,7 @@ pub mod search;
 pub mod store;
 
 pub use clock::{SettableClock, SystemClock, WallClock};
+pub use encryption::StoreKey;
 pub use error::{Result, StoreError};
 pub use outbox::{ApplyReport, Rejection, RemoteChange, UnreadableRecord};
 pub use queries::{

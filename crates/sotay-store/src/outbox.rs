@@ -15,7 +15,8 @@ use crate::clock::hlc_millis;
 use crate::error::{Result, StoreError};
 use crate::records::{Record, RecordVisitor, table, uuid_from, visit_record};
 use crate::store::{
-    Store, decode_fields, load_state, materialise, read_clock, state_from_text, write_clock,
+    Store, decode_fields, insert_outbox, load_state, materialise, read_clock, state_from_text,
+    write_clock,
 };
 
 /// One record's state pulled from the office.
@@ -302,6 +303,92 @@ impl Store {
     /// checksum mismatch). Merging is idempotent, so pulling everything again is safe.
     pub fn reset_sync_cursor(&self) -> Result<()> {
         self.set_sync_cursor(None)
+    }
+
+    /// The office's epoch this device last synced with: an office restored from a backup
+    /// starts a new one (see [`Store::office_restored`]).
+    pub fn office_epoch(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'office_epoch'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Notes the office's epoch once it is known and unchanged.
+    pub fn set_office_epoch(&self, epoch: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('office_epoch', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [epoch],
+        )?;
+        Ok(())
+    }
+
+    /// The office was restored from a backup (its epoch changed): it has forgotten what this
+    /// device sent after the backup, and it never issued this device's cursor. In one
+    /// transaction: every field this device wrote itself is queued again as ops carrying the
+    /// clocks they were written at (one op per record and clock, so merging them at the office
+    /// gives exactly the field clocks this device has, and a repeat changes nothing), the pull
+    /// cursor is forgotten so everything is pulled again from the start, and the new epoch is
+    /// noted. Only the device's own writes are sent — each device vouches for its own, as with
+    /// every op. Returns the number of ops queued.
+    pub fn office_restored(&self, epoch: &str) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let node = self.identity.device_id;
+        let mut queued = 0;
+        for &kind in EntityKind::ALL {
+            let sql = format!("SELECT id, data, field_clocks FROM {}", table(kind));
+            let mut stmt = tx.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id = uuid_from(&row.get::<_, Vec<u8>>(0)?)?;
+                let state = state_from_text(
+                    kind,
+                    id,
+                    &row.get::<_, String>(1)?,
+                    &row.get::<_, String>(2)?,
+                )?;
+                let mut by_clock: std::collections::BTreeMap<Hlc, Map<String, Value>> =
+                    std::collections::BTreeMap::new();
+                for (field, hlc) in &state.clocks {
+                    if hlc.node == node
+                        && let Some(value) = state.fields.get(field)
+                    {
+                        by_clock
+                            .entry(*hlc)
+                            .or_default()
+                            .insert(field.clone(), value.clone());
+                    }
+                }
+                for (hlc, fields) in by_clock {
+                    insert_outbox(
+                        &tx,
+                        &Op {
+                            op_id: Uuid::now_v7(),
+                            entity: kind,
+                            entity_id: id,
+                            fields,
+                            hlc,
+                            user_id: self.identity.user_id,
+                            device_id: node,
+                        },
+                    )?;
+                    queued += 1;
+                }
+            }
+        }
+        tx.execute("UPDATE device SET sync_cursor = NULL WHERE id = 1", [])?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('office_epoch', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [epoch],
+        )?;
+        tx.commit()?;
+        Ok(queued)
     }
 
     /// When the last sync that the office fully acknowledged finished.

@@ -19,6 +19,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::clock::{SystemClock, WallClock, hlc_millis, local_date};
+use crate::encryption::{
+    StoreKey, encrypt_in_place, is_plain_database, plain_user_version, unlock,
+};
 use crate::error::{Result, StoreError};
 use crate::records::{Record, blob, search_table, table};
 use crate::search;
@@ -72,18 +75,17 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database file at `path` with the system clock.
-    pub fn open(path: impl AsRef<Path>, identity: DeviceIdentity) -> Result<Store> {
-        Store::open_with_clock(path, identity, Arc::new(SystemClock))
+    /// Opens (or creates) the encrypted database file at `path` with `key` and the system
+    /// clock. A plain database from before encryption is encrypted in place first; a wrong key
+    /// is [`StoreError::WrongKey`] and touches nothing.
+    pub fn open(path: impl AsRef<Path>, identity: DeviceIdentity, key: &StoreKey) -> Result<Store> {
+        Store::open_with_clock(path, identity, key, Arc::new(SystemClock))
     }
 
-    /// Opens a database in memory (tests, previews), through the same set-up as a file.
-    pub fn open_in_memory(identity: DeviceIdentity) -> Result<Store> {
-        Store::open_in_memory_with_clock(identity, Arc::new(SystemClock))
-    }
-
-    /// Opens (or creates) the file at `path`, reading time from `clock`.
-    pub fn open_with_clock(
+    /// Opens (or creates) `path` as a plain, unencrypted file. Only for measurement and tools
+    /// (the store benchmark compares it with the encrypted file): the app always opens its
+    /// database with a key.
+    pub fn open_plain_with_clock(
         path: impl AsRef<Path>,
         identity: DeviceIdentity,
         clock: Arc<dyn WallClock>,
@@ -95,6 +97,42 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
+        Store::from_connection(conn, identity, clock)
+    }
+
+    /// Opens a database in memory (tests, previews), through the same set-up as a file.
+    pub fn open_in_memory(identity: DeviceIdentity) -> Result<Store> {
+        Store::open_in_memory_with_clock(identity, Arc::new(SystemClock))
+    }
+
+    /// Opens (or creates) the encrypted file at `path` with `key`, reading time from `clock`.
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        identity: DeviceIdentity,
+        key: &StoreKey,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<Store> {
+        let path = path.as_ref();
+        // A plain file from a newer app is refused before anything (encryption included)
+        // touches it.
+        if is_plain_database(path)? {
+            let found = plain_user_version(path)?;
+            if found > schema_version() {
+                return Err(StoreError::SchemaTooNew {
+                    found,
+                    supported: schema_version(),
+                });
+            }
+            encrypt_in_place(path, key)?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        unlock(&conn, key)?;
         Store::from_connection(conn, identity, clock)
     }
 
@@ -209,7 +247,7 @@ impl Store {
     /// for the rest of the phone. A write past the cap fails with [`StoreError::DiskFull`] and
     /// changes nothing, exactly as when the phone's storage is full.
     pub fn set_size_limit(&self, bytes: u64) -> Result<()> {
-        let page_size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page_size = crate::encryption::page_size(&self.conn)?;
         let pages = bytes / u64::try_from(page_size.max(1)).unwrap_or(4096);
         let _: i64 = self.conn.query_row(
             &format!("PRAGMA max_page_count = {}", pages.max(1)),
@@ -440,41 +478,9 @@ pub(crate) fn state_from_text(
     Ok(RecordState { fields, clocks })
 }
 
-/// The key of the shared clock in the compact `field_clocks` form.
-const SHARED_CLOCK: &str = "*";
-
-/// Writes the clocks of a record compactly: most records have one clock for most fields (the
-/// write that created them), so that clock is stored once under `"*"` and only the fields
-/// written later are listed. A full HLC is 57 characters; listing it for every field would
-/// double the size of a visit.
+/// Writes the clocks of a record compactly ([`RecordState::compact_clocks`]).
 pub fn encode_field_clocks(state: &RecordState) -> Result<String> {
-    let same_keys = !state.clocks.is_empty()
-        && state.clocks.len() == state.fields.len()
-        && state
-            .clocks
-            .keys()
-            .all(|k| state.fields.contains_key(k) && k != SHARED_CLOCK);
-    if !same_keys {
-        return Ok(serde_json::to_string(&state.clocks)?);
-    }
-    let mut counts: BTreeMap<Hlc, usize> = BTreeMap::new();
-    for hlc in state.clocks.values() {
-        *counts.entry(*hlc).or_default() += 1;
-    }
-    let shared = counts
-        .iter()
-        .max_by_key(|(hlc, n)| (**n, **hlc))
-        .map(|(hlc, _)| *hlc);
-    let mut out: BTreeMap<&str, Hlc> = BTreeMap::new();
-    if let Some(shared) = shared {
-        out.insert(SHARED_CLOCK, shared);
-        for (field, hlc) in &state.clocks {
-            if *hlc != shared {
-                out.insert(field, *hlc);
-            }
-        }
-    }
-    Ok(serde_json::to_string(&out)?)
+    Ok(serde_json::to_string(&state.compact_clocks())?)
 }
 
 /// Reads `field_clocks` (compact or full) back into one clock per field of `fields`.
@@ -482,13 +488,10 @@ pub fn decode_field_clocks(
     text: &str,
     fields: &Map<String, Value>,
 ) -> std::result::Result<BTreeMap<String, Hlc>, serde_json::Error> {
-    let mut clocks = serde_json::from_str::<BTreeMap<String, Hlc>>(text)?;
-    if let Some(shared) = clocks.remove(SHARED_CLOCK) {
-        for field in fields.keys() {
-            clocks.entry(field.clone()).or_insert(shared);
-        }
-    }
-    Ok(clocks)
+    Ok(RecordState::expand_clocks(
+        serde_json::from_str::<BTreeMap<String, Hlc>>(text)?,
+        fields,
+    ))
 }
 
 pub(crate) fn decode<E: Record>(data: &str, id: Uuid) -> Result<E> {

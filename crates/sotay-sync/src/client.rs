@@ -31,6 +31,15 @@ use crate::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, MAX_PUSH_BODY_BYTES, OpOutcome, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, codes,
 };
+use sotay_domain::merge::RecordState;
+
+/// The first pull page's size, before the link's speed is known.
+const FIRST_PULL_PAGE: u32 = 200;
+/// The smallest pull page the client asks for on a link that keeps cutting.
+const MIN_PULL_PAGE: u32 = 25;
+/// How long a pull page should take on the link: long enough that round trips do not dominate,
+/// short enough that a cut loses little.
+const PULL_PAGE_SECONDS: f64 = 6.0;
 
 /// Tuning of the client. The defaults suit a 2G/3G link: few round trips, bounded batches.
 #[derive(Clone, Debug)]
@@ -77,12 +86,15 @@ pub enum SyncProgress {
         /// Ops waiting when the sync started.
         total: u64,
     },
-    /// Receiving changes: pages and records so far.
+    /// Receiving changes: pages and records so far, and how many are left when the office said.
     Pulling {
         /// Pages received.
         pages: u64,
         /// Records received.
         changes: u64,
+        /// Records still to come (from the office's count at the start of the pull), for a bar
+        /// that says how much is left.
+        remaining: Option<u64>,
     },
     /// Comparing the device's copy with the office's.
     Verifying,
@@ -354,11 +366,17 @@ impl SyncClient {
         after: Option<&str>,
         policy: &str,
         device: Uuid,
+        limit: u32,
+        count: bool,
     ) -> Result<PullResponse, Attempt> {
         let mut query: Vec<(&str, String)> = vec![
-            ("limit", self.config.pull_page.to_string()),
+            ("limit", limit.to_string()),
             ("policy", policy.to_owned()),
+            ("compact", "true".to_owned()),
         ];
+        if count {
+            query.push(("count", "true".to_owned()));
+        }
         if let Some(after) = after {
             query.push(("after", after.to_owned()));
         }
@@ -564,23 +582,51 @@ impl SyncClient {
     ) -> Result<bool, SyncError> {
         let mut pages = 0u64;
         let mut changes = 0u64;
-        progress(SyncProgress::Pulling { pages, changes });
+        let mut remaining: Option<u64> = None;
+        progress(SyncProgress::Pulling {
+            pages,
+            changes,
+            remaining,
+        });
         let (policy, device) =
             on_store(store, |s| Ok((s.policy_version()?, s.identity().device_id))).await?;
+        // Pages sized for the link: start small, then aim at a few seconds a page, so a cut
+        // costs little to resend and a good link still takes big pages.
+        let mut limit = self.config.pull_page.min(FIRST_PULL_PAGE);
         loop {
             let cursor = on_store(store, |s| s.sync_cursor()).await?;
+            let started = std::time::Instant::now();
+            let requests_before = report.requests;
             let page = self
                 .with_retry(cancel, report, || {
-                    self.pull_once(cursor.as_deref(), &policy, device)
+                    self.pull_once(cursor.as_deref(), &policy, device, limit, pages == 0)
                 })
                 .await?;
+            let seconds = started.elapsed().as_secs_f64();
+            // The configured page size is the ceiling (and a floor below it never applies).
+            let smallest = MIN_PULL_PAGE.min(self.config.pull_page);
+            if report.requests > requests_before + 1 {
+                // The link cut a page: smaller ones until it holds.
+                limit = (limit / 2).max(smallest);
+            } else if seconds > 0.0 && !page.changes.is_empty() {
+                let per_second = page.changes.len() as f64 / seconds;
+                let fitting = (per_second * PULL_PAGE_SECONDS) as u32;
+                limit = fitting.clamp(smallest, self.config.pull_page);
+            }
+            if let Some(left) = page.remaining {
+                remaining = Some(left);
+            }
             let remote: Vec<RemoteChange> = page
                 .changes
                 .into_iter()
                 .map(|c| RemoteChange {
                     entity: c.entity,
                     entity_id: c.entity_id,
-                    state: c.state,
+                    // Asked for compact clocks: one per field again, as the store merges them.
+                    state: RecordState {
+                        clocks: RecordState::expand_clocks(c.state.clocks, &c.state.fields),
+                        fields: c.state.fields,
+                    },
                 })
                 .collect();
             let received = remote.len() as u64;
@@ -594,7 +640,14 @@ impl SyncClient {
             pages += 1;
             changes += received;
             report.pulled += received;
-            progress(SyncProgress::Pulling { pages, changes });
+            if pages > 1 {
+                remaining = remaining.map(|left| left.saturating_sub(received));
+            }
+            progress(SyncProgress::Pulling {
+                pages,
+                changes,
+                remaining,
+            });
             if !page.has_more {
                 if let Some(edition) = page.policy {
                     // A newer edition of the rates and rules, published by the office. One that

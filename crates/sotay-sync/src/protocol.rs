@@ -165,6 +165,15 @@ pub struct PullQuery {
     #[serde(default)]
     #[param(max_length = 64)]
     pub policy: Option<String>,
+    /// `true`: each change's clocks in compact form — the clock most fields share under `"*"`,
+    /// then only the fields written at another one (`RecordState::compact_clocks`). Clients
+    /// that do not ask get one clock per field.
+    #[serde(default)]
+    pub compact: Option<bool>,
+    /// `true`: the page says how many changes are left after it (`remaining`), for a progress
+    /// bar; asked once per sync, it costs the office a count.
+    #[serde(default)]
+    pub count: Option<bool>,
 }
 
 /// An edition of the policy data (rates, floors, support, deadlines…) the office published:
@@ -202,6 +211,9 @@ pub struct PullResponse {
     pub device_id: Uuid,
     /// The cursor the request sent.
     pub after: String,
+    /// When asked (`count=true`): how many changes in scope are left after this page.
+    #[serde(default)]
+    pub remaining: Option<u64>,
 }
 
 /// The office's current state of one record.

@@ -215,7 +215,22 @@ pub async fn pull<S: OfficeStore>(
     let mut changes = state.store.pull(&scope, after, limit + 1).await?;
     let has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
-    let next_cursor = changes.last().map_or(after, |c| c.seq).to_string();
+    if query.compact == Some(true) {
+        for change in &mut changes {
+            change.state.clocks = change.state.compact_clocks();
+        }
+    }
+    let last_seq = changes.last().map_or(after, |c| c.seq);
+    let remaining = if query.count == Some(true) {
+        Some(if has_more {
+            state.store.count_after(&scope, last_seq).await?
+        } else {
+            0
+        })
+    } else {
+        None
+    };
+    let next_cursor = last_seq.to_string();
     let (checksum, policy) = if has_more {
         (None, None)
     } else {
@@ -234,6 +249,7 @@ pub async fn pull<S: OfficeStore>(
         policy,
         device_id: auth.device_id,
         after: query.after.unwrap_or_default(),
+        remaining,
     }))
 }
 

@@ -217,6 +217,8 @@ pub trait OfficeStore: DashboardStore + Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Change>>> + Send;
+    /// How many records in `scope` changed after `after` (what a pull has still to bring).
+    fn count_after(&self, scope: &Scope, after: i64) -> impl Future<Output = Result<u64>> + Send;
     /// Count and digest of every record in `scope` (tombstones included).
     fn checksum(&self, scope: &Scope) -> impl Future<Output = Result<ScopeChecksum>> + Send;
     /// One record.
@@ -387,6 +389,9 @@ impl OfficeStore for AnyStore {
     }
     async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
         delegate!(self, s => s.pull(scope, after, limit))
+    }
+    async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
+        delegate!(self, s => s.count_after(scope, after))
     }
     async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
         delegate!(self, s => s.checksum(scope))

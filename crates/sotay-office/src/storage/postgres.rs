@@ -241,8 +241,10 @@ async fn apply_batch(
             Ok(plan) => {
                 seen.insert(op.op_id);
                 applied.push(op);
-                touched.retain(|(id, _)| *id != op.entity_id);
-                touched.push((op.entity_id, plan.deleted));
+                if plan.changed {
+                    touched.retain(|(id, _)| *id != op.entity_id);
+                    touched.push((op.entity_id, plan.deleted));
+                }
                 for lost in plan.lost {
                     lost_writes.push((op.entity, op.entity_id, lost));
                 }
@@ -739,6 +741,22 @@ impl OfficeStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM records
+                 WHERE seq > $1 AND (commune_code = ANY($2) OR (village_id = ANY($3)
+                   AND commune_code = (SELECT v.commune_code FROM records v
+                                       WHERE v.entity_id = records.village_id
+                                         AND v.entity = 'village')))",
+                &[&after, &scope.communes, &scope.villages],
+            )
+            .await?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
 
     async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {

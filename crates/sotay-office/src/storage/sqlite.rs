@@ -178,6 +178,10 @@ fn apply_in_tx(
             return Ok(rejection.into_outcome());
         }
     };
+    if !plan.changed {
+        // Applied (the op id stays claimed), but nothing to write or feed.
+        return Ok(OpOutcome::Applied);
+    }
     let version = plan
         .state
         .version()
@@ -674,6 +678,19 @@ impl OfficeStore for SqliteStore {
                 });
             }
             Ok(changes)
+        })
+        .await
+    }
+
+    async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
+        let (communes, villages) = scope_json(scope)?;
+        self.run(move |conn| {
+            let n: i64 = conn.query_row(
+                &format!("SELECT count(*) FROM records WHERE seq > ?3 AND {IN_SCOPE}"),
+                params![communes, villages, after],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }

@@ -63,7 +63,12 @@ async fn a_server_killed_mid_push_loses_and_duplicates_nothing() {
         user_id: enrolled.user.id,
     };
     let phone = Arc::new(Mutex::new(
-        Store::open(phone_dir.path().join("sotay.db"), identity).expect("phone store"),
+        Store::open(
+            phone_dir.path().join("sotay.db"),
+            identity,
+            &sotay_store::StoreKey::generate(),
+        )
+        .expect("phone store"),
     ));
     let households: Vec<Household> = (0..3_000)
         .map(|n| Household {

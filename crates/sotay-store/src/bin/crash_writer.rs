@@ -2,12 +2,18 @@
 //! it can, until it is killed. The test kills it with SIGKILL at random moments and then checks
 //! that the file is sound and that every committed record has its outbox op.
 //!
-//! Usage: `sotay-store-crash-writer <db path> <device uuid> <user uuid> <seed>`
+//! Usage: `sotay-store-crash-writer <db path> <device uuid> <user uuid> <seed>`; the database
+//! key is the crash test's fixed test key. `sotay-store-crash-writer encrypt <db path> <device
+//! uuid> <user uuid>` instead opens a plain database once, which encrypts it in place, so the
+//! test can kill that at random moments too.
 
 use sotay_domain::*;
 use sotay_store::{DeviceIdentity, Store};
 use std::process::ExitCode;
 use uuid::Uuid;
+
+/// The key the crash test opens the database with (a test key, never a real one).
+const TEST_KEY: [u8; 32] = [0x5a; 32];
 
 fn main() -> ExitCode {
     match run() {
@@ -21,6 +27,16 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, path, device, user] = args.as_slice()
+        && mode == "encrypt"
+    {
+        let identity = DeviceIdentity {
+            device_id: Uuid::parse_str(device)?,
+            user_id: Uuid::parse_str(user)?,
+        };
+        Store::open(path, identity, &sotay_store::StoreKey::from_bytes(TEST_KEY))?;
+        return Ok(());
+    }
     let [_, path, device, user, seed] = args.as_slice() else {
         return Err("usage: sotay-store-crash-writer <db> <device> <user> <seed>".into());
     };
@@ -35,7 +51,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             .wrapping_add(1_442_695_040_888_963_407);
         state >> 33
     };
-    let store = Store::open(path, identity)?;
+    let store = Store::open(path, identity, &sotay_store::StoreKey::from_bytes(TEST_KEY))?;
     let mut households: Vec<Household> = Vec::new();
     let mut serial: u64 = 0;
     loop {

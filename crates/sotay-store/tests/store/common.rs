@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sotay_domain::*;
-use sotay_store::{DeviceIdentity, SettableClock, Store};
+use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -19,6 +19,12 @@ pub fn now() -> DateTime<Utc> {
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The key every test store is encrypted with (a test key, never a real one): the store's
+/// whole test suite runs on encrypted files.
+pub fn test_key() -> StoreKey {
+    StoreKey::from_bytes([0x42; 32])
 }
 
 /// A store on a temporary file.
@@ -40,7 +46,7 @@ impl Fixture {
             device_id: Uuid::now_v7(),
             user_id: Uuid::now_v7(),
         };
-        let store = Store::open_with_clock(&path, identity, Arc::new(clock.clone()))
+        let store = Store::open_with_clock(&path, identity, &test_key(), Arc::new(clock.clone()))
             .expect("open a fresh store");
         Fixture {
             _dir: dir,
@@ -53,14 +59,19 @@ impl Fixture {
 
     /// Closes and opens the file again, as after an app restart.
     pub fn reopen(&mut self) {
-        let store = Store::open_with_clock(&self.path, self.identity, Arc::new(self.clock.clone()))
-            .expect("reopen the store");
+        let store = Store::open_with_clock(
+            &self.path,
+            self.identity,
+            &test_key(),
+            Arc::new(self.clock.clone()),
+        )
+        .expect("reopen the store");
         self.store = store;
     }
 
     /// A second connection on the same file, to look at the tables directly.
     pub fn raw(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.path).expect("raw connection")
+        sotay_store::encryption::connect(&self.path, &test_key()).expect("raw connection")
     }
 
     pub fn outbox_len(&self) -> u64 {

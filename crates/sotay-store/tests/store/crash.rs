@@ -6,7 +6,7 @@
 use rand::{Rng, SeedableRng};
 use sotay_domain::{EntityKind, Hlc};
 use sotay_store::store::decode_field_clocks;
-use sotay_store::{DeviceIdentity, Store};
+use sotay_store::{DeviceIdentity, Store, StoreKey};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -16,7 +16,7 @@ const WRITER: &str = env!("CARGO_BIN_EXE_sotay-store-crash-writer");
 
 /// Checks the file after a kill; returns how many records it holds.
 fn check_after_kill(path: &std::path::Path, round: usize) -> usize {
-    let conn = rusqlite::Connection::open(path).expect("open after kill");
+    let conn = sotay_store::encryption::connect(path, &crash_key()).expect("open after kill");
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
@@ -95,6 +95,43 @@ fn check_after_kill(path: &std::path::Path, round: usize) -> usize {
     records
 }
 
+/// How long a writer takes from its start to its first commit here, measured on a copy of the
+/// file (a loaded machine starts processes slowly).
+fn writer_startup(path: &std::path::Path, identity: DeviceIdentity) -> Duration {
+    let copy = path.with_extension("startup.db");
+    std::fs::copy(path, &copy).unwrap();
+    let started = std::time::Instant::now();
+    let mut child = Command::new(WRITER)
+        .args([
+            copy.to_str().unwrap(),
+            &identity.device_id.to_string(),
+            &identity.user_id.to_string(),
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the writer");
+    let conn = sotay_store::encryption::connect(&copy, &crash_key()).unwrap();
+    let elapsed = loop {
+        let ops: i64 = conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap_or(0);
+        if ops > 0 || started.elapsed() > Duration::from_secs(30) {
+            break started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = child.kill();
+    child.wait().unwrap();
+    elapsed
+}
+
+/// The writer's fixed test key (`crash_writer.rs`).
+fn crash_key() -> StoreKey {
+    StoreKey::from_bytes([0x5a; 32])
+}
+
 #[test]
 fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
     let rounds = if std::env::var_os("SOTAY_FULL").is_some() {
@@ -112,7 +149,9 @@ fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
         user_id: Uuid::now_v7(),
     };
     // Create the file first so every child only writes.
-    drop(Store::open(&path, identity).unwrap());
+    drop(Store::open(&path, identity, &crash_key()).unwrap());
+    let startup = writer_startup(&path, identity);
+    println!("a writer commits its first record {startup:?} after it starts");
     let mut records_seen = Vec::new();
     for round in 0..rounds {
         let mut child = Command::new(WRITER)
@@ -126,9 +165,10 @@ fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the writer");
-        // Long enough that a loaded machine has started the writer (it opens the store and reads
-        // the policy data first), short enough to land in many different moments of its writes.
-        std::thread::sleep(Duration::from_millis(rng.random_range(20..300)));
+        // After the writer has started (however long that takes on this machine: it opens and
+        // unlocks the store and reads the policy data first), at many different moments of its
+        // writes.
+        std::thread::sleep(startup + Duration::from_millis(rng.random_range(0..300)));
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
             std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
@@ -139,7 +179,7 @@ fn killing_a_writer_at_random_moments_never_loses_an_op_or_corrupts_the_file() {
         records_seen.push(check_after_kill(&path, round));
     }
     // The store opens and keeps working on the file the kills left behind.
-    let store = Store::open(&path, identity).expect("open after the last kill");
+    let store = Store::open(&path, identity, &crash_key()).expect("open after the last kill");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let last = *records_seen.last().unwrap();
     assert!(last > 0, "the writer committed records before being killed");

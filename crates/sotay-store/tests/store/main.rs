@@ -3,6 +3,7 @@
 
 mod common;
 mod crash;
+mod encryption;
 mod migrations;
 mod outbox;
 mod properties;

@@ -98,8 +98,9 @@ fn upgrading_a_version_1_database_keeps_records_and_indexes_them_for_search() {
             .unwrap();
         assert_eq!(v, 1, "the old file is at version 1");
     }
-    let store = Store::open(&path, identity).expect("an old database upgrades on open");
-    let raw = rusqlite::Connection::open(&path).unwrap();
+    let store =
+        Store::open(&path, identity, &test_key()).expect("an old database upgrades on open");
+    let raw = sotay_store::encryption::connect(&path, &test_key()).unwrap();
     let v: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
@@ -150,7 +151,8 @@ fn a_database_from_a_newer_app_is_refused_and_left_untouched() {
         device_id: Uuid::now_v7(),
         user_id: Uuid::now_v7(),
     };
-    let err = Store::open(&path, identity).expect_err("a newer schema must not be opened");
+    let err =
+        Store::open(&path, identity, &test_key()).expect_err("a newer schema must not be opened");
     assert!(
         matches!(err, StoreError::SchemaTooNew { found: 99, supported } if supported == schema_version()),
         "got {err:?}"
@@ -171,7 +173,7 @@ fn a_database_from_a_newer_app_is_refused_and_left_untouched() {
 fn a_database_of_another_device_is_refused() {
     let mut fx = Fixture::new();
     fx.identity.device_id = Uuid::now_v7();
-    let err = Store::open(&fx.path, fx.identity).expect_err("another device's file");
+    let err = Store::open(&fx.path, fx.identity, &test_key()).expect_err("another device's file");
     assert_eq!(err.code(), "identity_mismatch");
 }
 

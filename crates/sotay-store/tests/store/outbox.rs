@@ -422,3 +422,84 @@ fn a_pulled_record_without_its_id_field_is_read_with_the_change_id() {
         .save_household(&household(Some(v.id), "Lê Văn Mới", "Thôn Đông"))
         .expect("a household of the office's village saves");
 }
+
+/// After the office is restored from a backup, the device queues again every field it wrote
+/// itself, each op at the clock the fields were written at (so the office merges exactly the
+/// clocks the device has), forgets its cursor and notes the new epoch; fields written by others
+/// are theirs to resend.
+#[test]
+fn an_office_restore_queues_the_devices_own_writes_at_their_clocks() {
+    let fx = Fixture::new();
+    fx.store.set_office_epoch("epoch-1").unwrap();
+    let (h, p) = saved_family(&fx, "Phùng Văn Lưu", 8);
+    // A field of the person edited later: a second clock of the device's own.
+    fx.clock.advance(chrono::TimeDelta::minutes(5));
+    fx.store
+        .save_person(&Person {
+            notes: "Hẹn Chủ nhật".into(),
+            ..p.clone()
+        })
+        .unwrap();
+    // A household written by another phone, pulled.
+    let theirs = household(None, "Hộ của máy khác", "Thôn Đoài");
+    let other = Hlc {
+        wall_ms: 1_795_000_000_000,
+        counter: 0,
+        node: Uuid::now_v7(),
+    };
+    fx.store
+        .apply_remote(
+            &[RemoteChange {
+                entity: EntityKind::Household,
+                entity_id: theirs.id,
+                state: remote_state(&theirs, other),
+            }],
+            "41",
+        )
+        .unwrap();
+    let pending: Vec<Uuid> = fx
+        .store
+        .outbox_pending(100)
+        .unwrap()
+        .iter()
+        .map(|o| o.op_id)
+        .collect();
+    fx.store.outbox_ack(&pending).unwrap();
+
+    let queued = fx.store.office_restored("epoch-2").unwrap();
+    let ops = fx.store.outbox_pending(100).unwrap();
+    assert_eq!(queued, ops.len());
+    assert_eq!(
+        queued, 3,
+        "the household, and the person at its two clocks: {ops:#?}"
+    );
+    assert!(
+        ops.iter().all(|o| o.hlc.node == fx.identity.device_id),
+        "own writes only"
+    );
+    assert!(
+        ops.iter().all(|o| o.entity_id != theirs.id),
+        "not the other phone's household"
+    );
+    let person_ops: Vec<_> = ops.iter().filter(|o| o.entity_id == p.id).collect();
+    let local = fx
+        .store
+        .record_state(EntityKind::Person, p.id)
+        .unwrap()
+        .unwrap();
+    for op in &person_ops {
+        for field in op.fields.keys() {
+            assert_eq!(
+                local.clocks[field], op.hlc,
+                "{field} goes at the clock it was written at"
+            );
+        }
+    }
+    assert!(ops.iter().any(|o| o.entity_id == h.id));
+    assert_eq!(
+        fx.store.sync_cursor().unwrap(),
+        None,
+        "pull again from the start"
+    );
+    assert_eq!(fx.store.office_epoch().unwrap().as_deref(), Some("epoch-2"));
+}

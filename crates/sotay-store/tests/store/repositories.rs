@@ -443,7 +443,7 @@ fn a_full_disk_is_reported_and_loses_nothing_already_saved() {
     let pages: i64 = raw
         .query_row("PRAGMA page_count", [], |r| r.get(0))
         .unwrap();
-    let page_size: i64 = raw.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    let page_size = sotay_store::encryption::page_size(&raw).unwrap();
     drop(raw);
     fx.store
         .set_size_limit(((pages + 3) * page_size) as u64)
@@ -493,6 +493,7 @@ fn a_store_needs_a_device_and_user() {
             device_id: Uuid::nil(),
             user_id: Uuid::now_v7(),
         },
+        &test_key(),
     )
     .unwrap_err();
     assert_eq!(err.code(), "identity_missing");
