@@ -13,7 +13,8 @@
 //! evaluation (a half-year), each the median of 5 runs; the XLSX export of the 100,000 sign-ups
 //! (time and the growth of the process's resident memory while it runs, beside an export of
 //! 25,000 to show it is flat); the import of a 50,000-row list (CSV) in one transaction.
-//! `SOTAY_BENCH_SCALE=0.1` runs a tenth of the province (quick look).
+//! `SOTAY_BENCH_ONLY=postgres` (or `sqlite`) measures one backend. `SOTAY_BENCH_SCALE=0.1` runs a tenth of the province (quick look); without `--bench` it
+//! runs a tiny smoke province.
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -47,10 +48,16 @@ struct Province {
 }
 
 fn scale() -> f64 {
+    // Without `--bench` (as `cargo test --all-targets` runs it) a small smoke run.
+    let default = if std::env::args().any(|a| a == "--bench") {
+        1.0
+    } else {
+        0.002
+    };
     std::env::var("SOTAY_BENCH_SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
+        .unwrap_or(default)
 }
 
 fn n(full: usize) -> usize {
@@ -665,14 +672,20 @@ async fn main() {
         "| backend | generate + load | overview (100 communes, a year) | overview of one commune by village | evaluation (a half-year) | XLSX export of the sign-ups (time, memory growth) | import of a CSV list |"
     );
     println!("|---|---|---|---|---|---|---|");
+    let only = std::env::var("SOTAY_BENCH_ONLY").unwrap_or_default();
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("office.sqlite3");
-    let store = AnyStore::Sqlite(SqliteStore::open(&path).expect("open"));
-    let load_path = path.clone();
-    run("SQLite", store, async move |rows, remitted| {
-        load_sqlite(&load_path, rows, remitted)
-    })
-    .await;
+    if only != "postgres" {
+        let store = AnyStore::Sqlite(SqliteStore::open(&path).expect("open"));
+        let load_path = path.clone();
+        run("SQLite", store, async move |rows, remitted| {
+            load_sqlite(&load_path, rows, remitted)
+        })
+        .await;
+    }
+    if only == "sqlite" {
+        return;
+    }
     if let Ok(url) = std::env::var("SOTAY_PG_URL") {
         let schema = format!("bench_{}", Uuid::now_v7().simple());
         let store = AnyStore::Postgres(PgStore::open(&url, Some(&schema)).await.expect("open"));

@@ -49,11 +49,12 @@ CREATE TABLE record_facts (
     origin_device TEXT
 );
 CREATE INDEX record_facts_kind_commune_day ON record_facts (entity, commune_code, day);
-CREATE INDEX record_facts_kind_actor_day ON record_facts (entity, actor_id, day);
 CREATE INDEX record_facts_ref ON record_facts (ref_id, entity);
 CREATE INDEX record_facts_ident ON record_facts (entity, ident);
 CREATE INDEX record_facts_name ON record_facts (entity, name_key);
 CREATE INDEX record_facts_kind_id ON record_facts (entity, entity_id);
+CREATE INDEX record_facts_kind_day ON record_facts (entity, day);
+CREATE INDEX record_facts_kind_last ON record_facts (entity, day2);
 -- Counts and sums of the facts by kind, place, person, status and month (1970-01-01 for kinds
 -- without a day), kept with them in the same transaction: the overview and the evaluation add
 -- up these few rows instead of counting millions of visits. `flag` is 1 for a payment that

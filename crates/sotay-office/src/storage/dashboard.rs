@@ -1456,7 +1456,7 @@ impl<T: SqlRunner> DashboardStore for T {
         // the limit; then the joins for those rows only (joined first, the planner sorted every
         // remaining row on each page).
         let sql = format!(
-            "SELECT f.entity_id, f.commune_code, CAST(rec.state AS TEXT), CAST(sub.state AS TEXT),
+            "SELECT f.entity_id, f.commune_code, {}, {},
                     v.label, rp.remitted_on
              FROM (SELECT f.entity_id, f.entity, f.commune_code, f.village_id, f.ref_id
                    FROM record_facts f
@@ -1467,7 +1467,9 @@ impl<T: SqlRunner> DashboardStore for T {
              LEFT JOIN records sub ON sub.entity_id = {subject}
              LEFT JOIN record_facts v ON v.entity_id = f.village_id
              LEFT JOIN remitted_payments rp ON rp.payment_id = f.entity_id
-             ORDER BY f.entity_id"
+             ORDER BY f.entity_id",
+            d.state_fields("rec.state"),
+            d.state_fields("sub.state"),
         );
         let after_value = match (d, after) {
             (_, Some(id)) => SqlValue::Uuid(id),
@@ -1489,10 +1491,7 @@ impl<T: SqlRunner> DashboardStore for T {
         let fields_of = |text: Option<String>| -> Result<Map<String, Value>> {
             match text {
                 None => Ok(Map::new()),
-                Some(t) => {
-                    let state: sotay_domain::merge::RecordState = serde_json::from_str(&t)?;
-                    Ok(state.fields)
-                }
+                Some(t) => Ok(serde_json::from_str(&t)?),
             }
         };
         rows.into_iter()

@@ -203,8 +203,11 @@ async fn apply_batch(
 
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut applied: Vec<&Op> = Vec::new();
-    // Touched records, in the order of their last change.
-    let mut touched: Vec<(Uuid, bool)> = Vec::new();
+    // Touched records, in the order of their last change: a record changed again leaves an
+    // empty slot where it was (found through `touched_at`, so a batch of 100,000 ops, an
+    // import, stays linear).
+    let mut touched_slots: Vec<Option<(Uuid, bool)>> = Vec::new();
+    let mut touched_at: HashMap<Uuid, usize> = HashMap::new();
     let mut lost_writes = Vec::new();
     for op in ops {
         if seen.contains(&op.op_id) {
@@ -242,8 +245,10 @@ async fn apply_batch(
                 seen.insert(op.op_id);
                 applied.push(op);
                 if plan.changed {
-                    touched.retain(|(id, _)| *id != op.entity_id);
-                    touched.push((op.entity_id, plan.deleted));
+                    if let Some(slot) = touched_at.insert(op.entity_id, touched_slots.len()) {
+                        touched_slots[slot] = None;
+                    }
+                    touched_slots.push(Some((op.entity_id, plan.deleted)));
                 }
                 for lost in plan.lost {
                     lost_writes.push((op.entity, op.entity_id, lost));
@@ -265,6 +270,7 @@ async fn apply_batch(
         tx.commit().await?;
         return Ok(outcomes);
     }
+    let touched: Vec<(Uuid, bool)> = touched_slots.into_iter().flatten().collect();
 
     let now = Utc::now();
     let applied_ids: Vec<Uuid> = applied.iter().map(|op| op.op_id).collect();

@@ -39,6 +39,15 @@ impl Dialect {
         }
     }
 
+    /// The `fields` object of a stored merged record (`RecordState` JSON), as JSON text: the
+    /// export needs the values, not the per-field clocks.
+    pub fn state_fields(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.fields')"),
+            Dialect::Postgres => format!("CAST({column}->'fields' AS TEXT)"),
+        }
+    }
+
     /// The text of `sql` with its parameters spelled for this dialect.
     pub fn finish(self, sql: &str) -> String {
         match self {

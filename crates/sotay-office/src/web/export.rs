@@ -25,7 +25,7 @@ use crate::storage::OfficeStore;
 use crate::storage::dashboard::{ExportKind, ExportRow, Visible};
 
 /// Rows read from the store at a time.
-pub const EXPORT_PAGE: i64 = 2_000;
+pub const EXPORT_PAGE: i64 = 5_000;
 
 /// One cell of an export.
 #[derive(Clone, Debug, PartialEq)]

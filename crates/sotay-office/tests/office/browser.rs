@@ -215,6 +215,7 @@ async fn a_person_runs_the_campaign_from_the_dashboard_in_chromium() {
                 device_id: enrolled.device_id,
                 user_id: enrolled.user.id,
             },
+            &sotay_store::StoreKey::generate(),
         )
         .expect("phone store"),
     ));

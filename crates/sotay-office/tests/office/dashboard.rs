@@ -742,6 +742,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
                 device_id: enrolled.device_id,
                 user_id: enrolled.user.id,
             },
+            &sotay_store::StoreKey::generate(),
         )
         .expect("phone store"),
     ));
