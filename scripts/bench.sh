@@ -25,3 +25,6 @@ log "sync benchmark (office backends, bytes per op, 200 devices, a day's sync on
 source "$(dirname "$0")/postgres.sh"
 ensure_postgres
 cargo bench --locked -p sotay-tests --bench sync_bench
+
+log "dashboard benchmark (a province: 100 communes, 500,000 households, 2,000,000 visits; SQLite and PostgreSQL)"
+cargo bench --locked -p sotay-office --bench dashboard_bench

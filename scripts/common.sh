@@ -67,3 +67,10 @@ build_ui() {
   log "UI: build (ui/dist)"
   (cd "$SOTAY_ROOT/ui" && npx vite build --logLevel warn)
 }
+
+# Debian's Chromium and its WebDriver, for the dashboard's browser tests and screenshots (no
+# downloaded browser builds), its Vietnamese strings (the file input's button), and a font with
+# full Vietnamese coverage.
+ensure_browser() {
+  apt_install chromium chromium-driver chromium-l10n fonts-dejavu-core
+}

@@ -28,7 +28,12 @@ printf '%s\n' "$seed_out"
 code="$(printf '%s\n' "$seed_out" | awk '/Nguyễn Thị Lan/ {print $1; exit}')"
 [ -n "$code" ] && printf '%s\n' "$code" > .sotay-data/demo-code
 
+dashboard_note() {
+  log "dashboard: http://$listen/ — sign in as quantri (admin) or giamsat (supervisor) with the password seed-demo printed above (new one: echo 'mat-khau-moi-1' | scripts/run.sh set-password --login quantri --password-stdin)"
+}
+
 if [ "${1:-}" = "--office" ]; then
+  dashboard_note
   log "serving on http://$listen (Ctrl-C to stop)"
   exec "$office" serve --listen "$listen"
 fi
@@ -37,6 +42,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   log "no display: the app needs one. On a machine without a screen, run it under Xvfb:"
   log "  xvfb-run -a ./scripts/run.sh"
   log "serving the office alone on http://$listen (Ctrl-C to stop)"
+  dashboard_note
   exec "$office" serve --listen "$listen"
 fi
 
@@ -56,4 +62,5 @@ if [ ! -f "$SOTAY_DATA_DIR/device.json" ]; then
   fi
 fi
 log "office on http://$listen; opening the app"
+dashboard_note
 "$target/sotay-app"

@@ -5,6 +5,8 @@
 # PostgreSQL when missing and starts a throwaway cluster (scripts/postgres.sh), or uses the
 # server named by SOTAY_PG_URL. The field app's tests need WebKitGTK, Xvfb, WebKitWebDriver,
 # tauri-driver and the UI's Node packages: installed here too (ensure_app_deps, build_ui).
+# The dashboard's browser test drives Debian's chromium through chromium-driver (both
+# installed here). SOTAY_SCREENSHOTS=1 refreshes docs/screens/.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/postgres.sh"
@@ -12,6 +14,7 @@ cd "$SOTAY_ROOT"
 
 ensure_build_deps
 ensure_app_deps
+ensure_browser
 ensure_postgres
 trap stop_postgres EXIT
 

@@ -108,6 +108,7 @@ async fn device_in(office: &Office, name: &str, village: Option<Uuid>) -> Device
         id: device_id,
         name: "bench".into(),
         token_hash: auth::hash_secret(&token),
+        receipt_key: None,
     };
     let code_hash = auth::hash_secret(&auth::normalize_code(&code));
     let enrolled = store

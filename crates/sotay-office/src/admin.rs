@@ -273,6 +273,53 @@ impl OfficeWriter {
         }
     }
 
+    /// Makes (without applying) an op writing a whole typed record as the office, for a batch
+    /// applied in one transaction with [`OfficeWriter::apply_batch`].
+    pub fn record_op<T: Serialize>(&mut self, entity: EntityKind, record: &T) -> Result<Op> {
+        let Value::Object(fields) = serde_json::to_value(record)? else {
+            return Err(OfficeError::Invalid("record is not an object".into()));
+        };
+        let entity_id = fields
+            .get("id")
+            .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
+        Ok(Op {
+            op_id: Uuid::now_v7(),
+            entity,
+            entity_id,
+            fields,
+            hlc: self
+                .clock
+                .get_or_insert_with(|| HlcClock::new(OFFICE_NODE))
+                .tick(now_ms()),
+            user_id: OFFICE_NODE,
+            device_id: OFFICE_NODE,
+        })
+    }
+
+    /// Applies office ops in one transaction ([`OfficeStore::apply_ops`]); the outcome of each.
+    pub async fn apply_batch(
+        &mut self,
+        store: &impl OfficeStore,
+        ops: Vec<Op>,
+    ) -> Result<Vec<OpOutcome>> {
+        let policy = match &self.policy {
+            Some(policy) => Arc::clone(policy),
+            None => {
+                let policy = policy_in_use(store).await?;
+                self.policy = Some(Arc::clone(&policy));
+                policy
+            }
+        };
+        let ctx = ApplyContext {
+            writer: Writer::Office,
+            today: today_in_vietnam(),
+            now_ms: now_ms(),
+            policy,
+        };
+        store.apply_ops(Arc::from(ops), &ctx).await
+    }
+
     /// Writes a whole typed record (its `id` becomes the record id).
     pub async fn write_record<T: Serialize>(
         &mut self,
@@ -478,6 +525,13 @@ pub struct DemoReport {
     pub enrollments: usize,
     /// Users with their one-time enrolment codes.
     pub codes: Vec<(String, Role, String)>,
+    /// Dashboard sign-ins made: (name, role, login, password), the password shown only here.
+    pub sign_ins: Vec<(String, Role, String, String)>,
+}
+
+/// A demo password: 12 characters of the enrolment-code alphabet (easy to read and type).
+fn demo_password() -> String {
+    crate::auth::new_enrolment_code().replace('-', "") + &crate::auth::new_enrolment_code()[..2]
 }
 
 /// The demo commune: Xã Sóc Sơn, Hà Nội.
@@ -537,6 +591,18 @@ pub async fn seed_demo(
     .await?;
     let board = create_user(store, "Lê Thị Mai", Role::BoardMember, Some("0934567890")).await?;
     let supervisor = create_user(store, "Phạm Minh Đức", Role::OfficeSupervisor, None).await?;
+    let office_admin = create_user(store, "Vũ Thu Hà", Role::OfficeAdmin, None).await?;
+    let mut sign_ins = Vec::new();
+    for (user, login) in [(&office_admin, "quantri"), (&supervisor, "giamsat")] {
+        let password = demo_password();
+        crate::passwords::set_login(store, user, login, &password).await?;
+        sign_ins.push((
+            user.full_name.clone(),
+            user.role,
+            login.to_owned(),
+            password,
+        ));
+    }
     assign_area(store, lan.id, DEMO_COMMUNE, None).await?;
     assign_area(store, supervisor.id, DEMO_COMMUNE, None).await?;
     for v in &villages[..3] {
@@ -579,6 +645,31 @@ pub async fn seed_demo(
         writer
             .write_record(store, EntityKind::Household, &household)
             .await?;
+        if i % 3 == 0 {
+            // A visit some days ago (at most about five months back), so the overview and the
+            // evaluation have something to count.
+            let visit = Visit {
+                id: Uuid::now_v7(),
+                household_id: household.id,
+                commune_code: DEMO_COMMUNE.into(),
+                village_id: Some(village.id),
+                visited_at: Utc::now() - Duration::days(rng.random_range(1..150)),
+                visited_by: if i % 2 == 0 { lan.id } else { hung.id },
+                persons_met: Vec::new(),
+                channel: VisitChannel::DoorToDoor,
+                outcome: if i % 5 == 0 {
+                    VisitOutcome::Interested
+                } else {
+                    VisitOutcome::Informed
+                },
+                notes: String::new(),
+                location: None,
+                next_follow_up: None,
+            };
+            writer
+                .write_record(store, EntityKind::Visit, &visit)
+                .await?;
+        }
         let members = rng.random_range(1..=4);
         for m in 0..members {
             let sex = if m == 0 || rng.random_bool(0.5) && m != 1 {
@@ -712,6 +803,26 @@ pub async fn seed_demo(
             .write_record(store, EntityKind::Quota, &quota)
             .await?;
     }
+    for (k, village) in villages.iter().enumerate().take(3) {
+        let event = OutreachEvent {
+            id: Uuid::now_v7(),
+            kind: OutreachKind::VillageMeeting,
+            commune_code: DEMO_COMMUNE.into(),
+            village_id: Some(village.id),
+            date: today - Duration::days(10 + 20 * k as i64),
+            attendees: 25 + 7 * k as u32,
+            organiser: "Ban vận động thôn".into(),
+            notes: String::new(),
+        };
+        writer
+            .write_record(store, EntityKind::OutreachEvent, &event)
+            .await?;
+    }
+    // The coverage denominator: the commune's working-age labour force and the 2025 target
+    // (3%, seed 003).
+    store
+        .set_commune_target(DEMO_COMMUNE, 9_500, 30, Utc::now())
+        .await?;
     let mut codes = Vec::new();
     for user in [&lan, &hung, &board] {
         let code = issue_code(store, user.id, Duration::hours(72)).await?;
@@ -724,5 +835,6 @@ pub async fn seed_demo(
         persons,
         enrollments,
         codes,
+        sign_ins,
     })
 }

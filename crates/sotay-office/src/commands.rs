@@ -7,6 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sotay_domain::{Role, VillageKind};
 use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::storage::DashboardStore;
 use sotay_office::{AnyStore, AppState, OfficeStore};
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -102,6 +103,8 @@ pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             tracing::info!(addr = %args.listen, backend, "serving HTTPS");
+            let mut state = state;
+            state.secure_cookies = true;
             let listener = listener.into_std()?;
             sotay_office::api::launch_tls(listener, shutdown_signal(), state, &cert, &key).await?;
         }
@@ -141,18 +144,51 @@ pub struct CreateUserArgs {
     /// Mobile phone.
     #[arg(long)]
     phone: Option<String>,
+    /// A dashboard sign-in name (office admins and supervisors), with --password-stdin.
+    #[arg(long, requires = "password_stdin")]
+    login: Option<String>,
+    /// Read the dashboard password from standard input (one line).
+    #[arg(long, requires = "login")]
+    password_stdin: bool,
+}
+
+/// Reads one line (the password) from standard input.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Adds a user; prints who was made, their id and what to do next.
 pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
-    let user = admin::create_user(
-        &store,
-        &args.name,
-        parse_role(&args.role)?,
-        args.phone.as_deref(),
-    )
-    .await?;
+    let role = parse_role(&args.role)?;
+    if let Some(login) = &args.login {
+        sotay_office::passwords::check_login(login).map_err(anyhow::Error::msg)?;
+        if role.is_field_role() {
+            bail!(
+                "chỉ quản trị viên và cán bộ BHXH (office_admin, office_supervisor) đăng nhập bảng điều khiển"
+            );
+        }
+        if store.login(login).await?.is_some() {
+            bail!("tên đăng nhập {login} đã có người dùng");
+        }
+    }
+    let password = if args.password_stdin {
+        let password = read_password()?;
+        sotay_office::passwords::check_password(&password).map_err(anyhow::Error::msg)?;
+        Some(password)
+    } else {
+        None
+    };
+    let user = admin::create_user(&store, &args.name, role, args.phone.as_deref()).await?;
+    if let (Some(login), Some(password)) = (&args.login, &password) {
+        sotay_office::passwords::set_login(&store, &user, login, password).await?;
+        println!(
+            "Đăng nhập bảng điều khiển bằng tên {}.",
+            login.trim().to_lowercase()
+        );
+    }
     println!(
         "Đã tạo người dùng {} ({}).\nMã người dùng: {}",
         user.full_name,
@@ -540,7 +576,7 @@ pub async fn seed_demo(db: &str, args: SeedDemoArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     if !args.force && store.count_users().await? > 0 {
         println!(
-            "Cơ sở dữ liệu đã có dữ liệu; bỏ qua seed-demo (dùng --force để vẫn tạo). Mã kích hoạt mới: sotay-office issue-code --user <id>."
+            "Cơ sở dữ liệu đã có dữ liệu; bỏ qua seed-demo (dùng --force để vẫn tạo). Mã kích hoạt mới: sotay-office issue-code --user <id>. Quên mật khẩu bảng điều khiển: echo 'mật-khẩu-mới' | sotay-office set-password --login quantri --password-stdin."
         );
         return Ok(());
     }
@@ -556,9 +592,129 @@ pub async fn seed_demo(db: &str, args: SeedDemoArgs) -> anyhow::Result<()> {
         "Xã demo {}: {} thôn, {} hộ, {} người, {} tờ khai.",
         report.commune_code, report.villages, report.households, report.persons, report.enrollments
     );
+    println!("Đăng nhập bảng điều khiển (mật khẩu chỉ in lần này; đổi bằng set-password):");
+    for (name, role, login, password) in &report.sign_ins {
+        println!("  {login} / {password}  {name} ({})", role.label_vi());
+    }
     println!("Mã kích hoạt thiết bị (dùng một lần, hết hạn sau 72 giờ):");
     for (name, role, code) in report.codes {
         println!("  {code}  {name} ({})", role.label_vi());
     }
     Ok(())
+}
+
+/// `set-password`.
+#[derive(Args)]
+pub struct SetPasswordArgs {
+    /// The dashboard sign-in name.
+    #[arg(long)]
+    login: String,
+    /// Read the new password from standard input (one line).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+/// Sets a new dashboard password (and unlocks the sign-in).
+pub async fn set_password(db: &str, args: SetPasswordArgs) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let Some(login) = store.login(&args.login).await? else {
+        bail!("không có tên đăng nhập {}", args.login);
+    };
+    let user = store
+        .user(login.user_id)
+        .await?
+        .context("tên đăng nhập của một người dùng không còn")?;
+    let password = read_password()?;
+    sotay_office::passwords::set_login(&store, &user, &login.login, &password).await?;
+    println!(
+        "Đã đặt mật khẩu mới cho {} ({}).",
+        user.full_name, login.login
+    );
+    Ok(())
+}
+
+/// `import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The list: a .csv (UTF-8) or .xlsx file.
+    file: PathBuf,
+    /// The commune of rows without a Mã xã.
+    #[arg(long)]
+    commune: Option<String>,
+    /// Only check the file; import nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the good rows even when some rows are bad.
+    #[arg(long)]
+    only_good: bool,
+    /// Print the report as JSON (row, column, code, message for each error).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Imports a list of prospects; false when a row (or the file) is bad.
+pub async fn import(db: &str, args: ImportArgs) -> anyhow::Result<bool> {
+    let store = open(db).await?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("không đọc được tệp {}", args.file.display()))?;
+    let name = args.file.to_string_lossy().into_owned();
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0).with_style(ProgressStyle::with_template("{bar:40} {pos}/{len} dòng")?)
+    };
+    let outcome = sotay_office::import::import_file(
+        &store,
+        &bytes,
+        &name,
+        &sotay_office::storage::dashboard::Visible::All,
+        sotay_office::import::ImportOptions {
+            commune: args.commune.as_deref(),
+            dry_run: args.dry_run,
+            only_good: args.only_good,
+        },
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    match outcome {
+        Err(file_error) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"code": file_error.code(), "message": file_error.to_string()}})
+                );
+            } else {
+                eprintln!("Lỗi: {file_error}");
+            }
+            Ok(false)
+        }
+        Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for e in &report.errors {
+                    println!("Dòng {}, cột {}: {}", e.row, e.column, e.message);
+                }
+                println!(
+                    "{} dòng, {} dòng đúng, {} lỗi. {}",
+                    report.rows,
+                    report.good_rows,
+                    report.errors.len(),
+                    if report.imported > 0 {
+                        format!("Đã nhập {} người.", report.imported)
+                    } else if report.dry_run {
+                        "Chỉ kiểm tra, chưa nhập.".to_owned()
+                    } else {
+                        "Chưa nhập gì (sửa tệp, hoặc dùng --only-good để nhập các dòng đúng)."
+                            .to_owned()
+                    }
+                );
+            }
+            Ok(report.errors.is_empty())
+        }
+    }
 }

@@ -16,7 +16,11 @@ pub mod apply;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod facts;
+pub mod import;
+pub mod passwords;
 pub mod storage;
+pub mod web;
 
 pub use api::{AppState, bind, launch, router};
 pub use error::OfficeError;

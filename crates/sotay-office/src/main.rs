@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Sotay office server (the sync API the field app talks to, and the contribution calculator)
-/// and the admin commands: users, areas, villages, enrolment codes, policy editions.
+/// Sotay office server (the sync API the field app talks to, the office dashboard at /, and the
+/// contribution calculator) and the admin commands: users, areas, villages, enrolment codes,
+/// policy editions, list imports.
 #[derive(Parser)]
 #[command(name = "sotay-office", version)]
 struct Cli {
@@ -25,7 +26,8 @@ struct Cli {
 /// The subcommands.
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the sync API over HTTP, or HTTPS with --tls-cert and --tls-key.
+    /// Serve the sync API and the office dashboard over HTTP, or HTTPS with --tls-cert and
+    /// --tls-key.
     Serve(commands::ServeArgs),
     /// Apply the database migrations.
     Migrate,
@@ -53,6 +55,10 @@ enum Command {
     Review(commands::ReviewArgs),
     /// Seed a realistic demo commune (only into an empty database unless --force).
     SeedDemo(commands::SeedDemoArgs),
+    /// Set a new dashboard password (read from standard input) and unlock the sign-in.
+    SetPassword(commands::SetPasswordArgs),
+    /// Import a list of prospects (CSV UTF-8 or XLSX); exit code 1 when a row is bad.
+    Import(commands::ImportArgs),
     /// Tính mức đóng BHXH tự nguyện (báo giá) theo dữ liệu chính sách tại một ngày.
     Quote(quote_cli::QuoteArgs),
     /// Ước tính ngày nghỉ hưu, lương hưu hoặc số tháng còn thiếu, và BHXH một lần.
@@ -96,6 +102,15 @@ async fn run(db: &str, command: Command) -> anyhow::Result<ExitCode> {
         Command::ListUsers(args) => commands::list_users(&db, args).await,
         Command::CheckScopes(args) => {
             let clean = commands::check_scopes(&db, args).await?;
+            return Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Command::SetPassword(args) => commands::set_password(&db, args).await,
+        Command::Import(args) => {
+            let clean = commands::import(&db, args).await?;
             return Ok(if clean {
                 ExitCode::SUCCESS
             } else {

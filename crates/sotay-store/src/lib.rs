@@ -22,6 +22,7 @@ pub mod error;
 pub mod outbox;
 pub mod policy;
 pub mod queries;
+pub mod receipt;
 pub mod records;
 pub mod search;
 pub mod store;
@@ -35,6 +36,7 @@ pub use queries::{
     CashOnHand, DueFollowUp, HouseholdSummary, QuotaProgress, RenewalDue, TimelineEntry, TodayList,
     TodayOptions,
 };
+pub use receipt::ReceiptCheck;
 pub use records::Record;
 pub use search::SearchHit;
 pub use store::{DeviceIdentity, Store, migrations, schema_version};

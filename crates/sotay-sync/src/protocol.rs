@@ -63,6 +63,12 @@ pub struct EnrollResponse {
     /// The office's clock, to fold into the device's.
     #[schema(value_type = String)]
     pub server_clock: Hlc,
+    /// The device's receipt key (base64url of 32 random bytes): the device makes each receipt's
+    /// check code with it (`sotay_receipt`), offline, and the office verifies the code on its
+    /// public receipt page. Added in protocol 1 without a version change: an older office
+    /// sends none and an older app ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_key: Option<String>,
 }
 
 /// The enrolled user, as the device needs to know them.
@@ -312,6 +318,40 @@ wire_codes! {
     /// A remittance's total is not the sum of its payments, or names a payment that is not at
     /// the office or not this collector's.
     REMITTANCE_MISMATCH = "remittance_mismatch", "Lần nộp tiền không khớp với các biên lai đã gửi. Hãy đồng bộ các khoản thu trước, kiểm tra tổng tiền rồi lưu lại.";
+    /// The receipt key given at enrolment is not 32 bytes of base64url (the device keeps none).
+    RECEIPT_KEY_INVALID = "receipt_key_invalid", "Khóa biên lai của thiết bị không hợp lệ. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
+    /// The device enrolled before receipt keys existed and cannot make check codes.
+    RECEIPT_KEY_MISSING = "receipt_key_missing", "Máy này chưa có khóa biên lai. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
+    /// A typed receipt check code is not eight Crockford base-32 characters.
+    RECEIPT_CODE_MALFORMED = "receipt_code_malformed", "Mã kiểm tra phải gồm 8 ký tự chữ và số, ví dụ 7K2M-9QXD.";
+    /// An imported list is not UTF-8 (Windows-1258, TCVN3): save it again as CSV UTF-8.
+    IMPORT_NOT_UTF8 = "import_not_utf8", "Tệp không phải UTF-8. Hãy lưu lại bằng Excel dạng CSV UTF-8 hoặc tải lên tệp .xlsx.";
+    /// An imported file is neither CSV nor XLSX.
+    IMPORT_FORMAT = "import_format", "Chỉ nhận tệp danh sách dạng .csv (UTF-8) hoặc .xlsx.";
+    /// An imported file is larger than 20 MB or 100,000 rows.
+    IMPORT_TOO_LARGE = "import_too_large", "Tệp lớn quá 20 MB hoặc quá 100.000 dòng. Hãy chia thành nhiều tệp.";
+    /// An imported file has no header or no data row.
+    IMPORT_EMPTY = "import_empty", "Tệp không có dòng tiêu đề hoặc không có dòng dữ liệu nào.";
+    /// An imported file lacks required columns.
+    IMPORT_MISSING_COLUMNS = "import_missing_columns", "Tệp thiếu cột bắt buộc. Dòng đầu phải có các cột của danh sách hộ nghèo, cận nghèo.";
+    /// An imported XLSX could not be read.
+    IMPORT_UNREADABLE = "import_unreadable", "Không đọc được tệp Excel. Hãy mở tệp, lưu lại rồi tải lên lại.";
+    /// An imported row's date is not dd/mm/yyyy.
+    DATE_INVALID = "date_invalid", "Ngày không đúng dạng ngày/tháng/năm (dd/mm/yyyy).";
+    /// An imported row's sex is neither Nam nor Nữ.
+    SEX_INVALID = "sex_invalid", "Giới tính phải là Nam hoặc Nữ.";
+    /// An imported row's poverty status is neither nghèo nor cận nghèo.
+    POVERTY_INVALID = "poverty_invalid", "Diện hộ phải là nghèo hoặc cận nghèo.";
+    /// An imported row's year is not a year.
+    YEAR_INVALID = "year_invalid", "Năm phải là số năm, ví dụ 2026.";
+    /// An imported row names a village its commune does not have.
+    VILLAGE_UNKNOWN = "village_unknown", "Thôn/tổ chưa có ở xã này. Hãy thêm thôn ở trang Địa bàn hoặc sửa tên thôn.";
+    /// An imported row is in a commune the importing supervisor does not have.
+    COMMUNE_NOT_YOURS = "commune_not_yours", "Bạn không được nhập danh sách cho xã này.";
+    /// An imported row has an ID number already in the file or the database.
+    DUPLICATE_PERSONAL_ID = "duplicate_personal_id", "Số CCCD đã có trong tệp hoặc trong cơ sở dữ liệu.";
+    /// An imported row has the name, birth date and village of a known person.
+    DUPLICATE_PERSON = "duplicate_person", "Người cùng họ tên, ngày sinh và thôn đã có trong tệp hoặc trong cơ sở dữ liệu.";
 }
 
 #[cfg(test)]

@@ -74,10 +74,14 @@ pub async fn enroll<S: OfficeStore>(
         ));
     }
     let token = new_device_token();
+    // The receipt key is a second random secret: the office keeps it (it verifies receipt check
+    // codes with it), unlike the token, which it keeps only hashed.
+    let receipt_key = new_device_token();
     let device = NewDevice {
         id: Uuid::now_v7(),
         name: device_name.to_owned(),
         token_hash: hash_secret(&token),
+        receipt_key: Some(receipt_key.clone()),
     };
     let user_id = state
         .store
@@ -103,6 +107,7 @@ pub async fn enroll<S: OfficeStore>(
         },
         scope,
         server_clock: state.tick(),
+        receipt_key: Some(receipt_key),
     }))
 }
 

@@ -42,6 +42,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Failed enrolment attempts (wrong or used codes) allowed per client address per minute.
 pub const ENROLL_ATTEMPTS_PER_MINUTE: u32 = 10;
 
+/// Failed dashboard sign-ins allowed per client address per minute (the per-login lock-out is
+/// in the database).
+pub const SIGN_IN_FAILURES_PER_MINUTE: u32 = 20;
+/// Receipt checks allowed per client address per minute on the public page.
+pub const RECEIPT_CHECKS_PER_MINUTE: u32 = 10;
+
 /// What every handler shares.
 pub struct AppState<S> {
     /// The database.
@@ -56,6 +62,12 @@ pub struct AppState<S> {
     pub policy: Arc<PolicyInUse>,
     /// How long one request may take, body included ([`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
+    /// Whether the dashboard's cookies are `Secure` (the office serves HTTPS).
+    pub secure_cookies: bool,
+    /// Failed dashboard sign-ins per address.
+    pub sign_in_limiter: Arc<limit::RateLimiter>,
+    /// Receipt checks per address (the public page).
+    pub receipt_limiter: Arc<limit::RateLimiter>,
 }
 
 impl<S> Clone for AppState<S> {
@@ -67,6 +79,9 @@ impl<S> Clone for AppState<S> {
             limiter: Arc::clone(&self.limiter),
             policy: Arc::clone(&self.policy),
             request_timeout: self.request_timeout,
+            secure_cookies: self.secure_cookies,
+            sign_in_limiter: Arc::clone(&self.sign_in_limiter),
+            receipt_limiter: Arc::clone(&self.receipt_limiter),
         }
     }
 }
@@ -81,6 +96,9 @@ impl<S: OfficeStore> AppState<S> {
             limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
             policy: Arc::new(PolicyInUse::new(Arc::new(Policy::embedded().clone()))),
             request_timeout: REQUEST_TIMEOUT,
+            secure_cookies: false,
+            sign_in_limiter: Arc::new(limit::RateLimiter::per_minute(SIGN_IN_FAILURES_PER_MINUTE)),
+            receipt_limiter: Arc::new(limit::RateLimiter::per_minute(RECEIPT_CHECKS_PER_MINUTE)),
         }
     }
 
@@ -198,10 +216,13 @@ async fn protocol_header(req: Request, next: Next) -> Response {
 async fn json_errors(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
+    // JSON bodies, and the dashboard's HTML pages, already say what went wrong.
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+        });
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
@@ -246,6 +267,7 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
         .route("/health", get(handlers::health::<S>))
         .route("/api/openapi.json", get(handlers::openapi_json))
         .nest("/api/v1", v1)
+        .merge(crate::web::routes::<S>())
         .fallback(not_found)
         .with_state(state)
         .layer(

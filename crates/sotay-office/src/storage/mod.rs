@@ -6,8 +6,12 @@
 //! The trait speaks in whole operations ("apply this push's ops", "enrol with this code"), each
 //! one transaction, so the rules in [`crate::apply`] run inside the transaction on both backends.
 
+pub mod dashboard;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
+
+pub use dashboard::DashboardStore;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -45,6 +49,8 @@ pub struct NewDevice {
     pub name: String,
     /// SHA-256 of its token.
     pub token_hash: String,
+    /// The key its receipt check codes are made with (base64url of 32 random bytes).
+    pub receipt_key: Option<String>,
 }
 
 /// One entry of the conflict log.
@@ -128,7 +134,7 @@ pub enum ScopeProblem {
 }
 
 /// Everything the office keeps. Each method is one transaction.
-pub trait OfficeStore: Send + Sync + 'static {
+pub trait OfficeStore: DashboardStore + Send + Sync + 'static {
     /// Applies the pending migrations (idempotent).
     fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
     /// Adds a user.
@@ -299,6 +305,21 @@ macro_rules! delegate {
             AnyStore::Postgres($store) => $call.await,
         }
     };
+}
+
+impl sql::SqlRunner for AnyStore {
+    fn dialect(&self) -> sql::Dialect {
+        match self {
+            AnyStore::Sqlite(s) => s.dialect(),
+            AnyStore::Postgres(s) => s.dialect(),
+        }
+    }
+    async fn query(&self, sql: String, params: Vec<sql::SqlValue>) -> Result<Vec<sql::SqlRow>> {
+        delegate!(self, s => s.query(sql, params))
+    }
+    async fn transaction(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<sql::SqlRow>>> {
+        delegate!(self, s => s.transaction(statements))
+    }
 }
 
 impl OfficeStore for AnyStore {

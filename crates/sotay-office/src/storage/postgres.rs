@@ -37,6 +37,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../../../migrations/office/postgres/0002_policy_editions.sql"),
     ),
+    (
+        3,
+        include_str!("../../../../migrations/office/postgres/0003_dashboard.sql"),
+    ),
 ];
 
 /// Advisory lock key that orders change-feed numbers (see the module doc).
@@ -199,8 +203,11 @@ async fn apply_batch(
 
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut applied: Vec<&Op> = Vec::new();
-    // Touched records, in the order of their last change.
-    let mut touched: Vec<(Uuid, bool)> = Vec::new();
+    // Touched records, in the order of their last change: a record changed again leaves an
+    // empty slot where it was (found through `touched_at`, so a batch of 100,000 ops, an
+    // import, stays linear).
+    let mut touched_slots: Vec<Option<(Uuid, bool)>> = Vec::new();
+    let mut touched_at: HashMap<Uuid, usize> = HashMap::new();
     let mut lost_writes = Vec::new();
     for op in ops {
         if seen.contains(&op.op_id) {
@@ -238,8 +245,10 @@ async fn apply_batch(
                 seen.insert(op.op_id);
                 applied.push(op);
                 if plan.changed {
-                    touched.retain(|(id, _)| *id != op.entity_id);
-                    touched.push((op.entity_id, plan.deleted));
+                    if let Some(slot) = touched_at.insert(op.entity_id, touched_slots.len()) {
+                        touched_slots[slot] = None;
+                    }
+                    touched_slots.push(Some((op.entity_id, plan.deleted)));
                 }
                 for lost in plan.lost {
                     lost_writes.push((op.entity, op.entity_id, lost));
@@ -261,6 +270,7 @@ async fn apply_batch(
         tx.commit().await?;
         return Ok(outcomes);
     }
+    let touched: Vec<(Uuid, bool)> = touched_slots.into_iter().flatten().collect();
 
     let now = Utc::now();
     let applied_ids: Vec<Uuid> = applied.iter().map(|op| op.op_id).collect();
@@ -318,6 +328,7 @@ async fn apply_batch(
     );
     claimed?;
     written?;
+    write_facts(&tx, &touched, &records, &applied).await?;
     if !lost_writes.is_empty() {
         let kinds: Vec<&str> = lost_writes.iter().map(|(e, _, _)| e.as_str()).collect();
         let ids: Vec<Uuid> = lost_writes.iter().map(|(_, id, _)| *id).collect();
@@ -634,8 +645,16 @@ impl OfficeStore for PgStore {
         };
         let user: Uuid = row.get(0);
         tx.execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&device.id, &user, &device.name, &device.token_hash, &now],
+            "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at, receipt_key)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.id,
+                &user,
+                &device.name,
+                &device.token_hash,
+                &now,
+                &device.receipt_key,
+            ],
         )
         .await?;
         tx.commit().await?;
@@ -871,4 +890,323 @@ impl OfficeStore for PgStore {
             .await?
             .is_some())
     }
+}
+
+fn pg_param(value: &super::sql::SqlValue) -> Box<dyn ToSql + Sync + Send> {
+    use super::sql::SqlValue as V;
+    match value {
+        V::Null => Box::new(Option::<String>::None),
+        V::Text(t) => Box::new(t.clone()),
+        V::Int(i) => Box::new(*i),
+        V::Bool(b) => Box::new(*b),
+        V::Uuid(u) => Box::new(*u),
+        V::Date(d) => Box::new(*d),
+        V::Ts(t) => Box::new(*t),
+        V::TextList(list) => Box::new(list.clone()),
+        V::UuidList(list) => Box::new(list.clone()),
+    }
+}
+
+fn pg_row(row: &tokio_postgres::Row) -> Result<super::sql::SqlRow> {
+    use super::sql::SqlCell;
+    use tokio_postgres::types::Type;
+    let mut cells = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let cell = if *ty == Type::INT8 {
+            row.get::<_, Option<i64>>(i).map(SqlCell::Int)
+        } else if *ty == Type::INT4 {
+            row.get::<_, Option<i32>>(i).map(|v| SqlCell::Int(v.into()))
+        } else if *ty == Type::INT2 {
+            row.get::<_, Option<i16>>(i).map(|v| SqlCell::Int(v.into()))
+        } else if *ty == Type::FLOAT8 {
+            row.get::<_, Option<f64>>(i).map(SqlCell::Float)
+        } else if *ty == Type::BOOL {
+            row.get::<_, Option<bool>>(i).map(SqlCell::Bool)
+        } else if *ty == Type::UUID {
+            row.get::<_, Option<Uuid>>(i).map(SqlCell::Uuid)
+        } else if *ty == Type::DATE {
+            row.get::<_, Option<chrono::NaiveDate>>(i)
+                .map(SqlCell::Date)
+        } else if *ty == Type::TIMESTAMPTZ {
+            row.get::<_, Option<DateTime<Utc>>>(i).map(SqlCell::Ts)
+        } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+            row.get::<_, Option<String>>(i).map(SqlCell::Text)
+        } else {
+            return Err(OfficeError::Corrupt(format!(
+                "column {} has a type the dashboard does not read: {ty}",
+                column.name()
+            )));
+        };
+        cells.push(cell.unwrap_or(SqlCell::Null));
+    }
+    Ok(cells)
+}
+
+async fn pg_rows(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[super::sql::SqlValue],
+) -> Result<Vec<super::sql::SqlRow>> {
+    let boxed: Vec<Box<dyn ToSql + Sync + Send>> = params.iter().map(pg_param).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = boxed
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    client.query(sql, &refs).await?.iter().map(pg_row).collect()
+}
+
+impl super::sql::SqlRunner for PgStore {
+    fn dialect(&self) -> super::sql::Dialect {
+        super::sql::Dialect::Postgres
+    }
+
+    async fn query(
+        &self,
+        sql: String,
+        params: Vec<super::sql::SqlValue>,
+    ) -> Result<Vec<super::sql::SqlRow>> {
+        let client = self.client().await?;
+        pg_rows(&**client, &sql, &params).await
+    }
+
+    async fn transaction(
+        &self,
+        statements: Vec<super::sql::Statement>,
+    ) -> Result<Vec<Vec<super::sql::SqlRow>>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut out = Vec::with_capacity(statements.len());
+        for (sql, params) in &statements {
+            out.push(pg_rows(&*tx, sql, params).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Writes the typed facts (`record_facts`, `remitted_payments`) of a batch's touched records, in
+/// the batch's transaction, in two to four statements whatever the batch size.
+async fn write_facts(
+    tx: &deadpool_postgres::Transaction<'_>,
+    touched: &[(Uuid, bool)],
+    records: &HashMap<Uuid, StoredRecord>,
+    applied: &[&Op],
+) -> Result<()> {
+    use crate::facts::RecordFacts;
+    // The device of the first applied op of each record in this batch (a record made earlier
+    // keeps the origin it has: the upsert does not change it).
+    let mut origin: HashMap<Uuid, Uuid> = HashMap::new();
+    for op in applied {
+        origin.entry(op.entity_id).or_insert(op.device_id);
+    }
+    let n = touched.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut communes = Vec::with_capacity(n);
+    let mut villages: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut deleted = Vec::with_capacity(n);
+    let mut actors: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut refs: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut statuses: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut days: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
+    let mut days2: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
+    let mut amounts: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut amounts2: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut idents: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut labels: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut names: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut origins: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut remittances = Vec::new();
+    let mut links: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::NaiveDate>) = Default::default();
+    let all_facts: Vec<RecordFacts> = touched
+        .iter()
+        .map(|(id, _)| RecordFacts::of(records[id].entity, &records[id].state.fields))
+        .collect();
+    let touched_ids: Vec<Uuid> = touched.iter().map(|(id, _)| *id).collect();
+    // What the touched records counted for before, and the first months of the sign-ups the
+    // batch's payments belong to (from the batch itself when it carries the sign-up).
+    let payment_signups: Vec<Uuid> = touched
+        .iter()
+        .zip(&all_facts)
+        .filter(|((id, _), _)| records[id].entity == EntityKind::Payment)
+        .filter_map(|(_, f)| f.ref_id)
+        .collect();
+    let old_params: [&(dyn ToSql + Sync); 1] = [&touched_ids];
+    let first_params: [&(dyn ToSql + Sync); 1] = [&payment_signups];
+    let (old_rows, first_rows) = tokio::join!(
+        tx.query(
+            "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2,
+                    deleted, entity_id
+             FROM record_facts WHERE entity_id = ANY($1)",
+            &old_params,
+        ),
+        tx.query(
+            "SELECT entity_id, day FROM record_facts
+             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            &first_params,
+        ),
+    );
+    let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
+    for row in old_rows? {
+        let cells = pg_row(&row)?;
+        if let Some((key, amount)) = super::dashboard::old_rollup(&cells)? {
+            let slot = rollup.entry(key).or_default();
+            slot.0 -= 1;
+            slot.1 -= amount;
+        }
+    }
+    let mut first_months: HashMap<Uuid, Option<chrono::NaiveDate>> = HashMap::new();
+    for row in first_rows? {
+        first_months.insert(row.get(0), row.get(1));
+    }
+    for ((id, _), f) in touched.iter().zip(&all_facts) {
+        if records[id].entity == EntityKind::Enrollment {
+            first_months.insert(*id, f.day);
+        }
+    }
+    let mut signups_to_recount: Vec<Uuid> = Vec::new();
+    for ((id, is_deleted), mut facts) in touched.iter().zip(all_facts) {
+        let record = &records[id];
+        if record.entity == EntityKind::Payment {
+            let first = facts
+                .ref_id
+                .and_then(|e| first_months.get(&e).copied().flatten());
+            facts.set_renewal(first);
+            signups_to_recount.extend(facts.ref_id);
+        }
+        if record.entity == EntityKind::Enrollment {
+            signups_to_recount.push(*id);
+        }
+        if !is_deleted {
+            let (key, amount) =
+                facts.rollup(record.entity, &record.commune_code, record.village_id);
+            let slot = rollup.entry(key).or_default();
+            slot.0 += 1;
+            slot.1 += amount;
+        }
+        if record.entity == EntityKind::Remittance {
+            remittances.push(*id);
+            if !is_deleted && let Some(day) = facts.day {
+                for payment in &facts.links {
+                    links.0.push(*payment);
+                    links.1.push(*id);
+                    links.2.push(day);
+                }
+            }
+        }
+        ids.push(*id);
+        kinds.push(record.entity.as_str());
+        communes.push(record.commune_code.as_str());
+        villages.push(record.village_id);
+        deleted.push(*is_deleted);
+        actors.push(facts.actor_id);
+        refs.push(facts.ref_id);
+        statuses.push(facts.status);
+        days.push(facts.day);
+        days2.push(facts.day2);
+        amounts.push(facts.amount);
+        amounts2.push(facts.amount2);
+        idents.push(facts.ident);
+        labels.push(facts.label);
+        names.push(facts.name_key);
+        origins.push(origin.get(id).copied());
+    }
+    let params: [&(dyn ToSql + Sync); 16] = [
+        &ids, &kinds, &communes, &villages, &deleted, &actors, &refs, &statuses, &days, &days2,
+        &amounts, &amounts2, &idents, &labels, &names, &origins,
+    ];
+    tx.execute(
+        "INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted, actor_id,
+           ref_id, status, day, day2, amount, amount2, ident, label, name_key, origin_device)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[],
+           $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::date[], $11::int8[], $12::int8[],
+           $13::text[], $14::text[], $15::text[], $16::uuid[])
+         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+           village_id = excluded.village_id, deleted = excluded.deleted,
+           actor_id = excluded.actor_id, ref_id = excluded.ref_id, status = excluded.status,
+           day = excluded.day, day2 = excluded.day2, amount = excluded.amount,
+           amount2 = excluded.amount2, ident = excluded.ident, label = excluded.label,
+           name_key = excluded.name_key",
+        &params,
+    )
+    .await?;
+    rollup.retain(|_, (n, amount)| *n != 0 || *amount != 0);
+    if !rollup.is_empty() {
+        let mut keys: Vec<(&crate::facts::RollupKey, &(i64, i64))> = rollup.iter().collect();
+        // A fixed order, so concurrent batches (serialised by the feed lock anyway) never
+        // lock rollup rows in opposite orders.
+        keys.sort_by(|a, b| {
+            (
+                a.0.entity,
+                &a.0.commune_code,
+                a.0.village_id,
+                a.0.actor_id,
+                &a.0.status,
+                a.0.month,
+                a.0.flag,
+            )
+                .cmp(&(
+                    b.0.entity,
+                    &b.0.commune_code,
+                    b.0.village_id,
+                    b.0.actor_id,
+                    &b.0.status,
+                    b.0.month,
+                    b.0.flag,
+                ))
+        });
+        let entities: Vec<&str> = keys.iter().map(|(k, _)| k.entity).collect();
+        let communes: Vec<&str> = keys.iter().map(|(k, _)| k.commune_code.as_str()).collect();
+        let villages: Vec<Uuid> = keys.iter().map(|(k, _)| k.village_id).collect();
+        let actors: Vec<Uuid> = keys.iter().map(|(k, _)| k.actor_id).collect();
+        let statuses: Vec<&str> = keys.iter().map(|(k, _)| k.status.as_str()).collect();
+        let months: Vec<chrono::NaiveDate> = keys.iter().map(|(k, _)| k.month).collect();
+        let flags: Vec<i64> = keys.iter().map(|(k, _)| k.flag).collect();
+        let counts: Vec<i64> = keys.iter().map(|(_, v)| v.0).collect();
+        let amounts: Vec<i64> = keys.iter().map(|(_, v)| v.1).collect();
+        tx.execute(
+            "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
+               flag, n, amount)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[],
+               $6::date[], $7::int8[], $8::int8[], $9::int8[])
+             ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
+             DO UPDATE SET n = fact_rollup.n + excluded.n,
+               amount = fact_rollup.amount + excluded.amount",
+            &[
+                &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts,
+                &amounts,
+            ],
+        )
+        .await?;
+    }
+    if !signups_to_recount.is_empty() {
+        signups_to_recount.sort_unstable();
+        signups_to_recount.dedup();
+        tx.execute(
+            "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
+               WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment' AND NOT p.deleted)
+             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            &[&signups_to_recount],
+        )
+        .await?;
+    }
+    if !remittances.is_empty() {
+        tx.execute(
+            "DELETE FROM remitted_payments WHERE remittance_id = ANY($1)",
+            &[&remittances],
+        )
+        .await?;
+        if !links.0.is_empty() {
+            tx.execute(
+                "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])
+                 ON CONFLICT (payment_id) DO UPDATE SET remittance_id = excluded.remittance_id,
+                   remitted_on = excluded.remitted_on",
+                &[&links.0, &links.1, &links.2],
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

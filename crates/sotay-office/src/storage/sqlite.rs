@@ -28,6 +28,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/office/sqlite/0002_policy_editions.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/office/sqlite/0003_dashboard.sql"
+    )),
 ];
 
 /// The SQLite office store.
@@ -204,6 +207,53 @@ fn apply_in_tx(
             seq
         ],
     )?;
+    // The record's typed facts for the dashboard and its place in the rollup, in the same
+    // transaction.
+    let mut facts = crate::facts::RecordFacts::of(op.entity, &plan.state.fields);
+    if op.entity == EntityKind::Payment {
+        let first = match facts.ref_id {
+            Some(enrollment) => {
+                let (sql, params) = super::dashboard::first_month_statement(enrollment);
+                match sqlite_rows(tx, &sql, params)?.first() {
+                    Some(row) => row.first().map(|c| c.opt_date()).transpose()?.flatten(),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        facts.set_renewal(first);
+    }
+    let old = {
+        let (sql, params) = super::dashboard::old_rollup_statement(op.entity_id);
+        match sqlite_rows(tx, &sql, params)?.first() {
+            Some(row) => super::dashboard::old_rollup(row)?,
+            None => None,
+        }
+    };
+    let new = (!plan.deleted).then(|| facts.rollup(op.entity, &plan.commune_code, plan.village_id));
+    for (sql, params) in super::dashboard::rollup_statements(old, new) {
+        sqlite_rows(tx, &sql, params)?;
+    }
+    for (sql, params) in super::dashboard::facts_statements(
+        op.entity,
+        op.entity_id,
+        &plan.commune_code,
+        plan.village_id,
+        plan.deleted,
+        op.device_id,
+        &facts,
+    ) {
+        sqlite_rows(tx, &sql, params)?;
+    }
+    let enrollment = match op.entity {
+        EntityKind::Payment => facts.ref_id,
+        EntityKind::Enrollment => Some(op.entity_id),
+        _ => None,
+    };
+    if let Some(enrollment) = enrollment {
+        let (sql, params) = super::dashboard::last_paid_month_statement(enrollment);
+        sqlite_rows(tx, &sql, params)?;
+    }
     for lost in &plan.lost {
         tx.prepare_cached(
             "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
@@ -514,8 +564,16 @@ impl OfficeStore for SqliteStore {
                 return Ok(None);
             };
             tx.execute(
-                "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![device.id.to_string(), user, device.name, device.token_hash, ts(now)],
+                "INSERT INTO devices (id, user_id, name, token_hash, enrolled_at, receipt_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    device.id.to_string(),
+                    user,
+                    device.name,
+                    device.token_hash,
+                    ts(now),
+                    device.receipt_key
+                ],
             )?;
             tx.commit()?;
             Ok(Some(parse_uuid(&user)?))
@@ -774,6 +832,84 @@ impl OfficeStore for SqliteStore {
                 )
                 .optional()?
                 .is_some())
+        })
+        .await
+    }
+}
+
+fn sqlite_value(value: super::sql::SqlValue) -> rusqlite::types::Value {
+    use super::sql::SqlValue as V;
+    use rusqlite::types::Value as R;
+    match value {
+        V::Null => R::Null,
+        V::Text(t) => R::Text(t),
+        V::Int(i) => R::Integer(i),
+        V::Bool(b) => R::Integer(i64::from(b)),
+        V::Uuid(u) => R::Text(u.to_string()),
+        V::Date(d) => R::Text(d.format("%Y-%m-%d").to_string()),
+        V::Ts(t) => R::Text(ts(t)),
+        V::TextList(list) => R::Text(serde_json::to_string(&list).unwrap_or_default()),
+        V::UuidList(list) => R::Text(
+            serde_json::to_string(&list.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+fn sqlite_rows(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<super::sql::SqlValue>,
+) -> Result<Vec<super::sql::SqlRow>> {
+    use super::sql::SqlCell;
+    use rusqlite::types::ValueRef;
+    let sql = super::sql::Dialect::Sqlite.finish(sql);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let columns = stmt.column_count();
+    let values: Vec<rusqlite::types::Value> = params.into_iter().map(sqlite_value).collect();
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut cells = Vec::with_capacity(columns);
+        for i in 0..columns {
+            cells.push(match row.get_ref(i)? {
+                ValueRef::Null => SqlCell::Null,
+                ValueRef::Integer(v) => SqlCell::Int(v),
+                ValueRef::Real(v) => SqlCell::Float(v),
+                ValueRef::Text(t) => SqlCell::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => SqlCell::Text(String::from_utf8_lossy(b).into_owned()),
+            });
+        }
+        out.push(cells);
+    }
+    Ok(out)
+}
+
+impl super::sql::SqlRunner for SqliteStore {
+    fn dialect(&self) -> super::sql::Dialect {
+        super::sql::Dialect::Sqlite
+    }
+
+    async fn query(
+        &self,
+        sql: String,
+        params: Vec<super::sql::SqlValue>,
+    ) -> Result<Vec<super::sql::SqlRow>> {
+        self.run(move |conn| sqlite_rows(conn, &sql, params)).await
+    }
+
+    async fn transaction(
+        &self,
+        statements: Vec<super::sql::Statement>,
+    ) -> Result<Vec<Vec<super::sql::SqlRow>>> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(statements.len());
+            for (sql, params) in statements {
+                out.push(sqlite_rows(&tx, &sql, params)?);
+            }
+            tx.commit()?;
+            Ok(out)
         })
         .await
     }

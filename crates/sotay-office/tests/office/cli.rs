@@ -142,6 +142,7 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
             id: device_id,
             name: "Điện thoại chị Lan".into(),
             token_hash: sotay_office::auth::hash_secret(&token),
+            receipt_key: None,
         };
         let code_hash = sotay_office::auth::hash_secret(&sotay_office::auth::normalize_code(&code));
         let enrolled =
@@ -364,10 +365,10 @@ fn a_newcomer_gets_messages_next_steps_and_a_list() {
 
     let (ok, out, _) = office(&db, &["--help"]);
     assert!(ok, "--help works");
-    for absent in ["dashboard", "export"] {
+    for present in ["dashboard", "import", "set-password"] {
         assert!(
-            !out.to_lowercase().contains(absent),
-            "--help promises only what exists ({absent}): {out}"
+            out.to_lowercase().contains(present),
+            "--help names what exists ({present}): {out}"
         );
     }
 }
@@ -487,4 +488,73 @@ fn review_records_the_office_decision_on_a_sign_up() {
         !ok && err.contains("approve"),
         "clap names the choices: {err}"
     );
+}
+
+/// `sotay-office import`: a dry run with --json lists each bad row's row, column and code and
+/// exits non-zero; --only-good imports the good rows; a password comes only from stdin.
+#[test]
+fn import_reports_bad_rows_as_json_and_imports_the_good_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let (ok, out, err) = office(
+        &db,
+        &[
+            "create-village",
+            "--commune",
+            "00376",
+            "--name",
+            "Thôn Đông",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let list = dir.path().join("ds.csv");
+    std::fs::write(
+        &list,
+        "\u{feff}Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Thôn/Tổ,Địa chỉ,Diện hộ,Năm\n\
+         Nguyễn Văn An,01/02/1980,Nam,,,Thôn Đông,Số 1,nghèo,2025\n\
+         Trần Thị Bích,01/13/1985,Nữ,,,Thôn Đông,Số 2,cận nghèo,2025\n",
+    )
+    .expect("write");
+    let file = list.to_string_lossy().into_owned();
+    let (ok, out, _) = office(
+        &db,
+        &["import", &file, "--commune", "00376", "--dry-run", "--json"],
+    );
+    assert!(!ok, "a bad row makes the exit code non-zero");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(report["rows"], 2);
+    assert_eq!(report["imported"], 0);
+    assert_eq!(report["errors"][0]["row"], 3);
+    assert_eq!(report["errors"][0]["column"], "Ngày sinh");
+    assert_eq!(report["errors"][0]["code"], "date_invalid");
+    let (ok, out, _) = office(&db, &["import", &file, "--commune", "00376", "--only-good"]);
+    assert!(!ok, "still non-zero: a row was bad");
+    assert!(out.contains("Đã nhập 1 người"), "{out}");
+    let (ok, out, _) = office(
+        &db,
+        &["import", &file, "--commune", "00376", "--dry-run", "--json"],
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("duplicate_person"),
+        "the imported person is now a duplicate: {out}"
+    );
+    let missing = dir.path().join("missing.csv");
+    let (ok, _, err) = office(&db, &["import", &missing.to_string_lossy()]);
+    assert!(!ok && err.contains("không đọc được tệp"), "{err}");
+    // A dashboard sign-in needs a password from stdin, and only office roles get one.
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-user",
+            "--name",
+            "Lê Văn Ba",
+            "--role",
+            "collector",
+            "--login",
+            "leba",
+            "--password-stdin",
+        ],
+    );
+    assert!(!ok && err.contains("chỉ quản trị viên"), "{err}");
 }

@@ -4,8 +4,10 @@
 
 #[macro_use]
 mod harness;
+mod browser;
 mod cli;
 mod contract;
+mod dashboard;
 mod estimate;
 mod garbage;
 mod kill;

@@ -94,14 +94,29 @@ async fn the_serve_command_takes_a_certificate_and_key() {
         let client = client.clone();
         async move {
             crate::harness::wait_healthy(&client, &format!("https://localhost:{port}")).await;
+            // The dashboard's cookies are Secure under TLS (the first-run form sets one).
+            client
+                .get(format!("https://localhost:{port}/thiet-lap"))
+                .send()
+                .await
+                .ok()
+                .and_then(|r| {
+                    r.headers()
+                        .get("set-cookie")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                })
         }
     })
-    .await
-    .is_ok();
+    .await;
     let _ = server.kill();
     let _ = server.wait();
-    assert!(
-        healthy,
-        "sotay-office serve answered over HTTPS on port {port}"
-    );
+    let cookie = healthy.expect("sotay-office serve answered over HTTPS");
+    let cookie = cookie.expect("the dashboard sets a cookie");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(
+            cookie.contains(flag),
+            "under TLS the cookie has {flag}: {cookie}"
+        );
+    }
 }

@@ -8,5 +8,6 @@ mod migrations;
 mod outbox;
 mod properties;
 mod queries;
+mod receipt;
 mod repositories;
 mod workflows;

@@ -1,0 +1,110 @@
+//! Charts as inline SVG, drawn on the server (no JavaScript, no chart library): bars of sign-ups
+//! per month and progress toward quotas. Every label is escaped by maud like any other text.
+//! Also the enrolment QR code, as SVG from the `qrcode` crate.
+
+use chrono::NaiveDate;
+use maud::{Markup, PreEscaped, html};
+
+use super::format::{month, number};
+use crate::storage::dashboard::Period;
+
+/// Vertical bars: sign-ups per month of `period` (months with none drawn as zero).
+pub fn monthly_bars(counts: &[(NaiveDate, i64)], period: Period) -> Markup {
+    let mut months = Vec::new();
+    let mut m = period.from;
+    while m < period.to && months.len() < 24 {
+        months.push((
+            m,
+            counts.iter().find(|(d, _)| *d == m).map_or(0, |(_, c)| *c),
+        ));
+        m = m + chrono::Months::new(1);
+    }
+    let max = months.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
+    let bar_w = 36;
+    let gap = 10;
+    let height = 160;
+    let top = 20;
+    let width = months.len() as i64 * (bar_w + gap) + gap;
+    html! {
+        svg role="img" aria-label="Biểu đồ đăng ký mới theo tháng" viewBox={ "0 0 " (width) " " (height + top + 30) }
+            width="100%" style="max-width:720px" preserveAspectRatio="xMinYMin meet" {
+            @for (i, (m, c)) in months.iter().enumerate() {
+                @let x = gap + i as i64 * (bar_w + gap);
+                @let h = c * height / max;
+                rect x=(x) y=(top + height - h) width=(bar_w) height=(h.max(1)) fill="#0b4f8a" {}
+                text x=(x + bar_w / 2) y=(top + height - h - 5) text-anchor="middle" font-size="13" fill="#1a1a1a" { (number(*c)) }
+                text x=(x + bar_w / 2) y=(top + height + 18) text-anchor="middle" font-size="13" fill="#4a5560" { (month(*m).get(..2).unwrap_or("")) }
+            }
+        }
+        p.muted { "Các tháng " (month(period.from)) " – " (month(period.to - chrono::Months::new(1))) "." }
+    }
+}
+
+/// Horizontal bars: achieved against quota per named row.
+pub fn progress_bars(rows: &[(String, i64, i64)]) -> Markup {
+    let rows: Vec<&(String, i64, i64)> = rows.iter().take(30).collect();
+    let row_h = 30;
+    let height = rows.len().max(1) as i64 * row_h + 10;
+    html! {
+        @if rows.is_empty() { p.muted { "Chưa có xã nào." } }
+        @else {
+            svg role="img" aria-label="Biểu đồ tiến độ chỉ tiêu theo xã" viewBox={ "0 0 440 " (height) } width="100%" style="max-width:720px" {
+                @for (i, (name, done, target)) in rows.iter().enumerate() {
+                    @let y = 5 + i as i64 * row_h;
+                    @let pct = if *target > 0 { (done * 100 / target).min(100) } else { 0 };
+                    text x="0" y=(y + 18) font-size="14" fill="#1a1a1a" { (truncate(name, 18)) }
+                    rect x="150" y=(y + 4) width="180" height="18" fill="#eef2f6" {}
+                    rect x="150" y=(y + 4) width=(pct * 18 / 10) height="18" fill=(if pct >= 100 { "#1b6b2f" } else { "#0b4f8a" }) {}
+                    text x="336" y=(y + 18) font-size="14" fill="#1a1a1a" {
+                        (number(*done)) " / " @if *target > 0 { (number(*target)) } @else { "chưa giao" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// A small progress bar for a table cell.
+pub fn inline_progress(done: i64, target: i64) -> Markup {
+    let pct = if target > 0 {
+        (done * 100 / target).min(100)
+    } else {
+        0
+    };
+    html! {
+        svg role="img" aria-label={ (pct) "%" } viewBox="0 0 120 14" width="120" height="14" {
+            rect x="0" y="0" width="120" height="14" fill="#eef2f6" {}
+            rect x="0" y="0" width=(pct * 120 / 100) height="14" fill="#0b4f8a" {}
+        }
+        " " (pct) "%"
+    }
+}
+
+/// A QR code of `text` as inline SVG.
+pub fn qr_svg(text: &str) -> Markup {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build();
+            // The qrcode crate writes the SVG from the code's modules only (no text of ours).
+            let svg = svg
+                .split_once("?>")
+                .map_or(svg.as_str(), |(_, rest)| rest)
+                .to_owned();
+            html! { div aria-label="Mã QR kích hoạt" { (PreEscaped(svg)) } }
+        }
+        Err(_) => html! { p.error { "Không tạo được mã QR; hãy gõ mã." } },
+    }
+}

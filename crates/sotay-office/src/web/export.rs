@@ -1,0 +1,499 @@
+//! Exports (offices live in Excel): sign-ups with their participants, visits, payments with
+//! their remittance, and the evaluation report, as XLSX (rust_xlsxwriter, constant-memory mode:
+//! rows go to a temporary file as they are written, read from the store a page at a time) or
+//! CSV (UTF-8 with a BOM so Excel reads the diacritics). Headers are Vietnamese; numbers and
+//! dates are real number and date cells in XLSX.
+//!
+//! Formula injection: XLSX text is always written as a string cell (never a formula); a CSV
+//! cell that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, as
+//! OWASP advises, so a spreadsheet shows it as text.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::format::permille;
+use super::pages::{PeriodQuery, evaluation_report, parse_period};
+use super::{Viewer, WebError, WebResult};
+use crate::api::AppState;
+use crate::clock::today_in_vietnam;
+use crate::storage::OfficeStore;
+use crate::storage::dashboard::{ExportKind, ExportRow, Visible};
+
+/// Rows read from the store at a time.
+pub const EXPORT_PAGE: i64 = 5_000;
+
+/// One cell of an export.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(i64),
+    /// A date.
+    Date(NaiveDate),
+    /// Nothing.
+    Empty,
+}
+
+/// Where rows go.
+pub enum Sink {
+    /// An XLSX worksheet (constant memory) and the next row.
+    Xlsx {
+        /// The workbook.
+        workbook: Box<Workbook>,
+        /// Next row index.
+        row: u32,
+        /// The date format.
+        date: Format,
+        /// The header format.
+        bold: Format,
+    },
+    /// CSV text.
+    Csv(csv::Writer<Vec<u8>>),
+}
+
+/// A CSV cell made safe from formula injection.
+pub fn csv_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+impl Sink {
+    /// A new XLSX sink with one worksheet named `sheet`.
+    pub fn xlsx(sheet: &str) -> Result<Sink, rust_xlsxwriter::XlsxError> {
+        let mut workbook = Workbook::new();
+        let worksheet = workbook.add_worksheet_with_constant_memory()?;
+        worksheet.set_name(sheet)?;
+        Ok(Sink::Xlsx {
+            workbook: Box::new(workbook),
+            row: 0,
+            date: Format::new().set_num_format("dd/mm/yyyy"),
+            bold: Format::new().set_bold(),
+        })
+    }
+
+    /// A new CSV sink (UTF-8 with BOM).
+    pub fn csv() -> Sink {
+        let mut buffer = Vec::new();
+        buffer.extend_from_slice("\u{feff}".as_bytes());
+        Sink::Csv(csv::Writer::from_writer(buffer))
+    }
+
+    fn worksheet(workbook: &mut Workbook) -> Result<&mut Worksheet, String> {
+        workbook.worksheet_from_index(0).map_err(|e| e.to_string())
+    }
+
+    /// Writes the header row.
+    pub fn header(&mut self, names: &[&str]) -> Result<(), String> {
+        match self {
+            Sink::Xlsx {
+                workbook,
+                row,
+                bold,
+                ..
+            } => {
+                let sheet = Self::worksheet(workbook)?;
+                for (c, name) in names.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(*row, c as u16, *name, bold)
+                        .map_err(|e| e.to_string())?;
+                    sheet
+                        .set_column_width(c as u16, 16)
+                        .map_err(|e| e.to_string())?;
+                }
+                *row += 1;
+                Ok(())
+            }
+            Sink::Csv(w) => w.write_record(names).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Writes one row.
+    pub fn row(&mut self, cells: &[Cell]) -> Result<(), String> {
+        match self {
+            Sink::Xlsx {
+                workbook,
+                row,
+                date,
+                ..
+            } => {
+                let sheet = Self::worksheet(workbook)?;
+                for (c, cell) in cells.iter().enumerate() {
+                    let c = c as u16;
+                    match cell {
+                        Cell::Text(t) => {
+                            sheet.write_string(*row, c, t).map_err(|e| e.to_string())?;
+                        }
+                        Cell::Number(n) => {
+                            sheet
+                                .write_number(*row, c, *n as f64)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Cell::Date(d) => {
+                            let value = ExcelDateTime::from_ymd(
+                                u16::try_from(d.year()).unwrap_or(1900),
+                                d.month() as u8,
+                                d.day() as u8,
+                            )
+                            .map_err(|e| e.to_string())?;
+                            sheet
+                                .write_datetime_with_format(*row, c, &value, date)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Cell::Empty => {}
+                    }
+                }
+                *row += 1;
+                Ok(())
+            }
+            Sink::Csv(w) => {
+                let texts: Vec<String> = cells
+                    .iter()
+                    .map(|cell| match cell {
+                        Cell::Text(t) => csv_safe(t),
+                        Cell::Number(n) => n.to_string(),
+                        Cell::Date(d) => super::format::date(*d),
+                        Cell::Empty => String::new(),
+                    })
+                    .collect();
+                w.write_record(&texts).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The file's bytes.
+    pub fn finish(self) -> Result<Vec<u8>, String> {
+        match self {
+            Sink::Xlsx { mut workbook, .. } => workbook.save_to_buffer().map_err(|e| e.to_string()),
+            Sink::Csv(w) => w.into_inner().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+fn text(fields: &Map<String, Value>, name: &str) -> Cell {
+    match fields.get(name).and_then(Value::as_str) {
+        Some(t) if !t.is_empty() => Cell::Text(t.to_owned()),
+        _ => Cell::Empty,
+    }
+}
+
+fn date_cell(fields: &Map<String, Value>, name: &str) -> Cell {
+    let Some(t) = fields.get(name).and_then(Value::as_str) else {
+        return Cell::Empty;
+    };
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Cell::Date(d);
+    }
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| Cell::Date(t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive()))
+        .unwrap_or(Cell::Empty)
+}
+
+fn number(fields: &Map<String, Value>, name: &str) -> Cell {
+    fields
+        .get(name)
+        .and_then(Value::as_i64)
+        .map(Cell::Number)
+        .unwrap_or(Cell::Empty)
+}
+
+fn vi(fields: &Map<String, Value>, name: &str, words: &[(&str, &str)]) -> Cell {
+    let Some(t) = fields.get(name).and_then(Value::as_str) else {
+        return Cell::Empty;
+    };
+    Cell::Text(
+        words
+            .iter()
+            .find(|(k, _)| *k == t)
+            .map(|(_, v)| (*v).to_owned())
+            .unwrap_or_else(|| t.to_owned()),
+    )
+}
+
+const SEX: &[(&str, &str)] = &[("male", "Nam"), ("female", "Nữ")];
+const STATUS: &[(&str, &str)] = &[
+    ("draft", "Bản nháp"),
+    ("submitted", "Đã gửi"),
+    ("received", "Cơ quan đã nhận"),
+    ("approved", "Đã duyệt"),
+    ("rejected", "Bị từ chối"),
+    ("needs_correction", "Cần bổ sung"),
+];
+const METHOD: &[(&str, &str)] = &[("cash", "Tiền mặt"), ("transfer", "Chuyển khoản")];
+
+fn mode(fields: &Map<String, Value>) -> Cell {
+    fields
+        .get("payment_mode")
+        .and_then(|v| serde_json::from_value::<sotay_domain::PaymentMode>(v.clone()).ok())
+        .map(|m| Cell::Text(m.label_vi()))
+        .unwrap_or(Cell::Empty)
+}
+
+/// The headers and one row of an export of `kind`.
+pub fn export_columns(kind: ExportKind) -> &'static [&'static str] {
+    match kind {
+        ExportKind::Enrollments => &[
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+            "Số CCCD",
+            "Số điện thoại",
+            "Mã xã",
+            "Thôn/Tổ",
+            "Mức thu nhập làm căn cứ đóng",
+            "Phương thức đóng",
+            "Từ tháng",
+            "Trạng thái",
+            "Lý do",
+        ],
+        ExportKind::Visits => &[
+            "Ngày thăm",
+            "Chủ hộ",
+            "Địa chỉ",
+            "Mã xã",
+            "Thôn/Tổ",
+            "Hình thức",
+            "Kết quả",
+            "Ghi chú",
+        ],
+        ExportKind::Payments => &[
+            "Số biên lai",
+            "Ngày thu",
+            "Họ và tên",
+            "Số tiền",
+            "Từ tháng",
+            "Đến tháng",
+            "Hình thức",
+            "Mã xã",
+            "Ngày nộp về cơ quan",
+        ],
+    }
+}
+
+/// The cells of one exported record.
+pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
+    let f = &row.fields;
+    let s = &row.subject;
+    let village = row
+        .village_name
+        .clone()
+        .map(Cell::Text)
+        .unwrap_or(Cell::Empty);
+    match kind {
+        ExportKind::Enrollments => vec![
+            text(s, "full_name"),
+            date_cell(s, "date_of_birth"),
+            vi(s, "sex", SEX),
+            text(s, "personal_id"),
+            text(s, "phone"),
+            Cell::Text(row.commune_code.clone()),
+            village,
+            number(f, "monthly_income"),
+            mode(f),
+            date_cell(f, "first_month"),
+            vi(f, "status", STATUS),
+            text(f, "status_reason"),
+        ],
+        ExportKind::Visits => vec![
+            date_cell(f, "visited_at"),
+            text(s, "head_name"),
+            text(s, "address"),
+            Cell::Text(row.commune_code.clone()),
+            village,
+            text(f, "channel"),
+            text(f, "outcome"),
+            text(f, "notes"),
+        ],
+        ExportKind::Payments => vec![
+            text(f, "receipt_number"),
+            date_cell(f, "collected_at"),
+            text(s, "full_name"),
+            number(f, "amount"),
+            date_cell(f, "months_from"),
+            date_cell(f, "months_to"),
+            vi(f, "method", METHOD),
+            Cell::Text(row.commune_code.clone()),
+            row.remitted_on.map(Cell::Date).unwrap_or(Cell::Empty),
+        ],
+    }
+}
+
+/// Writes every record of `kind` visible in `visible` into `sink`, a page at a time; how many.
+pub async fn write_records(
+    store: &impl OfficeStore,
+    kind: ExportKind,
+    visible: &Visible,
+    sink: &mut Sink,
+) -> Result<u64, WebError> {
+    sink.header(export_columns(kind))
+        .map_err(WebError::BadRequest)?;
+    let mut after: Option<Uuid> = None;
+    let mut count = 0u64;
+    loop {
+        let page = store.export_page(kind, visible, after, EXPORT_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for row in &page {
+            sink.row(&export_cells(kind, row))
+                .map_err(WebError::BadRequest)?;
+            count += 1;
+        }
+        if (page.len() as i64) < EXPORT_PAGE {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// `GET /xuat/{file}`: `dang-ky`, `tham-ho`, `thu-tien` or `danh-gia`, `.xlsx` or `.csv`.
+pub async fn download<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Path(file): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> WebResult {
+    let (name, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
+    let mut sink = match ext {
+        "xlsx" => Sink::xlsx(match name {
+            "dang-ky" => "Đăng ký",
+            "tham-ho" => "Thăm hộ",
+            "thu-tien" => "Thu tiền",
+            _ => "Đánh giá",
+        })
+        .map_err(|e| WebError::BadRequest(e.to_string()))?,
+        "csv" => Sink::csv(),
+        _ => return Err(WebError::NotFound),
+    };
+    let what = match name {
+        "dang-ky" => {
+            write_records(
+                state.store.as_ref(),
+                ExportKind::Enrollments,
+                &viewer.visible,
+                &mut sink,
+            )
+            .await?;
+            "danh sách đăng ký"
+        }
+        "tham-ho" => {
+            write_records(
+                state.store.as_ref(),
+                ExportKind::Visits,
+                &viewer.visible,
+                &mut sink,
+            )
+            .await?;
+            "lượt thăm hộ"
+        }
+        "thu-tien" => {
+            write_records(
+                state.store.as_ref(),
+                ExportKind::Payments,
+                &viewer.visible,
+                &mut sink,
+            )
+            .await?;
+            "thu tiền và nộp tiền"
+        }
+        "danh-gia" => {
+            let today = today_in_vietnam();
+            let (period, _) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
+            let (people, _) = evaluation_report(&state, &viewer, period).await?;
+            sink.header(&[
+                "Người thu",
+                "Tổ chức",
+                "Lượt thăm",
+                "Đăng ký mới",
+                "Tái tục",
+                "Tỷ lệ dừng đóng",
+                "Chỉ tiêu",
+                "Tiền mặt đã thu",
+                "Đã nộp",
+                "Khoản nộp trễ",
+                "Trễ nhiều nhất (ngày)",
+            ])
+            .map_err(WebError::BadRequest)?;
+            for (person, org, r) in &people {
+                sink.row(&[
+                    Cell::Text(person.clone()),
+                    Cell::Text(org.clone()),
+                    Cell::Number(r.visits),
+                    Cell::Number(r.signups),
+                    Cell::Number(r.renewals),
+                    Cell::Text(permille(r.lapse_permille())),
+                    Cell::Number(r.quota_signups),
+                    Cell::Number(r.cash_collected),
+                    Cell::Number(r.cash_remitted),
+                    Cell::Number(r.late_payments),
+                    Cell::Number(r.max_days_late),
+                ])
+                .map_err(WebError::BadRequest)?;
+            }
+            "báo cáo đánh giá"
+        }
+        _ => return Err(WebError::NotFound),
+    };
+    let bytes = sink.finish().map_err(WebError::BadRequest)?;
+    state
+        .store
+        .audit(&viewer.audit("export", None, format!("Xuất {what} ({ext})")))
+        .await?;
+    let content_type = if ext == "xlsx" {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Builds an export file in memory for a command line or a test.
+pub async fn export_bytes(
+    store: &impl OfficeStore,
+    kind: ExportKind,
+    visible: &Visible,
+    xlsx: bool,
+) -> Result<(Vec<u8>, u64), WebError> {
+    let mut sink = if xlsx {
+        Sink::xlsx("Xuất").map_err(|e| WebError::BadRequest(e.to_string()))?
+    } else {
+        Sink::csv()
+    };
+    let count = write_records(store, kind, visible, &mut sink).await?;
+    Ok((sink.finish().map_err(WebError::BadRequest)?, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_become_text() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+84912"), "'+84912");
+        assert_eq!(csv_safe("Nguyễn Văn A"), "Nguyễn Văn A");
+        let mut sink = Sink::csv();
+        sink.header(&["Họ và tên"]).expect("header");
+        sink.row(&[Cell::Text("=1+1".into())]).expect("row");
+        let bytes = sink.finish().expect("finish");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
+        assert!(text.contains("'=1+1"), "{text}");
+    }
+}

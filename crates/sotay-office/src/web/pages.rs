@@ -1,0 +1,1734 @@
+//! The dashboard's pages: overview, collectors, evaluation, sign-up review, quotas, areas,
+//! devices, policy and the audit log. Each handler checks the viewer's communes for every id it
+//! is given, asks the store, and renders with maud (which escapes every value).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use maud::{Markup, html};
+use serde::Deserialize;
+use sotay_domain::{
+    EnrollmentStatus, EntityKind, Policy, Quota, QuotaPeriod, QuotaScope, Role, VillageKind,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::format::{basis_points, date, instant, money, month, number, opt_date, permille};
+use super::layout::{csrf_field, field_error, notice, page, pager};
+use super::session::parse_id;
+use super::{Viewer, WebError, WebResult, charts};
+use crate::admin::{self, OfficeWriter, UserListing};
+use crate::api::AppState;
+use crate::clock::today_in_vietnam;
+use crate::storage::OfficeStore;
+use crate::storage::dashboard::{
+    DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, Period, REMIT_DEADLINE_KEY, VillageRow, Visible,
+};
+
+/// Rows per page of a list.
+pub const PER_PAGE: i64 = 25;
+
+/// The period named by `ky`: `2026`, `2026-H1`, `2026-H2` or `2026-11`; this year by default.
+pub fn parse_period(ky: Option<&str>, today: NaiveDate) -> Result<(Period, String), String> {
+    let ky = ky.map(str::trim).filter(|k| !k.is_empty());
+    let Some(ky) = ky else {
+        let year = today.year();
+        return parse_period(Some(&year.to_string()), today);
+    };
+    let bad = || {
+        "Kỳ không hợp lệ: hãy chọn năm (2026), nửa năm (2026-H1, 2026-H2) hoặc tháng (2026-11)."
+            .to_owned()
+    };
+    let ymd = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad);
+    let (year, rest) = ky.split_once('-').map_or((ky, None), |(y, r)| (y, Some(r)));
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    if !(2000..=2100).contains(&year) {
+        return Err(bad());
+    }
+    Ok(match rest {
+        None => (
+            Period {
+                from: ymd(year, 1)?,
+                to: ymd(year + 1, 1)?,
+            },
+            format!("Năm {year}"),
+        ),
+        Some("H1") | Some("h1") => (
+            Period {
+                from: ymd(year, 1)?,
+                to: ymd(year, 7)?,
+            },
+            format!("6 tháng đầu năm {year}"),
+        ),
+        Some("H2") | Some("h2") => (
+            Period {
+                from: ymd(year, 7)?,
+                to: ymd(year + 1, 1)?,
+            },
+            format!("6 tháng cuối năm {year}"),
+        ),
+        Some(m) => {
+            let m: u32 = m.parse().map_err(|_| bad())?;
+            if !(1..=12).contains(&m) {
+                return Err(bad());
+            }
+            let to = if m == 12 {
+                ymd(year + 1, 1)?
+            } else {
+                ymd(year, m + 1)?
+            };
+            (
+                Period {
+                    from: ymd(year, m)?,
+                    to,
+                },
+                format!("Tháng {m:02}/{year}"),
+            )
+        }
+    })
+}
+
+/// The periods offered in the period menus.
+fn period_choices(today: NaiveDate) -> Vec<(String, String)> {
+    let y = today.year();
+    let mut out = Vec::new();
+    for year in [y, y - 1] {
+        out.push((year.to_string(), format!("Năm {year}")));
+        out.push((format!("{year}-H1"), format!("6 tháng đầu năm {year}")));
+        out.push((format!("{year}-H2"), format!("6 tháng cuối năm {year}")));
+    }
+    out
+}
+
+fn period_select(current: &str, today: NaiveDate) -> Markup {
+    let choices = period_choices(today);
+    let known = choices.iter().any(|(k, _)| k == current);
+    html! {
+        label { "Kỳ"
+            select name="ky" {
+                @if !known && !current.is_empty() { option value=(current) selected { (current) } }
+                @for (key, name) in &choices {
+                    option value=(key) selected[key == current] { (name) }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /`: the overview, which sends a visitor who is not signed in to the sign-in page.
+pub async fn home<S: OfficeStore>() -> Response {
+    Redirect::to("/tong-quan").into_response()
+}
+
+/// Query of the overview.
+#[derive(Deserialize, Default)]
+pub struct OverviewQuery {
+    #[serde(default)]
+    ky: Option<String>,
+    #[serde(default)]
+    xa: Option<String>,
+}
+
+fn status_vi(status: &str) -> &'static str {
+    match status {
+        "draft" => "Bản nháp",
+        "submitted" => "Đã gửi",
+        "received" => "Cơ quan đã nhận",
+        "approved" => "Đã duyệt",
+        "rejected" => "Bị từ chối",
+        "needs_correction" => "Cần bổ sung",
+        _ => "Không rõ",
+    }
+}
+
+/// `GET /tong-quan`.
+pub async fn overview<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<OverviewQuery>,
+) -> WebResult {
+    render_overview(&state, &viewer, q, None).await
+}
+
+async fn render_overview<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    q: OverviewQuery,
+    message: Option<(bool, String)>,
+) -> WebResult {
+    let today = today_in_vietnam();
+    let (period, label) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
+    let ky = q.ky.clone().unwrap_or_else(|| today.year().to_string());
+    let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let visible = match commune {
+        Some(code) => {
+            viewer.require_commune(code)?;
+            viewer.visible.only(code)
+        }
+        None => viewer.visible.clone(),
+    };
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let rows = state
+        .store
+        .overview(&visible, period, today, commune.is_some())
+        .await?;
+    let commune_rows = if commune.is_some() {
+        state.store.overview(&visible, period, today, false).await?
+    } else {
+        rows.clone()
+    };
+    let months = state.store.signups_per_month(&visible, period).await?;
+    let total = |f: fn(&crate::storage::dashboard::OverviewRow) -> i64| -> i64 {
+        commune_rows.iter().map(f).sum()
+    };
+    let participants = total(|r| r.participants);
+    let labour: i64 = commune_rows.iter().filter_map(|r| r.labour_force).sum();
+    let coverage = (labour > 0).then(|| participants * 10_000 / labour);
+    let target = commune_rows.iter().find_map(|r| r.target_permille);
+    let body = html! {
+        (notice(message.as_ref()))
+        form.inline.card method="get" action="/tong-quan" {
+            (period_select(&ky, today))
+            label { "Xã/phường"
+                select name="xa" {
+                    option value="" { "Tất cả xã được giao" }
+                    @for (code, name) in &communes {
+                        option value=(code) selected[Some(code.as_str()) == commune] { (name) " (" (code) ")" }
+                    }
+                }
+            }
+            button type="submit" { "Xem" }
+        }
+        p.muted { (label) ": từ " (date(period.from)) " đến " (date(period.to - Duration::days(1))) "." }
+        div.cards {
+            div.card { div.muted { "Độ bao phủ" } div.big { (coverage.map(basis_points).unwrap_or_else(|| "—".into())) }
+                div.muted {
+                    @if labour > 0 { (number(participants)) " người tham gia / " (number(labour)) " lao động" }
+                    @else { (number(participants)) " người tham gia · chưa nhập số lao động (ở cuối trang)" }
+                    @if let Some(t) = target { " · mục tiêu " (permille(t)) } } }
+            div.card { div.muted { "Đăng ký mới" } div.big { (number(total(|r| r.signups))) } }
+            div.card { div.muted { "Tái tục" } div.big { (number(total(|r| r.renewals))) } }
+            div.card { div.muted { "Dừng đóng" } div.big { (number(total(|r| r.lapses))) } }
+            div.card { div.muted { "Tiền đã thu" } div.big { (money(total(|r| r.collected))) } }
+            div.card { div.muted { "Lượt thăm hộ" } div.big { (number(total(|r| r.visits))) } }
+            div.card { div.muted { "Buổi tuyên truyền · người dự" } div.big { (number(total(|r| r.events))) " · " (number(total(|r| r.attendance))) } }
+            div.card { div.muted { "Hộ gia đình · người tiềm năng" } div.big { (number(total(|r| r.households))) " · " (number(total(|r| r.prospects))) } }
+        }
+        div.cards {
+            div.card {
+                h2 { "Đăng ký mới theo tháng" }
+                (charts::monthly_bars(&months, period))
+            }
+            div.card {
+                h2 { "Tiến độ chỉ tiêu đăng ký theo xã" }
+                (charts::progress_bars(&commune_rows.iter().map(|r| (r.name.clone(), r.signups, r.quota_signups)).collect::<Vec<_>>()))
+            }
+        }
+        h2 { @if commune.is_some() { "Theo thôn/tổ dân phố" } @else { "Theo xã/phường" } }
+        div.scroll {
+            table {
+                thead { tr {
+                    th { @if commune.is_some() { "Thôn/tổ" } @else { "Xã/phường" } }
+                    th.num { "Hộ" } th.num { "Tiềm năng" } th.num { "Lượt thăm" }
+                    th.num { "Tuyên truyền" } th.num { "Người dự" } th.num { "Đăng ký mới" }
+                    th.num { "Tái tục" } th.num { "Dừng đóng" } th.num { "Tiền đã thu" }
+                    th.num { "Người tham gia" } th.num { "Chỉ tiêu" }
+                    @if commune.is_none() { th.num { "Lao động" } th.num { "Bao phủ" } }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { @if r.village_id.is_none() { a href={ "/tong-quan?ky=" (ky) "&xa=" (r.commune_code) } { (r.name) } } @else { (r.name) } }
+                            td.num { (number(r.households)) } td.num { (number(r.prospects)) }
+                            td.num { (number(r.visits)) } td.num { (number(r.events)) }
+                            td.num { (number(r.attendance)) } td.num { (number(r.signups)) }
+                            td.num { (number(r.renewals)) } td.num { (number(r.lapses)) }
+                            td.num { (money(r.collected)) } td.num { (number(r.participants)) }
+                            td.num { (number(r.quota_signups)) }
+                            @if commune.is_none() {
+                                td.num { (r.labour_force.map(number).unwrap_or_else(|| "—".into())) }
+                                td.num { (r.coverage_bp().map(basis_points).unwrap_or_else(|| "—".into())) }
+                            }
+                        }
+                    }
+                    @if rows.is_empty() { tr { td colspan="14" { "Chưa có dữ liệu cho các xã được giao." } } }
+                }
+            }
+        }
+        h2 { "Lao động trong độ tuổi (mẫu số độ bao phủ)" }
+        form.inline.card method="post" action="/tong-quan/lao-dong" {
+            (csrf_field(viewer))
+            label { "Xã/phường"
+                select name="commune" required {
+                    @for (code, name) in &communes { option value=(code) { (name) " (" (code) ")" } }
+                }
+            }
+            label { "Số lao động trong độ tuổi" input name="labour_force" inputmode="numeric" required; }
+            label { "Mục tiêu bao phủ (%)" input name="target_percent" value="3" inputmode="decimal" required; }
+            button type="submit" { "Lưu" }
+        }
+    };
+    Ok(page(viewer, "/tong-quan", "Tổng quan", body).into_response())
+}
+
+/// The labour-force form.
+#[derive(Deserialize)]
+pub struct LabourForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    labour_force: String,
+    #[serde(default)]
+    target_percent: String,
+}
+
+/// Reads a whole number typed with or without thousands dots.
+pub fn parse_count(text: &str) -> Option<i64> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
+    if digits.is_empty() || digits.len() > 12 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Reads a percentage like `3`, `3,5` or `10.0` into per mille.
+pub fn parse_percent(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches('%').replace(',', ".");
+    let value: f64 = text.parse().ok()?;
+    (0.0..=100.0)
+        .contains(&value)
+        .then(|| (value * 10.0).round() as i64)
+}
+
+/// `POST /tong-quan/lao-dong`.
+pub async fn set_labour_force<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<LabourForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    viewer.require_commune(form.commune.trim())?;
+    let message = match (
+        parse_count(&form.labour_force).filter(|n| *n > 0),
+        parse_percent(&form.target_percent),
+    ) {
+        (Some(labour), Some(target)) => {
+            state
+                .store
+                .set_commune_target(form.commune.trim(), labour, target, Utc::now())
+                .await?;
+            state
+                .store
+                .audit(&viewer.audit(
+                    "labour_force",
+                    Some(form.commune.trim()),
+                    format!(
+                        "Lao động trong độ tuổi {}, mục tiêu {}",
+                        number(labour),
+                        permille(target)
+                    ),
+                ))
+                .await?;
+            (true, "Đã lưu số lao động và mục tiêu bao phủ.".to_owned())
+        }
+        (None, _) => (
+            false,
+            "Số lao động trong độ tuổi phải là số nguyên dương, ví dụ 12.500.".to_owned(),
+        ),
+        (_, None) => (
+            false,
+            "Mục tiêu bao phủ là phần trăm từ 0 đến 100, ví dụ 3 hoặc 10.".to_owned(),
+        ),
+    };
+    let ok = message.0;
+    let mut response =
+        render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await?;
+    if !ok {
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+/// The field users the viewer may see (assigned in one of the viewer's communes), with the
+/// communes of their area.
+async fn visible_field_users<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+) -> WebResult<Vec<(UserListing, Vec<String>)>> {
+    let villages = state.store.villages(&Visible::All).await?;
+    let village_commune: HashMap<Uuid, String> = villages
+        .into_iter()
+        .map(|v| (v.id, v.commune_code))
+        .collect();
+    let mut out = Vec::new();
+    for listing in admin::list_users(state.store.as_ref()).await? {
+        let mut communes: Vec<String> = listing.scope.communes.clone();
+        for v in &listing.scope.villages {
+            if let Some(c) = village_commune.get(v)
+                && !communes.contains(c)
+            {
+                communes.push(c.clone());
+            }
+        }
+        let visible = match &viewer.visible {
+            Visible::All => true,
+            v => communes.iter().any(|c| v.allows(c)),
+        };
+        if listing.user.role.is_field_role() && visible {
+            out.push((listing, communes));
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /nguoi-thu`.
+pub async fn collectors<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+) -> WebResult {
+    let today = today_in_vietnam();
+    let (period, label) = parse_period(None, today).map_err(WebError::BadRequest)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    let conflicts = state.store.conflicts_by_device().await?;
+    let deadline = remit_deadline(&state).await?;
+    let results: HashMap<Uuid, EvaluationRow> = state
+        .store
+        .evaluation(&viewer.visible, period, today, deadline)
+        .await?
+        .into_iter()
+        .map(|r| (r.collector_id, r))
+        .collect();
+    let body = html! {
+        p.muted { "Kết quả tính cho " (label) "." }
+        div.scroll { table {
+            thead { tr {
+                th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn (xã)" } th.num { "Thiết bị" }
+                th { "Đồng bộ lần cuối" } th.num { "Xung đột chờ xem" } th.num { "Đăng ký mới" }
+                th.num { "Tiền đã thu" } th.num { "Chưa nộp" }
+            } }
+            tbody {
+                @for (listing, communes) in &users {
+                    @let result = results.get(&listing.user.id);
+                    @let last = listing.devices.iter().filter_map(|d| d.last_seen_at).max();
+                    @let waiting: i64 = listing.devices.iter().map(|d| conflicts.get(&d.id).copied().unwrap_or(0)).sum();
+                    tr {
+                        td { (listing.user.full_name) }
+                        td { (listing.user.role.label_vi()) }
+                        td { (communes.join(", ")) }
+                        td.num { (listing.devices.iter().filter(|d| d.revoked_at.is_none()).count()) }
+                        td { (last.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into())) }
+                        td.num { (waiting) }
+                        td.num { (number(result.map(|r| r.signups).unwrap_or(0))) }
+                        td.num { (money(result.map(|r| r.cash_collected).unwrap_or(0))) }
+                        td.num { (money(result.map(|r| r.cash_collected - r.cash_remitted).unwrap_or(0))) }
+                    }
+                }
+                @if users.is_empty() { tr { td colspan="9" { "Chưa có người thu hoặc thành viên Ban vận động trong các xã được giao." } } }
+            }
+        } }
+    };
+    Ok(page(&viewer, "/nguoi-thu", "Người thu và Ban vận động", body).into_response())
+}
+
+async fn remit_deadline<S: OfficeStore>(state: &AppState<S>) -> WebResult<i64> {
+    Ok(state
+        .store
+        .setting(REMIT_DEADLINE_KEY)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_REMIT_DEADLINE_DAYS))
+}
+
+/// Query with a period.
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    pub(crate) ky: Option<String>,
+}
+
+/// Evaluation rows with names and organisations, and the per-organisation totals.
+pub async fn evaluation_report<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    period: Period,
+) -> WebResult<(
+    Vec<(String, String, EvaluationRow)>,
+    Vec<(String, EvaluationRow)>,
+)> {
+    let today = today_in_vietnam();
+    let deadline = remit_deadline(state).await?;
+    let rows = state
+        .store
+        .evaluation(&viewer.visible, period, today, deadline)
+        .await?;
+    let users: HashMap<Uuid, sotay_domain::User> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut named: Vec<(String, String, EvaluationRow)> = rows
+        .into_iter()
+        .map(|r| {
+            let (name, org) = users
+                .get(&r.collector_id)
+                .map(|u| {
+                    (
+                        u.full_name.clone(),
+                        u.organisation
+                            .clone()
+                            .unwrap_or_else(|| u.role.label_vi().to_owned()),
+                    )
+                })
+                .unwrap_or_else(|| (r.collector_id.to_string(), "Không rõ".to_owned()));
+            (name, org, r)
+        })
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut orgs: Vec<(String, EvaluationRow)> = Vec::new();
+    for (_, org, r) in &named {
+        let slot = match orgs.iter_mut().find(|(o, _)| o == org) {
+            Some((_, row)) => row,
+            None => {
+                orgs.push((org.clone(), EvaluationRow::default()));
+                &mut orgs.last_mut().expect("just pushed").1
+            }
+        };
+        slot.visits += r.visits;
+        slot.signups += r.signups;
+        slot.renewals += r.renewals;
+        slot.participants += r.participants;
+        slot.lapses += r.lapses;
+        slot.quota_signups += r.quota_signups;
+        slot.cash_collected += r.cash_collected;
+        slot.cash_remitted += r.cash_remitted;
+        slot.late_payments += r.late_payments;
+        slot.max_days_late = slot.max_days_late.max(r.max_days_late);
+    }
+    Ok((named, orgs))
+}
+
+fn evaluation_table(rows: &[(String, EvaluationRow)], first: &str) -> Markup {
+    html! {
+        div.scroll { table {
+            thead { tr {
+                th { (first) } th.num { "Lượt thăm" } th.num { "Đăng ký mới" } th.num { "Tái tục" }
+                th.num { "Tỷ lệ dừng đóng" } th.num { "Chỉ tiêu" } th.num { "Đạt chỉ tiêu" }
+                th.num { "Tiền mặt đã thu" } th.num { "Đã nộp" } th.num { "Khoản nộp trễ" }
+                th.num { "Trễ nhiều nhất (ngày)" }
+            } }
+            tbody {
+                @for (name, r) in rows {
+                    tr {
+                        td { (name) }
+                        td.num { (number(r.visits)) } td.num { (number(r.signups)) }
+                        td.num { (number(r.renewals)) } td.num { (permille(r.lapse_permille())) }
+                        td.num { (number(r.quota_signups)) }
+                        td.num { (r.quota_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())) }
+                        td.num { (money(r.cash_collected)) } td.num { (money(r.cash_remitted)) }
+                        td.num { (number(r.late_payments)) } td.num { (number(r.max_days_late)) }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="11" { "Chưa có kết quả trong kỳ này." } } }
+            }
+        } }
+    }
+}
+
+/// `GET /danh-gia`.
+pub async fn evaluation<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<PeriodQuery>,
+) -> WebResult {
+    let today = today_in_vietnam();
+    let default = format!(
+        "{}-H{}",
+        today.year(),
+        if today.month() <= 6 { 1 } else { 2 }
+    );
+    let ky =
+        q.ky.clone()
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or(default);
+    let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+    let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
+    let deadline = remit_deadline(&state).await?;
+    let people: Vec<(String, EvaluationRow)> = people.into_iter().map(|(n, _, r)| (n, r)).collect();
+    let body = html! {
+        form.inline.card method="get" action="/danh-gia" {
+            (period_select(&ky, today))
+            button type="submit" { "Xem" }
+            a.button href={ "/xuat/danh-gia.xlsx?ky=" (ky) } { "Tải Excel" }
+            a.button href={ "/xuat/danh-gia.csv?ky=" (ky) } { "Tải CSV" }
+        }
+        p.muted { "Đánh giá " (label) ". Hạn nộp tiền: " (deadline) " ngày sau khi thu." }
+        h2 { "Theo người thu" }
+        (evaluation_table(&people, "Người thu"))
+        h2 { "Theo tổ chức dịch vụ thu" }
+        (evaluation_table(&orgs, "Tổ chức"))
+    };
+    Ok(page(&viewer, "/danh-gia", "Đánh giá", body).into_response())
+}
+
+/// Query of the review queue.
+#[derive(Deserialize, Default)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    trang: Option<i64>,
+    #[serde(default)]
+    loc: Option<String>,
+}
+
+fn review_statuses(filter: &str) -> &'static [&'static str] {
+    match filter {
+        "can-bo-sung" => &["needs_correction"],
+        "tu-choi" => &["rejected"],
+        "da-duyet" => &["approved"],
+        _ => &["submitted", "received"],
+    }
+}
+
+/// `GET /duyet`.
+pub async fn review<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<ReviewQuery>,
+) -> WebResult {
+    render_review(&state, &viewer, q, None, None).await
+}
+
+async fn render_review<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    q: ReviewQuery,
+    message: Option<(bool, String)>,
+    row_error: Option<(Uuid, String)>,
+) -> WebResult {
+    let filter = q.loc.clone().unwrap_or_else(|| "cho-duyet".into());
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let (items, total) = state
+        .store
+        .review_queue(
+            &viewer.visible,
+            review_statuses(&filter),
+            (page_no - 1) * PER_PAGE,
+            PER_PAGE,
+        )
+        .await?;
+    let names: HashMap<Uuid, String> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let filters = [
+        ("cho-duyet", "Chờ duyệt"),
+        ("can-bo-sung", "Cần bổ sung"),
+        ("tu-choi", "Bị từ chối"),
+        ("da-duyet", "Đã duyệt"),
+    ];
+    let waiting = filter == "cho-duyet";
+    let body = html! {
+        (notice(message.as_ref()))
+        form.inline.card method="get" action="/duyet" {
+            label { "Trạng thái"
+                select name="loc" {
+                    @for (key, name) in filters { option value=(key) selected[key == filter] { (name) } }
+                }
+            }
+            button type="submit" { "Lọc" }
+            a.button href="/xuat/dang-ky.xlsx" { "Tải Excel danh sách đăng ký" }
+        }
+        div.scroll { table {
+            thead { tr {
+                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Thôn/tổ" }
+                th { "Người thu" } th { "Từ tháng" } th.num { "Mức thu nhập" } th { "Trạng thái" }
+                @if waiting { th { "Quyết định" } }
+            } }
+            tbody {
+                @for item in &items {
+                    tr id={ "dk-" (item.enrollment_id) } {
+                        td { (item.person_name.as_deref().unwrap_or("—")) }
+                        td { (opt_date(item.date_of_birth)) }
+                        td { (item.personal_id.as_deref().unwrap_or("—")) }
+                        td { (item.village_name.as_deref().unwrap_or("—")) }
+                        td { (item.collector_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("—")) }
+                        td { (item.first_month.map(month).unwrap_or_else(|| "—".into())) }
+                        td.num { (money(item.monthly_income)) }
+                        td { span.tag { (status_vi(&item.status)) } }
+                        @if waiting {
+                            td {
+                                form.inline method="post" action={ "/duyet/" (item.enrollment_id) } {
+                                    (csrf_field(viewer))
+                                    label { "Lý do (khi từ chối hoặc cần bổ sung)"
+                                        input name="reason" maxlength="500";
+                                    }
+                                    button type="submit" name="action" value="approve" { "Duyệt" }
+                                    button.secondary type="submit" name="action" value="correct" { "Cần bổ sung" }
+                                    button.danger type="submit" name="action" value="reject" { "Từ chối" }
+                                }
+                                @if let Some((id, m)) = &row_error { @if *id == item.enrollment_id { (field_error(Some(m))) } }
+                            }
+                        }
+                    }
+                }
+                @if items.is_empty() { tr { td colspan="9" { "Không có hồ sơ nào ở trạng thái này." } } }
+            }
+        } }
+        (pager(&format!("/duyet?loc={filter}&"), page_no, PER_PAGE, total))
+    };
+    Ok(page(viewer, "/duyet", "Duyệt đăng ký", body).into_response())
+}
+
+/// A review decision.
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /duyet/{id}`: approve, reject with a reason or ask for a correction; the decision is an
+/// office op that reaches the collector's phone at its next sync.
+pub async fn decide<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let record = state.store.record(id).await?.ok_or(WebError::NotFound)?;
+    if record.entity != EntityKind::Enrollment {
+        return Err(WebError::NotFound);
+    }
+    viewer.require_commune(&record.commune_code)?;
+    let reason = sotay_domain::text::normalize_free_text(&form.reason);
+    let status = match form.action.as_str() {
+        "approve" => EnrollmentStatus::Approved,
+        "reject" => EnrollmentStatus::Rejected,
+        "correct" => EnrollmentStatus::NeedsCorrection,
+        _ => return Err(WebError::BadRequest("Quyết định không hợp lệ.".into())),
+    };
+    let needs_reason = status != EnrollmentStatus::Approved;
+    if needs_reason && reason.trim().is_empty() {
+        let mut response = render_review(
+            &state,
+            &viewer,
+            ReviewQuery::default(),
+            None,
+            Some((
+                id,
+                "Hãy ghi lý do để người thu báo lại cho người tham gia.".into(),
+            )),
+        )
+        .await?;
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Ok(response);
+    }
+    if reason.chars().count() > 500 {
+        return Err(WebError::BadRequest("Lý do dài quá 500 ký tự.".into()));
+    }
+    let mut writer = OfficeWriter::default();
+    writer
+        .decide_enrollment(
+            state.store.as_ref(),
+            id,
+            status,
+            needs_reason.then_some(reason.as_str()),
+        )
+        .await?;
+    let word = status_vi(match status {
+        EnrollmentStatus::Approved => "approved",
+        EnrollmentStatus::Rejected => "rejected",
+        _ => "needs_correction",
+    });
+    state
+        .store
+        .audit(&viewer.audit(
+            "decision",
+            Some(&record.commune_code),
+            format!(
+                "Hồ sơ {id}: {word}{}",
+                if needs_reason {
+                    format!(" — {reason}")
+                } else {
+                    String::new()
+                }
+            ),
+        ))
+        .await?;
+    render_review(
+        &state,
+        &viewer,
+        ReviewQuery::default(),
+        Some((
+            true,
+            format!("Đã ghi quyết định: {word}. Người thu nhận được ở lần đồng bộ tới."),
+        )),
+        None,
+    )
+    .await
+}
+
+/// `GET /chi-tieu`.
+pub async fn quotas<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<PeriodQuery>,
+) -> WebResult {
+    render_quotas(&state, &viewer, q.ky, None, HashMap::new()).await
+}
+
+async fn render_quotas<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    ky: Option<String>,
+    message: Option<(bool, String)>,
+    errors: HashMap<&'static str, String>,
+) -> WebResult {
+    let today = today_in_vietnam();
+    let ky = ky
+        .filter(|k| !k.trim().is_empty())
+        .unwrap_or_else(|| today.year().to_string());
+    let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+    let rows = state.store.quotas(&viewer.visible, period).await?;
+    let villages = state.store.villages(&viewer.visible).await?;
+    let village_names: HashMap<Uuid, &VillageRow> = villages.iter().map(|v| (v.id, v)).collect();
+    let users = visible_field_users(state, viewer).await?;
+    let user_names: HashMap<Uuid, &str> = users
+        .iter()
+        .map(|(l, _)| (l.user.id, l.user.full_name.as_str()))
+        .collect();
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let body = html! {
+        (notice(message.as_ref()))
+        form.inline.card method="get" action="/chi-tieu" {
+            (period_select(&ky, today))
+            button type="submit" { "Xem" }
+        }
+        p.muted { "Chỉ tiêu " (label) "." }
+        div.scroll { table {
+            thead { tr { th { "Xã" } th { "Giao cho" } th { "Kỳ" } th.num { "Đăng ký mới" }
+                th.num { "Đã đạt" } th { "Tiến độ" } th.num { "Tái tục" } } }
+            tbody {
+                @for r in &rows {
+                    tr {
+                        td { (r.commune_code) }
+                        td { (match (r.scope_kind.as_str(), r.scope_id) {
+                            ("village", Some(id)) => format!("Thôn: {}", village_names.get(&id).map(|v| v.name.as_str()).unwrap_or("—")),
+                            ("collector", Some(id)) => format!("Người thu: {}", user_names.get(&id).copied().unwrap_or("—")),
+                            _ => "Cả xã".to_owned(),
+                        }) }
+                        td { (r.period_key) }
+                        td.num { (number(r.target_signups)) }
+                        td.num { (number(r.achieved_signups)) }
+                        td { (charts::inline_progress(r.achieved_signups, r.target_signups)) }
+                        td.num { (number(r.target_renewals)) }
+                    }
+                }
+                @if rows.is_empty() { tr { td colspan="7" { "Chưa giao chỉ tiêu cho kỳ này." } } }
+            }
+        } }
+        h2 { "Giao chỉ tiêu" }
+        form.card method="post" action="/chi-tieu" {
+            (csrf_field(viewer))
+            input type="hidden" name="ky" value=(ky);
+            div.inline style="display:flex;flex-wrap:wrap;gap:.6rem" {
+                label { "Xã/phường"
+                    select name="commune" {
+                        @for (code, name) in &communes { option value=(code) { (name) " (" (code) ")" } }
+                    }
+                    (field_error(errors.get("commune").map(String::as_str)))
+                }
+                label { "Giao cho"
+                    select name="scope" {
+                        option value="commune" { "Cả xã" }
+                        @for v in &villages { option value={ "village:" (v.id) } { "Thôn: " (v.name) } }
+                        @for (l, _) in &users { option value={ "collector:" (l.user.id) } { "Người thu: " (l.user.full_name) } }
+                    }
+                    (field_error(errors.get("scope").map(String::as_str)))
+                }
+                label { "Số đăng ký mới" input name="target_signups" inputmode="numeric" required;
+                    (field_error(errors.get("target_signups").map(String::as_str))) }
+                label { "Số tái tục" input name="target_renewals" inputmode="numeric" value="0";
+                    (field_error(errors.get("target_renewals").map(String::as_str))) }
+            }
+            p { button type="submit" { "Giao chỉ tiêu" } }
+        }
+    };
+    Ok(page(viewer, "/chi-tieu", "Chỉ tiêu", body).into_response())
+}
+
+/// The quota form.
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    ky: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    target_signups: String,
+    #[serde(default)]
+    target_renewals: String,
+}
+
+/// `POST /chi-tieu`.
+pub async fn add_quota<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<QuotaForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let commune = form.commune.trim().to_owned();
+    viewer.require_commune(&commune)?;
+    let today = today_in_vietnam();
+    let ky = if form.ky.trim().is_empty() {
+        today.year().to_string()
+    } else {
+        form.ky.trim().to_owned()
+    };
+    let (period, _) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    let signups = parse_count(&form.target_signups);
+    if signups.is_none_or(|n| n > 1_000_000) {
+        errors.insert(
+            "target_signups",
+            "Hãy nhập số người đăng ký mới, là số nguyên từ 0.".into(),
+        );
+    }
+    let renewals = if form.target_renewals.trim().is_empty() {
+        Some(0)
+    } else {
+        parse_count(&form.target_renewals)
+    };
+    if renewals.is_none_or(|n| n > 1_000_000) {
+        errors.insert("target_renewals", "Số tái tục là số nguyên từ 0.".into());
+    }
+    let scope = match form.scope.split_once(':') {
+        None if form.scope == "commune" => Some(QuotaScope::Commune(commune.clone())),
+        Some(("village", id)) => {
+            let id = parse_id(id)?;
+            // The village must be one of this commune's.
+            match state.store.record(id).await? {
+                Some(r) if r.entity == EntityKind::Village && r.commune_code == commune => {
+                    Some(QuotaScope::Village(id))
+                }
+                Some(r) if r.entity == EntityKind::Village => {
+                    viewer.require_commune(&r.commune_code)?;
+                    errors.insert("scope", "Thôn này không thuộc xã đã chọn.".into());
+                    None
+                }
+                _ => return Err(WebError::NotFound),
+            }
+        }
+        Some(("collector", id)) => {
+            let id = parse_id(id)?;
+            let users = visible_field_users(&state, &viewer).await?;
+            match users.iter().find(|(l, _)| l.user.id == id) {
+                Some((_, communes)) if communes.contains(&commune) => {
+                    Some(QuotaScope::Collector(id))
+                }
+                Some(_) => {
+                    errors.insert(
+                        "scope",
+                        "Người thu này không được giao địa bàn ở xã đã chọn.".into(),
+                    );
+                    None
+                }
+                None => return Err(WebError::NotFound),
+            }
+        }
+        _ => {
+            errors.insert(
+                "scope",
+                "Hãy chọn giao cho cả xã, một thôn hoặc một người thu.".into(),
+            );
+            None
+        }
+    };
+    let (Some(scope), Some(signups), Some(renewals), true) =
+        (scope, signups, renewals, errors.is_empty())
+    else {
+        let mut response = render_quotas(&state, &viewer, Some(ky), None, errors).await?;
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Ok(response);
+    };
+    let period = match period.quota_key().split_once("-H") {
+        Some((_, half)) => QuotaPeriod::HalfYear {
+            year: period.from.year(),
+            half: if half == "1" { 1 } else { 2 },
+        },
+        None => QuotaPeriod::Year {
+            year: period.from.year(),
+        },
+    };
+    let quota = Quota {
+        id: Uuid::now_v7(),
+        period,
+        scope,
+        commune_code: commune.clone(),
+        target_signups: u32::try_from(signups).unwrap_or(u32::MAX),
+        target_renewals: u32::try_from(renewals).unwrap_or(u32::MAX),
+    };
+    let mut writer = OfficeWriter::default();
+    writer
+        .write_record(state.store.as_ref(), EntityKind::Quota, &quota)
+        .await?;
+    state
+        .store
+        .audit(&viewer.audit(
+            "quota",
+            Some(&commune),
+            format!("Giao chỉ tiêu {signups} đăng ký mới, {renewals} tái tục ({ky})"),
+        ))
+        .await?;
+    render_quotas(
+        &state,
+        &viewer,
+        Some(ky),
+        Some((true, "Đã giao chỉ tiêu.".into())),
+        HashMap::new(),
+    )
+    .await
+}
+
+/// `GET /dia-ban`.
+pub async fn areas<S: OfficeStore>(State(state): State<AppState<S>>, viewer: Viewer) -> WebResult {
+    render_areas(&state, &viewer, None).await
+}
+
+async fn render_areas<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    message: Option<(bool, String)>,
+) -> WebResult {
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let villages = state.store.villages(&viewer.visible).await?;
+    let users = visible_field_users(state, viewer).await?;
+    let all_field_users: Vec<sotay_domain::User> = if viewer.is_admin() {
+        state
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role.is_field_role())
+            .collect()
+    } else {
+        users.iter().map(|(l, _)| l.user.clone()).collect()
+    };
+    let body = html! {
+        (notice(message.as_ref()))
+        @for (code, name) in &communes {
+            div.card {
+                h2 { (name) " (" (code) ")" }
+                p { strong { "Thôn/tổ dân phố: " }
+                    @let vs: Vec<&str> = villages.iter().filter(|v| &v.commune_code == code).map(|v| v.name.as_str()).collect();
+                    @if vs.is_empty() { "chưa có" } @else { (vs.join(", ")) } }
+                p { strong { "Người được giao: " }
+                    @let us: Vec<String> = users.iter().filter(|(_, c)| c.contains(code)).map(|(l, _)| format!("{} ({})", l.user.full_name, l.user.role.label_vi())).collect();
+                    @if us.is_empty() { "chưa có" } @else { (us.join("; ")) } }
+            }
+        }
+        @if communes.is_empty() { p { "Chưa có xã nào được giao." } }
+        h2 { "Thêm thôn/tổ dân phố" }
+        form.inline.card method="post" action="/dia-ban/thon" {
+            (csrf_field(viewer))
+            label { "Mã xã/phường" input name="commune" inputmode="numeric" maxlength="5" required; }
+            label { "Tên thôn/tổ" input name="name" maxlength="100" required; }
+            label { "Loại" select name="kind" { option value="village" { "Thôn" } option value="residential_group" { "Tổ dân phố" } } }
+            button type="submit" { "Thêm" }
+        }
+        h2 { "Giao địa bàn" }
+        form.inline.card method="post" action="/dia-ban/phan-cong" {
+            (csrf_field(viewer))
+            label { "Người"
+                select name="user" { @for u in &all_field_users { option value=(u.id) { (u.full_name) " — " (u.role.label_vi()) } } }
+            }
+            label { "Mã xã/phường" input name="commune" inputmode="numeric" maxlength="5" required; }
+            label { "Thôn (để trống: cả xã)"
+                select name="village" { option value="" { "Cả xã" } @for v in &villages { option value=(v.id) { (v.name) " (" (v.commune_code) ")" } } }
+            }
+            button type="submit" { "Giao" }
+        }
+    };
+    Ok(page(viewer, "/dia-ban", "Địa bàn", body).into_response())
+}
+
+/// The village form.
+#[derive(Deserialize)]
+pub struct VillageForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /dia-ban/thon`.
+pub async fn add_village<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<VillageForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let commune = form.commune.trim();
+    viewer.require_commune(commune)?;
+    if !state.store.commune_exists(commune).await? {
+        return bad(render_areas(
+            &state,
+            &viewer,
+            Some((
+                false,
+                format!("Mã xã {commune} không có trong danh mục đơn vị hành chính."),
+            )),
+        )
+        .await);
+    }
+    let kind = if form.kind == "residential_group" {
+        VillageKind::ResidentialGroup
+    } else {
+        VillageKind::Village
+    };
+    let mut writer = OfficeWriter::default();
+    match admin::create_village(state.store.as_ref(), &mut writer, commune, &form.name, kind).await
+    {
+        Ok(village) => {
+            state
+                .store
+                .audit(&viewer.audit(
+                    "village",
+                    Some(commune),
+                    format!("Thêm thôn {}", village.name),
+                ))
+                .await?;
+            render_areas(
+                &state,
+                &viewer,
+                Some((true, format!("Đã thêm {}.", village.name))),
+            )
+            .await
+        }
+        Err(crate::OfficeError::Invalid(m)) => {
+            bad(render_areas(&state, &viewer, Some((false, m))).await)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn bad(result: WebResult) -> WebResult {
+    let mut response = result?;
+    *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    Ok(response)
+}
+
+/// The assignment form.
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    village: String,
+}
+
+/// `POST /dia-ban/phan-cong`.
+pub async fn assign<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<AssignForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let commune = form.commune.trim();
+    viewer.require_commune(commune)?;
+    let user_id = parse_id(&form.user)?;
+    let user = state.store.user(user_id).await?.ok_or(WebError::NotFound)?;
+    if !user.role.is_field_role() {
+        return Err(WebError::NotFound);
+    }
+    // A supervisor assigns only people already working in one of their communes.
+    if !viewer.is_admin() {
+        let users = visible_field_users(&state, &viewer).await?;
+        if !users.iter().any(|(l, _)| l.user.id == user_id) {
+            return Err(WebError::NotFound);
+        }
+    }
+    let village = match form.village.trim() {
+        "" => None,
+        id => Some(parse_id(id)?),
+    };
+    match admin::assign_area(state.store.as_ref(), user_id, commune, village).await {
+        Ok(()) => {
+            state
+                .store
+                .audit(&viewer.audit(
+                    "assign_area",
+                    Some(commune),
+                    format!("Giao địa bàn cho {}", user.full_name),
+                ))
+                .await?;
+            render_areas(
+                &state,
+                &viewer,
+                Some((true, format!("Đã giao địa bàn cho {}.", user.full_name))),
+            )
+            .await
+        }
+        Err(crate::OfficeError::Invalid(m)) => {
+            bad(render_areas(&state, &viewer, Some((false, m))).await)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /thiet-bi`.
+pub async fn devices<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+) -> WebResult {
+    render_devices(&state, &viewer, None, None).await
+}
+
+async fn render_devices<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    message: Option<(bool, String)>,
+    issued: Option<(String, String)>,
+) -> WebResult {
+    let users = visible_field_users(state, viewer).await?;
+    let body = html! {
+        (notice(message.as_ref()))
+        @if let Some((name, code)) = &issued {
+            div.card {
+                h2 { "Mã kích hoạt cho " (name) }
+                p { "Mã dùng một lần, hết hạn sau 72 giờ: " strong style="font-size:1.4rem;letter-spacing:.1em" { (code) } }
+                p.muted { "Mở ứng dụng Sổ tay BHXH trên điện thoại, chọn Kích hoạt và quét mã QR này (hoặc gõ mã)." }
+                (charts::qr_svg(&enrol_qr_text(code)))
+            }
+        }
+        h2 { "Cấp mã kích hoạt" }
+        form.inline.card method="post" action="/thiet-bi/ma" {
+            (csrf_field(viewer))
+            label { "Người dùng"
+                select name="user" { @for (l, _) in &users { option value=(l.user.id) { (l.user.full_name) " — " (l.user.role.label_vi()) } } }
+            }
+            button type="submit" { "Cấp mã" }
+        }
+        h2 { "Thiết bị đã kích hoạt" }
+        div.scroll { table {
+            thead { tr { th { "Người dùng" } th { "Tên thiết bị" } th { "Kích hoạt" } th { "Đồng bộ lần cuối" } th { "Trạng thái" } th {} } }
+            tbody {
+                @for (l, _) in &users {
+                    @for d in &l.devices {
+                        tr {
+                            td { (l.user.full_name) }
+                            td { (d.name) }
+                            td { (instant(d.enrolled_at)) }
+                            td { (d.last_seen_at.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into())) }
+                            td { @if let Some(at) = d.revoked_at { "Đã thu hồi " (instant(at)) } @else { "Đang dùng" } }
+                            td { @if d.revoked_at.is_none() {
+                                form method="post" action={ "/thiet-bi/" (d.id) "/thu-hoi" } {
+                                    (csrf_field(viewer))
+                                    button.danger type="submit" { "Thu hồi" }
+                                }
+                            } }
+                        }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(page(viewer, "/thiet-bi", "Thiết bị", body).into_response())
+}
+
+/// What the enrolment QR code holds: the office's address and the code, as a URL the app reads.
+pub fn enrol_qr_text(code: &str) -> String {
+    let office = std::env::var("SOTAY_PUBLIC_URL").unwrap_or_default();
+    format!("sotay://kich-hoat?ma={code}&may-chu={office}")
+}
+
+/// A form naming a user.
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    user: String,
+}
+
+/// `POST /thiet-bi/ma`.
+pub async fn issue_code<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<UserForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let user_id = parse_id(&form.user)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    let (listing, communes) = users
+        .iter()
+        .find(|(l, _)| l.user.id == user_id)
+        .ok_or(WebError::NotFound)?;
+    let code = admin::issue_code(state.store.as_ref(), user_id, Duration::hours(72)).await?;
+    state
+        .store
+        .audit(&viewer.audit(
+            "device_code",
+            communes.first().map(String::as_str),
+            format!("Cấp mã kích hoạt cho {}", listing.user.full_name),
+        ))
+        .await?;
+    render_devices(
+        &state,
+        &viewer,
+        None,
+        Some((listing.user.full_name.clone(), code)),
+    )
+    .await
+}
+
+/// `POST /thiet-bi/{id}/thu-hoi`.
+pub async fn revoke<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<crate::web::session::CsrfForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let device_id = parse_id(&id)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    let (listing, communes) = users
+        .iter()
+        .find(|(l, _)| l.devices.iter().any(|d| d.id == device_id))
+        .ok_or(WebError::NotFound)?;
+    admin::revoke_device(state.store.as_ref(), device_id).await?;
+    state
+        .store
+        .audit(&viewer.audit(
+            "device_revoked",
+            communes.first().map(String::as_str),
+            format!("Thu hồi thiết bị của {}", listing.user.full_name),
+        ))
+        .await?;
+    render_devices(
+        &state,
+        &viewer,
+        Some((
+            true,
+            "Đã thu hồi thiết bị. Lần đồng bộ tới của máy đó sẽ bị từ chối.".into(),
+        )),
+        None,
+    )
+    .await
+}
+
+/// Query of the policy page.
+#[derive(Deserialize, Default)]
+pub struct PolicyQuery {
+    #[serde(default)]
+    ngay: Option<String>,
+}
+
+/// Reads `dd/mm/yyyy` or `yyyy-mm-dd`.
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
+/// `GET /chinh-sach`.
+pub async fn policy<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<PolicyQuery>,
+) -> WebResult {
+    let day = match q.ngay.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(text) => Some(parse_day(text).ok_or_else(|| {
+            WebError::BadRequest("Ngày không hợp lệ: hãy nhập theo dạng dd/mm/yyyy.".into())
+        })?),
+        None => None,
+    };
+    render_policy(&state, &viewer, day, None, HashMap::new()).await
+}
+
+fn bp(n: u32) -> String {
+    permille(i64::from(n) / 10)
+}
+
+async fn render_policy<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    day: Option<NaiveDate>,
+    message: Option<(bool, String)>,
+    errors: HashMap<&'static str, String>,
+) -> WebResult {
+    let policy = state.policy().await;
+    let day = day.unwrap_or_else(today_in_vietnam);
+    let rate = policy.contribution_rate_on(day).ok();
+    let floor = policy.income_floor_on(day).ok();
+    let national = policy.national_support_on(day).ok();
+    let locals: Vec<_> = policy
+        .local_support
+        .iter()
+        .filter(|row| row.effective_from <= day && row.effective_to.is_none_or(|to| day <= to))
+        .collect();
+    let body = html! {
+        (notice(message.as_ref()))
+        form.inline.card method="get" action="/chinh-sach" {
+            label { "Ngày áp dụng" input name="ngay" value=(date(day)) placeholder="dd/mm/yyyy"; }
+            button type="submit" { "Xem" }
+        }
+        div.card {
+            p { "Phiên bản dữ liệu chính sách đang dùng: " strong { (policy.version) } }
+            @if let Some(r) = rate { p { "Tỷ lệ đóng: " strong { (bp(r.rate_bp)) } " — " span.muted { (r.legal_ref) } } }
+            @if let Some(f) = floor { p { "Mức thu nhập thấp nhất làm căn cứ đóng: " strong { (money(f.amount.0)) } " — " span.muted { (f.legal_ref) } } }
+            @if let Some(n) = national {
+                p { "Nhà nước hỗ trợ: hộ nghèo " (bp(n.poor_bp)) ", hộ cận nghèo " (bp(n.near_poor_bp))
+                    ", người dân tộc thiểu số " (bp(n.ethnic_minority_bp)) ", đối tượng khác " (bp(n.other_bp))
+                    " — " span.muted { (n.legal_ref) } }
+            }
+            @if rate.is_none() { p.error { "Không có dữ liệu chính sách cho ngày " (date(day)) "." } }
+        }
+        h2 { "Hỗ trợ thêm của tỉnh/thành phố đang áp dụng ngày " (date(day)) }
+        div.scroll { table {
+            thead { tr { th { "Tỉnh" } th { "Từ ngày" } th { "Đến ngày" } th.num { "Hộ nghèo" } th.num { "Cận nghèo" } th.num { "Dân tộc thiểu số" } th.num { "Khác" } th { "Căn cứ" } } }
+            tbody {
+                @for l in &locals {
+                    tr {
+                        td { (sotay_domain::policy::province_name(&l.province_code).unwrap_or(&l.province_code)) }
+                        td { (date(l.effective_from)) } td { (opt_date(l.effective_to)) }
+                        td.num { (bp(l.poor_bp)) } td.num { (bp(l.near_poor_bp)) }
+                        td.num { (bp(l.ethnic_minority_bp)) } td.num { (bp(l.other_bp)) }
+                        td { (l.legal_ref) }
+                    }
+                }
+                @if locals.is_empty() { tr { td colspan="8" { "Không có." } } }
+            }
+        } }
+        @if viewer.is_admin() {
+            h2 { "Thêm hỗ trợ của tỉnh (phát hành phiên bản mới)" }
+            form.card method="post" action="/chinh-sach" {
+                (csrf_field(viewer))
+                div style="display:flex;flex-wrap:wrap;gap:.6rem" {
+                    label { "Mã tỉnh (2 số)" input name="province" maxlength="2" inputmode="numeric" required; (field_error(errors.get("province").map(String::as_str))) }
+                    label { "Số nghị quyết" input name="resolution" maxlength="200" required; (field_error(errors.get("resolution").map(String::as_str))) }
+                    label { "Từ ngày" input name="from" placeholder="dd/mm/yyyy" required; (field_error(errors.get("from").map(String::as_str))) }
+                    label { "Đến ngày (có thể để trống)" input name="to" placeholder="dd/mm/yyyy"; (field_error(errors.get("to").map(String::as_str))) }
+                    label { "Hộ nghèo (%)" input name="poor" value="0" inputmode="decimal"; }
+                    label { "Hộ cận nghèo (%)" input name="near_poor" value="0" inputmode="decimal"; }
+                    label { "Dân tộc thiểu số (%)" input name="ethnic_minority" value="0" inputmode="decimal"; }
+                    label { "Xã đảo, đặc khu (%)" input name="island" value="0" inputmode="decimal"; }
+                    label { "Đối tượng khác (%)" input name="other" value="0" inputmode="decimal"; }
+                }
+                (field_error(errors.get("edition").map(String::as_str)))
+                p { button type="submit" { "Phát hành phiên bản mới" } }
+                p.muted { "Điện thoại nhận phiên bản mới ở lần đồng bộ tới." }
+            }
+        }
+    };
+    Ok(page(viewer, "/chinh-sach", "Chính sách", body).into_response())
+}
+
+/// The provincial top-up form.
+#[derive(Deserialize)]
+pub struct TopUpForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    poor: String,
+    #[serde(default)]
+    near_poor: String,
+    #[serde(default)]
+    ethnic_minority: String,
+    #[serde(default)]
+    island: String,
+    #[serde(default)]
+    other: String,
+}
+
+/// The next edition label after `current` for `today`: `YYYY-MM-DD.N`.
+pub fn next_edition_label(current: &str, today: NaiveDate) -> String {
+    let day = today.format("%Y-%m-%d").to_string();
+    let n = match current.split_once('.') {
+        Some((d, n)) if d == day => n.parse::<u32>().unwrap_or(0) + 1,
+        _ => 1,
+    };
+    format!("{day}.{n}")
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// `POST /chinh-sach`: a provincial top-up as a new edition through the publish path.
+pub async fn publish_top_up<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<TopUpForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    if !viewer.is_admin() {
+        return Err(WebError::Forbidden);
+    }
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    let province = form.province.trim().to_owned();
+    if !sotay_domain::policy::province_codes().contains(&province) {
+        errors.insert(
+            "province",
+            "Mã tỉnh không có trong danh mục 34 tỉnh, thành phố từ 1/7/2025.".into(),
+        );
+    }
+    let resolution = sotay_domain::text::normalize_free_text(&form.resolution);
+    if resolution.trim().is_empty() {
+        errors.insert("resolution", "Hãy ghi số nghị quyết của HĐND tỉnh.".into());
+    }
+    let from = parse_day(&form.from);
+    if from.is_none() {
+        errors.insert("from", "Ngày bắt đầu theo dạng dd/mm/yyyy.".into());
+    }
+    let to = match form.to.trim() {
+        "" => None,
+        text => match parse_day(text) {
+            Some(d) if from.is_none_or(|f| d >= f) => Some(d),
+            _ => {
+                errors.insert(
+                    "to",
+                    "Ngày kết thúc theo dạng dd/mm/yyyy, không trước ngày bắt đầu.".into(),
+                );
+                None
+            }
+        },
+    };
+    let pct = |t: &str| parse_percent(if t.trim().is_empty() { "0" } else { t }).map(|pm| pm * 10);
+    let rates = [
+        pct(&form.poor),
+        pct(&form.near_poor),
+        pct(&form.ethnic_minority),
+        pct(&form.island),
+        pct(&form.other),
+    ];
+    if rates.iter().any(Option::is_none) {
+        errors.insert("edition", "Mức hỗ trợ là phần trăm từ 0 đến 100.".into());
+    }
+    let policy = state.policy().await;
+    if errors.is_empty()
+        && let Some(from) = from
+    {
+        let base = match state.store.latest_policy(None).await? {
+            Some(edition) => edition.toml,
+            None => Policy::embedded_toml().to_owned(),
+        };
+        let label = next_edition_label(&policy.version, today_in_vietnam());
+        // The edition's label is the top-level `version` key, before the first table.
+        let mut toml_text = String::new();
+        let mut in_tables = false;
+        let mut relabelled = false;
+        for line in base.lines() {
+            let trimmed = line.trim_start();
+            in_tables |= trimmed.starts_with('[');
+            if !in_tables
+                && !relabelled
+                && trimmed.starts_with("version")
+                && trimmed["version".len()..].trim_start().starts_with('=')
+            {
+                toml_text.push_str(&format!("version = {}\n", toml_string(&label)));
+                relabelled = true;
+            } else {
+                toml_text.push_str(line);
+                toml_text.push('\n');
+            }
+        }
+        let r: Vec<i64> = rates.iter().map(|r| r.unwrap_or(0)).collect();
+        toml_text.push_str(&format!(
+            "\n[[local_support]]\nprovince_code = {}\neffective_from = \"{}\"\n{}poor_bp = {}\nnear_poor_bp = {}\nethnic_minority_bp = {}\nisland_bp = {}\nother_bp = {}\nlegal_ref = {}\n",
+            toml_string(&province),
+            from.format("%Y-%m-%d"),
+            to.map(|t| format!("effective_to = \"{}\"\n", t.format("%Y-%m-%d"))).unwrap_or_default(),
+            r[0], r[1], r[2], r[3], r[4],
+            toml_string(&resolution),
+        ));
+        match admin::publish_policy(state.store.as_ref(), &toml_text).await {
+            Ok(version) => {
+                state
+                    .store
+                    .audit(&viewer.audit(
+                        "policy",
+                        None,
+                        format!("Phát hành chính sách {version}: hỗ trợ tỉnh {province} theo {resolution}"),
+                    ))
+                    .await?;
+                if let Ok(p) = Policy::from_toml_str(&toml_text) {
+                    state.policy.set(std::sync::Arc::new(p));
+                }
+                return render_policy(
+                    &state,
+                    &viewer,
+                    Some(from),
+                    Some((
+                        true,
+                        format!(
+                            "Đã phát hành phiên bản {version}. Điện thoại nhận ở lần đồng bộ tới."
+                        ),
+                    )),
+                    HashMap::new(),
+                )
+                .await;
+            }
+            Err(crate::OfficeError::Invalid(m)) => {
+                errors.insert("edition", m);
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    bad(render_policy(&state, &viewer, from, None, errors).await)
+}
+
+/// Query with a page number.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    trang: Option<i64>,
+}
+
+fn action_vi(action: &str) -> &str {
+    match action {
+        "sign_in" => "Đăng nhập",
+        "sign_in_failed" => "Đăng nhập sai",
+        "sign_out" => "Đăng xuất",
+        "setup" => "Thiết lập",
+        "decision" => "Quyết định hồ sơ",
+        "export" => "Xuất dữ liệu",
+        "import" => "Nhập danh sách",
+        "device_code" => "Cấp mã thiết bị",
+        "device_revoked" => "Thu hồi thiết bị",
+        "quota" => "Giao chỉ tiêu",
+        "village" => "Thêm thôn",
+        "assign_area" => "Giao địa bàn",
+        "labour_force" => "Số lao động",
+        "policy" => "Chính sách",
+        other => other,
+    }
+}
+
+/// `GET /nhat-ky`.
+pub async fn audit<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Query(q): Query<PageQuery>,
+) -> WebResult {
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let entries = state
+        .store
+        .audit_log(&viewer.visible, (page_no - 1) * PER_PAGE, PER_PAGE + 1)
+        .await?;
+    let more = entries.len() as i64 > PER_PAGE;
+    let conflicts = state
+        .store
+        .conflict_log(&viewer.visible, 0, PER_PAGE)
+        .await?;
+    let body = html! {
+        div.scroll { table {
+            thead { tr { th { "Thời gian" } th { "Người" } th { "Việc" } th { "Xã" } th { "Chi tiết" } } }
+            tbody {
+                @for e in entries.iter().take(PER_PAGE as usize) {
+                    tr { td { (instant(e.at)) } td { (e.user_name) } td { (action_vi(&e.action)) }
+                         td { (e.commune_code.as_deref().unwrap_or("—")) } td { (e.detail) } }
+                }
+                @if entries.is_empty() { tr { td colspan="5" { "Chưa có." } } }
+            }
+        } }
+        div.pager {
+            @if page_no > 1 { a.button href={ "/nhat-ky?trang=" (page_no - 1) } { "‹ Trang trước" } }
+            span.muted { "Trang " (page_no) }
+            @if more { a.button href={ "/nhat-ky?trang=" (page_no + 1) } { "Trang sau ›" } }
+        }
+        h2 { "Xung đột đồng bộ gần đây" }
+        div.scroll { table {
+            thead { tr { th { "Thời gian" } th { "Loại" } th { "Trường" } th { "Giá trị bị thay" } th { "Xã" } } }
+            tbody {
+                @for c in &conflicts {
+                    tr { td { (instant(c.logged_at)) }
+                         td { (EntityKind::parse(&c.entity).map(|k| k.label_vi()).unwrap_or("—")) }
+                         td { (c.field) } td { (c.losing_value) } td { (c.commune_code) } }
+                }
+                @if conflicts.is_empty() { tr { td colspan="5" { "Không có xung đột." } } }
+            }
+        } }
+    };
+    Ok(page(&viewer, "/nhat-ky", "Nhật ký", body).into_response())
+}
+
+/// Roles that may sign in to the dashboard.
+pub fn dashboard_role(role: Role) -> bool {
+    matches!(role, Role::OfficeAdmin | Role::OfficeSupervisor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse_to_half_open_ranges() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let (p, label) = parse_period(Some("2026-H2"), today).expect("H2");
+        assert_eq!(p.from, NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"));
+        assert_eq!(p.to, NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
+        assert_eq!(label, "6 tháng cuối năm 2026");
+        assert_eq!(p.quota_key(), "2026-H2");
+        let (p, _) = parse_period(Some("2026-12"), today).expect("month");
+        assert_eq!(p.to, NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
+        let (p, _) = parse_period(None, today).expect("default");
+        assert_eq!(p.quota_key(), "2026");
+        assert!(parse_period(Some("2026-13"), today).is_err());
+        assert!(parse_period(Some("<script>"), today).is_err());
+    }
+
+    #[test]
+    fn counts_and_percentages_read_as_typed() {
+        assert_eq!(parse_count("12.500"), Some(12_500));
+        assert_eq!(parse_count("-3"), None);
+        assert_eq!(parse_count("abc"), None);
+        assert_eq!(parse_percent("3,5"), Some(35));
+        assert_eq!(parse_percent("10%"), Some(100));
+        assert_eq!(parse_percent("101"), None);
+    }
+
+    #[test]
+    fn edition_labels_move_forward() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        assert_eq!(next_edition_label("2026-12-01.1", today), "2026-12-01.2");
+        assert_eq!(next_edition_label("2026-11-23.4", today), "2026-12-01.1");
+    }
+}

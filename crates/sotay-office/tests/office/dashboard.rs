@@ -1,0 +1,1544 @@
+//! The office dashboard over HTTP on both backends: sign-in, sessions, CSRF, lock-out, a
+//! supervisor's communes, hostile names, review decisions reaching a real phone store, quotas,
+//! import, exports read back with calamine, the receipt check, and the numbers of the overview
+//! and the evaluation.
+
+use base64::Engine;
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use sotay_domain::*;
+use sotay_office::OfficeStore;
+use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::storage::DashboardStore;
+use sotay_office::storage::dashboard::{Period, Visible};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+use crate::harness::{COMMUNE, OTHER_COMMUNE, Office};
+
+/// A browser-like client: keeps cookies, follows no redirects (tests look at them).
+struct Web {
+    base: String,
+    http: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"_csrf\" value=\"")
+            .unwrap_or_else(|| panic!("the page has a form with a CSRF field: {}", self.body));
+        let rest = &self.body[at + "name=\"_csrf\" value=\"".len()..];
+        rest[..rest.find('"').expect("closing quote")].to_owned()
+    }
+    fn location(&self) -> String {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+impl Web {
+    fn new(office: &Office) -> Web {
+        Web {
+            base: office.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .expect("cookies")
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn absorb(&self, res: reqwest::Response) -> Page {
+        let status = res.status();
+        let headers = res.headers().clone();
+        for value in headers.get_all(SET_COOKIE) {
+            let text = value.to_str().expect("cookie text");
+            let pair = text.split(';').next().expect("pair");
+            let (k, v) = pair.split_once('=').expect("name=value");
+            let mut cookies = self.cookies.lock().expect("cookies");
+            if v.is_empty() {
+                cookies.remove(k);
+            } else {
+                cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let body = res.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.absorb(res).await
+    }
+
+    async fn bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        let status = res.status();
+        (status, res.bytes().await.expect("bytes").to_vec())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        self.absorb(res).await
+    }
+
+    async fn upload(&self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
+        let boundary = "----sotayBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("POST multipart");
+        self.absorb(res).await
+    }
+
+    async fn sign_in(&self, login: &str, password: &str) -> Page {
+        let form = self.get("/dang-nhap").await;
+        assert_eq!(form.status, StatusCode::OK, "the sign-in page opens");
+        let token = form.csrf();
+        self.post(
+            "/dang-nhap",
+            &[("login", login), ("password", password), ("_csrf", &token)],
+        )
+        .await
+    }
+
+    /// The CSRF token of the signed-in session (from any page's forms).
+    async fn token(&self) -> String {
+        self.get("/tong-quan").await.csrf()
+    }
+}
+
+const ADMIN_PASSWORD: &str = "mat-khau-quan-tri-2026";
+const SUPERVISOR_PASSWORD: &str = "mat-khau-giam-sat-2026";
+
+/// An admin (`quantri`) and a supervisor of COMMUNE (`giamsat`).
+async fn accounts(office: &Office) -> (User, User) {
+    let store = office.store();
+    let admin_user = admin::create_user(store, "Vũ Thu Hà", Role::OfficeAdmin, None)
+        .await
+        .expect("admin");
+    sotay_office::passwords::set_login(store, &admin_user, "quantri", ADMIN_PASSWORD)
+        .await
+        .expect("admin login");
+    let supervisor = admin::create_user(store, "Phạm Minh Đức", Role::OfficeSupervisor, None)
+        .await
+        .expect("supervisor");
+    sotay_office::passwords::set_login(store, &supervisor, "giamsat", SUPERVISOR_PASSWORD)
+        .await
+        .expect("supervisor login");
+    admin::assign_area(store, supervisor.id, COMMUNE, None)
+        .await
+        .expect("area");
+    (admin_user, supervisor)
+}
+
+struct Signup {
+    household: Household,
+    person: Person,
+    enrollment: Enrollment,
+}
+
+/// A household, its person and a submitted sign-up, written by the office.
+async fn signup(
+    office: &Office,
+    writer: &mut OfficeWriter,
+    commune: &str,
+    village: Uuid,
+    collector: Uuid,
+    name: &str,
+    first_month: NaiveDate,
+) -> Signup {
+    let household = Household {
+        id: new_id(),
+        commune_code: commune.into(),
+        village_id: Some(village),
+        address: "Số 3 Thôn Đông".into(),
+        head_name: name.into(),
+        poverty_status: PovertyStatus::NearPoor,
+        poverty_year: Some(2026),
+        notes: String::new(),
+        location: None,
+    };
+    let person = Person {
+        id: new_id(),
+        household_id: household.id,
+        commune_code: commune.into(),
+        village_id: Some(village),
+        full_name: name.into(),
+        sex: Sex::Female,
+        date_of_birth: NaiveDate::from_ymd_opt(1985, 4, 12),
+        personal_id: None,
+        legacy_insurance_code: None,
+        phone: None,
+        occupation: Occupation::Farmer,
+        ethnic_minority: false,
+        coverage: Coverage::None,
+        stage: Stage::Interested,
+        decline_reason: None,
+        notes: String::new(),
+    };
+    let enrollment = Enrollment {
+        id: new_id(),
+        person_id: person.id,
+        household_id: household.id,
+        commune_code: commune.into(),
+        village_id: Some(village),
+        collector_id: collector,
+        monthly_income: Vnd(1_500_000),
+        payment_mode: PaymentMode::Quarterly,
+        first_month,
+        support_groups: vec![SupportGroup::NearPoor],
+        quote: None,
+        status: EnrollmentStatus::Submitted,
+        status_reason: None,
+    };
+    let store = office.store();
+    writer
+        .write_record(store, EntityKind::Household, &household)
+        .await
+        .expect("household");
+    writer
+        .write_record(store, EntityKind::Person, &person)
+        .await
+        .expect("person");
+    writer
+        .write_record(store, EntityKind::Enrollment, &enrollment)
+        .await
+        .expect("enrollment");
+    Signup {
+        household,
+        person,
+        enrollment,
+    }
+}
+
+fn this_month() -> NaiveDate {
+    let today = sotay_office::clock::today_in_vietnam();
+    NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("month")
+}
+
+async fn sign_in_cookie_flags_and_sign_out(office: Office) {
+    accounts(&office).await;
+    let web = Web::new(&office);
+    let first = web.get("/tong-quan").await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "not signed in");
+    assert_eq!(first.location(), "/dang-nhap");
+
+    let wrong = web.sign_in("quantri", "khong-dung-mat-khau").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .body
+            .contains("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "a wrong password says so in Vietnamese: {}",
+        wrong.body
+    );
+
+    let ok = web.sign_in("QuanTri", ADMIN_PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let cookie = ok
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().expect("text").to_owned())
+        .find(|c| c.starts_with("sotay_phien="))
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "session cookie has {flag}: {cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP: no Secure flag (HTTPS sets it): {cookie}"
+    );
+    let token = cookie["sotay_phien=".len()..]
+        .split(';')
+        .next()
+        .expect("value")
+        .to_owned();
+    let sessions = office.database.dump("web_sessions").await;
+    assert!(
+        !sessions.contains(&token) && sessions.contains(&sotay_office::auth::hash_secret(&token)),
+        "the database keeps only the token's hash: {sessions}"
+    );
+
+    // Sessions expire: after an hour without a request, and 12 hours after sign-in.
+    let hash = sotay_office::auth::hash_secret(&token);
+    let idle = chrono::Duration::minutes(60);
+    let store = office.store();
+    assert!(
+        store
+            .session(&hash, Utc::now() + chrono::Duration::minutes(61), idle)
+            .await
+            .expect("read")
+            .is_none(),
+        "an idle session has ended"
+    );
+    assert!(
+        store
+            .session(
+                &hash,
+                Utc::now() + chrono::Duration::hours(13),
+                chrono::Duration::hours(24)
+            )
+            .await
+            .expect("read")
+            .is_none(),
+        "a session ends 12 hours after sign-in whatever happens"
+    );
+    assert!(
+        store
+            .session(&hash, Utc::now(), idle)
+            .await
+            .expect("read")
+            .is_some(),
+        "a live session works"
+    );
+    let overview = web.get("/tong-quan").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("Tổng quan") && overview.body.contains("Vũ Thu Hà"));
+
+    let csrf = overview.csrf();
+    let out = web.post("/dang-xuat", &[("_csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let after = web.get("/tong-quan").await;
+    assert_eq!(
+        after.status,
+        StatusCode::SEE_OTHER,
+        "after sign-out the session no longer works"
+    );
+    let log = office.database.dump("audit_log").await;
+    assert!(
+        log.contains("sign_in") && log.contains("sign_in_failed") && log.contains("sign_out"),
+        "sign-ins, failures and sign-outs are in the audit log: {log}"
+    );
+}
+
+async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
+    accounts(&office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let s = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        "Trần Thị Bình",
+        this_month(),
+    )
+    .await;
+    let web = Web::new(&office);
+    // The sign-in form itself needs its double-submit token.
+    let no_cookie = web
+        .post(
+            "/dang-nhap",
+            &[("login", "quantri"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(no_cookie.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let path = format!("/duyet/{}", s.enrollment.id);
+    let missing = web.post(&path, &[("action", "approve")]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN, "no token: refused");
+    assert!(
+        missing.body.contains("mã chống giả mạo"),
+        "{}",
+        missing.body
+    );
+    let wrong = web
+        .post(&path, &[("action", "approve"), ("_csrf", "not-the-token")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN, "wrong token: refused");
+    let record = office
+        .store()
+        .record(s.enrollment.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        record.state.fields["status"], "submitted",
+        "nothing changed without the token"
+    );
+    let token = web.token().await;
+    let done = web
+        .post(&path, &[("action", "approve"), ("_csrf", &token)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+}
+
+async fn repeated_failures_lock_the_login(office: Office) {
+    accounts(&office).await;
+    let web = Web::new(&office);
+    for attempt in 1..=5 {
+        let page = web.sign_in("giamsat", "sai-mat-khau-roi").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let locked = web.sign_in("giamsat", SUPERVISOR_PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::UNAUTHORIZED,
+        "the right password is refused while locked"
+    );
+    assert!(locked.body.contains("tạm khóa"), "{}", locked.body);
+    // Another login is not locked by these failures.
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn a_supervisor_cannot_reach_another_commune(office: Office) {
+    accounts(&office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let other_village = admin::create_village(
+        office.store(),
+        &mut writer,
+        OTHER_COMMUNE,
+        "Tổ dân phố 5",
+        VillageKind::ResidentialGroup,
+    )
+    .await
+    .expect("village");
+    let mine = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        "Lê Văn Mình",
+        this_month(),
+    )
+    .await;
+    let theirs = signup(
+        &office,
+        &mut writer,
+        OTHER_COMMUNE,
+        other_village.id,
+        field.user_id,
+        "Hoàng Thị Khác",
+        this_month(),
+    )
+    .await;
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let token = web.token().await;
+
+    let review = web.get("/duyet").await;
+    assert!(review.body.contains("Lê Văn Mình"));
+    assert!(
+        !review.body.contains("Hoàng Thị Khác"),
+        "another commune's sign-up is not listed"
+    );
+    let url = web.get(&format!("/tong-quan?xa={OTHER_COMMUNE}")).await;
+    assert_eq!(
+        url.status,
+        StatusCode::NOT_FOUND,
+        "a commune in the URL is checked"
+    );
+
+    let decided = web
+        .post(
+            &format!("/duyet/{}", theirs.enrollment.id),
+            &[("action", "approve"), ("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(
+        decided.status,
+        StatusCode::NOT_FOUND,
+        "an id in the URL is checked"
+    );
+    let record = office
+        .store()
+        .record(theirs.enrollment.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(record.state.fields["status"], "submitted", "unchanged");
+
+    for (path, form) in [
+        (
+            "/chi-tieu",
+            vec![
+                ("commune", OTHER_COMMUNE),
+                ("scope", "commune"),
+                ("target_signups", "10"),
+            ],
+        ),
+        (
+            "/dia-ban/thon",
+            vec![("commune", OTHER_COMMUNE), ("name", "Thôn Lạ")],
+        ),
+        (
+            "/tong-quan/lao-dong",
+            vec![
+                ("commune", OTHER_COMMUNE),
+                ("labour_force", "1000"),
+                ("target_percent", "3"),
+            ],
+        ),
+    ] {
+        let mut form = form;
+        form.push(("_csrf", &token));
+        let page = web.post(path, &form).await;
+        assert_eq!(
+            page.status,
+            StatusCode::NOT_FOUND,
+            "{path}: a commune in a form is checked"
+        );
+    }
+    // A village of another commune named in a quota of one's own commune.
+    let scope = format!("village:{}", other_village.id);
+    let page = web
+        .post(
+            "/chi-tieu",
+            &[
+                ("commune", COMMUNE),
+                ("scope", &scope),
+                ("target_signups", "10"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::NOT_FOUND,
+        "a village id in a form is checked"
+    );
+
+    let (status, csv) = web.bytes("/xuat/dang-ky.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("Lê Văn Mình") && !csv.contains("Hoàng Thị Khác"),
+        "{csv}"
+    );
+    let _ = mine;
+}
+
+async fn hostile_names_are_text_everywhere(office: Office) {
+    accounts(&office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let script = "<script>alert(1)</script>";
+    let formula = "=HYPERLINK(\"http://x\",\"y\")";
+    signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        script,
+        this_month(),
+    )
+    .await;
+    signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        formula,
+        this_month(),
+    )
+    .await;
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    for path in ["/duyet", "/tong-quan", "/nhat-ky"] {
+        let page = web.get(path).await;
+        assert!(
+            !page.body.contains(script),
+            "{path} never contains the raw script tag"
+        );
+    }
+    let review = web.get("/duyet").await;
+    assert!(
+        review
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the name shows escaped, as text"
+    );
+    let (_, csv) = web.bytes("/xuat/dang-ky.csv").await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.contains(script), "CSV keeps the name as text");
+    assert!(
+        csv.contains(&format!("\"'{}\"", formula.replace('"', "\"\""))),
+        "a CSV cell starting with = is prefixed with ': {csv}"
+    );
+    let (_, xlsx) = web.bytes("/xuat/dang-ky.xlsx").await;
+    let cells = read_xlsx(&xlsx);
+    assert!(
+        cells
+            .iter()
+            .any(|row| row.first() == Some(&Cell::Text(formula.into()))),
+        "the XLSX cell is the text itself: {cells:?}"
+    );
+    assert!(
+        xlsx_formulas(&xlsx).is_empty(),
+        "no formula in the worksheet"
+    );
+}
+
+/// A read-back XLSX cell.
+#[derive(Clone, Debug, PartialEq)]
+enum Cell {
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Empty,
+}
+
+fn read_xlsx(bytes: &[u8]) -> Vec<Vec<Cell>> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let range = book.worksheet_range_at(0).expect("a sheet").expect("read");
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::String(s) => Cell::Text(s.clone()),
+                    Data::Float(f) => Cell::Number(*f),
+                    Data::Int(i) => Cell::Number(*i as f64),
+                    Data::DateTime(d) => Cell::Date(
+                        NaiveDate::from_ymd_opt(1899, 12, 30).expect("epoch")
+                            + chrono::Duration::days(d.as_f64() as i64),
+                    ),
+                    Data::Empty => Cell::Empty,
+                    other => Cell::Text(format!("{other:?}")),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every formula of the first worksheet of an XLSX.
+fn xlsx_formulas(bytes: &[u8]) -> Vec<String> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_formula(&name).expect("formulas");
+    range
+        .used_cells()
+        .map(|(_, _, f)| f.clone())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+async fn a_decision_reaches_the_collectors_phone(office: Office) {
+    use sotay_store::{DeviceIdentity, Store};
+    use sotay_sync::{SyncClient, SyncConfig};
+    use tokio_util::sync::CancellationToken;
+    accounts(&office).await;
+    let store = office.store();
+    let mut writer = OfficeWriter::default();
+    let village = admin::create_village(
+        store,
+        &mut writer,
+        COMMUNE,
+        "Thôn Đông",
+        VillageKind::Village,
+    )
+    .await
+    .expect("village");
+    let lan = admin::create_user(store, "Nguyễn Thị Lan", Role::Collector, None)
+        .await
+        .expect("user");
+    admin::assign_area(store, lan.id, COMMUNE, None)
+        .await
+        .expect("area");
+    let code = admin::issue_code(store, lan.id, chrono::Duration::hours(1))
+        .await
+        .expect("code");
+    let enrolled = sotay_sync::enroll(&office.base, &code, "Điện thoại chị Lan")
+        .await
+        .expect("enrol");
+    let dir = tempfile::tempdir().expect("dir");
+    let phone = Arc::new(Mutex::new(
+        Store::open(
+            dir.path().join("sotay.db"),
+            DeviceIdentity {
+                device_id: enrolled.device_id,
+                user_id: enrolled.user.id,
+            },
+            &sotay_store::StoreKey::generate(),
+        )
+        .expect("phone store"),
+    ));
+    let client = SyncClient::new(&office.base, &enrolled.device_token, SyncConfig::default())
+        .expect("client");
+    client
+        .sync(&phone, &|_| {}, &CancellationToken::new())
+        .await
+        .expect("first sync");
+    let household = Household {
+        id: new_id(),
+        commune_code: COMMUNE.into(),
+        village_id: Some(village.id),
+        address: "Số 9 Thôn Đông".into(),
+        head_name: "Đỗ Thị Duyên".into(),
+        poverty_status: PovertyStatus::Poor,
+        poverty_year: Some(2026),
+        notes: String::new(),
+        location: None,
+    };
+    let person = Person {
+        id: new_id(),
+        household_id: household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(village.id),
+        full_name: "Đỗ Thị Duyên".into(),
+        sex: Sex::Female,
+        date_of_birth: NaiveDate::from_ymd_opt(1979, 8, 1),
+        personal_id: Some("001179003456".into()),
+        legacy_insurance_code: None,
+        phone: None,
+        occupation: Occupation::Farmer,
+        ethnic_minority: false,
+        coverage: Coverage::None,
+        stage: Stage::Interested,
+        decline_reason: None,
+        notes: String::new(),
+    };
+    let enrollment = Enrollment {
+        id: new_id(),
+        person_id: person.id,
+        household_id: household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(village.id),
+        collector_id: lan.id,
+        monthly_income: Vnd(1_500_000),
+        payment_mode: PaymentMode::Quarterly,
+        first_month: this_month(),
+        support_groups: vec![SupportGroup::Poor],
+        quote: None,
+        status: EnrollmentStatus::Submitted,
+        status_reason: None,
+    };
+    {
+        let phone = phone.lock().expect("phone");
+        phone.save_household(&household).expect("save");
+        phone.save_person(&person).expect("save");
+        phone.save_enrollment(&enrollment).expect("save");
+    }
+    client
+        .sync(&phone, &|_| {}, &CancellationToken::new())
+        .await
+        .expect("push the sign-up");
+
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let queue = web.get("/duyet").await;
+    assert!(
+        queue.body.contains("Đỗ Thị Duyên"),
+        "the pushed sign-up waits for review"
+    );
+    let token = queue.csrf();
+    let path = format!("/duyet/{}", enrollment.id);
+    let no_reason = web
+        .post(&path, &[("action", "reject"), ("_csrf", &token)])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(
+        no_reason.body.contains("Hãy ghi lý do"),
+        "a rejection needs a reason, said next to the row"
+    );
+    let approved = web
+        .post(&path, &[("action", "approve"), ("_csrf", &token)])
+        .await;
+    assert_eq!(approved.status, StatusCode::OK);
+    assert!(
+        approved.body.contains("Đã ghi quyết định"),
+        "{}",
+        approved.body
+    );
+
+    let report = client
+        .sync(&phone, &|_| {}, &CancellationToken::new())
+        .await
+        .expect("pull the decision");
+    assert!(report.synced, "{report:?}");
+    let on_phone: Enrollment = phone
+        .lock()
+        .expect("phone")
+        .get(enrollment.id)
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        on_phone.status,
+        EnrollmentStatus::Approved,
+        "the office's decision reached the phone by sync"
+    );
+}
+
+async fn a_quota_shows_on_the_overview(office: Office) {
+    accounts(&office).await;
+    let _field = office.field_user(true).await;
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let token = web.token().await;
+    let bad = web
+        .post(
+            "/chi-tieu",
+            &[
+                ("commune", COMMUNE),
+                ("scope", "commune"),
+                ("target_signups", "nhiều"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("Hãy nhập số người đăng ký mới"),
+        "message next to the field"
+    );
+    let added = web
+        .post(
+            "/chi-tieu",
+            &[
+                ("commune", COMMUNE),
+                ("scope", "commune"),
+                ("target_signups", "137"),
+                ("target_renewals", "20"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(added.body.contains("Đã giao chỉ tiêu"));
+    let overview = web.get("/tong-quan").await;
+    assert!(
+        overview.body.contains("0 / 137"),
+        "the overview's quota chart shows the new quota: {}",
+        overview.body
+    );
+}
+
+fn list_csv(rows: &[&str]) -> Vec<u8> {
+    let mut text = String::from(
+        "Họ và tên,Ngày sinh,Giới tính,Số CCCD,Số điện thoại,Mã xã,Thôn/Tổ,Địa chỉ,Diện hộ (nghèo / cận nghèo),Năm\n",
+    );
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
+async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Office) {
+    accounts(&office).await;
+    let _field = office.field_user(true).await;
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let token = web.token().await;
+    let file = list_csv(&[
+        "Nguyễn Văn An,01/02/1980,Nam,,0912345678,00376,Thôn Đông,Số 1,nghèo,2025",
+        "Trần Thị Bích,31/02/1985,Nữ,,,00376,Thôn Đông,Số 2,cận nghèo,2025",
+        "Lê Văn Cường,03/03/1975,Nam,,,00376,Thôn Không Có,Số 3,nghèo,2025",
+        "Phạm Thị Dung,04/04/1990,Khác,,,00376,thon dong,Số 4,giàu,2025",
+        "Nguyễn Văn An,01/02/1980,Nam,,,00376,Thôn Đông,Số 5,nghèo,2025",
+        "Hoàng Văn Em,05/05/1988,Nam,,0123,00376,Thôn Đoài,Số 6,nghèo,2025",
+    ]);
+    let page = web
+        .upload("/nhap", &[("_csrf", &token)], ("ds.csv", &file))
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    for (row, reason) in [
+        ("3", "Ngày sinh"),
+        ("4", "chưa có ở xã 00376"),
+        ("5", "phải là Nam hoặc Nữ"),
+        ("5", "phải là \"nghèo\" hoặc \"cận nghèo\""),
+        ("6", "trùng với dòng 2"),
+        ("7", "Số điện thoại"),
+    ] {
+        assert!(
+            page.body.contains(&format!("<td class=\"num\">{row}</td>"))
+                && page.body.contains(&reason.replace('"', "&quot;")),
+            "row {row}: {reason} is reported: {}",
+            page.body
+        );
+    }
+    assert!(
+        page.body.contains("Chưa nhập gì"),
+        "nothing imported from a file with errors"
+    );
+    let before = office
+        .store()
+        .persons_matching(vec![], vec!["nguyen van an".into()])
+        .await
+        .expect("query");
+    assert!(before.is_empty(), "nothing half-imported");
+
+    let only_good = web
+        .upload(
+            "/nhap",
+            &[("_csrf", &token), ("only_good", "1")],
+            ("ds.csv", &file),
+        )
+        .await;
+    assert_eq!(only_good.status, StatusCode::OK, "{}", only_good.body);
+    assert!(
+        only_good.body.contains("Đã nhập 1 người"),
+        "{}",
+        only_good.body
+    );
+    let again = web
+        .upload(
+            "/nhap",
+            &[("_csrf", &token)],
+            (
+                "ds.csv",
+                &list_csv(&["Nguyễn Văn An,01/02/1980,Nam,,,00376,Thôn Đông,Số 1,nghèo,2025"]),
+            ),
+        )
+        .await;
+    assert!(
+        again.body.contains("đã có trong cơ sở dữ liệu"),
+        "a duplicate of a stored person is found: {}",
+        again.body
+    );
+    let cp1258 = b"H\xe4 v\xe0 t\xean,Ng\xe0y sinh\nNguy\xd2\xden,01/01/1980\n";
+    let legacy = web
+        .upload("/nhap", &[("_csrf", &token)], ("ds.csv", cp1258))
+        .await;
+    assert_eq!(legacy.status, StatusCode::BAD_REQUEST);
+    assert!(
+        legacy.body.contains("CSV UTF-8"),
+        "how to save as UTF-8 is said"
+    );
+    let pdf = web
+        .upload("/nhap", &[("_csrf", &token)], ("ds.pdf", b"%PDF-1.4"))
+        .await;
+    assert!(pdf.body.contains("Chỉ nhận tệp .csv"), "{}", pdf.body);
+    let other = web
+        .upload(
+            "/nhap",
+            &[("_csrf", &token), ("only_good", "1")],
+            (
+                "ds.csv",
+                &list_csv(&["Vũ Văn Giang,01/02/1980,Nam,,,00004,Tổ 1,Số 1,nghèo,2025"]),
+            ),
+        )
+        .await;
+    assert!(
+        other
+            .body
+            .contains("Bạn không được nhập danh sách cho xã 00004"),
+        "a supervisor imports only into their communes"
+    );
+}
+
+async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
+    accounts(&office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let s = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        "Bùi Thị Hoa",
+        this_month(),
+    )
+    .await;
+    let payment = Payment {
+        id: new_id(),
+        enrollment_id: s.enrollment.id,
+        person_id: s.person.id,
+        household_id: s.household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(field.village),
+        collector_id: field.user_id,
+        months_from: this_month(),
+        months_to: this_month() + chrono::Months::new(2),
+        amount: Vnd(742_500),
+        collected_at: Utc::now(),
+        receipt_number: "BL-00077".into(),
+        method: PaymentMethod::Cash,
+    };
+    writer
+        .write_record(office.store(), EntityKind::Payment, &payment)
+        .await
+        .expect("payment");
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (status, bytes) = web.bytes("/xuat/thu-tien.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = read_xlsx(&bytes);
+    assert_eq!(
+        rows[0][0],
+        Cell::Text("Số biên lai".into()),
+        "Vietnamese headers"
+    );
+    assert_eq!(rows[1][0], Cell::Text("BL-00077".into()));
+    assert_eq!(rows[1][2], Cell::Text("Bùi Thị Hoa".into()));
+    assert_eq!(
+        rows[1][3],
+        Cell::Number(742_500.0),
+        "the amount is a number cell"
+    );
+    assert_eq!(
+        rows[1][4],
+        Cell::Date(this_month()),
+        "months are date cells"
+    );
+    let (_, bytes) = web.bytes("/xuat/danh-gia.xlsx").await;
+    let rows = read_xlsx(&bytes);
+    assert_eq!(rows[0][0], Cell::Text("Người thu".into()));
+    let lan = rows
+        .iter()
+        .find(|r| r[0] == Cell::Text("Nguyễn Thị Lan".into()))
+        .expect("the collector's row");
+    assert_eq!(lan[3], Cell::Number(1.0), "one new sign-up");
+    assert_eq!(lan[7], Cell::Number(742_500.0), "cash collected");
+    assert_eq!(lan[8], Cell::Number(0.0), "nothing remitted yet");
+    let log = office.database.dump("audit_log").await;
+    assert!(log.contains("export"), "exports are in the audit log");
+}
+
+async fn receipt_codes_verify_only_with_the_recording_devices_key(office: Office) {
+    let field = office.field_user(true).await;
+    let second = office
+        .enroll(&office.user_code("Trần Văn Hùng", Role::Collector).await)
+        .await;
+    // The devices' keys as the office stored them.
+    let stored = |device: Uuid| {
+        let office = &office;
+        async move {
+            let rows = sotay_office::storage::sql::SqlRunner::query(
+                office.store(),
+                "SELECT receipt_key FROM devices WHERE id = $1".into(),
+                vec![device.into()],
+            )
+            .await
+            .expect("query");
+            rows[0][0].text().expect("key")
+        }
+    };
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(stored(field.device_id).await)
+        .expect("base64");
+    let other_key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(stored(second.device_id).await)
+        .expect("base64");
+    assert_eq!(key.len(), 32);
+    let person = Uuid::now_v7();
+    let household = Uuid::now_v7();
+    let enrollment = Uuid::now_v7();
+    let payment = Uuid::now_v7();
+    let collected = Utc.with_ymd_and_hms(2026, 1, 5, 3, 0, 0).unwrap();
+    let mut signup = crate::harness::enrollment(field.village, field.user_id);
+    signup["person_id"] = person.to_string().into();
+    signup["household_id"] = household.to_string().into();
+    let ops = vec![
+        field.op(EntityKind::Enrollment, enrollment, signup),
+        field.op(
+            EntityKind::Payment,
+            payment,
+            serde_json::json!({
+                "enrollment_id": enrollment, "person_id": person, "household_id": household,
+                "commune_code": COMMUNE, "village_id": field.village, "collector_id": field.user_id,
+                "months_from": "2026-01-01", "months_to": "2026-03-01", "amount": 742_500,
+                "collected_at": collected, "receipt_number": "BL-00012", "method": "cash"
+            }),
+        ),
+    ];
+    let pushed = office.push(&field, &ops).await;
+    assert!(
+        pushed
+            .results
+            .iter()
+            .all(|r| matches!(r.outcome, sotay_sync::protocol::OpOutcome::Applied)),
+        "{pushed:?}"
+    );
+    let fields = sotay_receipt::ReceiptFields {
+        receipt_number: "BL-00012",
+        amount: 742_500,
+        collected_on: NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
+    };
+    let code = sotay_receipt::check_code(&key, &fields).expect("code");
+    let forged = sotay_receipt::check_code(&other_key, &fields).expect("code");
+    let mut altered: Vec<char> = code.chars().collect();
+    altered[2] = if altered[2] == '7' { '8' } else { '7' };
+    let altered: String = altered.into_iter().collect();
+    let client = reqwest::Client::new();
+    let check = |code: String| {
+        let client = client.clone();
+        let url = office.url(&format!("/tra-cuu?so=BL-00012&ma={code}"));
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("GET")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let page = check(code.clone()).await;
+    assert!(
+        page.contains("data-ket-qua=\"chua-nop\""),
+        "received, not remitted: {page}"
+    );
+    assert!(page.contains("742.500 ₫"), "{page}");
+    let page = check(forged).await;
+    assert!(
+        page.contains("data-ket-qua=\"chua-thay\""),
+        "a code made with another device's key is refused"
+    );
+    let page = check(altered).await;
+    assert!(
+        page.contains("data-ket-qua=\"chua-thay\""),
+        "one changed character is refused"
+    );
+    let page = check("12".into()).await;
+    assert!(
+        page.contains("8 ký tự"),
+        "a malformed code is said next to the field"
+    );
+    // Remitted: the page says so.
+    let remittance = Uuid::now_v7();
+    office
+        .push(
+            &field,
+            &[field.op(
+                EntityKind::Remittance,
+                remittance,
+                serde_json::json!({
+                    "collector_id": field.user_id, "commune_code": COMMUNE,
+                    "remitted_at": Utc.with_ymd_and_hms(2026, 1, 7, 3, 0, 0).unwrap(),
+                    "payment_ids": [payment], "total": 742_500, "note": ""
+                }),
+            )],
+        )
+        .await;
+    let page = check(code).await;
+    assert!(page.contains("data-ket-qua=\"da-nop\""), "remitted: {page}");
+    assert!(page.contains("07/01/2026"), "{page}");
+    // Rate limit: the page refuses after 10 checks a minute from one address.
+    let mut limited = false;
+    for _ in 0..12 {
+        let res = client
+            .get(office.url("/tra-cuu?so=BL-1&ma=1234-5678"))
+            .send()
+            .await
+            .expect("GET");
+        limited |= res.status() == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "receipt checks are rate-limited");
+}
+
+async fn overview_and_evaluation_count_what_happened(office: Office) {
+    let field = office.field_user(true).await;
+    let store = office.store();
+    let mut writer = OfficeWriter::default();
+    let jan = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    let s1 = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        "Một",
+        jan,
+    )
+    .await;
+    let s2 = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        "Hai",
+        jan,
+    )
+    .await;
+    writer
+        .decide_enrollment(store, s1.enrollment.id, EnrollmentStatus::Approved, None)
+        .await
+        .expect("approve");
+    writer
+        .decide_enrollment(store, s2.enrollment.id, EnrollmentStatus::Approved, None)
+        .await
+        .expect("approve");
+    let pay = |s: &Signup, from: u32, amount: i64, day: u32, receipt: &str| Payment {
+        id: new_id(),
+        enrollment_id: s.enrollment.id,
+        person_id: s.person.id,
+        household_id: s.household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(field.village),
+        collector_id: field.user_id,
+        months_from: NaiveDate::from_ymd_opt(2026, from, 1).expect("date"),
+        months_to: NaiveDate::from_ymd_opt(2026, from + 2, 1).expect("date"),
+        amount: Vnd(amount),
+        collected_at: Utc.with_ymd_and_hms(2026, from, day, 3, 0, 0).unwrap(),
+        receipt_number: receipt.into(),
+        method: PaymentMethod::Cash,
+    };
+    // s1 pays Jan–Mar and renews Apr–Jun; s2 pays Jan–Mar only and lapses from April.
+    let p1 = pay(&s1, 1, 742_500, 5, "BL-1");
+    let p2 = pay(&s1, 4, 742_500, 3, "BL-2");
+    let p3 = pay(&s2, 1, 742_500, 6, "BL-3");
+    for p in [&p1, &p2, &p3] {
+        writer
+            .write_record(store, EntityKind::Payment, p)
+            .await
+            .expect("payment");
+    }
+    // p1 remitted after 3 days, p3 after 20 (late against 5 days); p2 not yet.
+    for (p, day) in [(&p1, 8), (&p3, 26)] {
+        let r = Remittance {
+            id: new_id(),
+            collector_id: field.user_id,
+            commune_code: COMMUNE.into(),
+            remitted_at: Utc.with_ymd_and_hms(2026, 1, day, 3, 0, 0).unwrap(),
+            payment_ids: vec![p.id],
+            total: p.amount,
+            note: String::new(),
+        };
+        writer
+            .write_record(store, EntityKind::Remittance, &r)
+            .await
+            .expect("remittance");
+    }
+    let visit = Visit {
+        id: new_id(),
+        household_id: s1.household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(field.village),
+        visited_at: Utc.with_ymd_and_hms(2026, 2, 1, 3, 0, 0).unwrap(),
+        visited_by: field.user_id,
+        persons_met: vec![],
+        channel: VisitChannel::DoorToDoor,
+        outcome: VisitOutcome::Interested,
+        notes: String::new(),
+        location: None,
+        next_follow_up: None,
+    };
+    writer
+        .write_record(store, EntityKind::Visit, &visit)
+        .await
+        .expect("visit");
+    store
+        .set_commune_target(COMMUNE, 100, 30, Utc::now())
+        .await
+        .expect("target");
+    let h1 = Period {
+        from: jan,
+        to: NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"),
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let rows = store
+        .overview(&Visible::All, h1, today, false)
+        .await
+        .expect("overview");
+    let row = rows
+        .iter()
+        .find(|r| r.commune_code == COMMUNE)
+        .expect("the commune's row");
+    assert_eq!(row.households, 2);
+    assert_eq!(row.visits, 1);
+    assert_eq!(row.signups, 2);
+    assert_eq!(row.renewals, 1, "s1's second payment continues its first");
+    assert_eq!(row.lapses, 1, "s2's months ran out at the end of March");
+    assert_eq!(row.collected, 3 * 742_500);
+    assert_eq!(row.participants, 2);
+    assert_eq!(row.coverage_bp(), Some(200), "2 of 100: 2,00%");
+    let villages = store
+        .overview(&Visible::All.only(COMMUNE), h1, today, true)
+        .await
+        .expect("per village");
+    let v = villages
+        .iter()
+        .find(|r| r.village_id == Some(field.village))
+        .expect("the village's row");
+    assert_eq!((v.households, v.signups), (2, 2));
+    let none = store
+        .overview(
+            &Visible::Communes(vec![OTHER_COMMUNE.into()]),
+            h1,
+            today,
+            false,
+        )
+        .await
+        .expect("overview");
+    assert!(
+        none.iter().all(|r| r.signups == 0),
+        "another commune sees none of it"
+    );
+
+    let eval = store
+        .evaluation(&Visible::All, h1, today, 5)
+        .await
+        .expect("evaluation");
+    let lan = eval
+        .iter()
+        .find(|r| r.collector_id == field.user_id)
+        .expect("the collector");
+    assert_eq!(lan.visits, 1);
+    assert_eq!(lan.signups, 2);
+    assert_eq!(lan.renewals, 1);
+    assert_eq!((lan.participants, lan.lapses), (2, 1));
+    assert_eq!(lan.cash_collected, 3 * 742_500);
+    assert_eq!(lan.cash_remitted, 2 * 742_500);
+    // p3: 20 days (15 late); p2: unremitted since 3 April, late by today.
+    assert_eq!(lan.late_payments, 2);
+    let p2_days = (today - NaiveDate::from_ymd_opt(2026, 4, 3).expect("date")).num_days();
+    assert_eq!(lan.max_days_late, p2_days - 5);
+    let months = store
+        .signups_per_month(&Visible::All, h1)
+        .await
+        .expect("months");
+    assert_eq!(months, vec![(jan, 2)]);
+}
+
+async fn the_first_run_sets_up_an_admin_once(office: Office) {
+    let web = Web::new(&office);
+    let first = web.get("/dang-nhap").await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        first.location(),
+        "/thiet-lap",
+        "no sign-in yet: the set-up opens"
+    );
+    let form = web.get("/thiet-lap").await;
+    let token = form.csrf();
+    let short = web
+        .post(
+            "/thiet-lap",
+            &[
+                ("name", "Vũ Thu Hà"),
+                ("login", "quantri"),
+                ("password", "ngan"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.body.contains("ít nhất 10 ký tự"), "{}", short.body);
+    let made = web
+        .post(
+            "/thiet-lap",
+            &[
+                ("name", "Vũ Thu Hà"),
+                ("login", "quantri"),
+                ("password", ADMIN_PASSWORD),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = Web::new(&office);
+    let closed = again.get("/thiet-lap").await;
+    assert_eq!(
+        closed.location(),
+        "/dang-nhap",
+        "the set-up closes once an admin exists"
+    );
+}
+
+async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
+    accounts(&office).await;
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let token = web.token().await;
+    let form = [
+        ("province", "79"),
+        (
+            "resolution",
+            "Nghị quyết 12/2026/NQ-HĐND Thành phố Hồ Chí Minh",
+        ),
+        ("from", "01/01/2027"),
+        ("to", ""),
+        ("poor", "20"),
+        ("near_poor", "10"),
+        ("ethnic_minority", "0"),
+        ("island", "0"),
+        ("other", "5"),
+    ];
+    let mut with_token = form.to_vec();
+    with_token.push(("_csrf", &token));
+    let refused = web.post("/chinh-sach", &with_token).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "only an admin publishes policy"
+    );
+
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let token = web.token().await;
+    let mut bad = form.to_vec();
+    bad[2] = ("from", "32/13/2027");
+    bad.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &bad).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Ngày bắt đầu theo dạng dd/mm/yyyy."),
+        "next to the field"
+    );
+    let mut good = form.to_vec();
+    good.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &good).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Đã phát hành phiên bản"),
+        "{}",
+        page.body
+    );
+    let edition = office
+        .store()
+        .latest_policy(None)
+        .await
+        .expect("read")
+        .expect("a published edition");
+    let policy = Policy::from_toml_str(&edition.toml).expect("the edition loads");
+    let top_up = policy
+        .local_support_on("79", NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"))
+        .expect("known province")
+        .expect("the new top-up is in force in 2027");
+    assert_eq!(
+        (top_up.poor_bp, top_up.near_poor_bp, top_up.other_bp),
+        (2000, 1000, 500)
+    );
+    assert!(top_up.legal_ref.contains("12/2026/NQ-HĐND"));
+    // Hà Nội already has an open-ended top-up: an overlapping one is refused by the domain.
+    let mut overlap = form.to_vec();
+    overlap[0] = ("province", "01");
+    overlap.push(("_csrf", &token));
+    let page = web.post("/chinh-sach", &overlap).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body.contains("Tệp chính sách không hợp lệ"),
+        "{}",
+        page.body
+    );
+}
+
+contract!(
+    a_provincial_top_up_becomes_a_new_edition,
+    the_first_run_sets_up_an_admin_once,
+    sign_in_cookie_flags_and_sign_out,
+    forms_without_the_right_csrf_token_are_refused,
+    repeated_failures_lock_the_login,
+    a_supervisor_cannot_reach_another_commune,
+    hostile_names_are_text_everywhere,
+    a_decision_reaches_the_collectors_phone,
+    a_quota_shows_on_the_overview,
+    an_import_reports_each_bad_row_and_imports_only_when_told,
+    the_xlsx_export_has_real_numbers_and_dates,
+    receipt_codes_verify_only_with_the_recording_devices_key,
+    overview_and_evaluation_count_what_happened,
+);

@@ -1,0 +1,114 @@
+//! The receipt check code of a saved payment, made on the device, offline, with the receipt key
+//! the office gave this device at enrolment (`EnrollResponse::receipt_key`, kept in `meta`).
+//! The participant checks it on the office's public page (`/tra-cuu`); another device, lacking
+//! this key, cannot make a code that verifies (see `sotay_receipt`).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+
+const RECEIPT_KEY: &str = "receipt_key";
+
+/// What the receipt screen shows for a payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptCheck {
+    /// The receipt number, as printed.
+    pub receipt_number: String,
+    /// The check code, `XXXX-XXXX`.
+    pub code: String,
+    /// The query of the office's receipt page for this receipt (`so=…&ma=…`), for a QR code:
+    /// `{office}/tra-cuu?{query}`.
+    pub query: String,
+}
+
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+impl Store {
+    /// Keeps the receipt key the office returned at enrolment (base64url of 32 random bytes).
+    /// The app calls this right after `sotay_sync::client::enroll` succeeds, when the response
+    /// carries a key.
+    pub fn set_receipt_key(&self, key: &str) -> Result<()> {
+        let decoded = URL_SAFE_NO_PAD.decode(key.trim()).unwrap_or_default();
+        if decoded.len() < sotay_receipt::MIN_KEY_BYTES {
+            return Err(StoreError::rule(
+                "receipt_key_invalid",
+                "receipt_key",
+                "Khóa biên lai cơ quan gửi không hợp lệ. Hãy kích hoạt lại thiết bị.",
+            ));
+        }
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![RECEIPT_KEY, key.trim()],
+        )?;
+        Ok(())
+    }
+
+    /// The check code of a saved payment, for its receipt screen and printed receipt.
+    ///
+    /// Errors: `receipt_key_missing` when the device enrolled before receipt keys existed (it
+    /// must enrol again to print codes), `not_found` when no such payment is saved.
+    pub fn receipt_check_code(&self, payment_id: Uuid) -> Result<ReceiptCheck> {
+        let key: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [RECEIPT_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let key = key
+            .and_then(|k| URL_SAFE_NO_PAD.decode(k).ok())
+            .ok_or_else(|| {
+                StoreError::rule(
+                    "receipt_key_missing",
+                    "receipt_key",
+                    "Máy này chưa có khóa biên lai (kích hoạt trước khi có mã kiểm tra). Hãy \
+                     kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.",
+                )
+            })?;
+        let payment: sotay_domain::Payment = self.get(payment_id)?.ok_or_else(|| {
+            StoreError::rule(
+                "not_found",
+                "payment_id",
+                "Không tìm thấy khoản thu này trên máy.",
+            )
+        })?;
+        let collected_on = payment
+            .collected_at
+            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .date_naive();
+        let code = sotay_receipt::check_code(
+            &key,
+            &sotay_receipt::ReceiptFields {
+                receipt_number: &payment.receipt_number,
+                amount: payment.amount.0,
+                collected_on,
+            },
+        )
+        .map_err(|e| StoreError::rule(e.code(), "receipt_key", e.to_string()))?;
+        let query = format!(
+            "so={}&ma={}",
+            query_escape(&payment.receipt_number),
+            query_escape(&code)
+        );
+        Ok(ReceiptCheck {
+            receipt_number: payment.receipt_number,
+            code,
+            query,
+        })
+    }
+}
