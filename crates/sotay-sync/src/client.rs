@@ -142,6 +142,10 @@ pub enum SyncError {
     /// The office revoked this device.
     #[error("Thiết bị này đã bị thu hồi quyền đồng bộ. Hãy liên hệ cơ quan BHXH.")]
     DeviceRevoked,
+    /// The office marked this device lost: everything it pushed has arrived; the app must now
+    /// erase its database, keys and caches and return to the first-run screen.
+    #[error("Cơ quan BHXH đã báo mất thiết bị này: dữ liệu trên máy sẽ được xoá.")]
+    WipeOrdered,
     /// The app is too old or too new for the office.
     #[error("Phiên bản ứng dụng không tương thích với máy chủ. Hãy cập nhật ứng dụng.")]
     ProtocolUnsupported,
@@ -174,6 +178,7 @@ impl SyncError {
             SyncError::Network(_) => "network",
             SyncError::Unauthorized => codes::UNAUTHORIZED,
             SyncError::DeviceRevoked => codes::DEVICE_REVOKED,
+            SyncError::WipeOrdered => codes::DEVICE_WIPE,
             SyncError::ProtocolUnsupported => codes::PROTOCOL_UNSUPPORTED,
             SyncError::Refused { .. } => "refused",
             SyncError::Store(_) => "store",
@@ -264,6 +269,7 @@ async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T
     }
     Err(Attempt::Fatal(match code.as_str() {
         codes::DEVICE_REVOKED => SyncError::DeviceRevoked,
+        codes::DEVICE_WIPE => SyncError::WipeOrdered,
         codes::UNAUTHORIZED => SyncError::Unauthorized,
         codes::PROTOCOL_UNSUPPORTED => SyncError::ProtocolUnsupported,
         // A 401 without a code of ours (a proxy's, say) still means the token is not taken.

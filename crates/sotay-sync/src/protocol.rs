@@ -283,6 +283,10 @@ wire_codes! {
     /// The device was revoked by an office admin: stop syncing, tell the user to see the office
     /// (401).
     DEVICE_REVOKED = "device_revoked", "Thiết bị này đã bị cơ quan BHXH thu hồi quyền đồng bộ. Dữ liệu trên máy vẫn còn; hãy liên hệ cơ quan để được cấp lại.";
+    /// The device was marked lost by an office admin (410). The office still takes its pushes;
+    /// a pull is answered with this code, and the device then erases its database, keys and
+    /// caches and returns to the first-run screen.
+    DEVICE_WIPE = "device_wipe", "Cơ quan BHXH đã báo mất thiết bị này. Mọi dữ liệu đã lưu đã được gửi về cơ quan; ứng dụng xoá dữ liệu trên máy và trở về màn hình đăng ký.";
     /// The app is too old (or too new) for this office: update the app (426).
     PROTOCOL_UNSUPPORTED = "protocol_unsupported", "Ứng dụng cần cập nhật lên bản mới nhất để đồng bộ với máy chủ này.";
     /// The enrolment code is wrong, used or expired (403).
