@@ -111,6 +111,10 @@ pub struct PushResponse {
     /// The office's clock.
     #[schema(value_type = String)]
     pub server_clock: Hlc,
+    /// The office's epoch: a new one after the office was restored from a backup, when the
+    /// device must send again what it holds and pull from the start (see `docs/sync-protocol.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// What the office did with one op.
@@ -214,6 +218,10 @@ pub struct PullResponse {
     /// When asked (`count=true`): how many changes in scope are left after this page.
     #[serde(default)]
     pub remaining: Option<u64>,
+    /// The office's epoch (as in [`PushResponse::epoch`]): a page from another epoch than the
+    /// device's cursor belongs to must not be taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// The office's current state of one record.

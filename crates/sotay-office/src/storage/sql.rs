@@ -234,6 +234,17 @@ impl SqlCell {
 /// One row.
 pub type SqlRow = Vec<SqlCell>;
 
+/// The first row, if any.
+pub fn first_row(rows: Vec<SqlRow>) -> Option<SqlRow> {
+    rows.into_iter().next()
+}
+
+/// Column `i` of a row (a missing column is a corrupt answer, not a panic).
+pub fn cell(row: &SqlRow, i: usize) -> Result<&SqlCell> {
+    row.get(i)
+        .ok_or_else(|| OfficeError::Corrupt(format!("row has no column {i}")))
+}
+
 /// One statement with its parameters.
 pub type Statement = (String, Vec<SqlValue>);
 
