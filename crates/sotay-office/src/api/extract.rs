@@ -154,6 +154,8 @@ pub struct DeviceAuth {
     pub user_id: Uuid,
     /// Whether an admin marked it lost (its pushes are taken, its pull orders the wipe).
     pub wipe: bool,
+    /// Its user's role, from the office's users.
+    pub role: sotay_domain::Role,
 }
 
 impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
@@ -182,6 +184,7 @@ impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
             device_id: device.id,
             user_id: device.user_id,
             wipe: device.wipe_requested,
+            role: device.role,
         })
     }
 }

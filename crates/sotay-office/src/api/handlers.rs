@@ -143,6 +143,7 @@ pub async fn push<S: OfficeStore>(
                 device_id: auth.device_id,
                 user_id: auth.user_id,
                 scope,
+                role: auth.role,
             },
             today: today_in_vietnam(),
             now_ms,

@@ -42,6 +42,8 @@ pub struct DeviceRecord {
     pub revoked: bool,
     /// Whether an admin marked it lost: its pushes are still taken, its pull orders the wipe.
     pub wipe_requested: bool,
+    /// Its user's role, as the office has it (never as the device says).
+    pub role: sotay_domain::Role,
 }
 
 /// A new device, made at enrolment.

@@ -683,8 +683,9 @@ impl OfficeStore for PgStore {
                       seen AS (UPDATE devices SET last_seen_at = $2
                                WHERE id = (SELECT id FROM device)
                                  AND (last_seen_at IS NULL OR last_seen_at < $3))
-                 SELECT id, user_id, revoked_at IS NOT NULL, wipe_requested_at IS NOT NULL
-                 FROM device",
+                 SELECT d.id, d.user_id, d.revoked_at IS NOT NULL,
+                        d.wipe_requested_at IS NOT NULL, u.role
+                 FROM device d JOIN users u ON u.id = d.user_id",
                 &[
                     &token_hash,
                     &now,
@@ -692,12 +693,16 @@ impl OfficeStore for PgStore {
                 ],
             )
             .await?;
-        Ok(row.map(|r| DeviceRecord {
-            id: r.get(0),
-            user_id: r.get(1),
-            revoked: r.get(2),
-            wipe_requested: r.get(3),
-        }))
+        row.map(|r| {
+            Ok(DeviceRecord {
+                id: r.get(0),
+                user_id: r.get(1),
+                revoked: r.get(2),
+                wipe_requested: r.get(3),
+                role: super::sqlite::parse_role(r.get::<_, &str>(4))?,
+            })
+        })
+        .transpose()
     }
 
     async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {

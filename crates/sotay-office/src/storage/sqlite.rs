@@ -612,9 +612,10 @@ impl OfficeStore for SqliteStore {
         self.run(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT id, user_id, revoked_at IS NOT NULL, last_seen_at,
-                            wipe_requested_at IS NOT NULL FROM devices
-                     WHERE token_hash = ?1",
+                    "SELECT d.id, d.user_id, d.revoked_at IS NOT NULL, d.last_seen_at,
+                            d.wipe_requested_at IS NOT NULL, u.role
+                     FROM devices d JOIN users u ON u.id = d.user_id
+                     WHERE d.token_hash = ?1",
                 )?
                 .query_row([&token_hash], |r| {
                     Ok((
@@ -623,10 +624,11 @@ impl OfficeStore for SqliteStore {
                         r.get::<_, bool>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, bool>(4)?,
+                        r.get::<_, String>(5)?,
                     ))
                 })
                 .optional()?;
-            let Some((id, user, revoked, last_seen, wipe_requested)) = row else {
+            let Some((id, user, revoked, last_seen, wipe_requested, role)) = row else {
                 return Ok(None);
             };
             // "Last seen" to the minute: a sync makes several calls, and a write for each would
@@ -641,6 +643,7 @@ impl OfficeStore for SqliteStore {
                 user_id: parse_uuid(&user)?,
                 revoked,
                 wipe_requested,
+                role: parse_role(&role)?,
             }))
         })
         .await
