@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs Sotay's benchmarks (`make bench`) and prints their Markdown reports for
 # docs/benchmarks.md. Release builds; a few minutes on 2 cores.
-# SOTAY_BENCH_SEED and SOTAY_BENCH_DB are passed through to the store benchmark; the field app's
-# benchmark opens the store benchmark's database.
+# SOTAY_BENCH_SEED and SOTAY_BENCH_DB are passed through to the store benchmark. The field app's
+# benchmark generates the same area (sotay-fixtures, the store benchmark's seed) into the app's
+# own encrypted database; SOTAY_APP_BENCH_DATA=<folder> keeps it there for the next run.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$SOTAY_ROOT"
@@ -10,16 +11,12 @@ cd "$SOTAY_ROOT"
 ensure_build_deps
 
 log "device store benchmark (50,000 households, store vs raw SQLite)"
-# Keep the generated area: the field app's benchmark opens it as the app's database.
-bench_dir="$(mktemp -d)"
-trap 'rm -rf "$bench_dir"' EXIT
-export SOTAY_BENCH_DB="${SOTAY_BENCH_DB:-$bench_dir/store-bench.sqlite3}"
 cargo bench --locked -p sotay-store --bench store_bench
 
 log "field app benchmark (release, WebKitGTK under Xvfb: start, village list, search, bundle, memory)"
 ensure_app_deps
 build_ui
-SOTAY_APP_BENCH_DB="$SOTAY_BENCH_DB" cargo bench --locked -p sotay-app --bench app_bench
+cargo bench --locked -p sotay-app --bench app_bench
 
 log "sync benchmark (office backends, bytes per op, 200 devices, a day's sync on a bad link)"
 source "$(dirname "$0")/postgres.sh"

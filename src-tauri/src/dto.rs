@@ -178,6 +178,17 @@ pub struct VillageDto {
     pub households: u32,
 }
 
+impl From<sotay_store::VillageSummary> for VillageDto {
+    fn from(v: sotay_store::VillageSummary) -> Self {
+        VillageDto {
+            id: v.village.id,
+            name: v.village.name,
+            commune_code: v.village.commune_code,
+            households: v.households,
+        }
+    }
+}
+
 /// A household in a village list.
 #[derive(Clone, Debug, Serialize)]
 pub struct HouseholdRow {
@@ -186,6 +197,27 @@ pub struct HouseholdRow {
     pub household: HouseholdRef,
     /// Members.
     pub members: u32,
+}
+
+/// Where the next page of a village's households starts (the last row's head's name and id),
+/// handed back as it came.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HouseholdCursorDto {
+    /// The last row's head's name.
+    pub head_name: String,
+    /// The last row's household id.
+    pub id: Uuid,
+}
+
+/// `village_households`: one page of a village's households.
+#[derive(Clone, Debug, Serialize)]
+pub struct VillageHouseholdsDto {
+    /// The village with its household count (on the first page only).
+    pub village: Option<VillageDto>,
+    /// The households of this page, by head's name.
+    pub rows: Vec<HouseholdRow>,
+    /// Where the next page starts; `null` on the last page.
+    pub next: Option<HouseholdCursorDto>,
 }
 
 /// A search result.

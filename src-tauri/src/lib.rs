@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod forms;
+pub mod startup;
 pub mod state;
 pub mod sync_task;
 
@@ -70,11 +71,14 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
     };
     builder
         .setup(move |app| {
+            startup::mark("setup");
             if app.try_state::<AppState>().is_none() {
                 let data_dir = app.path().app_data_dir()?;
                 std::fs::create_dir_all(&data_dir)?;
                 app.manage(AppState::load(data_dir, SyncTask::new(options.timing)));
             }
+            startup::mark("state");
+            commands::today::warm_up(app.handle().clone());
             let handle = app.handle().clone();
             app.state::<AppState>().sync.start(handle.clone());
             if let Some(input) = options.enrol_at_start.clone()
@@ -147,6 +151,7 @@ pub fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
 /// Starts Sotay (desktop `main`, and the Android/iOS entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    startup::mark("main");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -158,5 +163,6 @@ pub fn run() {
             eprintln!("Sotay không khởi động được: {err}");
             std::process::exit(1);
         });
+    startup::mark("built");
     app.run(on_run_event);
 }

@@ -26,6 +26,26 @@ pub struct HouseholdSummary {
     pub member_count: u32,
 }
 
+/// Where a page of a village's households ended: the last row's head's name and id. The next
+/// page starts after it (keyset paging), so a household added or deleted meanwhile never
+/// shifts a page or shows a row twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HouseholdCursor {
+    /// The last row's head's name.
+    pub head_name: String,
+    /// The last row's household id.
+    pub id: Uuid,
+}
+
+/// A page of a village's households.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VillageHouseholdsPage {
+    /// The households, by head's name then id.
+    pub rows: Vec<HouseholdSummary>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<HouseholdCursor>,
+}
+
 /// One entry of a household's timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TimelineEntry {
@@ -173,12 +193,53 @@ pub const RENEWAL_RECORDS_SQL: &str = "SELECT e.data, p.data, h.data FROM enroll
 impl Store {
     /// The households of a village with their member counts, by head's name.
     pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {
+        self.village_households_after(village_id, None, None)
+    }
+
+    /// One page of a village's households with their member counts, by head's name (then id):
+    /// the first `limit` after `after` (from the start without it), and where the next page
+    /// starts when there is one. A page is read through the `(village_id, head_name)` index,
+    /// so the hundredth page costs what the first does.
+    pub fn village_households_page(
+        &self,
+        village_id: Uuid,
+        after: Option<&HouseholdCursor>,
+        limit: usize,
+    ) -> Result<VillageHouseholdsPage> {
+        let mut rows = self.village_households_after(village_id, after, Some(limit + 1))?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|s| HouseholdCursor {
+                head_name: s.household.head_name.clone(),
+                id: s.household.id,
+            })
+        } else {
+            None
+        };
+        Ok(VillageHouseholdsPage { rows, next })
+    }
+
+    fn village_households_after(
+        &self,
+        village_id: Uuid,
+        after: Option<&HouseholdCursor>,
+        limit: Option<usize>,
+    ) -> Result<Vec<HouseholdSummary>> {
+        // ('', x'') sorts before every row: the first page is the same statement.
+        let (head_name, id): (&str, &[u8]) = match after {
+            Some(cursor) => (&cursor.head_name, cursor.id.as_bytes()),
+            None => ("", &[]),
+        };
+        // A negative LIMIT is no limit in SQLite.
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let mut stmt = self.conn.prepare_cached(
             "SELECT h.id, h.data, (SELECT count(*) FROM persons p \
                WHERE p.household_id = h.id AND p.deleted = 0) \
-             FROM households h WHERE h.village_id = ?1 AND h.deleted = 0 ORDER BY h.head_name",
+             FROM households h \
+             WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.head_name, h.id) > (?2, ?3) \
+             ORDER BY h.head_name, h.id LIMIT ?4",
         )?;
-        let rows = stmt.query_map([village_id.as_bytes()], |r| {
+        let rows = stmt.query_map(params![village_id.as_bytes(), head_name, id, limit], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, String>(1)?,

@@ -106,18 +106,44 @@ impl Store {
 
     /// The villages on the device, by name, with their household counts.
     pub fn villages(&self) -> Result<Vec<VillageSummary>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.id, v.data, (SELECT count(*) FROM households h \
-               WHERE h.village_id = v.id AND h.deleted = 0) \
-             FROM villages v WHERE v.deleted = 0 ORDER BY v.name",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        // One pass over the households table counts every village at once. (Counting each
+        // village through the `(village_id, head_name)` index reads each household's row
+        // anyway, for its `deleted` flag, in index order: one random page read per household,
+        // 5× slower over a 50,000-household area.)
+        self.village_summaries(
+            "SELECT v.id, v.data, coalesce(c.n, 0) FROM villages v \
+             LEFT JOIN (SELECT village_id, count(*) AS n FROM households NOT INDEXED \
+               WHERE deleted = 0 GROUP BY village_id) c ON c.village_id = v.id \
+             WHERE v.deleted = 0 ORDER BY v.name",
+            None,
+        )
+    }
+
+    /// One village (not deleted) with its household count.
+    pub fn village_summary(&self, village_id: Uuid) -> Result<Option<VillageSummary>> {
+        Ok(self
+            .village_summaries(
+                "SELECT v.id, v.data, (SELECT count(*) FROM households h \
+                   WHERE h.village_id = v.id AND h.deleted = 0) \
+                 FROM villages v WHERE v.id = ?1 AND v.deleted = 0",
+                Some(village_id),
+            )?
+            .pop())
+    }
+
+    fn village_summaries(&self, sql: &str, id: Option<Uuid>) -> Result<Vec<VillageSummary>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let map = |r: &rusqlite::Row<'_>| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
             ))
-        })?;
+        };
+        let rows = match id {
+            Some(id) => stmt.query_map([id.as_bytes()], map)?,
+            None => stmt.query_map([], map)?,
+        };
         rows.map(|row| {
             let (id, data, count) = row?;
             Ok(VillageSummary {

@@ -113,18 +113,25 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
 }
 
 /// The UI drew its first usable screen. With `SOTAY_READY_FILE` set (the start-up benchmark),
-/// writes the wall-clock time (ms since the epoch) to that file, once; the benchmark subtracts
-/// the moment it started the process. Returns the ms since the app state was loaded.
+/// writes to that file, once, `{"ready_at": ms, "marks": {name: ms}}`: the wall-clock time now
+/// (ms since the epoch) and the start-up marks, the app's own ([`crate::startup`]) and the
+/// webview's (`marks`, from the UI); the benchmark subtracts the moment it spawned the process.
+/// Returns the ms since the app state was loaded.
 #[tauri::command(async)]
-pub fn mark_ready(state: State<'_, AppState>) -> u64 {
+pub fn mark_ready(
+    state: State<'_, AppState>,
+    marks: Option<std::collections::BTreeMap<String, f64>>,
+) -> u64 {
     let elapsed = u64::try_from(state.started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if let Some(path) = std::env::var_os("SOTAY_READY_FILE")
         && !std::path::Path::new(&path).exists()
     {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let _ = std::fs::write(&path, now.to_string());
+        let mut all = marks.unwrap_or_default();
+        for (name, at) in crate::startup::marks() {
+            all.insert(name.to_owned(), at);
+        }
+        let report = serde_json::json!({ "ready_at": crate::startup::epoch_ms(), "marks": all });
+        let _ = std::fs::write(&path, report.to_string());
     }
     elapsed
 }

@@ -3,14 +3,15 @@
 //! the ID card's QR text.
 
 use sotay_domain::{EntityKind, Household, Person, Stage, new_id};
-use sotay_store::TimelineEntry;
+use sotay_store::{HouseholdCursor, TimelineEntry};
 use tauri::State;
 use uuid::Uuid;
 
 use crate::commands::sync::rejections_where;
 use crate::dto::{
-    EnrollmentDto, HouseholdInput, HouseholdPage, HouseholdRef, HouseholdRow, IdCardFill,
-    PersonInput, PersonPage, PersonRef, SearchHitDto, TimelineItem, VillageDto,
+    EnrollmentDto, HouseholdCursorDto, HouseholdInput, HouseholdPage, HouseholdRef, HouseholdRow,
+    IdCardFill, PersonInput, PersonPage, PersonRef, SearchHitDto, TimelineItem, VillageDto,
+    VillageHouseholdsDto,
 };
 use crate::error::{CmdResult, CommandError};
 use crate::forms;
@@ -23,6 +24,9 @@ fn not_found(entity: EntityKind, id: Uuid) -> CommandError {
     CommandError::from(sotay_store::StoreError::NotFound { entity, id })
 }
 
+/// Most households in one page of a village's list.
+const VILLAGE_PAGE_LIMIT: usize = 200;
+
 /// The villages of the user's area with their household counts.
 #[tauri::command(async)]
 pub fn villages(state: State<'_, AppState>) -> CmdResult<Vec<VillageDto>> {
@@ -30,31 +34,53 @@ pub fn villages(state: State<'_, AppState>) -> CmdResult<Vec<VillageDto>> {
         Ok(store
             .villages()?
             .into_iter()
-            .map(|v| VillageDto {
-                id: v.village.id,
-                name: v.village.name,
-                commune_code: v.village.commune_code,
-                households: v.households,
-            })
+            .map(VillageDto::from)
             .collect())
     })
 }
 
-/// A village's households with member counts, by head's name.
+/// One page of a village's households with member counts, by head's name: the first `limit`
+/// (at most 200), or those after `after`; the first page brings the village and its count.
 #[tauri::command(async)]
 pub fn village_households(
     state: State<'_, AppState>,
     village_id: Uuid,
-) -> CmdResult<Vec<HouseholdRow>> {
+    after: Option<HouseholdCursorDto>,
+    limit: Option<usize>,
+) -> CmdResult<VillageHouseholdsDto> {
+    let after = after.map(|c| HouseholdCursor {
+        head_name: c.head_name,
+        id: c.id,
+    });
+    let limit = limit
+        .unwrap_or(VILLAGE_PAGE_LIMIT)
+        .clamp(1, VILLAGE_PAGE_LIMIT);
     state.with_store(|store, _| {
-        Ok(store
-            .households_in_village(village_id)?
-            .iter()
-            .map(|s| HouseholdRow {
-                household: HouseholdRef::from(&s.household),
-                members: s.member_count,
-            })
-            .collect())
+        let village = match after {
+            None => Some(
+                store
+                    .village_summary(village_id)?
+                    .ok_or_else(|| not_found(EntityKind::Village, village_id))?
+                    .into(),
+            ),
+            Some(_) => None,
+        };
+        let page = store.village_households_page(village_id, after.as_ref(), limit)?;
+        Ok(VillageHouseholdsDto {
+            village,
+            rows: page
+                .rows
+                .iter()
+                .map(|s| HouseholdRow {
+                    household: HouseholdRef::from(&s.household),
+                    members: s.member_count,
+                })
+                .collect(),
+            next: page.next.map(|c| HouseholdCursorDto {
+                head_name: c.head_name,
+                id: c.id,
+            }),
+        })
     })
 }
 

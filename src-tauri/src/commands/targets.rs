@@ -10,21 +10,16 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// The quotas in force today on the device that concern the user (theirs, their villages',
-/// their communes'), each with its progress.
+/// their communes'), each with its progress. A village's name is read by its id (not from the
+/// list of villages, whose household counts read every household of the area: the Today screen
+/// calls this at start).
 pub fn quota_items(store: &Store, user_id: Uuid) -> CmdResult<Vec<QuotaItem>> {
-    let villages = store.villages()?;
     let mut items = Vec::new();
     for quota in store.quotas_on(store.today())? {
         let (scope_kind, scope_name) = match &quota.scope {
             QuotaScope::Collector(id) if *id == user_id => ("collector", None),
             QuotaScope::Collector(_) => continue,
-            QuotaScope::Village(id) => (
-                "village",
-                villages
-                    .iter()
-                    .find(|v| v.village.id == *id)
-                    .map(|v| v.village.name.clone()),
-            ),
+            QuotaScope::Village(id) => ("village", store.get_village(*id)?.map(|v| v.name)),
             QuotaScope::Commune(code) => (
                 "commune",
                 sotay_domain::admin_units::commune(code).map(|c| c.name.to_owned()),

@@ -3,7 +3,7 @@
 
 use sotay_device::AppAction;
 use sotay_store::{RenewalDue, Store, TodayOptions};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::commands::targets::quota_items;
 use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, TodayDto};
@@ -52,8 +52,24 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
 /// The Today screen.
 #[tauri::command(async)]
 pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
-    state.with_store(|store, enrolment| {
+    let today = state.with_store(|store, enrolment| {
         let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
         today_for(store, enrolment.user.id, money)
-    })
+    });
+    crate::startup::mark("today_query");
+    today
+}
+
+/// Reads Today's data once in the background at start, while WebKit starts its web process
+/// (a few hundred milliseconds): the pages it needs are then in the store's cache, already
+/// decrypted, when the screen asks for them. Nothing is kept but the cache; a locked or
+/// unenrolled app skips it.
+pub fn warm_up<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let _ = state.with_store(|store, enrolment| {
+            let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
+            today_for(store, enrolment.user.id, money)
+        });
+    });
 }

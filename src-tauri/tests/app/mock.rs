@@ -178,6 +178,57 @@ fn before_enrolment_the_calculator_works_and_the_rest_says_what_to_do() {
 }
 
 #[test]
+fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
+    let (dir, village) = enrolled_dir(Role::Collector);
+    let app = MockApp::start(dir);
+    for head in ["Trần Văn Ba", "Nguyễn Văn Đức", "Lê Thị Hoa"] {
+        app.call::<String>(
+            "save_household",
+            json!({ "input": { "id": null, "village_id": village, "head_name": head,
+                "address": "Thôn Đông", "poverty_status": "none", "poverty_year": "",
+                "notes": "" } }),
+        )
+        .expect("a household");
+    }
+    let first: Value = app
+        .call(
+            "village_households",
+            json!({ "villageId": village, "after": null, "limit": 2 }),
+        )
+        .expect("the first page");
+    assert_eq!(first["village"]["name"], "Thôn Đông", "{first}");
+    assert_eq!(first["village"]["households"], 3, "{first}");
+    let names = |page: &Value| -> Vec<String> {
+        page["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["head_name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&first), ["Lê Thị Hoa", "Nguyễn Văn Đức"]);
+    assert_eq!(first["next"]["head_name"], "Nguyễn Văn Đức", "{first}");
+    let second: Value = app
+        .call(
+            "village_households",
+            json!({ "villageId": village, "after": first["next"], "limit": 2 }),
+        )
+        .expect("the second page");
+    assert_eq!(names(&second), ["Trần Văn Ba"]);
+    assert_eq!(second["next"], Value::Null, "the last page: {second}");
+    assert_eq!(
+        second["village"],
+        Value::Null,
+        "the village comes once: {second}"
+    );
+    let err = app.error(
+        "village_households",
+        json!({ "villageId": Uuid::now_v7(), "after": null, "limit": 60 }),
+    );
+    assert_eq!(err["code"], "not_found", "{err}");
+}
+
+#[test]
 fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
     let (dir, village) = enrolled_dir(Role::Collector);
     let app = MockApp::start(dir);

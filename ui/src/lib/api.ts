@@ -25,11 +25,11 @@ export const api = {
   appStatus: () => call<T.AppStatus>('app_status'),
   enroll: (officeUrl: string, code: string) =>
     call<T.AppStatus>('enroll', { input: { office_url: officeUrl, code } }),
-  markReady: () => call<number>('mark_ready'),
+  markReady: (marks: Record<string, number>) => call<number>('mark_ready', { marks }),
   today: () => call<T.TodayDto>('today'),
   villages: () => call<T.VillageDto[]>('villages'),
-  villageHouseholds: (villageId: T.Uuid) =>
-    call<T.HouseholdRow[]>('village_households', { villageId }),
+  villageHouseholds: (villageId: T.Uuid, after: T.HouseholdCursor | null, limit: number) =>
+    call<T.VillageHouseholds>('village_households', { villageId, after, limit }),
   search: (query: string) => call<T.SearchHit[]>('search', { query }),
   householdPage: (householdId: T.Uuid) => call<T.HouseholdPage>('household_page', { householdId }),
   saveHousehold: (input: T.HouseholdInput) => call<T.Uuid>('save_household', { input }),

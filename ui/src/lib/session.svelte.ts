@@ -3,6 +3,7 @@
 
 import { api, onAppStatus, onSyncStatus } from './api';
 import { setLocale } from './i18n';
+import { markStart } from './startup';
 import type { AppStatus, SyncStatus } from './types';
 
 export const session = $state<{ app: AppStatus | null; sync: SyncStatus | null }>({
@@ -21,6 +22,7 @@ export function can(action: 'sign_up' | 'handle_money'): boolean {
 
 export async function startSession(): Promise<void> {
   setApp(await api.appStatus());
+  markStart('status');
   await onAppStatus(setApp);
   await onSyncStatus((s) => {
     session.sync = s;

@@ -244,6 +244,19 @@ export interface HouseholdRow extends HouseholdRef {
   members: number;
 }
 
+/** Where the next page of a village's households starts (handed back as it came). */
+export interface HouseholdCursor {
+  head_name: string;
+  id: Uuid;
+}
+
+/** One page of a village's households; the first brings the village and its count. */
+export interface VillageHouseholds {
+  village: VillageDto | null;
+  rows: HouseholdRow[];
+  next: HouseholdCursor | null;
+}
+
 export interface PersonRef {
   id: Uuid;
   full_name: string;

@@ -43,6 +43,110 @@ fn a_village_lists_its_households_with_member_counts() {
 }
 
 #[test]
+fn a_village_is_read_a_page_at_a_time_in_name_order_without_gaps_or_repeats() {
+    let fx = Fixture::new();
+    let v = village("Thôn Đồng Lớn");
+    let other = village("Thôn Tây");
+    fx.store.save_batch(&[v.clone(), other.clone()]).unwrap();
+    // 25 households, three heads sharing one name (the id breaks the tie), one elsewhere.
+    let mut saved: Vec<Household> = (0..22)
+        .map(|n| {
+            household(
+                Some(v.id),
+                &format!("Nguyễn Văn Hộ {n:02}"),
+                "Thôn Đồng Lớn",
+            )
+        })
+        .collect();
+    for _ in 0..3 {
+        saved.push(household(Some(v.id), "Lê Thị Hoa", "Thôn Đồng Lớn"));
+    }
+    fx.store.save_batch(&saved).unwrap();
+    fx.store
+        .save_household(&household(Some(other.id), "Bế Văn An", "Thôn Tây"))
+        .unwrap();
+    let whole: Vec<Uuid> = fx
+        .store
+        .households_in_village(v.id)
+        .unwrap()
+        .iter()
+        .map(|s| s.household.id)
+        .collect();
+    assert_eq!(whole.len(), 25);
+
+    let mut paged = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = fx
+            .store
+            .village_households_page(v.id, after.as_ref(), 7)
+            .unwrap();
+        pages += 1;
+        assert!(page.rows.len() <= 7, "a page holds at most its limit");
+        paged.extend(page.rows.iter().map(|s| s.household.id));
+        match page.next {
+            Some(next) => {
+                let last = page.rows.last().expect("a page with a next has rows");
+                assert_eq!(
+                    (next.head_name.as_str(), next.id),
+                    (last.household.head_name.as_str(), last.household.id),
+                    "the next page starts after the last row"
+                );
+                after = Some(next);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4, "25 rows in pages of 7");
+    assert_eq!(
+        paged, whole,
+        "the pages together are the whole list, in order"
+    );
+    let names: Vec<String> = fx
+        .store
+        .village_households_page(v.id, None, 3)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|s| s.household.head_name)
+        .collect();
+    assert_eq!(
+        names, ["Lê Thị Hoa"; 3],
+        "equal names are all on the page, by id"
+    );
+
+    // A household deleted before the cursor neither shifts nor repeats the next page.
+    let first = fx.store.village_households_page(v.id, None, 10).unwrap();
+    fx.store
+        .delete_household(first.rows[2].household.id)
+        .unwrap();
+    let second = fx
+        .store
+        .village_households_page(v.id, first.next.as_ref(), 10)
+        .unwrap();
+    assert_eq!(
+        second.rows.first().map(|s| s.household.id),
+        Some(whole[10]),
+        "the second page starts where the first ended"
+    );
+    let exact = fx.store.village_households_page(v.id, None, 24).unwrap();
+    assert_eq!(exact.rows.len(), 24);
+    assert_eq!(exact.next, None, "no next page when the rows end exactly");
+
+    let summary = fx
+        .store
+        .village_summary(v.id)
+        .unwrap()
+        .expect("the village");
+    assert_eq!(
+        (summary.village.name.as_str(), summary.households),
+        ("Thôn Đồng Lớn", 24)
+    );
+    assert_eq!(fx.store.village_summary(Uuid::now_v7()).unwrap(), None);
+}
+
+#[test]
 fn search_ignores_diacritics_matches_prefixes_phones_and_id_numbers() {
     let fx = Fixture::new();
     let (h1, duc) = saved_family(&fx, "Nguyễn Văn Đức", 345_678);

@@ -220,6 +220,9 @@ fn lists_for_the_screens() {
         let h = household(Some(dong.id), &format!("Chủ hộ {n}"), "Thôn Đông");
         fx.store.save_household(&h).expect("household");
     }
+    let gone = household(Some(dong.id), "Chủ hộ đã chuyển đi", "Thôn Đông");
+    fx.store.save_household(&gone).expect("household");
+    fx.store.delete_household(gone.id).expect("deleted");
     let villages = fx.store.villages().expect("villages");
     let counts: Vec<(String, u32)> = villages
         .iter()
@@ -227,8 +230,11 @@ fn lists_for_the_screens() {
         .collect();
     assert_eq!(
         counts,
-        vec![("Thôn Đoài".to_owned(), 0), ("Thôn Đông".to_owned(), 3)]
+        vec![("Thôn Đoài".to_owned(), 0), ("Thôn Đông".to_owned(), 3)],
+        "a deleted household is not counted, a village without households is listed"
     );
+    let one = fx.store.village_summary(dong.id).expect("summary");
+    assert_eq!(one.map(|v| v.households), Some(3));
 
     for (day, attendees) in [(1, 43), (15, 120)] {
         let event = OutreachEvent {
