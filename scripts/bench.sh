@@ -15,6 +15,7 @@ cargo bench --locked -p sotay-store --bench store_bench
 
 log "field app benchmark (release, WebKitGTK under Xvfb: start, village list, search, bundle, memory)"
 ensure_app_deps
+apt_install xdotool   # real X key presses for the keystroke → search results measure
 build_ui
 cargo bench --locked -p sotay-app --bench app_bench
 

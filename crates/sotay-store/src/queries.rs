@@ -178,6 +178,10 @@ pub const FOLLOW_UPS_DUE_SQL: &str = "SELECT f.data, h.data FROM follow_ups f \
      WHERE f.assigned_to = ?1 AND f.done = 0 AND f.deleted = 0 AND f.due_date <= ?2 \
      ORDER BY f.due_date, f.id";
 
+/// The payments in a collector's hands: cash, not deleted, in no remittance.
+const CASH_ON_HAND_WHERE: &str = "p.collector_id = ?1 AND p.deleted = 0 AND p.method = 'cash' \
+     AND NOT EXISTS (SELECT 1 FROM remittance_payments rp WHERE rp.payment_id = p.id)";
+
 /// The renewal candidates of a collector: each counted sign-up with the last month paid.
 pub const RENEWAL_CANDIDATES_SQL: &str = "SELECT e.id, e.payment_mode, \
        (SELECT max(p.months_to) FROM payments p WHERE p.enrollment_id = e.id AND p.deleted = 0) \
@@ -405,12 +409,9 @@ impl Store {
 
     /// Cash `collector_id` collected and has not remitted yet.
     pub fn cash_on_hand(&self, collector_id: Uuid) -> Result<CashOnHand> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.id, p.data FROM payments p \
-             WHERE p.collector_id = ?1 AND p.deleted = 0 AND p.method = 'cash' \
-               AND NOT EXISTS (SELECT 1 FROM remittance_payments rp WHERE rp.payment_id = p.id) \
-             ORDER BY p.collected_at",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT p.id, p.data FROM payments p WHERE {CASH_ON_HAND_WHERE} ORDER BY p.collected_at"
+        ))?;
         let rows = stmt.query_map([collector_id.as_bytes()], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -422,6 +423,18 @@ impl Store {
             cash.payments.push(payment);
         }
         Ok(cash)
+    }
+
+    /// The sum of [`Store::cash_on_hand`] without reading each payment (the Today screen shows
+    /// only the sum).
+    pub fn cash_on_hand_total(&self, collector_id: Uuid) -> Result<Vnd> {
+        let total: i64 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE {CASH_ON_HAND_WHERE}"
+            ))?
+            .query_row([collector_id.as_bytes()], |r| r.get(0))?;
+        Ok(Vnd(total))
     }
 
     /// Sign-ups and renewals of `scope` in `period` (Asia/Ho_Chi_Minh calendar), with the quota

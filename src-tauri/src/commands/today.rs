@@ -42,7 +42,7 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
         pending: store.outbox_pending_count()?,
         rejected: store.rejected_count()?,
         cash_on_hand: if money {
-            Some(store.cash_on_hand(user_id)?.total)
+            Some(store.cash_on_hand_total(user_id)?)
         } else {
             None
         },

@@ -367,6 +367,11 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
         Vnd(528_000),
         "transfers are not cash"
     );
+    assert_eq!(
+        fx.store.cash_on_hand_total(user).unwrap(),
+        Vnd(528_000),
+        "the sum alone is the same: transfers are not cash"
+    );
 
     let wrong_total = remittance(user, &[&cash1, &cash2], 500_000);
     let err = fx.store.save_remittance(&wrong_total).unwrap_err();
@@ -393,6 +398,11 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
         Vnd::ZERO,
         "all cash handed over"
     );
+    assert_eq!(
+        fx.store.cash_on_hand_total(user).unwrap(),
+        Vnd::ZERO,
+        "the sum alone is the same: all cash handed over"
+    );
     let twice = remittance(user, &[&cash1], 198_000);
     assert_eq!(
         fx.store.save_remittance(&twice).unwrap_err().code(),
@@ -407,6 +417,11 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
         fx.store.cash_on_hand(user).unwrap().total,
         Vnd(528_000),
         "a deleted remittance gives the cash back to the collector"
+    );
+    assert_eq!(
+        fx.store.cash_on_hand_total(user).unwrap(),
+        Vnd(528_000),
+        "the sum alone is the same: a deleted remittance gives the cash back to the collector"
     );
 }
 
