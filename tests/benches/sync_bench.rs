@@ -11,6 +11,8 @@
 //!    persons, 12,000 visits, 1,500 sign-ups, 6,000 payments) over a post office's 3G (1 Mbit/s,
 //!    150 ms each way), with 2% of connections cut, and over 64 kbit/s with 300 ms each way
 //!    (`SOTAY_BENCH_ONLY=first`).
+//! 6. Several office instances on one PostgreSQL (`SOTAY_BENCH_ONLY=instances`): 500 devices
+//!    syncing at once, and two phones pushing at once, with one and with two instances.
 
 use chrono::{Duration, NaiveDate, Utc};
 use sotay_domain::*;
@@ -35,6 +37,8 @@ const COMMUNE: &str = "00376";
 struct Office {
     state: AppState<AnyStore>,
     url: String,
+    /// Every instance's address, the first included (more with [`add_instance`]).
+    urls: Vec<String>,
     village: Uuid,
     _dir: tempfile::TempDir,
 }
@@ -70,10 +74,29 @@ async fn office(pg_schema: Option<&str>) -> Office {
     );
     Office {
         state,
+        urls: vec![url.clone()],
         url,
         village: village.id,
         _dir: dir,
     }
+}
+
+/// One more `serve` instance over the same PostgreSQL schema: its own pool, clock, policy cache;
+/// nothing shared with the first but the database (as behind a load balancer).
+async fn add_instance(office: &mut Office, pg_schema: &str) {
+    let store = AnyStore::Postgres(
+        PgStore::open(&std::env::var("SOTAY_PG_URL").unwrap(), Some(pg_schema))
+            .await
+            .unwrap(),
+    );
+    let state = AppState::new(store, "postgres");
+    let listener = sotay_office::bind("127.0.0.1:0").await.unwrap();
+    office
+        .urls
+        .push(format!("http://{}", listener.local_addr().unwrap()));
+    tokio::spawn(
+        async move { sotay_office::launch(listener, std::future::pending(), state).await },
+    );
 }
 
 struct Device {
@@ -243,6 +266,100 @@ async fn push_throughput(pg_schema: Option<&str>) -> (f64, f64) {
         Some(schema) => raw_postgres(schema).await,
     };
     (push_rate, raw_rate)
+}
+
+/// Two phones each pushing 5,000 ops at once (batches of 500), to `instances` instances over one
+/// PostgreSQL schema (phone i to instance i mod n): the office's combined rate in ops/s.
+async fn push_parallel(schema: &str, instances: usize) -> f64 {
+    let mut office = office(Some(schema)).await;
+    for _ in 1..instances {
+        add_instance(&mut office, schema).await;
+    }
+    let mut jobs = Vec::new();
+    for phone in 0..2 {
+        let dev = device(&office, &format!("Bench {phone}")).await;
+        {
+            let store = dev.store.lock().unwrap();
+            let houses: Vec<Household> = (0..50).map(|n| household(office.village, n)).collect();
+            store.save_batch(&houses).unwrap();
+            let visits: Vec<Visit> = (0..4_950)
+                .map(|n| visit(&houses[n % 50], dev.user))
+                .collect();
+            store.save_batch(&visits).unwrap();
+        }
+        let ops = dev.store.lock().unwrap().outbox_pending(5_000).unwrap();
+        let bodies: Vec<Vec<u8>> = ops
+            .chunks(500)
+            .map(|chunk| {
+                let body = serde_json::to_vec(&PushRequest {
+                    protocol: 1,
+                    ops: chunk.to_vec(),
+                })
+                .unwrap();
+                let mut e =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(&body).unwrap();
+                e.finish().unwrap()
+            })
+            .collect();
+        jobs.push((
+            office.urls[phone % office.urls.len()].clone(),
+            dev.token,
+            bodies,
+        ));
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|(url, token, bodies)| {
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                for body in bodies {
+                    let res = http
+                        .post(format!("{url}/api/v1/sync/push"))
+                        .bearer_auth(&token)
+                        .header("content-type", "application/json")
+                        .header("content-encoding", "gzip")
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(
+                        res.status().is_success(),
+                        "push: {}",
+                        res.text().await.unwrap()
+                    );
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    10_000.0 / started.elapsed().as_secs_f64()
+}
+
+/// Several office instances on one PostgreSQL (`SOTAY_BENCH_ONLY=instances`, item 6): 500
+/// devices syncing at once and two phones pushing at once, with one and with two instances.
+async fn instances() {
+    if std::env::var("SOTAY_PG_URL").is_err() {
+        println!("| several instances | not run: SOTAY_PG_URL unset | |");
+        return;
+    }
+    for n in [1, 2] {
+        let schema = format!("bench_{}", Uuid::now_v7().simple());
+        let (errors, p50, p99) = many_devices(500, Some(&schema), n).await;
+        println!(
+            "| 500 devices syncing at once, PostgreSQL, {n} instance(s) | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
+        );
+    }
+    for n in [1, 2] {
+        let schema = format!("bench_{}", Uuid::now_v7().simple());
+        let rate = push_parallel(&schema, n).await;
+        println!(
+            "| two phones pushing 5,000 ops each at once, PostgreSQL, {n} instance(s) | {rate:.0} ops/s | |"
+        );
+    }
 }
 
 /// One `records` row as stored: id, entity, commune, village, state, version, deleted, seq.
@@ -454,13 +571,26 @@ async fn bytes_per_visit_op() -> (usize, usize, usize) {
     )
 }
 
-/// 3. 200 devices syncing at once, each pushing a household and 4 visits and pulling its area.
-async fn many_devices() -> (usize, f64, f64) {
-    let office = office(None).await;
+/// Item 3: `count` devices syncing at once, each pushing a household and 4 visits and pulling
+/// its area, against `instances` office instances (more than one: PostgreSQL), each device's
+/// requests going to one of them in turn.
+async fn many_devices(
+    count: usize,
+    pg_schema: Option<&str>,
+    instances: usize,
+) -> (usize, f64, f64) {
+    let mut office = office(pg_schema).await;
+    for _ in 1..instances {
+        add_instance(
+            &mut office,
+            pg_schema.expect("several instances share PostgreSQL"),
+        )
+        .await;
+    }
     let mut devices = Vec::new();
-    // Each collector covers their own village, as in a province office: 200 devices, 200 areas.
+    // Each collector covers their own village, as in a province office: one area per device.
     let mut writer = OfficeWriter::default();
-    for i in 0..200 {
+    for i in 0..count {
         let store: &AnyStore = &office.state.store;
         let village = admin::create_village(
             store,
@@ -483,8 +613,8 @@ async fn many_devices() -> (usize, f64, f64) {
         devices.push(dev);
     }
     let mut tasks = Vec::new();
-    for dev in devices {
-        let url = office.url.clone();
+    for (i, dev) in devices.into_iter().enumerate() {
+        let url = office.urls[i % office.urls.len()].clone();
         tasks.push(tokio::spawn(async move {
             let client = SyncClient::new(
                 &url,
@@ -523,7 +653,7 @@ async fn many_devices() -> (usize, f64, f64) {
     if std::env::var_os("SOTAY_BENCH_VERBOSE").is_some() {
         let at = |p: f64| percentile(&latencies, p);
         eprintln!(
-            "200 devices, ms: p10 {:.0}, p25 {:.0}, p50 {:.0}, p75 {:.0}, p90 {:.0}, p95 {:.0}, p99 {:.0}, max {:.0}",
+            "{count} devices, ms: p10 {:.0}, p25 {:.0}, p50 {:.0}, p75 {:.0}, p90 {:.0}, p95 {:.0}, p99 {:.0}, max {:.0}",
             at(0.1),
             at(0.25),
             at(0.5),
@@ -774,8 +904,12 @@ async fn main() {
     println!("| measure | result | limit / baseline |\n|---|---|---|");
     // SOTAY_BENCH_ONLY=devices runs just the 200-device part, =push just the push rates, =bytes
     // just the bytes per visit op.
+    if std::env::var("SOTAY_BENCH_ONLY").as_deref() == Ok("instances") {
+        instances().await;
+        return;
+    }
     if std::env::var("SOTAY_BENCH_ONLY").as_deref() == Ok("devices") {
-        let (errors, p50, p99) = many_devices().await;
+        let (errors, p50, p99) = many_devices(200, None, 1).await;
         println!(
             "| 200 devices syncing at once | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
         );
@@ -815,7 +949,7 @@ async fn main() {
     println!(
         "| bytes per visit op | {batch} B sent per visit for a day of 50 different visits (whole sync, headers included; one op alone {one} B gzip, {json} B plain JSON) | ≤ 200 B |"
     );
-    let (errors, p50, p99) = many_devices().await;
+    let (errors, p50, p99) = many_devices(200, None, 1).await;
     println!(
         "| 200 devices syncing at once | {errors} errors, p50 {p50:.0} ms, p99 {p99:.0} ms | 0 errors, p99 ≤ 1000 ms |"
     );

@@ -164,6 +164,39 @@ impl Office {
         format!("http://{}", self.addr)
     }
 
+    /// Copies the embedded database while the office serves (`sotay-office backup`).
+    pub fn backup_to(&self, to: &std::path::Path) {
+        let db = self
+            .db_path
+            .as_ref()
+            .expect("backup is of the embedded database");
+        sotay_office::backup::backup(db, to).expect("backup");
+    }
+
+    /// Stops the office, restores its database from `backup` (`sotay-office restore`: a new
+    /// epoch) and serves again on a new port.
+    pub async fn restore_from(&mut self, backup: &std::path::Path) {
+        if let Some(server) = self.server.take() {
+            server.shutdown_background();
+        }
+        // The old store's connection closes with its state, as a stopped process's would.
+        let db = self
+            .db_path
+            .clone()
+            .expect("restore is of the embedded database");
+        let placeholder = AppState::new(
+            AnyStore::Sqlite(SqliteStore::open_in_memory().expect("in memory")),
+            "sqlite",
+        );
+        drop(std::mem::replace(&mut self.state, placeholder));
+        sotay_office::backup::restore(backup, &db)
+            .await
+            .expect("restore");
+        let store = AnyStore::Sqlite(SqliteStore::open(&db).expect("reopen SQLite"));
+        self.state = AppState::new(store, "sqlite");
+        self.serve().await;
+    }
+
     /// A collector assigned the whole test commune, with a fresh enrolment code.
     pub async fn collector_code(&self, name: &str) -> String {
         let store: &AnyStore = &self.state.store;

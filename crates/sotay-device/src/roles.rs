@@ -19,11 +19,10 @@ pub enum AppAction {
 impl AppAction {
     /// Whether `role` may do this.
     pub fn allowed_for(self, role: Role) -> bool {
+        // The same rule the office enforces on every op (`role_forbidden`).
         match self {
-            AppAction::SignUp | AppAction::HandleMoney => matches!(
-                role,
-                Role::Collector | Role::PostOfficeCollector | Role::OfficeAdmin
-            ),
+            AppAction::SignUp => role.may_write(sotay_domain::EntityKind::Enrollment),
+            AppAction::HandleMoney => role.may_write(sotay_domain::EntityKind::Payment),
         }
     }
 

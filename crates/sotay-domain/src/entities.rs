@@ -80,6 +80,23 @@ impl Role {
         }
     }
 
+    /// Whether this role may write records of `kind`. Sign-up declarations and money (payments,
+    /// remittances) are the collectors' duties under their organisation's contract with the
+    /// office (take declarations TK1-TS, collect, remit: Decision 1155/QĐ-BHXH 2022 as amended
+    /// by 615/QĐ-BHXH 2023); a village mobilization board member does outreach (households,
+    /// persons, visits, follow-ups, meetings) and hands no money. The app hides what a role may
+    /// not do, and the office refuses it (`role_forbidden`).
+    pub fn may_write(self, kind: crate::EntityKind) -> bool {
+        use crate::EntityKind as K;
+        match kind {
+            K::Enrollment | K::Payment | K::Remittance => matches!(
+                self,
+                Role::Collector | Role::PostOfficeCollector | Role::OfficeAdmin
+            ),
+            _ => true,
+        }
+    }
+
     /// Roles that work in the field with the app (and so enrol devices).
     pub fn is_field_role(self) -> bool {
         matches!(
@@ -588,4 +605,35 @@ pub struct Quota {
     pub target_signups: u32,
     /// Renewals to reach.
     pub target_renewals: u32,
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::Role;
+    use crate::EntityKind;
+
+    /// Decision 1155/QĐ-BHXH (amended by 615/QĐ-BHXH): declarations, collection and remittance
+    /// are the collector's duties; the village board does outreach.
+    #[test]
+    fn sign_ups_and_money_are_the_collectors_work() {
+        for kind in [
+            EntityKind::Enrollment,
+            EntityKind::Payment,
+            EntityKind::Remittance,
+        ] {
+            assert!(Role::Collector.may_write(kind), "{kind:?}");
+            assert!(Role::PostOfficeCollector.may_write(kind), "{kind:?}");
+            assert!(!Role::BoardMember.may_write(kind), "{kind:?}");
+            assert!(!Role::OfficeSupervisor.may_write(kind), "{kind:?}");
+        }
+        for kind in [
+            EntityKind::Household,
+            EntityKind::Person,
+            EntityKind::Visit,
+            EntityKind::FollowUp,
+            EntityKind::OutreachEvent,
+        ] {
+            assert!(Role::BoardMember.may_write(kind), "{kind:?}");
+        }
+    }
 }

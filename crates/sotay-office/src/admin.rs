@@ -454,6 +454,72 @@ pub async fn revoke_device(store: &impl OfficeStore, device_id: Uuid) -> Result<
     }
 }
 
+/// Marks a device lost: the office still takes what it pushes (what it refuses is kept whole),
+/// then its next pull orders it to erase itself (410 `device_wipe`). Written to the audit log
+/// by `actor`.
+pub async fn wipe_device(store: &impl OfficeStore, device_id: Uuid, actor: &Actor) -> Result<()> {
+    let device = store
+        .list_devices()
+        .await?
+        .into_iter()
+        .find(|d| d.id == device_id)
+        .ok_or_else(|| OfficeError::Invalid(format!("Không có thiết bị {device_id}.")))?;
+    store.request_wipe(device_id, Utc::now()).await?;
+    let owner = store.user(device.user_id).await?;
+    audit_device(
+        store,
+        actor,
+        "device_wipe_requested",
+        device.user_id,
+        format!(
+            "Báo mất thiết bị \"{}\" của {}: xoá dữ liệu ở lần kết nối tới",
+            device.name,
+            owner.map(|u| u.full_name).unwrap_or_default()
+        ),
+    )
+    .await
+}
+
+/// Who did an admin action, for the audit log.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The signed-in user, or None for the command line.
+    pub user_id: Option<Uuid>,
+    /// Their name (or "Dòng lệnh").
+    pub name: String,
+}
+
+impl Actor {
+    /// An admin at the server's command line.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            name: "Dòng lệnh (quản trị máy chủ)".into(),
+        }
+    }
+}
+
+/// Writes a device change to the audit log, under the commune of the device's user.
+pub async fn audit_device(
+    store: &impl OfficeStore,
+    actor: &Actor,
+    action: &str,
+    owner: Uuid,
+    detail: String,
+) -> Result<()> {
+    let commune = store.scope(owner).await?.communes.into_iter().next();
+    store
+        .audit(&crate::storage::dashboard::AuditEntry {
+            at: Utc::now(),
+            user_id: actor.user_id,
+            user_name: actor.name.clone(),
+            action: action.into(),
+            commune_code: commune,
+            detail,
+        })
+        .await
+}
+
 /// Publishes a policy edition for the devices, after `Policy::from_toml_str` checked it (every
 /// table, date and rate; an unknown key is refused). Returns its version. Only an edition newer
 /// than the one in use (the last published, else the built-in one) is taken: a corrected edition

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 use serde_json::{Map, Value};
 use sotay_domain::merge::{LostWrite, RecordState};
-use sotay_domain::{Entity, EntityKind, Hlc, KindVisitor, Op, Policy, ValidationContext};
+use sotay_domain::{Entity, EntityKind, Hlc, KindVisitor, Op, Policy, Role, ValidationContext};
 use sotay_sync::protocol::{OpOutcome, Scope, codes};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ pub enum Writer {
         user_id: Uuid,
         /// The user's area.
         scope: Scope,
+        /// The user's role: a board member writes no sign-up and no money.
+        role: Role,
     },
     /// The office itself (admin commands, seeding, sign-up decisions): may write anything.
     Office,
@@ -223,9 +225,13 @@ pub fn plan_op(
             device_id,
             user_id,
             scope,
+            role,
         } => {
             if op.device_id != *device_id || op.hlc.node != *device_id || op.user_id != *user_id {
                 return Err(Rejection::listed(codes::DEVICE_MISMATCH, None));
+            }
+            if !role.may_write(op.entity) {
+                return Err(Rejection::listed(codes::ROLE_FORBIDDEN, None));
             }
             Some(scope)
         }
@@ -718,6 +724,7 @@ mod tests {
                 device_id: DEVICE,
                 user_id: USER,
                 scope,
+                role: Role::Collector,
             },
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
             now_ms: 1_795_000_000_000,

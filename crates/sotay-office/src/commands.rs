@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sotay_domain::{Role, VillageKind};
 use sotay_office::admin::{self, OfficeWriter};
-use sotay_office::storage::DashboardStore;
+use sotay_office::storage::{DashboardStore, LifecycleStore};
 use sotay_office::{AnyStore, AppState, OfficeStore};
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -345,6 +345,8 @@ pub async fn list_users(db: &str, args: ListUsersArgs) -> anyhow::Result<()> {
                         "enrolled_at": d.enrolled_at,
                         "last_seen_at": d.last_seen_at,
                         "revoked": d.revoked_at.is_some(),
+                        "wipe_requested_at": d.wipe_requested_at,
+                        "wipe_sent_at": d.wipe_sent_at,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -390,9 +392,15 @@ pub async fn list_users(db: &str, args: ListUsersArgs) -> anyhow::Result<()> {
             println!("    Thiết bị: chưa có (issue-code)");
         }
         for device in &entry.devices {
-            let state = match device.revoked_at {
-                Some(at) => format!("đã thu hồi {}", vn(at)),
-                None => device.last_seen_at.map_or_else(
+            let state = match (
+                device.wipe_sent_at,
+                device.wipe_requested_at,
+                device.revoked_at,
+            ) {
+                (Some(at), _, _) => format!("báo mất; đã gửi lệnh xoá {}", vn(at)),
+                (None, Some(at), _) => format!("báo mất {}; chờ máy kết nối để xoá", vn(at)),
+                (None, None, Some(at)) => format!("đã thu hồi {}", vn(at)),
+                (None, None, None) => device.last_seen_at.map_or_else(
                     || "chưa đồng bộ".to_owned(),
                     |at| format!("đồng bộ lần cuối {}", vn(at)),
                 ),
@@ -471,7 +479,101 @@ pub struct RevokeDeviceArgs {
 pub async fn revoke_device(db: &str, args: RevokeDeviceArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     admin::revoke_device(&store, args.device).await?;
+    let owner = store
+        .list_devices()
+        .await?
+        .into_iter()
+        .find(|d| d.id == args.device)
+        .map(|d| d.user_id);
+    if let Some(owner) = owner {
+        admin::audit_device(
+            &store,
+            &admin::Actor::command_line(),
+            "device_revoked",
+            owner,
+            format!("Thu hồi thiết bị {}", args.device),
+        )
+        .await?;
+    }
     println!("Đã thu hồi thiết bị {}.", args.device);
+    Ok(())
+}
+
+/// `wipe-device`.
+#[derive(Args)]
+pub struct WipeDeviceArgs {
+    /// Device id (see list-users).
+    #[arg(long)]
+    device: Uuid,
+}
+
+/// Marks a device lost: it is wiped at its next contact, after its last push is taken.
+pub async fn wipe_device(db: &str, args: WipeDeviceArgs) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    admin::wipe_device(&store, args.device, &admin::Actor::command_line()).await?;
+    println!(
+        "Đã báo mất thiết bị {}. Ở lần kết nối tới, máy chủ vẫn nhận mọi dữ liệu máy đó gửi lên, \
+         rồi yêu cầu máy xoá toàn bộ dữ liệu và trở về màn hình đăng ký.",
+        args.device
+    );
+    Ok(())
+}
+
+/// `backup`.
+#[derive(Args)]
+pub struct BackupArgs {
+    /// The backup file to write (must not exist).
+    #[arg(long)]
+    to: PathBuf,
+}
+
+/// Copies the embedded database while the office serves.
+pub async fn backup(db: &str, args: BackupArgs) -> anyhow::Result<()> {
+    let path = sotay_office::backup::sqlite_path(db)?;
+    let summary = sotay_office::backup::backup(&path, &args.to)?;
+    println!(
+        "Đã sao lưu {} bản ghi, {} thiết bị ({} KB) vào {}.",
+        summary.records,
+        summary.devices,
+        summary.bytes / 1024,
+        args.to.display()
+    );
+    Ok(())
+}
+
+/// `restore`.
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// The backup file (made by `sotay-office backup`).
+    #[arg(long)]
+    from: PathBuf,
+}
+
+/// Replaces the embedded database by a backup, with a new epoch.
+pub async fn restore(db: &str, args: RestoreArgs) -> anyhow::Result<()> {
+    let path = sotay_office::backup::sqlite_path(db)?;
+    let (summary, epoch, kept) = sotay_office::backup::restore(&args.from, &path).await?;
+    println!(
+        "Đã khôi phục {} bản ghi, {} thiết bị từ {} (kỷ nguyên mới {epoch}). Các máy sẽ tự gửi lại \
+         dữ liệu cơ quan còn thiếu ở lần đồng bộ tới.",
+        summary.records,
+        summary.devices,
+        args.from.display()
+    );
+    if let Some(kept) = kept {
+        println!("Cơ sở dữ liệu cũ được giữ lại ở {}.", kept.display());
+    }
+    Ok(())
+}
+
+/// Starts a new epoch (after restoring PostgreSQL with pg_restore).
+pub async fn new_epoch(db: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let epoch = store.start_new_epoch().await?;
+    println!(
+        "Kỷ nguyên mới {epoch}: các máy sẽ gửi lại dữ liệu cơ quan còn thiếu và tải lại từ đầu ở \
+         lần đồng bộ tới."
+    );
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod api;
 pub mod apply;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod error;
 pub mod facts;

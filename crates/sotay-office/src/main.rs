@@ -44,8 +44,17 @@ enum Command {
     /// Find stored records and areas whose village is not one of their commune's (exit code 1
     /// when there is any).
     CheckScopes(commands::CheckScopesArgs),
-    /// Revoke a device.
+    /// Revoke a device (it keeps its data and may not sync).
     RevokeDevice(commands::RevokeDeviceArgs),
+    /// Mark a device lost: at its next contact its pushes are taken, then it erases itself.
+    WipeDevice(commands::WipeDeviceArgs),
+    /// Copy the embedded database to a file while the office serves.
+    Backup(commands::BackupArgs),
+    /// Replace the embedded database by a backup (stop serve first); starts a new epoch.
+    Restore(commands::RestoreArgs),
+    /// Start a new epoch after restoring PostgreSQL from pg_dump: devices send again what the
+    /// office lacks.
+    NewEpoch,
     /// Import the official list of communes again (a fresh database has it), and villages from
     /// a CSV.
     ImportUnits(commands::ImportUnitsArgs),
@@ -118,6 +127,10 @@ async fn run(db: &str, command: Command) -> anyhow::Result<ExitCode> {
             });
         }
         Command::RevokeDevice(args) => commands::revoke_device(&db, args).await,
+        Command::WipeDevice(args) => commands::wipe_device(&db, args).await,
+        Command::Backup(args) => commands::backup(&db, args).await,
+        Command::Restore(args) => commands::restore(&db, args).await,
+        Command::NewEpoch => commands::new_epoch(&db).await,
         Command::ImportUnits(args) => commands::import_units(&db, args).await,
         Command::PublishPolicy(args) => commands::publish_policy(&db, args).await,
         Command::Review(args) => commands::review(&db, args).await,

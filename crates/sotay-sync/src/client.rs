@@ -126,6 +126,18 @@ pub struct SyncReport {
     pub quiet_mismatch: bool,
     /// The policy edition this sync brought and the device now uses, if any.
     pub policy_received: Option<String>,
+    /// Ops this device queued again because the office had been restored from a backup (its
+    /// epoch changed): everything the device wrote itself, sent again and merged idempotently.
+    pub resent_after_restore: u64,
+}
+
+/// How a pull ended.
+enum PullEnd {
+    /// The last page came; whether the checksums matched.
+    Done(bool),
+    /// The office's epoch changed (it was restored from a backup): this device queued its own
+    /// writes again and forgot its cursor, so the sync starts over.
+    OfficeRestored,
 }
 
 /// Why a sync stopped.
@@ -413,15 +425,40 @@ impl SyncClient {
         cancel: &CancellationToken,
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
-        self.push_all(store, progress, cancel, &mut report).await?;
-        let mut checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
+        // An office restored from a backup mid-sync starts the sync over (push what it forgot,
+        // pull from the start); a second restore within one sync is not expected, so twice at most.
+        let mut checksum_matches = false;
+        for round in 0..3 {
+            self.push_all(store, progress, cancel, &mut report).await?;
+            match self.catch_up(store, progress, cancel, &mut report).await {
+                Ok(Some(matches)) => {
+                    checksum_matches = matches;
+                    break;
+                }
+                Ok(None) if round < 2 => continue,
+                Ok(None) => {
+                    return Err(SyncError::Internal("máy chủ đổi kỷ nguyên liên tục".into()));
+                }
+                // The wipe is ordered only after this sync's push went through; a record saved
+                // since then goes out first.
+                Err(SyncError::WipeOrdered)
+                    if round < 2 && self.outbox_state(store).await?.0 > 0 =>
+                {
+                    continue;
+                }
+                Err(err) => return Err(err),
+            }
+        }
         let (mut pending, rejected) = self.outbox_state(store).await?;
         if !checksum_matches && pending == 0 && rejected == 0 && report.quiet_mismatch {
             // The office was quiet and nothing local explains the difference: the device's copy
             // drifted. Pull everything again (a repair pull) and compare once more.
             report.repaired = true;
             on_store(store, |s| s.reset_sync_cursor()).await?;
-            checksum_matches = self.catch_up(store, progress, cancel, &mut report).await?;
+            checksum_matches = self
+                .catch_up(store, progress, cancel, &mut report)
+                .await?
+                .unwrap_or(false);
             pending = self.outbox_state(store).await?.0;
             if !checksum_matches && pending == 0 && report.quiet_mismatch {
                 return Err(SyncError::ChecksumMismatch);
@@ -446,19 +483,53 @@ impl SyncClient {
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
         cancel: &CancellationToken,
         report: &mut SyncReport,
-    ) -> Result<bool, SyncError> {
+    ) -> Result<Option<bool>, SyncError> {
         report.quiet_mismatch = false;
         for _ in 0..3 {
             let before = report.pulled;
-            if self.pull_all(store, progress, cancel, report).await? {
-                return Ok(true);
+            match self.pull_all(store, progress, cancel, report).await? {
+                PullEnd::OfficeRestored => return Ok(None),
+                PullEnd::Done(true) => return Ok(Some(true)),
+                PullEnd::Done(false) => {}
             }
             if report.pulled == before {
                 report.quiet_mismatch = true;
-                return Ok(false);
+                return Ok(Some(false));
             }
         }
-        Ok(false)
+        Ok(Some(false))
+    }
+
+    /// Compares the office's epoch with the one this device last synced with. The first one
+    /// seen is noted; a different one means the office was restored from a backup: the store
+    /// queues every field this device wrote again and forgets its cursor (one transaction).
+    /// Returns whether that happened.
+    async fn check_epoch(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        epoch: Option<String>,
+        report: &mut SyncReport,
+    ) -> Result<bool, SyncError> {
+        let Some(epoch) = epoch else {
+            return Ok(false);
+        };
+        let requeued = on_store(store, move |s| match s.office_epoch()? {
+            None => s.set_office_epoch(&epoch).map(|()| None),
+            Some(known) if known == epoch => Ok(None),
+            Some(_) => s.office_restored(&epoch).map(Some),
+        })
+        .await?;
+        match requeued {
+            Some(count) => {
+                tracing::warn!(
+                    count,
+                    "the office was restored from a backup: sending again"
+                );
+                report.resent_after_restore += count as u64;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Ops waiting to be sent, and ops the office refused (waiting for the user to fix).
@@ -476,7 +547,7 @@ impl SyncClient {
         cancel: &CancellationToken,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let total = on_store(store, |s| s.outbox_pending_count()).await?;
+        let mut total = on_store(store, |s| s.outbox_pending_count()).await?;
         let mut sent = 0u64;
         progress(SyncProgress::Pushing { sent, total });
         loop {
@@ -489,10 +560,10 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 ops: batch,
             });
-            let response = self
+            let mut response = self
                 .with_retry(cancel, report, || self.push_once(&body, &batch_ids))
                 .await?;
-            let results = response.results;
+            let results = std::mem::take(&mut response.results);
             let sent_now = results.len() as u64;
             let server_clock = response.server_clock;
             let (applied, duplicates, rejected) = on_store(store, move |s| {
@@ -526,6 +597,11 @@ impl SyncClient {
             report.applied += applied;
             report.duplicates += duplicates;
             report.rejected += rejected;
+            // A restored office: what it forgot is queued again and goes out in this same loop.
+            if self.check_epoch(store, response.epoch, report).await? {
+                let queued = on_store(store, |s| s.outbox_pending_count()).await?;
+                total = sent + sent_now + queued;
+            }
             // An office that answered for none of the ops sent would make this loop spin.
             if sent_now == 0 {
                 return Err(SyncError::Refused {
@@ -585,7 +661,7 @@ impl SyncClient {
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
         cancel: &CancellationToken,
         report: &mut SyncReport,
-    ) -> Result<bool, SyncError> {
+    ) -> Result<PullEnd, SyncError> {
         let mut pages = 0u64;
         let mut changes = 0u64;
         let mut remaining: Option<u64> = None;
@@ -609,6 +685,10 @@ impl SyncClient {
                 })
                 .await?;
             let seconds = started.elapsed().as_secs_f64();
+            // A page from another epoch answers a cursor the office never issued: not taken.
+            if self.check_epoch(store, page.epoch.clone(), report).await? {
+                return Ok(PullEnd::OfficeRestored);
+            }
             // The configured page size is the ceiling (and a floor below it never applies).
             let smallest = MIN_PULL_PAGE.min(self.config.pull_page);
             if report.requests > requests_before + 1 {
@@ -667,10 +747,12 @@ impl SyncClient {
                 }
                 progress(SyncProgress::Verifying);
                 let Some(office) = page.checksum else {
-                    return Ok(false);
+                    return Ok(PullEnd::Done(false));
                 };
                 let (records, digest) = on_store(store, |s| s.scope_checksum()).await?;
-                return Ok(records == office.records && format!("{digest:016x}") == office.digest);
+                return Ok(PullEnd::Done(
+                    records == office.records && format!("{digest:016x}") == office.digest,
+                ));
             }
         }
     }

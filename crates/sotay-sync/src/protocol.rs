@@ -111,6 +111,10 @@ pub struct PushResponse {
     /// The office's clock.
     #[schema(value_type = String)]
     pub server_clock: Hlc,
+    /// The office's epoch: a new one after the office was restored from a backup, when the
+    /// device must send again what it holds and pull from the start (see `docs/sync-protocol.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// What the office did with one op.
@@ -214,6 +218,10 @@ pub struct PullResponse {
     /// When asked (`count=true`): how many changes in scope are left after this page.
     #[serde(default)]
     pub remaining: Option<u64>,
+    /// The office's epoch (as in [`PushResponse::epoch`]): a page from another epoch than the
+    /// device's cursor belongs to must not be taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// The office's current state of one record.
@@ -307,6 +315,9 @@ wire_codes! {
     INTERNAL = "internal", "Máy chủ gặp lỗi. Dữ liệu trên điện thoại vẫn được giữ; ứng dụng sẽ tự thử lại sau.";
     /// An op writes outside the device's area.
     OUT_OF_SCOPE = "out_of_scope", "Bản ghi nằm ngoài địa bàn được giao cho bạn. Hãy kiểm tra xã/thôn của bản ghi, hoặc nhờ cơ quan BHXH giao thêm địa bàn.";
+    /// The user's role may not write this kind of record: a board member takes no sign-up and
+    /// handles no money.
+    ROLE_FORBIDDEN = "role_forbidden", "Vai trò của bạn không được ghi loại hồ sơ này: tờ khai, thu tiền và nộp tiền là việc của đại lý thu.";
     /// The record's village is not one of its commune's, or not known to the office.
     VILLAGE_MISMATCH = "village_mismatch", "Thôn/tổ dân phố của bản ghi không thuộc xã/phường ghi kèm. Hãy chọn lại thôn trong đúng xã.";
     /// An op reuses a record id that belongs to another kind of record.

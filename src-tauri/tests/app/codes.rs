@@ -106,6 +106,7 @@ fn all_codes() -> BTreeSet<String> {
         SyncError::Network(String::new()),
         SyncError::Unauthorized,
         SyncError::DeviceRevoked,
+        SyncError::WipeOrdered,
         SyncError::ProtocolUnsupported,
         SyncError::Refused {
             code: String::new(),
@@ -126,6 +127,8 @@ fn all_codes() -> BTreeSet<String> {
             wire::PROTOCOL_UNSUPPORTED,
             wire::INVALID_CODE,
             wire::RATE_LIMITED,
+            // An op the office refuses because of the user's role: the app says it on the record.
+            wire::ROLE_FORBIDDEN,
         ]
         .map(str::to_owned),
     );

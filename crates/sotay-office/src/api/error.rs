@@ -20,6 +20,9 @@ pub enum ApiError {
     /// The device was revoked.
     #[error("device revoked")]
     DeviceRevoked,
+    /// The device was marked lost: it must erase itself (410, on pull only).
+    #[error("device to be wiped")]
+    DeviceWipe,
     /// The client speaks another protocol version.
     #[error("protocol {0} unsupported")]
     ProtocolUnsupported(String),
@@ -63,6 +66,7 @@ impl ApiError {
         let (status, code) = match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED),
             ApiError::DeviceRevoked => (StatusCode::UNAUTHORIZED, codes::DEVICE_REVOKED),
+            ApiError::DeviceWipe => (StatusCode::GONE, codes::DEVICE_WIPE),
             ApiError::ProtocolUnsupported(got) => {
                 return (
                     StatusCode::UPGRADE_REQUIRED,

@@ -152,6 +152,10 @@ pub struct DeviceAuth {
     pub device_id: Uuid,
     /// Its user.
     pub user_id: Uuid,
+    /// Whether an admin marked it lost (its pushes are taken, its pull orders the wipe).
+    pub wipe: bool,
+    /// Its user's role, from the office's users.
+    pub role: sotay_domain::Role,
 }
 
 impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
@@ -171,12 +175,16 @@ impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
             .device_by_token(&hash_secret(token), Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        if device.revoked {
+        // A lost device may also have been revoked: the wipe order still reaches it, and what it
+        // pushes first is still taken, so nothing its user saved is lost.
+        if device.revoked && !device.wipe_requested {
             return Err(ApiError::DeviceRevoked);
         }
         Ok(DeviceAuth {
             device_id: device.id,
             user_id: device.user_id,
+            wipe: device.wipe_requested,
+            role: device.role,
         })
     }
 }

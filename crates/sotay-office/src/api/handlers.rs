@@ -7,8 +7,8 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sotay_domain::{Op, PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd};
 use sotay_sync::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PullQuery,
-    PullResponse, PushRequest, PushResponse, UserInfo,
+    EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, OpOutcome,
+    PullQuery, PullResponse, PushRequest, PushResponse, UserInfo,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +19,8 @@ use super::{ApiError, AppState};
 use crate::apply::{ApplyContext, Writer};
 use crate::auth::{hash_secret, new_device_token, normalize_code};
 use crate::clock::{now_ms, today_in_vietnam};
+use crate::storage::dashboard::AuditEntry;
+use crate::storage::lifecycle::SalvagedOp;
 use crate::storage::{NewDevice, OfficeStore};
 
 /// Default pull page size.
@@ -61,7 +63,7 @@ pub async fn enroll<S: OfficeStore>(
     check_protocol(req.protocol)?;
     let code = normalize_code(&req.code);
     let address = peer.ip().to_string();
-    if !state.limiter.allow(&address) {
+    if !state.limiter.allow(state.store.as_ref(), &address).await? {
         return Err(ApiError::RateLimited);
     }
     let device_name = req.device_name.trim();
@@ -83,14 +85,14 @@ pub async fn enroll<S: OfficeStore>(
         token_hash: hash_secret(&token),
         receipt_key: Some(receipt_key.clone()),
     };
-    let user_id = state
+    let Some(user_id) = state
         .store
         .enroll(&hash_secret(&code), &device, Utc::now())
         .await?
-        .ok_or_else(|| {
-            state.limiter.fail(&address);
-            ApiError::InvalidCode
-        })?;
+    else {
+        state.limiter.fail(state.store.as_ref(), &address).await?;
+        return Err(ApiError::InvalidCode);
+    };
     let user =
         state.store.user(user_id).await?.ok_or_else(|| {
             crate::OfficeError::Corrupt(format!("code for missing user {user_id}"))
@@ -141,6 +143,7 @@ pub async fn push<S: OfficeStore>(
                 device_id: auth.device_id,
                 user_id: auth.user_id,
                 scope,
+                role: auth.role,
             },
             today: today_in_vietnam(),
             now_ms,
@@ -149,6 +152,20 @@ pub async fn push<S: OfficeStore>(
         // One transaction for the whole batch: a fault rolls all of it back and answers 5xx, and
         // the client resends it (ops are idempotent).
         let outcomes = batch_state.store.apply_ops(Arc::clone(&ops), &ctx).await?;
+        if auth.wipe {
+            // The phone is about to erase itself: what the office refused is kept whole.
+            for (op, outcome) in ops.iter().zip(&outcomes) {
+                if let OpOutcome::Rejected { code, .. } = outcome {
+                    let salvaged = SalvagedOp {
+                        op_id: op.op_id,
+                        device_id: auth.device_id,
+                        code: code.clone(),
+                        op: serde_json::to_string(op).unwrap_or_default(),
+                    };
+                    batch_state.store.salvage(&salvaged, Utc::now()).await?;
+                }
+            }
+        }
         if outcomes.len() != ops.len() {
             return Err(ApiError::from(crate::OfficeError::Task(format!(
                 "{} outcomes for {} ops",
@@ -178,18 +195,38 @@ pub async fn push<S: OfficeStore>(
     Ok(Json(PushResponse {
         results,
         server_clock: state.tick(),
+        epoch: Some(state.store.office_epoch().await?),
     }))
 }
 
 /// One page of the records in the device's scope changed after the cursor.
 #[utoipa::path(get, path = "/api/v1/sync/pull", params(PullQuery),
     security(("device_token" = [])),
-    responses((status = 200, description = "One page of changes", body = PullResponse)))]
+    responses((status = 200, description = "One page of changes", body = PullResponse),
+              (status = 410, description = "`device_wipe`: the device was marked lost and must erase itself", body = ErrorBody)))]
 pub async fn pull<S: OfficeStore>(
     State(state): State<AppState<S>>,
     auth: DeviceAuth,
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiError> {
+    if auth.wipe {
+        // Marked lost: its pushes came first in its sync and were taken; now it erases itself.
+        if state.store.wipe_sent(auth.device_id, Utc::now()).await? {
+            let user = state.store.user(auth.user_id).await?;
+            state
+                .store
+                .audit(&AuditEntry {
+                    at: Utc::now(),
+                    user_id: Some(auth.user_id),
+                    user_name: user.map(|u| u.full_name).unwrap_or_default(),
+                    action: "device_wipe_sent".into(),
+                    commune_code: None,
+                    detail: format!("Đã gửi lệnh xoá dữ liệu tới thiết bị {}", auth.device_id),
+                })
+                .await?;
+        }
+        return Err(ApiError::DeviceWipe);
+    }
     let after: i64 = match query.after.as_deref() {
         None | Some("") => 0,
         Some(text) => text.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
@@ -250,6 +287,7 @@ pub async fn pull<S: OfficeStore>(
         device_id: auth.device_id,
         after: query.after.unwrap_or_default(),
         remaining,
+        epoch: Some(state.store.office_epoch().await?),
     }))
 }
 

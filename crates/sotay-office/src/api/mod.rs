@@ -33,6 +33,7 @@ pub use error::ApiError;
 
 use crate::apply::OFFICE_NODE;
 use crate::storage::OfficeStore;
+use crate::storage::lifecycle::AttemptKind;
 
 /// Largest request body, after gzip decompression (a push is held to
 /// [`MAX_PUSH_BODY_BYTES`], as `docs/sync-protocol.md` says).
@@ -40,13 +41,13 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Failed enrolment attempts (wrong or used codes) allowed per client address per minute.
-pub const ENROLL_ATTEMPTS_PER_MINUTE: u32 = 10;
+pub const ENROLL_ATTEMPTS_PER_MINUTE: i64 = 10;
 
 /// Failed dashboard sign-ins allowed per client address per minute (the per-login lock-out is
 /// in the database).
-pub const SIGN_IN_FAILURES_PER_MINUTE: u32 = 20;
+pub const SIGN_IN_FAILURES_PER_MINUTE: i64 = 20;
 /// Receipt checks allowed per client address per minute on the public page.
-pub const RECEIPT_CHECKS_PER_MINUTE: u32 = 10;
+pub const RECEIPT_CHECKS_PER_MINUTE: i64 = 10;
 
 /// What every handler shares.
 pub struct AppState<S> {
@@ -93,12 +94,21 @@ impl<S: OfficeStore> AppState<S> {
             store: Arc::new(store),
             backend,
             clock: Arc::new(Mutex::new(HlcClock::new(OFFICE_NODE))),
-            limiter: Arc::new(limit::RateLimiter::per_minute(ENROLL_ATTEMPTS_PER_MINUTE)),
+            limiter: Arc::new(limit::RateLimiter::per_minute(
+                AttemptKind::Enrol,
+                ENROLL_ATTEMPTS_PER_MINUTE,
+            )),
             policy: Arc::new(PolicyInUse::new(Arc::new(Policy::embedded().clone()))),
             request_timeout: REQUEST_TIMEOUT,
             secure_cookies: false,
-            sign_in_limiter: Arc::new(limit::RateLimiter::per_minute(SIGN_IN_FAILURES_PER_MINUTE)),
-            receipt_limiter: Arc::new(limit::RateLimiter::per_minute(RECEIPT_CHECKS_PER_MINUTE)),
+            sign_in_limiter: Arc::new(limit::RateLimiter::per_minute(
+                AttemptKind::SignIn,
+                SIGN_IN_FAILURES_PER_MINUTE,
+            )),
+            receipt_limiter: Arc::new(limit::RateLimiter::per_minute(
+                AttemptKind::ReceiptCheck,
+                RECEIPT_CHECKS_PER_MINUTE,
+            )),
         }
     }
 

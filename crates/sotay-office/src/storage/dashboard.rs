@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use uuid::Uuid;
 
-use super::sql::{Dialect, SqlRow, SqlRunner, SqlValue, Statement};
+use super::sql::{Dialect, SqlRow, SqlRunner, SqlValue, Statement, cell, first_row};
 use crate::error::{OfficeError, Result};
 
 /// The communes a dashboard user may see: an office admin sees all, a supervisor the communes
@@ -359,15 +359,6 @@ pub const DEFAULT_REMIT_DEADLINE_DAYS: i64 = 5;
 
 fn visible_clause(d: Dialect, column: &str, first: usize) -> String {
     format!("(${first} OR {})", d.in_list(column, first + 1))
-}
-
-fn first_row(rows: Vec<SqlRow>) -> Option<SqlRow> {
-    rows.into_iter().next()
-}
-
-fn cell(row: &SqlRow, i: usize) -> Result<&super::sql::SqlCell> {
-    row.get(i)
-        .ok_or_else(|| OfficeError::Corrupt(format!("row has no column {i}")))
 }
 
 /// Grouped counts `(group, value)` into a map.

@@ -7,11 +7,13 @@
 //! one transaction, so the rules in [`crate::apply`] run inside the transaction on both backends.
 
 pub mod dashboard;
+pub mod lifecycle;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
 pub use dashboard::DashboardStore;
+pub use lifecycle::LifecycleStore;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -38,6 +40,10 @@ pub struct DeviceRecord {
     pub user_id: Uuid,
     /// Whether an admin revoked it.
     pub revoked: bool,
+    /// Whether an admin marked it lost: its pushes are still taken, its pull orders the wipe.
+    pub wipe_requested: bool,
+    /// Its user's role, as the office has it (never as the device says).
+    pub role: sotay_domain::Role,
 }
 
 /// A new device, made at enrolment.
@@ -100,6 +106,10 @@ pub struct DeviceInfo {
     pub last_seen_at: Option<DateTime<Utc>>,
     /// When an admin revoked it.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When an admin marked it lost (to be wiped at its next contact).
+    pub wipe_requested_at: Option<DateTime<Utc>>,
+    /// When the office answered it with the wipe order.
+    pub wipe_sent_at: Option<DateTime<Utc>>,
 }
 
 /// A stored place that is not a consistent (commune, village) pair: the village is not one of
@@ -134,7 +144,7 @@ pub enum ScopeProblem {
 }
 
 /// Everything the office keeps. Each method is one transaction.
-pub trait OfficeStore: DashboardStore + Send + Sync + 'static {
+pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
     /// Applies the pending migrations (idempotent).
     fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
     /// Adds a user.

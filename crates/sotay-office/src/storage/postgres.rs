@@ -41,6 +41,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         3,
         include_str!("../../../../migrations/office/postgres/0003_dashboard.sql"),
     ),
+    (
+        4,
+        include_str!("../../../../migrations/office/postgres/0004_lost_and_restored.sql"),
+    ),
 ];
 
 /// Advisory lock key that orders change-feed numbers (see the module doc).
@@ -497,7 +501,8 @@ impl OfficeStore for PgStore {
             .client()
             .await?
             .query(
-                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at FROM devices
+                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at,
+                        wipe_requested_at, wipe_sent_at FROM devices
                  ORDER BY enrolled_at, id",
                 &[],
             )
@@ -511,6 +516,8 @@ impl OfficeStore for PgStore {
                 enrolled_at: r.get(3),
                 last_seen_at: r.get(4),
                 revoked_at: r.get(5),
+                wipe_requested_at: r.get(6),
+                wipe_sent_at: r.get(7),
             })
             .collect())
     }
@@ -671,12 +678,14 @@ impl OfficeStore for PgStore {
             .await?
             .query_opt(
                 // "Last seen" to the minute, so most calls of a sync write nothing.
-                "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at FROM devices
-                                 WHERE token_hash = $1),
+                "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at, wipe_requested_at
+                                 FROM devices WHERE token_hash = $1),
                       seen AS (UPDATE devices SET last_seen_at = $2
                                WHERE id = (SELECT id FROM device)
                                  AND (last_seen_at IS NULL OR last_seen_at < $3))
-                 SELECT id, user_id, revoked_at IS NOT NULL FROM device",
+                 SELECT d.id, d.user_id, d.revoked_at IS NOT NULL,
+                        d.wipe_requested_at IS NOT NULL, u.role
+                 FROM device d JOIN users u ON u.id = d.user_id",
                 &[
                     &token_hash,
                     &now,
@@ -684,11 +693,16 @@ impl OfficeStore for PgStore {
                 ],
             )
             .await?;
-        Ok(row.map(|r| DeviceRecord {
-            id: r.get(0),
-            user_id: r.get(1),
-            revoked: r.get(2),
-        }))
+        row.map(|r| {
+            Ok(DeviceRecord {
+                id: r.get(0),
+                user_id: r.get(1),
+                revoked: r.get(2),
+                wipe_requested: r.get(3),
+                role: super::sqlite::parse_role(r.get::<_, &str>(4))?,
+            })
+        })
+        .transpose()
     }
 
     async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -892,10 +906,32 @@ impl OfficeStore for PgStore {
     }
 }
 
+/// SQL NULL for a parameter of any column type (an `Option<String>` is refused by a UUID or
+/// date column before it is ever sent).
+#[derive(Debug)]
+struct Null;
+
+impl ToSql for Null {
+    fn to_sql(
+        &self,
+        _: &tokio_postgres::types::Type,
+        _: &mut bytes::BytesMut,
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        Ok(tokio_postgres::types::IsNull::Yes)
+    }
+
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
 fn pg_param(value: &super::sql::SqlValue) -> Box<dyn ToSql + Sync + Send> {
     use super::sql::SqlValue as V;
     match value {
-        V::Null => Box::new(Option::<String>::None),
+        V::Null => Box::new(Null),
         V::Text(t) => Box::new(t.clone()),
         V::Int(i) => Box::new(*i),
         V::Bool(b) => Box::new(*b),

@@ -48,12 +48,39 @@ impl Dialect {
         }
     }
 
-    /// The text of `sql` with its parameters spelled for this dialect.
+    /// The text of `sql` with its parameters spelled for this dialect: on SQLite `$n` becomes
+    /// `?n`, and only a `$` followed by a digit (a JSON path such as `'$.fields'` stays).
     pub fn finish(self, sql: &str) -> String {
         match self {
             Dialect::Postgres => sql.to_owned(),
-            Dialect::Sqlite => sql.replace('$', "?"),
+            Dialect::Sqlite => {
+                let mut out = String::with_capacity(sql.len());
+                let mut chars = sql.chars().peekable();
+                while let Some(c) = chars.next() {
+                    if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                        out.push('?');
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn sqlite_parameters_are_renamed_and_json_paths_kept() {
+        assert_eq!(
+            Dialect::Sqlite
+                .finish("SELECT json_extract(s, '$.fields') FROM t WHERE a = $1 AND b = $12"),
+            "SELECT json_extract(s, '$.fields') FROM t WHERE a = ?1 AND b = ?12"
+        );
+        assert_eq!(Dialect::Postgres.finish("a = $1"), "a = $1");
     }
 }
 
@@ -233,6 +260,17 @@ impl SqlCell {
 
 /// One row.
 pub type SqlRow = Vec<SqlCell>;
+
+/// The first row, if any.
+pub fn first_row(rows: Vec<SqlRow>) -> Option<SqlRow> {
+    rows.into_iter().next()
+}
+
+/// Column `i` of a row (a missing column is a corrupt answer, not a panic).
+pub fn cell(row: &SqlRow, i: usize) -> Result<&SqlCell> {
+    row.get(i)
+        .ok_or_else(|| OfficeError::Corrupt(format!("row has no column {i}")))
+}
 
 /// One statement with its parameters.
 pub type Statement = (String, Vec<SqlValue>);

@@ -31,6 +31,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/office/sqlite/0003_dashboard.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/office/sqlite/0004_lost_and_restored.sql"
+    )),
 ];
 
 /// The SQLite office store.
@@ -95,6 +98,16 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
+    }
+
+    /// Writes the WAL back into the database file, so the file alone is the whole database (a
+    /// restore moves it into place).
+    pub async fn checkpoint(&self) -> Result<()> {
+        self.run(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn run<T: Send + 'static>(
@@ -389,22 +402,29 @@ impl OfficeStore for SqliteStore {
     async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
         self.run(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at FROM devices
+                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at,
+                        wipe_requested_at, wipe_sent_at FROM devices
                  ORDER BY enrolled_at, id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ),
+                    (
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                    ),
                 ))
             })?;
             let mut devices = Vec::new();
             for row in rows {
-                let (id, user_id, name, enrolled, seen, revoked) = row?;
+                let ((id, user_id, name, enrolled), (seen, revoked, wipe, wiped)) = row?;
                 devices.push(DeviceInfo {
                     id: parse_uuid(&id)?,
                     user_id: parse_uuid(&user_id)?,
@@ -412,6 +432,8 @@ impl OfficeStore for SqliteStore {
                     enrolled_at: parse_ts(&enrolled)?,
                     last_seen_at: seen.as_deref().map(parse_ts).transpose()?,
                     revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+                    wipe_requested_at: wipe.as_deref().map(parse_ts).transpose()?,
+                    wipe_sent_at: wiped.as_deref().map(parse_ts).transpose()?,
                 });
             }
             Ok(devices)
@@ -590,8 +612,10 @@ impl OfficeStore for SqliteStore {
         self.run(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT id, user_id, revoked_at IS NOT NULL, last_seen_at FROM devices
-                     WHERE token_hash = ?1",
+                    "SELECT d.id, d.user_id, d.revoked_at IS NOT NULL, d.last_seen_at,
+                            d.wipe_requested_at IS NOT NULL, u.role
+                     FROM devices d JOIN users u ON u.id = d.user_id
+                     WHERE d.token_hash = ?1",
                 )?
                 .query_row([&token_hash], |r| {
                     Ok((
@@ -599,10 +623,12 @@ impl OfficeStore for SqliteStore {
                         r.get::<_, String>(1)?,
                         r.get::<_, bool>(2)?,
                         r.get::<_, Option<String>>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, String>(5)?,
                     ))
                 })
                 .optional()?;
-            let Some((id, user, revoked, last_seen)) = row else {
+            let Some((id, user, revoked, last_seen, wipe_requested, role)) = row else {
                 return Ok(None);
             };
             // "Last seen" to the minute: a sync makes several calls, and a write for each would
@@ -616,6 +642,8 @@ impl OfficeStore for SqliteStore {
                 id: parse_uuid(&id)?,
                 user_id: parse_uuid(&user)?,
                 revoked,
+                wipe_requested,
+                role: parse_role(&role)?,
             }))
         })
         .await

@@ -137,6 +137,7 @@ pub fn routes<S: OfficeStore>() -> Router<AppState<S>> {
         .route("/thiet-bi", get(pages::devices::<S>))
         .route("/thiet-bi/ma", post(pages::issue_code::<S>))
         .route("/thiet-bi/{id}/thu-hoi", post(pages::revoke::<S>))
+        .route("/thiet-bi/{id}/bao-mat", post(pages::wipe::<S>))
         .route(
             "/chinh-sach",
             get(pages::policy::<S>).post(pages::publish_top_up::<S>),

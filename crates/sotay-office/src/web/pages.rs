@@ -1248,13 +1248,27 @@ async fn render_devices<S: OfficeStore>(
                             td { (d.name) }
                             td { (instant(d.enrolled_at)) }
                             td { (d.last_seen_at.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into())) }
-                            td { @if let Some(at) = d.revoked_at { "Đã thu hồi " (instant(at)) } @else { "Đang dùng" } }
-                            td { @if d.revoked_at.is_none() {
-                                form method="post" action={ "/thiet-bi/" (d.id) "/thu-hoi" } {
-                                    (csrf_field(viewer))
-                                    button.danger type="submit" { "Thu hồi" }
+                            td {
+                                @if let Some(at) = d.wipe_sent_at { "Báo mất — đã xoá dữ liệu trên máy " (instant(at)) }
+                                @else if let Some(at) = d.wipe_requested_at { "Báo mất " (instant(at)) " — chờ máy kết nối để xoá" }
+                                @else if let Some(at) = d.revoked_at { "Đã thu hồi " (instant(at)) }
+                                @else { "Đang dùng" }
+                            }
+                            td.actions {
+                                @if d.revoked_at.is_none() && d.wipe_requested_at.is_none() {
+                                    form method="post" action={ "/thiet-bi/" (d.id) "/thu-hoi" } {
+                                        (csrf_field(viewer))
+                                        button.danger type="submit" { "Thu hồi" }
+                                    }
                                 }
-                            } }
+                                @if d.wipe_requested_at.is_none() {
+                                    form method="post" action={ "/thiet-bi/" (d.id) "/bao-mat" }
+                                        onsubmit="return confirm('Báo mất thiết bị này? Máy chủ nhận nốt dữ liệu máy gửi lên rồi yêu cầu máy xoá toàn bộ dữ liệu.')" {
+                                        (csrf_field(viewer))
+                                        button.danger type="submit" title="Máy chủ nhận nốt dữ liệu máy gửi lên, rồi máy tự xoá toàn bộ dữ liệu" { "Báo mất, xoá dữ liệu" }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -1339,6 +1353,38 @@ pub async fn revoke<S: OfficeStore>(
         Some((
             true,
             "Đã thu hồi thiết bị. Lần đồng bộ tới của máy đó sẽ bị từ chối.".into(),
+        )),
+        None,
+    )
+    .await
+}
+
+/// `POST /thiet-bi/{id}/bao-mat`: marks a device lost (wiped at its next contact, after its last
+/// push is taken).
+pub async fn wipe<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<crate::web::session::CsrfForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let device_id = parse_id(&id)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    if !users
+        .iter()
+        .any(|(l, _)| l.devices.iter().any(|d| d.id == device_id))
+    {
+        return Err(WebError::NotFound);
+    }
+    admin::wipe_device(state.store.as_ref(), device_id, &viewer.actor()).await?;
+    render_devices(
+        &state,
+        &viewer,
+        Some((
+            true,
+            "Đã báo mất thiết bị. Ở lần kết nối tới, máy chủ nhận nốt dữ liệu máy gửi lên rồi máy \
+             tự xoá toàn bộ dữ liệu."
+                .into(),
         )),
         None,
     )
@@ -1633,6 +1679,8 @@ fn action_vi(action: &str) -> &str {
         "import" => "Nhập danh sách",
         "device_code" => "Cấp mã thiết bị",
         "device_revoked" => "Thu hồi thiết bị",
+        "device_wipe_requested" => "Báo mất thiết bị",
+        "device_wipe_sent" => "Đã gửi lệnh xoá",
         "quota" => "Giao chỉ tiêu",
         "village" => "Thêm thôn",
         "assign_area" => "Giao địa bàn",

@@ -84,11 +84,18 @@ pub async fn check<S: OfficeStore>(
     let mut result = None;
     if asked {
         let address = peer.ip().to_string();
-        if !state.receipt_limiter.allow(&address) {
+        if !state
+            .receipt_limiter
+            .allow(state.store.as_ref(), &address)
+            .await?
+        {
             return Err(WebError::RateLimited);
         }
         // Every check counts: the limit is on checks, not only on failures.
-        state.receipt_limiter.fail(&address);
+        state
+            .receipt_limiter
+            .fail(state.store.as_ref(), &address)
+            .await?;
         if number.is_empty() || number.chars().count() > 40 {
             number_error = Some("Hãy nhập số biên lai in trên biên lai, ví dụ BL-00012.");
         }

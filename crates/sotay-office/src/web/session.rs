@@ -79,6 +79,14 @@ impl Viewer {
         }
     }
 
+    /// The signed-in user as the author of an admin action.
+    pub fn actor(&self) -> crate::admin::Actor {
+        crate::admin::Actor {
+            user_id: Some(self.user.id),
+            name: self.user.full_name.clone(),
+        }
+    }
+
     /// An audit entry by this viewer.
     pub fn audit(&self, action: &str, commune: Option<&str>, detail: String) -> AuditEntry {
         AuditEntry {
@@ -224,7 +232,11 @@ pub async fn sign_in<S: OfficeStore>(
         return Err(WebError::Csrf);
     }
     let address = peer.ip().to_string();
-    if !state.sign_in_limiter.allow(&address) {
+    if !state
+        .sign_in_limiter
+        .allow(state.store.as_ref(), &address)
+        .await?
+    {
         return Err(WebError::RateLimited);
     }
     let now = Utc::now();
@@ -234,7 +246,10 @@ pub async fn sign_in<S: OfficeStore>(
     let Some(login) = state.store.login(&login_name).await? else {
         // The same work as a real check, so timing does not tell which logins exist.
         let _ = hash_password(form.password).await;
-        state.sign_in_limiter.fail(&address);
+        state
+            .sign_in_limiter
+            .fail(state.store.as_ref(), &address)
+            .await?;
         state
             .store
             .audit(&AuditEntry {
@@ -263,7 +278,10 @@ pub async fn sign_in<S: OfficeStore>(
     let user = state.store.user(login.user_id).await?;
     let good = verify_password(form.password, login.password_hash.clone()).await;
     let Some(user) = user.filter(|_| good) else {
-        state.sign_in_limiter.fail(&address);
+        state
+            .sign_in_limiter
+            .fail(state.store.as_ref(), &address)
+            .await?;
         let locked = state
             .store
             .login_failed(

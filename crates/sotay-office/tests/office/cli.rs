@@ -558,3 +558,100 @@ fn import_reports_bad_rows_as_json_and_imports_the_good_ones() {
     );
     assert!(!ok && err.contains("chỉ quản trị viên"), "{err}");
 }
+
+/// `backup` copies the embedded database (never over an existing file); `restore` refuses a file
+/// that is not a backup and touches nothing, and otherwise puts the backup in place with a new
+/// epoch, keeping the database it replaced; `wipe-device` names an unknown device plainly; on
+/// PostgreSQL, backup points to pg_dump.
+#[test]
+fn backup_and_restore_keep_the_data_and_start_a_new_epoch() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    let (ok, _, err) = office(&db, &["seed-demo", "--households", "20"]);
+    assert!(ok, "seed-demo: {err}");
+    let read = |path: &std::path::Path, sql: &str| -> String {
+        let conn = rusqlite::Connection::open(path).expect("open");
+        conn.query_row(sql, [], |r| r.get::<_, String>(0))
+            .unwrap_or_default()
+    };
+    let records = |path: &std::path::Path| read(path, "SELECT CAST(COUNT(*) AS TEXT) FROM records");
+    let epoch = |path: &std::path::Path| {
+        read(
+            path,
+            "SELECT value FROM office_settings WHERE key = 'epoch'",
+        )
+    };
+    // The epoch exists once the office has served (here: made by new-epoch on the live one).
+    let (ok, _, err) = office(&db, &["new-epoch"]);
+    assert!(ok, "{err}");
+    let first_epoch = epoch(&db);
+    assert!(!first_epoch.is_empty());
+
+    let backup = dir.path().join("sao-luu.sqlite3");
+    let backup_arg = backup.to_string_lossy().into_owned();
+    let (ok, out, err) = office(&db, &["backup", "--to", &backup_arg]);
+    assert!(ok && out.contains("Đã sao lưu"), "{out}{err}");
+    assert_eq!(records(&backup), records(&db));
+    let (ok, _, err) = office(&db, &["backup", "--to", &backup_arg]);
+    assert!(!ok && err.contains("đã có"), "never over a file: {err}");
+
+    // Work after the backup: a new village.
+    let (ok, _, err) = office(
+        &db,
+        &[
+            "create-village",
+            "--commune",
+            "00376",
+            "--name",
+            "Thôn Mới Sau Sao Lưu",
+        ],
+    );
+    assert!(ok, "{err}");
+    let after_backup = records(&db);
+    assert_ne!(after_backup, records(&backup));
+
+    // Not a backup: refused, and the database is as it was.
+    let garbage = dir.path().join("khong-phai.sqlite3");
+    std::fs::write(&garbage, "đây không phải cơ sở dữ liệu").expect("write");
+    let (ok, _, err) = office(&db, &["restore", "--from", &garbage.to_string_lossy()]);
+    assert!(!ok && err.contains("không phải bản sao lưu"), "{err}");
+    let empty = dir.path().join("trong.sqlite3");
+    rusqlite::Connection::open(&empty)
+        .expect("an empty SQLite file")
+        .execute_batch("CREATE TABLE x (y)")
+        .expect("table");
+    let (ok, _, err) = office(&db, &["restore", "--from", &empty.to_string_lossy()]);
+    assert!(!ok && err.contains("thiếu bảng"), "{err}");
+    assert_eq!(records(&db), after_backup, "nothing touched");
+
+    let (ok, out, err) = office(&db, &["restore", "--from", &backup_arg]);
+    assert!(ok && out.contains("Đã khôi phục"), "{out}{err}");
+    assert_eq!(
+        records(&db),
+        records(&backup),
+        "the office is back at the backup"
+    );
+    let restored_epoch = epoch(&db);
+    assert!(!restored_epoch.is_empty() && restored_epoch != first_epoch);
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".before-restore-"))
+        .collect();
+    assert!(!kept.is_empty(), "the replaced database is kept");
+
+    let (ok, _, err) = office(
+        &db,
+        &["wipe-device", "--device", &uuid::Uuid::now_v7().to_string()],
+    );
+    assert!(!ok && err.contains("Không có thiết bị"), "{err}");
+    let (ok, _, err) = office(
+        std::path::Path::new("postgres://sotay@127.0.0.1:1/x"),
+        &[
+            "backup",
+            "--to",
+            &dir.path().join("pg.dump").to_string_lossy(),
+        ],
+    );
+    assert!(!ok && err.contains("pg_dump"), "{err}");
+}

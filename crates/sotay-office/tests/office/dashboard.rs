@@ -1527,7 +1527,64 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     );
 }
 
+/// "Báo mất" on the Thiết bị page: refused without the CSRF token and for a supervisor of
+/// another commune; done, the device is marked lost (its next pull orders the wipe) and the
+/// audit log names who did it.
+async fn a_device_is_marked_lost_from_the_devices_page(office: Office) {
+    let (admin_user, _) = accounts(&office).await;
+    let field = office.field_user(true).await;
+    let path = format!("/thiet-bi/{}/bao-mat", field.device_id);
+    let web = Web::new(&office);
+    assert_eq!(
+        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = web.get("/thiet-bi").await;
+    assert!(page.body.contains(&path), "each device has the button");
+    let refused = web.post(&path, &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "no token: refused");
+    let token = web.token().await;
+    let unknown = web
+        .post(
+            &format!("/thiet-bi/{}/bao-mat", uuid::Uuid::now_v7()),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let done = web.post(&path, &[("_csrf", &token)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Đã báo mất thiết bị"), "{}", done.body);
+    assert!(
+        done.body.contains("chờ máy kết nối để xoá"),
+        "{}",
+        done.body
+    );
+    let device = office
+        .store()
+        .list_devices()
+        .await
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.id == field.device_id)
+        .expect("the device");
+    assert!(device.wipe_requested_at.is_some());
+    let (status, code) = crate::harness::error_code(office.pull_raw(&field.token, "").await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::GONE, "device_wipe"));
+    let log = office
+        .store()
+        .audit_log(&Visible::All, 0, 50)
+        .await
+        .expect("audit log");
+    assert!(
+        log.iter().any(|e| e.action == "device_wipe_requested"
+            && e.user_id == Some(admin_user.id)
+            && e.commune_code.as_deref() == Some(COMMUNE)),
+        "{log:?}"
+    );
+}
+
 contract!(
+    a_device_is_marked_lost_from_the_devices_page,
     a_provincial_top_up_becomes_a_new_edition,
     the_first_run_sets_up_an_admin_once,
     sign_in_cookie_flags_and_sign_out,

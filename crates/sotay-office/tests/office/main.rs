@@ -11,6 +11,7 @@ mod dashboard;
 mod estimate;
 mod garbage;
 mod kill;
+mod lifecycle;
 mod listen;
 mod openapi;
 mod quote;

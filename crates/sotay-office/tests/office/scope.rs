@@ -24,7 +24,46 @@ contract!(
     money_text_and_lists_have_bounds,
     a_remittance_must_add_up_to_its_payments,
     a_push_body_over_the_documented_limit_is_refused,
+    a_board_member_takes_no_sign_up_and_no_money,
 );
+
+/// The role comes from the office's users, never from the op: a board member's household is
+/// applied, a sign-up from the same phone is refused `role_forbidden`; a collector's is applied.
+async fn a_board_member_takes_no_sign_up_and_no_money(office: Office) {
+    let village = village_in(&office, COMMUNE, "Thôn Bắc").await;
+    let board = user_with_area(&office, Role::BoardMember, COMMUNE, Some(village)).await;
+    let collector = user_with_area(&office, Role::Collector, COMMUNE, Some(village)).await;
+    let house = board.op(
+        EntityKind::Household,
+        Uuid::now_v7(),
+        household(village, "Đỗ Văn Em"),
+    );
+    let sign_up = board.op(
+        EntityKind::Enrollment,
+        Uuid::now_v7(),
+        enrollment(village, board.user_id),
+    );
+    let pushed = office.push(&board, &[house, sign_up]).await;
+    assert_eq!(pushed.results[0].outcome, OpOutcome::Applied);
+    assert_eq!(
+        rejected_code(&pushed.results[1].outcome),
+        Some("role_forbidden"),
+        "{:?}",
+        pushed.results[1]
+    );
+    let sign_up = collector.op(
+        EntityKind::Enrollment,
+        Uuid::now_v7(),
+        enrollment(village, collector.user_id),
+    );
+    let pushed = office.push(&collector, &[sign_up]).await;
+    assert_ne!(
+        rejected_code(&pushed.results[0].outcome),
+        Some("role_forbidden"),
+        "a collector takes sign-ups: {:?}",
+        pushed.results[0]
+    );
+}
 
 /// A field user of `role` with `area` (a whole commune, or one village of it), enrolled.
 async fn user_with_area(
