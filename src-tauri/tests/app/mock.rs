@@ -36,14 +36,14 @@ impl MockApp {
         MockApp::build(dir, false)
     }
 
-    /// Starts the app and runs its setup (one turn of the mock event loop): the window of the
-    /// configuration is made, and the background sync starts and syncs at once.
+    /// Starts the app with its background sync running, as the app's setup starts it (the mock
+    /// runtime runs no event loop, so no setup): it syncs at once.
     pub fn start_with_sync(dir: tempfile::TempDir) -> MockApp {
         MockApp::build(dir, true)
     }
 
     fn build(dir: tempfile::TempDir, setup: bool) -> MockApp {
-        let mut app = build_app(
+        let app = build_app(
             mock_builder(),
             AppOptions {
                 data_dir: Some(dir.path().to_owned()),
@@ -53,14 +53,14 @@ impl MockApp {
         )
         .build(tauri::generate_context!())
         .expect("build the app on the mock runtime");
-        let webview = if setup {
-            app.run_iteration(|_, _| {});
-            tauri::Manager::get_webview_window(&app, "main").expect("the main window")
-        } else {
-            tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-                .build()
-                .expect("the main window")
-        };
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("the main window");
+        if setup {
+            tauri::Manager::state::<sotay_app::state::AppState>(&app)
+                .sync
+                .start(app.handle().clone());
+        }
         MockApp {
             _app: app,
             webview,

@@ -1,8 +1,10 @@
 //! The real app in WebKitGTK through tauri-driver, against a real `sotay-office` process: the
-//! whole story, the offline story, bad input and `kill -9`, and the screenshots of every screen.
+//! whole story, the offline story, bad input and `kill -9`, a lost phone wiped by the office, and
+//! the screenshots of every screen.
 
 mod bad_input;
 pub mod harness;
+mod lost_phone;
 mod offline;
 mod story;
 
