@@ -10,9 +10,11 @@
 //! key* (SHA-256 of another label and the bytes, never stored) that wraps the database key.
 //! Changing the PIN re-wraps the key; the database is never re-encrypted.
 //!
-//! Parameters: 19 MiB of memory, 2 passes, 1 lane (the OWASP minimum for Argon2id; measured in
-//! `docs/benchmarks.md`). They are stored with the record, so raising them later keeps old records
-//! readable.
+//! Parameters: 19 MiB of memory, 2 passes, 1 lane (the OWASP minimum for Argon2id): 24 ms on a
+//! server core (`docs/benchmarks.md`), an estimated quarter of a second on a cheap phone. They
+//! are stored with the record, so raising them later keeps old records readable. Against a copy
+//! of the files a 4–6 digit PIN only buys hours; the platform keystore ([`crate::keystore`]) is
+//! what would close that.
 
 use std::time::{Duration, Instant};
 
