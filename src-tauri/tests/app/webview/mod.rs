@@ -1,9 +1,10 @@
 //! The real app in WebKitGTK through tauri-driver, against a real `sotay-office` process: the
-//! whole story, the offline story, bad input and `kill -9`, a lost phone wiped by the office, and
-//! the screenshots of every screen.
+//! whole story, the offline story, bad input and `kill -9`, a lost phone wiped by the office,
+//! every main screen with the text at 150%, and the screenshots of every screen.
 
 mod bad_input;
 pub mod harness;
+mod large_text;
 mod lost_phone;
 mod offline;
 mod story;
