@@ -2,10 +2,10 @@
 //! everything it pushed), the app erases what it keeps in its data folder and returns to the
 //! first-run screen.
 //!
-//! The key goes first: once `store-key.json` (and an earlier version's `store.key`) is gone, the
-//! encrypted database is unreadable even if the erase is cut short, so a wipe interrupted by a
-//! dead battery has already done its job; the next contact with the office orders it again and
-//! it finishes. Then the database with its `-wal`/`-shm`/`-journal` companions and any copy set
+//! The keys go first: once `store-key.json` (an earlier version's `store.key`, and copies set
+//! aside with an old database) is gone, the encrypted database is unreadable even if the erase is
+//! cut short, so a wipe interrupted by a dead battery has already done its job; the next contact
+//! with the office orders it again and it finishes. Then the database with its `-wal`/`-shm`/`-journal` companions and any copy set
 //! aside, the settings, leftovers of interrupted atomic writes, and the enrolment last (it holds
 //! the device token the office would recognise).
 //!
@@ -20,7 +20,13 @@ use crate::{enrolment, files, settings, store_key};
 /// The device database's file name in the data folder (its companions add a suffix to it).
 pub const DATABASE_FILE_NAME: &str = "sotay.sqlite3";
 
-/// Whether `name` is a file the app writes in its data folder (other than the key and the
+/// Whether `name` is a key file: the wrapped key, an earlier version's raw key, or a copy of
+/// either set aside with an old database.
+fn is_key_file(name: &str) -> bool {
+    name.starts_with(store_key::WRAPPED_FILE_NAME) || name.starts_with(store_key::RAW_FILE_NAME)
+}
+
+/// Whether `name` is a file the app writes in its data folder (other than the keys and the
 /// enrolment, which are removed first and last).
 fn is_app_file(name: &str) -> bool {
     name.starts_with(DATABASE_FILE_NAME)
@@ -52,23 +58,23 @@ fn remove(path: &Path, first_error: &mut Option<DeviceError>) {
 /// past a file it cannot remove and reports the first such failure at the end.
 pub fn erase_all(data_dir: &Path) -> Result<(), DeviceError> {
     let mut first_error = None;
-    remove(&store_key::wrapped_path(data_dir), &mut first_error);
-    remove(&store_key::raw_path(data_dir), &mut first_error);
-    let _ = files::sync_dir(data_dir);
-    match std::fs::read_dir(data_dir) {
-        Ok(entries) => {
-            for entry in entries.flatten() {
-                if is_app_file(&entry.file_name().to_string_lossy()) {
-                    remove(&entry.path(), &mut first_error);
+    for is_wanted in [is_key_file, is_app_file] {
+        match std::fs::read_dir(data_dir) {
+            Ok(entries) => {
+                for entry in entries.flatten() {
+                    if is_wanted(&entry.file_name().to_string_lossy()) {
+                        remove(&entry.path(), &mut first_error);
+                    }
                 }
             }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => {
+                first_error.get_or_insert(DeviceError::File {
+                    what: format!("{}: {err}", data_dir.display()),
+                });
+            }
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => {
-            first_error.get_or_insert(DeviceError::File {
-                what: format!("{}: {err}", data_dir.display()),
-            });
-        }
+        let _ = files::sync_dir(data_dir);
     }
     remove(&enrolment::Enrolment::path(data_dir), &mut first_error);
     let _ = files::sync_dir(data_dir);
@@ -85,6 +91,7 @@ mod tests {
         let app_files = [
             store_key::WRAPPED_FILE_NAME,
             store_key::RAW_FILE_NAME,
+            "store-key.json.before-1764633600",
             DATABASE_FILE_NAME,
             "sotay.sqlite3-wal",
             "sotay.sqlite3-shm",
