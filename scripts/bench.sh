@@ -16,6 +16,9 @@ trap 'rm -rf "$bench_dir"' EXIT
 export SOTAY_BENCH_DB="${SOTAY_BENCH_DB:-$bench_dir/store-bench.sqlite3}"
 cargo bench --locked -p sotay-store --bench store_bench
 
+log "PIN benchmark (Argon2id as the app uses it: set, unlock, wrong PIN)"
+cargo bench --locked -p sotay-device --bench pin_bench
+
 log "field app benchmark (release, WebKitGTK under Xvfb: start, village list, search, bundle, memory)"
 ensure_app_deps
 build_ui

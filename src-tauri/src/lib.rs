@@ -78,7 +78,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             let handle = app.handle().clone();
             app.state::<AppState>().sync.start(handle.clone());
             if let Some(input) = options.enrol_at_start.clone()
-                && app.state::<AppState>().session().is_none()
+                && app.state::<AppState>().enrolment().is_none()
             {
                 tauri::async_runtime::spawn(async move {
                     let state = handle.state::<AppState>();
@@ -125,7 +125,6 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::settings::set_office_url,
             commands::settings::set_idle_lock,
             commands::settings::set_pin,
-            commands::settings::clear_pin,
             commands::settings::lock,
             commands::settings::unlock,
         ])
