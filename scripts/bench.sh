@@ -3,7 +3,7 @@
 # docs/benchmarks.md. Release builds; a few minutes on 2 cores.
 # SOTAY_BENCH_SEED and SOTAY_BENCH_DB are passed through to the store benchmark. The field app's
 # benchmark generates the same area (sotay-fixtures, the store benchmark's seed) into the app's
-# own encrypted database; SOTAY_APP_BENCH_DATA=<folder> keeps it there for the next run.
+# own encrypted database (key wrapped by a PIN); SOTAY_APP_BENCH_DATA=<folder> keeps it there.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$SOTAY_ROOT"
@@ -13,7 +13,10 @@ ensure_build_deps
 log "device store benchmark (50,000 households, store vs raw SQLite)"
 cargo bench --locked -p sotay-store --bench store_bench
 
-log "field app benchmark (release, WebKitGTK under Xvfb: start, village list, search, bundle, memory)"
+log "PIN benchmark (Argon2id as the app uses it: set, unlock, wrong PIN)"
+cargo bench --locked -p sotay-device --bench pin_bench
+
+log "field app benchmark (release, WebKitGTK under Xvfb: start, PIN → Today, village list, search, bundle, memory)"
 ensure_app_deps
 apt_install xdotool   # real X key presses for the keystroke → search results measure
 build_ui

@@ -1,21 +1,25 @@
 //! The field app's benchmark (release build, real WebKitGTK under a private Xvfb): start to the
-//! first usable screen with a 50,000-household area (split by phase), a 2,000-household
-//! village's list on screen, a keystroke to search results drawn in the webview, the JS+CSS
-//! bundle gzipped, and the app's memory (its process and its WebKit processes). Prints a
-//! Markdown report for `docs/benchmarks.md`.
+//! first usable screen with a 50,000-household area (split by phase), the PIN to Today, a
+//! 2,000-household village's list on screen, a keystroke to search results drawn in the
+//! webview, the JS+CSS bundle gzipped, and the app's memory (its process and its WebKit
+//! processes). Prints a Markdown report for `docs/benchmarks.md`.
 //!
 //! Data: the store benchmark's generator (`sotay-fixtures`, same seed), written through the
-//! store into the app's own encrypted database with the key the app keeps beside it, as an
-//! enrolled collector's phone holds its area after the first sync (every op acknowledged: an
+//! store into the app's own encrypted database with a key wrapped by the PIN, as an enrolled
+//! collector's phone holds its area after the first sync (every op acknowledged: an
 //! empty outbox, then `VACUUM`). 2,000 households of one commune are gathered into one village
 //! ("Thôn Đồng Lớn") before they are saved, members, visits and sign-ups with them. Generation
 //! takes a minute or two; `SOTAY_APP_BENCH_DATA=<folder>` keeps the prepared data folder there
 //! and reuses it on the next run.
 //!
 //! - Start: the release binary spawned `SOTAY_APP_BENCH_STARTS` times (15), each timed from
-//!   spawn to Today drawn with its data, with the marks of the way (Rust's `startup.rs`, the
-//!   page's `lib/startup.ts`) written by `mark_ready` to `SOTAY_READY_FILE`.
-//!   `SOTAY_APP_BENCH_ONLY=start` stops after this.
+//!   spawn to the first usable screen drawn — the PIN lock, since the database key is wrapped
+//!   by the PIN — with the marks of the way (Rust's `startup.rs`, the page's `lib/startup.ts`)
+//!   written by `mark_ready` to `SOTAY_READY_FILE`. `SOTAY_APP_BENCH_ONLY=start` stops after
+//!   this.
+//! - PIN → Today: in WebDriver sessions, the PIN typed and "Mở khoá" tapped → Today drawn with
+//!   its data, with the steps on the way (User Timing marks `sotay:*`): the first unlock of a
+//!   fresh app (Argon2id, the store opened with an empty cache; 5 apps), then after a lock (10).
 //! - Village list: route change → the first rows and the count in the DOM, then painted, from
 //!   another tab and from the village list.
 //! - Keystroke: the field holds a query but its last character and shows that prefix's
@@ -60,9 +64,15 @@ const VILLAGE_HOUSEHOLDS: usize = 2_000;
 const VILLAGE_NAME: &str = "Thôn Đồng Lớn";
 /// Searches typed (the store benchmark's query mix).
 const SEARCHES: usize = 40;
-/// Start-ups and list visits measured.
+/// Start-ups, first unlocks (each in a fresh app), unlocks after a lock and list visits.
 const STARTS: usize = 15;
+const FIRST_UNLOCKS: usize = 5;
+const UNLOCKS: usize = 10;
 const VISITS: usize = 11;
+/// The PIN the benchmark's app is locked with (its database key is wrapped by it).
+const BENCH_PIN: &str = "2468";
+/// What `prepare` makes; a data folder kept from a run of another format is made again.
+const FORMAT: u32 = 2;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
@@ -94,6 +104,7 @@ fn epoch_ms() -> f64 {
 /// What `prepare` made (kept beside the data folder for the next run).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Prepared {
+    format: u32,
     seed: u64,
     village: Uuid,
     households: usize,
@@ -108,6 +119,7 @@ fn prepare(data_dir: &Path) -> AnyResult<Prepared> {
     if let Ok(text) = std::fs::read_to_string(&marker)
         && let Ok(prepared) = serde_json::from_str::<Prepared>(&text)
         && prepared.seed == SEED
+        && prepared.format == FORMAT
     {
         eprintln!("reusing the area in {}", data_dir.display());
         return Ok(prepared);
@@ -206,7 +218,15 @@ fn prepare(data_dir: &Path) -> AnyResult<Prepared> {
         enrolled_at: chrono::Utc::now(),
     };
     enrolment.save(data_dir)?;
-    let key = StoreKey::from_bytes(sotay_device::store_key::load_or_create(data_dir)?);
+    // As the app keeps it: a random key, wrapped by the PIN (Argon2id + XChaCha20-Poly1305).
+    let key = StoreKey::generate();
+    sotay_device::store_key::protect(
+        data_dir,
+        key.as_bytes(),
+        BENCH_PIN,
+        sotay_device::PinCost::DEFAULT,
+        sotay_device::platform_keystore(),
+    )?;
     let db = data_dir.join(sotay_app::state::STORE_FILE);
     let store = Store::open(&db, identity, &key)?;
     fn save_all<E: sotay_store::Record>(store: &Store, records: &[E]) -> AnyResult<()> {
@@ -233,6 +253,7 @@ fn prepare(data_dir: &Path) -> AnyResult<Prepared> {
         .map(|_| search_query(&mut rng, &area.persons))
         .collect();
     let prepared = Prepared {
+        format: FORMAT,
         seed: SEED,
         village: village.id,
         households: area.households.len(),
@@ -249,10 +270,15 @@ fn prepare(data_dir: &Path) -> AnyResult<Prepared> {
     Ok(prepared)
 }
 
-/// One start: spawn to the Today screen drawn with its data, with the marks on the way (ms
-/// after spawn): Rust's `run`, the app built, the event loop's first turn, the page's
-/// navigation start, its script running, the first IPC answered, Today's data answered, drawn.
-fn start_once(display: &Display, home: &Path, run: usize) -> AnyResult<BTreeMap<String, f64>> {
+/// One start: spawn to the first usable screen drawn (the PIN lock: the database key is wrapped
+/// by the PIN), with the marks on the way (ms after spawn): Rust's `run`, the app built, the
+/// event loop's first turn, the state loaded, the page's navigation start, its script running,
+/// the first IPC answered, the PIN screen in the DOM, painted.
+fn start_once(
+    display: &Display,
+    home: &Path,
+    run: usize,
+) -> AnyResult<(BTreeMap<String, f64>, Vec<Memory>)> {
     let ready = home.join(format!("ready-{run}"));
     // The app writes the file only when it is missing (a kept data folder holds the last run's).
     if ready.exists() {
@@ -282,6 +308,9 @@ fn start_once(display: &Display, home: &Path, run: usize) -> AnyResult<BTreeMap<
         }
         std::thread::sleep(Duration::from_millis(5));
     };
+    // The memory of the app at its first screen, a second after it was drawn.
+    std::thread::sleep(Duration::from_secs(1));
+    let memory = app_memory();
     let _ = child.kill();
     let _ = child.wait();
     let mut marks = BTreeMap::new();
@@ -296,11 +325,11 @@ fn start_once(display: &Display, home: &Path, run: usize) -> AnyResult<BTreeMap<
         .as_f64()
         .ok_or("no ready_at in the ready file")?;
     marks.insert("ready".into(), at - spawned);
-    Ok(marks)
+    Ok((marks, memory))
 }
 
 /// The phases of start, in order: (mark, what happened up to it since the previous mark).
-const PHASES: [(&str, &str); 12] = [
+const PHASES: [(&str, &str); 9] = [
     ("main", "process spawn → Rust `run` (exec, dynamic linking)"),
     (
         "built",
@@ -312,7 +341,7 @@ const PHASES: [(&str, &str); 12] = [
     ),
     (
         "state",
-        "→ state loaded (settings, enrolment, the store opened)",
+        "→ state loaded (settings, enrolment, the wrapped key's file; the store waits for the PIN)",
     ),
     (
         "navigation",
@@ -323,14 +352,61 @@ const PHASES: [(&str, &str); 12] = [
         "→ the UI's script runs (bundle loaded and parsed)",
     ),
     ("status", "→ first IPC answered (`app_status`)"),
-    ("today_asked", "→ Today mounted, asks for its data"),
-    ("today_query", "→ the `today` command's queries done (Rust)"),
-    ("today", "→ Today's data in the page (IPC, JSON)"),
+    ("lock", "→ the PIN screen in the DOM"),
     (
-        "frame",
-        "→ next animation frame (Today rendered to the DOM)",
+        "ready",
+        "→ the PIN screen painted (two animation frames later, `mark_ready`)",
     ),
-    ("ready", "→ Today painted (the frame after, `mark_ready`)"),
+];
+
+/// The PIN typed and "Mở khoá" tapped → Today drawn with its data, timed in the page, with the
+/// steps on the way (ms after the tap): the unlock answered (Argon2id unwraps the key; the
+/// first time the store opens too), Today asks for its data, the data in the page, drawn.
+async fn unlock_to_today(app: &AppSession) -> AnyResult<BTreeMap<String, f64>> {
+    app.testid("unlock").await;
+    app.fill("pin", BENCH_PIN).await;
+    let steps: Value = app
+        .driver
+        .execute_async(
+            "const done=arguments[arguments.length-1];const t0=performance.now();\
+             document.querySelector(\"[data-testid='unlock']\").click();\
+             const at=(name)=>{const e=performance.getEntriesByName('sotay:'+name);\
+               return e.length&&e[e.length-1].startTime>=t0?e[e.length-1].startTime-t0:null};\
+             const mo=new MutationObserver(()=>{if(document.querySelector(\"[data-testid='today-date']\")){mo.disconnect();\
+               requestAnimationFrame(()=>done({drawn:performance.now()-t0,unlocked:at('unlocked'),\
+                 today_asked:at('today_asked'),today:at('today')}))}});\
+             mo.observe(document.body,{subtree:true,childList:true});\
+             setTimeout(()=>{mo.disconnect();done(null)},30000);",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    let Some(object) = steps.as_object() else {
+        return Err(format!(
+            "no Today screen 30 s after the PIN: {}",
+            app.page_text().await
+        )
+        .into());
+    };
+    Ok(object
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+        .collect())
+}
+
+/// The steps of an unlock, in order: (step, what happened up to it since the previous step).
+const UNLOCK_STEPS: [(&str, &str); 4] = [
+    (
+        "unlocked",
+        "tap → `unlock` answered (Argon2id unwraps the key; the first time, the store opens)",
+    ),
+    ("today_asked", "→ Today mounted, asks for its data"),
+    (
+        "today",
+        "→ Today's data in the page (the `today` command, IPC, JSON)",
+    ),
+    ("drawn", "→ Today drawn (next animation frame)"),
 ];
 
 /// The app process (this build's binary) and every process under it, by pid.
@@ -601,6 +677,34 @@ async fn search_in_page(app: &AppSession, query: &str) -> AnyResult<f64> {
     Ok(ms)
 }
 
+/// The steps of the unlocks: the median and p95 of each step.
+fn print_steps(title: &str, runs: &[BTreeMap<String, f64>]) {
+    println!("{title} (ms since the tap; n = {}):", runs.len());
+    println!();
+    println!("| step | p50 | p95 |");
+    println!("|---|---|---|");
+    let mut previous: Option<&str> = None;
+    for (step, what) in UNLOCK_STEPS {
+        let took: Vec<f64> = runs
+            .iter()
+            .filter_map(|m| {
+                let before = previous.map_or(Some(0.0), |p| m.get(p).copied())?;
+                Some(m.get(step)? - before)
+            })
+            .collect();
+        if !took.is_empty() {
+            let took = sorted(took);
+            println!(
+                "| {what} | {:.0} | {:.0} |",
+                percentile(&took, 50.0),
+                percentile(&took, 95.0)
+            );
+        }
+        previous = Some(step);
+    }
+    println!();
+}
+
 #[tokio::main]
 async fn main() -> AnyResult<()> {
     if !std::env::args().any(|a| a == "--bench") {
@@ -616,6 +720,7 @@ async fn main() -> AnyResult<()> {
     // Start, STARTS times (plus one not counted: the first start after generation also finds
     // the file's pages in no cache).
     let _ = start_once(&display, &home, 0)?;
+    let mut at_pin = Vec::new();
     std::thread::sleep(Duration::from_millis(500));
     let mut starts = Vec::new();
     let runs = std::env::var("SOTAY_APP_BENCH_STARTS")
@@ -623,7 +728,8 @@ async fn main() -> AnyResult<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(STARTS);
     for run in 1..=runs {
-        let marks = start_once(&display, &home, run)?;
+        let (marks, memory) = start_once(&display, &home, run)?;
+        at_pin = memory;
         eprintln!("start {run}: {marks:?}");
         starts.push(marks);
         std::thread::sleep(Duration::from_millis(500));
@@ -639,16 +745,37 @@ async fn main() -> AnyResult<()> {
         return Ok(());
     }
 
-    let app = AppSession::start(
-        &display,
-        &home,
-        &[
-            ("SOTAY_SYNC_INTERVAL_SECS", "3600"),
-            ("SOTAY_SYNC_RETRY_SECS", "3600"),
-        ],
-    )
-    .await;
-    app.testid("today-date").await;
+    let quiet = [
+        ("SOTAY_SYNC_INTERVAL_SECS", "3600"),
+        ("SOTAY_SYNC_RETRY_SECS", "3600"),
+    ];
+    // The PIN → Today each morning: a fresh app, the store opened by the first unlock (its
+    // cache empty), FIRST_UNLOCKS times; the last app goes on.
+    let mut first_unlocks = Vec::new();
+    let mut app = None;
+    for n in 0..FIRST_UNLOCKS {
+        let session = AppSession::start(&display, &home, &quiet).await;
+        let steps = unlock_to_today(&session).await?;
+        eprintln!("first unlock {n}: {steps:?}");
+        first_unlocks.push(steps);
+        if n + 1 < FIRST_UNLOCKS {
+            session.stop().await;
+        } else {
+            app = Some(session);
+        }
+    }
+    let app = app.ok_or("no app session")?;
+    // After an idle lock: the store stays open, Argon2id unwraps the key again.
+    let mut unlocks = Vec::new();
+    for _ in 0..UNLOCKS {
+        app.go("settings").await;
+        app.click("lock-now").await;
+        // Locked while on Today (the lock keeps the screen the user was on).
+        app.testid("unlock").await;
+        app.go("today").await;
+        unlocks.push(unlock_to_today(&app).await?);
+    }
+    eprintln!("unlocks after a lock: {unlocks:?}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let at_start = app_memory();
     eprintln!("memory at start: {at_start:?}");
@@ -665,8 +792,11 @@ async fn main() -> AnyResult<()> {
             from_villages.push(b);
         }
     }
-    eprintln!("list from another tab: {}", summary(&from_tab));
-    eprintln!("list from the village list: {}", summary(&from_villages));
+    eprintln!("list from another tab: {} {from_tab:?}", summary(&from_tab));
+    eprintln!(
+        "list from the village list: {} {from_villages:?}",
+        summary(&from_villages)
+    );
     app.go("households").await;
     let field = app.testid("search").await;
     let mut search = Vec::new();
@@ -763,8 +893,22 @@ async fn main() -> AnyResult<()> {
     println!("| measure | result | target |");
     println!("|---|---|---|");
     println!(
-        "| process start → Today drawn with its data | {} | ≤ 1.5 s |",
+        "| process start → the first usable screen (the PIN lock) drawn | {} | ≤ 1.5 s |",
         summary(&total)
+    );
+    let drawn = |steps: &[BTreeMap<String, f64>]| -> Vec<f64> {
+        steps
+            .iter()
+            .filter_map(|m| m.get("drawn").copied())
+            .collect()
+    };
+    println!(
+        "| PIN → Today drawn with its data, first unlock of a fresh app (store opened, its cache empty) | {} | |",
+        summary(&drawn(&first_unlocks))
+    );
+    println!(
+        "| PIN → Today drawn with its data, after an idle lock | {} | |",
+        summary(&drawn(&unlocks))
     );
     println!(
         "| the village's list on screen, from another tab | {} | ≤ 100 ms |",
@@ -792,7 +936,8 @@ async fn main() -> AnyResult<()> {
         gz as f64 / 1024.0
     );
     for (when, memory) in [
-        ("Today shown", &at_start),
+        ("the PIN screen shown (store not open yet)", &at_pin),
+        ("Today shown (after the unlocks)", &at_start),
         ("after the list visits and the searches", &after_use),
         ("a village's 2,000 households all drawn", &whole_list),
     ] {
@@ -812,11 +957,14 @@ async fn main() -> AnyResult<()> {
     }
     println!();
     print_phases(&starts);
+    print_steps("First unlock of a fresh app", &first_unlocks);
+    print_steps("Unlock after an idle lock", &unlocks);
     println!("Memory by process (MiB):");
     println!();
     println!("| when | process | RSS | anonymous | file | shared | PSS | peak RSS |");
     println!("|---|---|---|---|---|---|---|---|");
     for (when, memory) in [
+        ("PIN screen", &at_pin),
         ("Today shown", &at_start),
         ("list visits, searches", &after_use),
         ("2,000 rows drawn", &whole_list),

@@ -19,7 +19,7 @@ use crate::error::CommandError;
 /// `app_status`: what the shell knows about itself.
 #[derive(Clone, Debug, Serialize)]
 pub struct AppStatus {
-    /// Enrolled with an office (a store is open).
+    /// Enrolled with an office (its store opens once the PIN unwraps the key).
     pub enrolled: bool,
     /// The user, once enrolled.
     pub user: Option<UserDto>,
@@ -31,9 +31,9 @@ pub struct AppStatus {
     pub communes: Vec<String>,
     /// What the user's role may do beyond outreach.
     pub actions: Vec<AppAction>,
-    /// Whether the PIN lock is on now.
+    /// Whether the PIN lock is on now (enrolled without a PIN: until one is set).
     pub locked: bool,
-    /// Whether a PIN is set.
+    /// Whether a PIN protects the database key.
     pub pin_set: bool,
     /// The language.
     pub language: Language,
@@ -49,6 +49,8 @@ pub struct AppStatus {
     pub platform: &'static str,
     /// Why the device's database could not be opened, when it could not.
     pub store_error: Option<CommandError>,
+    /// What the first-run screen says: the office had this device wiped (`device_wipe`).
+    pub notice: Option<CommandError>,
 }
 
 /// The enrolled user.

@@ -78,11 +78,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
                 app.manage(AppState::load(data_dir, SyncTask::new(options.timing)));
             }
             startup::mark("state");
-            commands::today::warm_up(app.handle().clone());
             let handle = app.handle().clone();
             app.state::<AppState>().sync.start(handle.clone());
             if let Some(input) = options.enrol_at_start.clone()
-                && app.state::<AppState>().session().is_none()
+                && app.state::<AppState>().enrolment().is_none()
             {
                 tauri::async_runtime::spawn(async move {
                     let state = handle.state::<AppState>();
@@ -129,7 +128,6 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::settings::set_office_url,
             commands::settings::set_idle_lock,
             commands::settings::set_pin,
-            commands::settings::clear_pin,
             commands::settings::lock,
             commands::settings::unlock,
         ])

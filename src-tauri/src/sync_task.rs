@@ -5,7 +5,9 @@
 //! and says so. Progress and state reach the UI as `sync://status` events. Closing the app
 //! cancels a sync between requests (what the office acknowledged stays acknowledged).
 //!
-//! Before enrolment there is no store: the task waits and reports `not_enrolled`.
+//! Before enrolment there is no store: the task waits and reports `not_enrolled`. A device the
+//! office marked lost gets `device_wipe` once its pushed ops have arrived: the task has the app
+//! erase its data (`AppState::wipe`) and tells the UI, which shows the first-run screen.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -15,6 +17,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
+use crate::commands::app::status;
 use crate::dto::SyncStatusDto;
 use crate::error::CommandError;
 use crate::state::{AppState, Session, lock_store};
@@ -81,12 +84,19 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The client's tuning in the app: fewer attempts per request than the library's default, since
-/// the task itself retries with a growing wait.
+/// the task itself retries with a growing wait. `SOTAY_SYNC_PULL_PAGE` caps the pull's page size
+/// (the tests use small pages to watch the first sync's progress).
 fn client_config() -> SyncConfig {
+    let defaults = SyncConfig::default();
     SyncConfig {
         max_attempts: 3,
         request_timeout: Duration::from_secs(30),
-        ..SyncConfig::default()
+        pull_page: std::env::var("SOTAY_SYNC_PULL_PAGE")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(defaults.pull_page),
+        ..defaults
     }
 }
 
@@ -267,6 +277,34 @@ async fn run<R: Runtime>(
                 });
             }
             Err(SyncError::Cancelled) => return,
+            Err(SyncError::WipeOrdered) => {
+                // Everything this device pushed has arrived; the office now wants its copy gone.
+                tracing::warn!("the office ordered this device wiped");
+                drop(session);
+                let handle = app.clone();
+                let wiped = tauri::async_runtime::spawn_blocking(move || {
+                    handle
+                        .state::<AppState>()
+                        .wipe(CommandError::from(SyncError::WipeOrdered))
+                })
+                .await;
+                if let Ok(Err(err)) | Err(err) =
+                    wiped.map_err(|e| CommandError::new("internal", e.to_string()))
+                {
+                    tracing::error!(%err, "the wipe did not finish");
+                }
+                failures = 0;
+                revoked = false;
+                wait = timing.interval;
+                task.update(|s| {
+                    *s = SyncStatusDto {
+                        state: "not_enrolled",
+                        ..SyncStatusDto::default()
+                    };
+                });
+                let _ = app.emit(crate::STATUS_EVENT, status(&state));
+                continue;
+            }
             Err(err) => {
                 let (label, backoff) = match &err {
                     SyncError::DeviceRevoked | SyncError::Unauthorized => {

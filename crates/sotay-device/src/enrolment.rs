@@ -3,8 +3,10 @@
 //! app's data folder, readable by this user only. Without it there is no store to open and no
 //! sync to run: the app shows the first-run screen.
 //!
-//! The token is a secret. On phones it belongs in the platform keystore; the lost-phone work
-//! (issue 13) moves it there together with the database key.
+//! The token is a secret, kept owner-only. It is not wrapped by the PIN: the background sync needs
+//! it while the app is locked, and a stolen phone's token is what the office revokes or orders
+//! wiped (`sotay-office wipe-device`). On phones it belongs in the platform keystore with the
+//! database key, once that hook ([`crate::keystore`]) has an implementation.
 
 use std::path::{Path, PathBuf};
 

@@ -17,8 +17,8 @@ pub enum DeviceError {
          đúng mã cán bộ BHXH cấp."
     )]
     EnrolmentCode,
-    /// The PIN is not 4 to 8 digits.
-    #[error("Mã PIN phải gồm 4 đến 8 chữ số. Hãy nhập lại.")]
+    /// A new PIN is not 4 to 6 digits.
+    #[error("Mã PIN phải gồm 4 đến 6 chữ số. Hãy nhập lại.")]
     PinFormat,
     /// The two PIN entries differ.
     #[error("Hai lần nhập mã PIN không giống nhau. Hãy nhập lại.")]
@@ -47,6 +47,28 @@ pub enum DeviceError {
     /// The PIN hashing failed (parameters refused by the library).
     #[error("Không tạo được mã PIN ({0}). Hãy thử lại.")]
     PinHash(String),
+    /// No PIN is set yet: the data on the phone must be protected by one before use.
+    #[error(
+        "Chưa có mã PIN. Hãy đặt mã PIN (4 đến 6 chữ số) để bảo vệ dữ liệu của người dân trên \
+         máy này."
+    )]
+    PinRequired,
+    /// The file that holds the wrapped database key is damaged: the data cannot be opened, and
+    /// nothing was changed.
+    #[error(
+        "Tệp khoá dữ liệu của ứng dụng bị hỏng ({what}) nên chưa mở được dữ liệu trên máy. Ứng \
+         dụng không xoá hay sửa gì. Đừng gỡ ứng dụng; hãy mang máy đến cán bộ BHXH để được giúp."
+    )]
+    StoreKeyDamaged {
+        /// What is wrong with it.
+        what: String,
+    },
+    /// The phone's keystore refused to open the wrapped key (see [`crate::keystore`]).
+    #[error(
+        "Kho khoá bảo mật của điện thoại không mở được khoá dữ liệu ({0}). Dữ liệu vẫn còn \
+         nguyên; hãy khởi động lại máy rồi mở ứng dụng."
+    )]
+    Keystore(String),
 }
 
 impl DeviceError {
@@ -61,6 +83,9 @@ impl DeviceError {
             DeviceError::PinLockedOut { .. } => "pin_locked_out",
             DeviceError::File { .. } => "app_file",
             DeviceError::PinHash(_) => "pin_hash",
+            DeviceError::PinRequired => "pin_required",
+            DeviceError::StoreKeyDamaged { .. } => "store_key_damaged",
+            DeviceError::Keystore(_) => "keystore",
         }
     }
 
@@ -74,5 +99,8 @@ impl DeviceError {
         "pin_locked_out",
         "app_file",
         "pin_hash",
+        "pin_required",
+        "store_key_damaged",
+        "keystore",
     ];
 }

@@ -40,6 +40,20 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), DeviceErro
     Ok(())
 }
 
+/// Flushes a folder's entries (a rename or a removal in it) to disk, where the platform allows
+/// it, so an order of file operations survives a power cut in that order.
+pub fn sync_dir(dir: &Path) -> Result<(), DeviceError> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| file_error(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,15 +11,19 @@
 //! `sotay-sync` and only kept here; records live in `sotay-store`.
 
 pub mod enrolment;
+pub mod erase;
 pub mod error;
 pub mod files;
+pub mod keystore;
 pub mod pin;
 pub mod roles;
 pub mod settings;
 pub mod store_key;
 
 pub use enrolment::{EnrolledUser, Enrolment, normalize_office_url};
+pub use erase::erase_all;
 pub use error::DeviceError;
-pub use pin::{PinAttempts, PinRecord, check_pin_format};
+pub use keystore::{NoPlatformKeystore, PlatformKeystore, platform_keystore};
+pub use pin::{PinAttempts, PinCost, PinRecord, check_pin_format};
 pub use roles::AppAction;
 pub use settings::{Language, Settings};

@@ -1,6 +1,7 @@
-//! The user's settings: language, how long the phone may sit idle before the PIN is asked
-//! again, and the PIN record. Kept in `settings.json` in the app's data folder; missing means
-//! the defaults (Vietnamese, no PIN).
+//! The user's settings: language and how long the phone may sit idle before the PIN is asked
+//! again. Kept in `settings.json` in the app's data folder; missing means the defaults
+//! (Vietnamese, 5 minutes). The PIN itself lives with the key it wraps (`store-key.json`,
+//! [`crate::store_key`]); earlier versions kept its record here, which is read once to migrate.
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +33,9 @@ pub struct Settings {
     pub language: Language,
     /// Minutes of inactivity before the PIN is asked again (1–120).
     pub idle_lock_minutes: u32,
-    /// The PIN, when one is set.
+    /// The PIN record of an earlier version (before the database key was wrapped by the PIN):
+    /// read at the next unlock to wrap the key, then removed. This version never writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<PinRecord>,
 }
 

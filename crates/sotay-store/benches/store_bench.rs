@@ -629,7 +629,7 @@ fn open_raw(path: &Path, key: Option<&StoreKey>) -> AnyResult<Connection> {
     raw.busy_timeout(std::time::Duration::from_secs(5))?;
     raw.pragma_update(None, "synchronous", "NORMAL")?;
     let _: i64 = raw.query_row("PRAGMA wal_autocheckpoint = 4000", [], |r| r.get(0))?;
-    raw.pragma_update(None, "cache_size", -8192)?;
+    raw.pragma_update(None, "cache_size", sotay_store::store::STORE_CACHE_KIB)?;
     Ok(raw)
 }
 

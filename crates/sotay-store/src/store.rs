@@ -40,6 +40,9 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
+/// The page cache of a store's connection, as SQLite's `cache_size` (negative: KiB).
+pub const STORE_CACHE_KIB: i64 = -32_768;
+
 /// The newest schema version this build knows (`PRAGMA user_version` after migrating).
 pub fn schema_version() -> i64 {
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
@@ -170,9 +173,11 @@ impl Store {
         // that is one save in ~100, which sets the p99. At 4,000 pages (a WAL of ~16 MB at most)
         // it is one save in ~400, and the app also calls `checkpoint` when idle.
         let _: i64 = conn.query_row("PRAGMA wal_autocheckpoint = 4000", [], |r| r.get(0))?;
-        // 8 MiB of page cache (SQLite's default is 2 MiB): search and today's list touch index
-        // pages all over a 150,000-person area; cheap phones have 2–3 GB of RAM.
-        conn.pragma_update(None, "cache_size", -8192)?;
+        // 32 MiB of page cache (SQLite's default is 2 MiB): search and today's list touch index
+        // pages all over a 150,000-person area, and on the encrypted file every page read from
+        // disk is also decrypted and checked, so a page kept is a page not decrypted again;
+        // cheap phones have 2–3 GB of RAM, and the cache only fills as pages are read.
+        conn.pragma_update(None, "cache_size", STORE_CACHE_KIB)?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if found > schema_version() {
             return Err(StoreError::SchemaTooNew {

@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use sotay_device::{AppAction, EnrolledUser, Enrolment, normalize_office_url};
+use sotay_store::StoreKey;
 use tauri::State;
 
 use crate::dto::{AppStatus, EnrollInput, UserDto};
 use crate::error::{CmdResult, CommandError};
-use crate::state::{AppState, STORE_FILE, Session, lock_store, open_store};
+use crate::state::{AppState, Session, lock_store, open_store, set_aside};
 
 /// What the UI needs to decide which screen to show.
 pub fn status(state: &AppState) -> AppStatus {
@@ -19,9 +20,13 @@ pub fn status(state: &AppState) -> AppStatus {
         .as_ref()
         .and_then(|s| lock_store(&s.store).policy_version().ok())
         .unwrap_or_else(|| sotay_domain::Policy::embedded().version.clone());
-    let enrolment = session.as_ref().map(|s| &s.enrolment);
+    let enrolment = state.enrolment();
+    let enrolment = enrolment.as_ref();
+    // One lock at a time: a guard in an expression lives to the end of its statement.
+    let locked = state.lock_state().locked;
+    let pin_set = state.pin_set();
     AppStatus {
-        enrolled: session.is_some(),
+        enrolled: enrolment.is_some(),
         user: enrolment.map(|e| UserDto {
             id: e.user.id,
             full_name: e.user.full_name.clone(),
@@ -31,8 +36,8 @@ pub fn status(state: &AppState) -> AppStatus {
         device_id: enrolment.map(|e| e.device_id),
         communes: enrolment.map(|e| e.communes.clone()).unwrap_or_default(),
         actions: enrolment.map_or_else(Vec::new, |e| AppAction::allowed(e.user.role)),
-        locked: state.lock_state().locked,
-        pin_set: settings.pin.is_some(),
+        locked,
+        pin_set,
         language: settings.language,
         idle_lock_minutes: settings.idle_lock_minutes(),
         policy_version,
@@ -41,6 +46,11 @@ pub fn status(state: &AppState) -> AppStatus {
         platform: std::env::consts::OS,
         store_error: state
             .store_error
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone(),
+        notice: state
+            .notice
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone(),
@@ -53,8 +63,9 @@ pub fn app_status(state: State<'_, AppState>) -> AppStatus {
     status(&state)
 }
 
-/// Exchanges a one-time code for a device token, opens the device's store and starts the first
-/// sync. A store file left by an interrupted enrolment is moved aside, never deleted.
+/// Exchanges a one-time code for a device token, makes the device's store with a new random key
+/// (held in memory until the PIN asked next wraps it) and starts the first sync. A store file
+/// left in the folder is moved aside with its key, never deleted.
 #[tauri::command]
 pub async fn enroll(state: State<'_, AppState>, input: EnrollInput) -> CmdResult<AppStatus> {
     enroll_with(&state, input).await
@@ -65,7 +76,7 @@ pub async fn enroll(state: State<'_, AppState>, input: EnrollInput) -> CmdResult
 pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppStatus> {
     let office_url = normalize_office_url(&input.office_url)?;
     let code = sotay_device::enrolment::normalize_enrolment_code(&input.code)?;
-    if state.session().is_some() {
+    if state.enrolment().is_some() {
         return Err(CommandError::new(
             "already_enrolled",
             "Thiết bị đã được đăng ký. Muốn đăng ký lại, hãy liên hệ cán bộ BHXH.",
@@ -87,27 +98,24 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
         enrolled_at: Utc::now(),
     };
     let data_dir = state.data_dir.clone();
-    let session = tauri::async_runtime::spawn_blocking(move || -> CmdResult<Session> {
-        let store_path = data_dir.join(STORE_FILE);
-        if store_path.exists() {
-            let aside = data_dir.join(format!("{STORE_FILE}.before-{}", Utc::now().timestamp()));
-            std::fs::rename(&store_path, &aside).map_err(|e| {
-                CommandError::from(sotay_device::DeviceError::File {
-                    what: format!("{}: {e}", store_path.display()),
-                })
-            })?;
-        }
-        let store = open_store(&data_dir, &enrolment)?;
-        store.observe_clock(answer.server_clock)?;
-        enrolment.save(&data_dir)?;
-        Ok(Session {
-            enrolment,
-            store: Arc::new(Mutex::new(store)),
+    let (session, key) =
+        tauri::async_runtime::spawn_blocking(move || -> CmdResult<(Session, StoreKey)> {
+            set_aside(&data_dir, "before")?;
+            let key = StoreKey::generate();
+            let store = open_store(&data_dir, &enrolment, &key)?;
+            store.observe_clock(answer.server_clock)?;
+            enrolment.save(&data_dir)?;
+            Ok((
+                Session {
+                    enrolment,
+                    store: Arc::new(Mutex::new(store)),
+                },
+                key,
+            ))
         })
-    })
-    .await
-    .map_err(|e| CommandError::new("internal", e.to_string()))??;
-    state.set_session(session);
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))??;
+    state.enrolled(session, key);
     state.sync.now();
     Ok(status(state))
 }

@@ -1,9 +1,8 @@
-//! Cài đặt (Settings): office address, language, the PIN lock (Argon2id through
-//! `sotay-device`), and "about" (versions, policy edition, device id, from `app_status`).
+//! Cài đặt (Settings): office address, language, the PIN lock (the PIN wraps the database key,
+//! through `sotay-device`; there is no way to remove it), and "about" (versions, policy edition,
+//! device id, from `app_status`).
 
-use std::time::Instant;
-
-use sotay_device::{DeviceError, Language, PinRecord, check_pin_format, normalize_office_url};
+use sotay_device::{DeviceError, Language, check_pin_format, normalize_office_url};
 use tauri::State;
 
 use crate::commands::app::status;
@@ -64,60 +63,28 @@ pub fn set_office_url(state: State<'_, AppState>, office_url: String) -> CmdResu
     Ok(status(&state))
 }
 
-/// Sets or changes the PIN (the current one is asked when one is set).
+/// Sets the first PIN (asked right after enrolment, or of an earlier version's user) or changes
+/// it (the current one is asked): the database key is wrapped again, the database untouched.
 #[tauri::command(async)]
 pub fn set_pin(state: State<'_, AppState>, input: PinInput) -> CmdResult<AppStatus> {
-    state.require_unlocked()?;
     check_pin_format(&input.pin)?;
     if input.pin != input.confirm {
         return Err(DeviceError::PinMismatch.into());
     }
-    verify_current(&state, &input.current)?;
-    let record = PinRecord::create(&input.pin)?;
-    change_settings(&state, |s| {
-        s.pin = Some(record);
-        Ok(())
-    })
+    state.set_pin(&input.current, &input.pin)?;
+    Ok(status(&state))
 }
 
-/// Removes the PIN (the current one is asked).
-#[tauri::command(async)]
-pub fn clear_pin(state: State<'_, AppState>, current: String) -> CmdResult<AppStatus> {
-    state.require_unlocked()?;
-    verify_current(&state, &current)?;
-    change_settings(&state, |s| {
-        s.pin = None;
-        Ok(())
-    })
-}
-
-/// Checks `pin` against the PIN in use (if any), counting wrong attempts.
-fn verify_current(state: &AppState, pin: &str) -> CmdResult<()> {
-    let Some(record) = state.settings().pin.clone() else {
-        return Ok(());
-    };
-    state.lock_state().attempts.check(Instant::now())?;
-    if record.verify(pin)? {
-        state.lock_state().attempts.right();
-        Ok(())
-    } else {
-        Err(state.lock_state().attempts.wrong(Instant::now()).into())
-    }
-}
-
-/// Locks the app now (the UI calls it after the idle time); without a PIN it stays open.
+/// Locks the app now (the UI calls it after the idle time).
 #[tauri::command(async)]
 pub fn lock(state: State<'_, AppState>) -> AppStatus {
-    if state.settings().pin.is_some() {
-        state.lock_state().locked = true;
-    }
+    state.lock_now();
     status(&state)
 }
 
-/// Opens the lock with the PIN.
+/// Opens the lock with the PIN (at start, this unwraps the key and opens the store).
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<AppStatus> {
-    verify_current(&state, &pin)?;
-    state.lock_state().locked = false;
+    state.unlock(&pin)?;
     Ok(status(&state))
 }

@@ -3,7 +3,7 @@
 
 use sotay_device::AppAction;
 use sotay_store::{RenewalDue, Store, TodayOptions};
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::State;
 
 use crate::commands::targets::quota_items;
 use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, TodayDto};
@@ -58,18 +58,4 @@ pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
     });
     crate::startup::mark("today_query");
     today
-}
-
-/// Reads Today's data once in the background at start, while WebKit starts its web process
-/// (a few hundred milliseconds): the pages it needs are then in the store's cache, already
-/// decrypted, when the screen asks for them. Nothing is kept but the cache; a locked or
-/// unenrolled app skips it.
-pub fn warm_up<R: Runtime>(app: AppHandle<R>) {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let _ = state.with_store(|store, enrolment| {
-            let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
-            today_for(store, enrolment.user.id, money)
-        });
-    });
 }

@@ -6,10 +6,32 @@ mod codes;
 mod mock;
 mod webview;
 
-/// A plain SQLite connection to an app's encrypted store, with the key kept beside it (to look
-/// at what was saved, as the tests do).
+/// The PIN the tests set.
+pub const PIN: &str = "2468";
+
+/// The database key of an app's data folder: unwrapped with [`PIN`], or an earlier version's raw
+/// key.
+pub fn store_key(data_dir: &std::path::Path) -> [u8; 32] {
+    use sotay_device::store_key::{self, StoredKey, Unlocked};
+    match store_key::load(data_dir).expect("the key file") {
+        StoredKey::Raw(key) => *key,
+        StoredKey::Wrapped(wrapped) => {
+            match wrapped
+                .open(PIN, &sotay_device::NoPlatformKeystore)
+                .expect("unwrap")
+            {
+                Unlocked::Key(key) => *key,
+                Unlocked::WrongPin => panic!("the tests' PIN does not open the key"),
+            }
+        }
+        StoredKey::Missing => panic!("no key in {}", data_dir.display()),
+    }
+}
+
+/// A plain SQLite connection to an app's encrypted store, with its key (to look at what was
+/// saved, as the tests do).
 pub fn raw_store(data_dir: &std::path::Path) -> rusqlite::Connection {
-    let key = sotay_device::store_key::load_or_create(data_dir).expect("the store key");
+    let key = store_key(data_dir);
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let conn = rusqlite::Connection::open(data_dir.join(sotay_app::state::STORE_FILE))
         .expect("open the app's store");

@@ -33,6 +33,16 @@ fn quiet_timing() -> SyncTiming {
 
 impl MockApp {
     pub fn start(dir: tempfile::TempDir) -> MockApp {
+        MockApp::build(dir, false)
+    }
+
+    /// Starts the app with its background sync running, as the app's setup starts it (the mock
+    /// runtime runs no event loop, so no setup): it syncs at once.
+    pub fn start_with_sync(dir: tempfile::TempDir) -> MockApp {
+        MockApp::build(dir, true)
+    }
+
+    fn build(dir: tempfile::TempDir, setup: bool) -> MockApp {
         let app = build_app(
             mock_builder(),
             AppOptions {
@@ -46,6 +56,11 @@ impl MockApp {
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("the main window");
+        if setup {
+            tauri::Manager::state::<sotay_app::state::AppState>(&app)
+                .sync
+                .start(app.handle().clone());
+        }
         MockApp {
             _app: app,
             webview,
@@ -70,6 +85,19 @@ impl MockApp {
         .map(|body| body.deserialize::<T>().expect("the answer decodes"))
     }
 
+    /// Starts the app on an enrolled folder and sets the tests' PIN, as a user does first.
+    pub fn start_unlocked(dir: tempfile::TempDir) -> MockApp {
+        let app = MockApp::start(dir);
+        let status: Value = app
+            .call(
+                "set_pin",
+                json!({ "input": { "current": "", "pin": crate::PIN, "confirm": crate::PIN } }),
+            )
+            .expect("the first PIN");
+        assert_eq!(status["locked"], false, "{status}");
+        app
+    }
+
     pub fn error(&self, cmd: &str, args: Value) -> Value {
         match self.call::<Value>(cmd, args) {
             Ok(answer) => panic!("{cmd} should fail, answered {answer}"),
@@ -79,11 +107,17 @@ impl MockApp {
 }
 
 /// A data folder with an enrolment (for an office that is not running) and a store holding one
-/// village, as after a first sync.
+/// village, as after a first sync, its key raw in `store.key` as earlier versions kept it (the
+/// app asks for a PIN to wrap it).
 pub fn enrolled_dir(role: Role) -> (tempfile::TempDir, Uuid) {
+    enrolled_dir_at(role, "http://127.0.0.1:9")
+}
+
+/// The same, enrolled with the office at `office_url`.
+pub fn enrolled_dir_at(role: Role, office_url: &str) -> (tempfile::TempDir, Uuid) {
     let dir = tempfile::tempdir().expect("temp dir");
     let enrolment = Enrolment {
-        office_url: "http://127.0.0.1:9".into(),
+        office_url: office_url.into(),
         device_id: Uuid::now_v7(),
         device_token: "token".into(),
         user: EnrolledUser {
@@ -96,14 +130,16 @@ pub fn enrolled_dir(role: Role) -> (tempfile::TempDir, Uuid) {
         enrolled_at: Utc::now(),
     };
     enrolment.save(dir.path()).expect("save the enrolment");
-    let key = sotay_device::store_key::load_or_create(dir.path()).expect("key");
+    let key = sotay_store::StoreKey::generate();
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(dir.path().join(sotay_device::store_key::RAW_FILE_NAME), hex).expect("key");
     let store = Store::open(
         dir.path().join(sotay_app::state::STORE_FILE),
         DeviceIdentity {
             device_id: enrolment.device_id,
             user_id: enrolment.user.id,
         },
-        &sotay_store::StoreKey::from_bytes(key),
+        &key,
     )
     .expect("open the store");
     let village = Village {
@@ -180,7 +216,7 @@ fn before_enrolment_the_calculator_works_and_the_rest_says_what_to_do() {
 #[test]
 fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
     let (dir, village) = enrolled_dir(Role::Collector);
-    let app = MockApp::start(dir);
+    let app = MockApp::start_unlocked(dir);
     for head in ["Trần Văn Ba", "Nguyễn Văn Đức", "Lê Thị Hoa"] {
         app.call::<String>(
             "save_household",
@@ -231,7 +267,7 @@ fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
 #[test]
 fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
     let (dir, village) = enrolled_dir(Role::Collector);
-    let app = MockApp::start(dir);
+    let app = MockApp::start_unlocked(dir);
     let household: String = app
         .call(
             "save_household",
@@ -307,7 +343,7 @@ fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
 #[test]
 fn a_board_member_handles_no_money() {
     let (dir, _) = enrolled_dir(Role::BoardMember);
-    let app = MockApp::start(dir);
+    let app = MockApp::start_unlocked(dir);
     let status: Value = app.call("app_status", json!({})).expect("status");
     assert_eq!(status["actions"], json!([]));
     let err = app.error("cash_on_hand", json!({}));
@@ -329,11 +365,33 @@ fn a_board_member_handles_no_money() {
 fn the_pin_locks_every_data_command_until_it_is_typed() {
     let (dir, _) = enrolled_dir(Role::Collector);
     let app = MockApp::start(dir);
+    let status: Value = app.call("app_status", json!({})).expect("status");
+    assert_eq!(
+        (&status["locked"], &status["pin_set"]),
+        (&json!(true), &json!(false)),
+        "enrolled without a PIN: one must be set first: {status}"
+    );
+    assert_eq!(app.error("today", json!({}))["code"], "pin_required");
+    assert_eq!(
+        app.error("unlock", json!({ "pin": "2468" }))["code"],
+        "pin_required"
+    );
+    let status: Value = app.call("lock", json!({})).expect("lock");
+    assert_eq!(
+        (&status["locked"], &status["pin_set"]),
+        (&json!(true), &json!(false)),
+        "still waiting for a PIN"
+    );
     let err = app.error(
         "set_pin",
         json!({ "input": { "current": "", "pin": "12a4", "confirm": "12a4" } }),
     );
     assert_eq!(err["code"], "pin_format");
+    let err = app.error(
+        "set_pin",
+        json!({ "input": { "current": "", "pin": "1234567", "confirm": "1234567" } }),
+    );
+    assert_eq!(err["code"], "pin_format", "a new PIN has 4 to 6 digits");
     let err = app.error(
         "set_pin",
         json!({ "input": { "current": "", "pin": "2468", "confirm": "2469" } }),
@@ -346,8 +404,19 @@ fn the_pin_locks_every_data_command_until_it_is_typed() {
         )
         .expect("set the PIN");
     assert_eq!(status["pin_set"], true);
-    let stored = std::fs::read_to_string(app.dir.path().join("settings.json")).expect("settings");
-    assert!(!stored.contains("2468"), "the PIN is never stored");
+    assert_eq!(status["locked"], false);
+    let dir = app.dir.path();
+    assert!(
+        !dir.join(sotay_device::store_key::RAW_FILE_NAME).exists(),
+        "the raw key of the earlier version is gone"
+    );
+    let wrapped = std::fs::read_to_string(dir.join(sotay_device::store_key::WRAPPED_FILE_NAME))
+        .expect("the wrapped key");
+    let settings = std::fs::read_to_string(dir.join("settings.json")).unwrap_or_default();
+    assert!(
+        !wrapped.contains("2468") && !settings.contains("2468"),
+        "the PIN is never stored"
+    );
     let status: Value = app.call("lock", json!({})).expect("lock");
     assert_eq!(status["locked"], true);
     assert_eq!(app.error("today", json!({}))["code"], "locked");
@@ -364,12 +433,289 @@ fn the_pin_locks_every_data_command_until_it_is_typed() {
     assert_eq!(status["locked"], false);
     app.call::<Value>("today", json!({})).expect("open again");
 
-    // A restart asks for the PIN first.
+    // A restart asks for the PIN first, and the store opens only with it.
     let dir = app.dir;
     drop(app._app);
     let again = MockApp::start(dir);
     let status: Value = again.call("app_status", json!({})).expect("status");
     assert_eq!(status["locked"], true, "locked at start");
+    assert_eq!(status["pin_set"], true);
+    assert_eq!(again.error("today", json!({}))["code"], "locked");
+    again
+        .call::<Value>("unlock", json!({ "pin": "2468" }))
+        .expect("unlock");
+    again
+        .call::<Value>("today", json!({}))
+        .expect("the store is open");
+}
+
+/// The bytes of the database file and its write-ahead log.
+fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(dir.join(sotay_app::state::STORE_FILE)).expect("db");
+    bytes.extend(std::fs::read(dir.join("sotay.sqlite3-wal")).unwrap_or_default());
+    bytes
+}
+
+#[test]
+fn a_changed_pin_rewraps_the_key_and_leaves_the_database_as_it_was() {
+    let (dir, village) = enrolled_dir(Role::Collector);
+    let app = MockApp::start_unlocked(dir);
+    app.call::<String>(
+        "save_household",
+        json!({ "input": { "id": null, "village_id": village, "head_name": "Trần Thị Bình",
+            "address": "Số 3 Thôn Đông", "poverty_status": "none", "poverty_year": "",
+            "notes": "" } }),
+    )
+    .expect("a household");
+    let before = database_bytes(app.dir.path());
+    let key_file = app
+        .dir
+        .path()
+        .join(sotay_device::store_key::WRAPPED_FILE_NAME);
+    let wrapped_before = std::fs::read(&key_file).expect("key file");
+
+    let err = app.error(
+        "set_pin",
+        json!({ "input": { "current": "1111", "pin": "975310", "confirm": "975310" } }),
+    );
+    assert_eq!(err["code"], "pin_wrong", "the current PIN is asked: {err}");
+    assert_eq!(std::fs::read(&key_file).expect("key file"), wrapped_before);
+    app.call::<Value>(
+        "set_pin",
+        json!({ "input": { "current": crate::PIN, "pin": "975310", "confirm": "975310" } }),
+    )
+    .expect("change the PIN");
+    assert_ne!(std::fs::read(&key_file).expect("key file"), wrapped_before);
+    assert_eq!(
+        database_bytes(app.dir.path()),
+        before,
+        "the database is not re-encrypted: not one byte changed"
+    );
+
+    let dir = app.dir;
+    drop(app._app);
+    let again = MockApp::start(dir);
+    let err = again.error("unlock", json!({ "pin": crate::PIN }));
+    assert_eq!(err["code"], "pin_wrong", "the old PIN opens nothing");
+    again
+        .call::<Value>("unlock", json!({ "pin": "975310" }))
+        .expect("the new PIN opens");
+    let found: Value = again
+        .call("search", json!({ "query": "tran thi binh" }))
+        .expect("search");
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+}
+
+#[test]
+fn an_earlier_versions_raw_key_and_pin_are_wrapped_at_the_next_unlock() {
+    let (dir, _) = enrolled_dir(Role::Collector);
+    // Earlier versions kept the PIN's record in settings.json and the key raw beside it.
+    let (legacy, _) = sotay_device::PinRecord::create(crate::PIN).expect("record");
+    sotay_device::Settings {
+        pin: Some(legacy),
+        ..sotay_device::Settings::default()
+    }
+    .save(dir.path())
+    .expect("settings");
+    let raw = std::fs::read(dir.path().join(sotay_device::store_key::RAW_FILE_NAME)).expect("raw");
+    let app = MockApp::start(dir);
+    let status: Value = app.call("app_status", json!({})).expect("status");
+    assert_eq!(
+        (&status["locked"], &status["pin_set"]),
+        (&json!(true), &json!(true)),
+        "{status}"
+    );
+    assert_eq!(
+        app.error("unlock", json!({ "pin": "1111" }))["code"],
+        "pin_wrong"
+    );
+    let dir = app.dir.path();
+    assert_eq!(
+        std::fs::read(dir.join(sotay_device::store_key::RAW_FILE_NAME)).expect("raw"),
+        raw,
+        "a wrong PIN migrates nothing"
+    );
+    app.call::<Value>("unlock", json!({ "pin": crate::PIN }))
+        .expect("the old PIN opens");
+    app.call::<Value>("today", json!({}))
+        .expect("the store is open");
+    assert!(!dir.join(sotay_device::store_key::RAW_FILE_NAME).exists());
+    assert!(
+        dir.join(sotay_device::store_key::WRAPPED_FILE_NAME)
+            .exists()
+    );
+    let settings = std::fs::read_to_string(dir.join("settings.json")).expect("settings");
+    assert!(
+        !settings.contains("verifier"),
+        "the old PIN record is gone: {settings}"
+    );
+
+    let dir = app.dir;
+    drop(app._app);
+    let again = MockApp::start(dir);
+    again
+        .call::<Value>("unlock", json!({ "pin": crate::PIN }))
+        .expect("the wrapped key opens with the same PIN");
+    again.call::<Value>("today", json!({})).expect("open");
+}
+
+#[test]
+fn a_damaged_key_file_is_a_clear_error_and_nothing_is_touched() {
+    let (dir, _) = enrolled_dir(Role::Collector);
+    let app = MockApp::start_unlocked(dir);
+    let dir = app.dir;
+    drop(app._app);
+    let key_file = dir.path().join(sotay_device::store_key::WRAPPED_FILE_NAME);
+    let mut wrapped: Value =
+        serde_json::from_slice(&std::fs::read(&key_file).expect("key")).expect("json");
+    let sealed = wrapped["ciphertext"]
+        .as_str()
+        .expect("ciphertext")
+        .to_owned();
+    // Another valid base64 text of the same length: the seal no longer opens.
+    let flipped: String = sealed
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 2 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
+        .collect();
+    wrapped["ciphertext"] = json!(flipped);
+    let damaged = serde_json::to_vec(&wrapped).expect("json");
+    std::fs::write(&key_file, &damaged).expect("damage");
+    let db = database_bytes(dir.path());
+
+    let app = MockApp::start(dir);
+    let err = app.error("unlock", json!({ "pin": crate::PIN }));
+    assert_eq!(err["code"], "store_key_damaged", "{err}");
+    assert!(
+        err["message"].as_str().unwrap_or("").contains("không xoá"),
+        "{err}"
+    );
+    let status: Value = app.call("app_status", json!({})).expect("status");
+    assert_eq!(status["locked"], true);
+    assert_eq!(status["store_error"]["code"], "store_key_damaged");
+    assert_eq!(
+        std::fs::read(&key_file).expect("key"),
+        damaged,
+        "key file untouched"
+    );
+    assert_eq!(database_bytes(app.dir.path()), db, "database untouched");
+
+    // A key file that is not even JSON is reported at start.
+    let dir = app.dir;
+    drop(app._app);
+    std::fs::write(&key_file, b"\x00\x01 not a key").expect("damage");
+    let app = MockApp::start(dir);
+    let status: Value = app.call("app_status", json!({})).expect("status");
+    assert_eq!(
+        status["store_error"]["code"], "store_key_damaged",
+        "{status}"
+    );
+    assert_eq!(status["locked"], true);
+    assert_eq!(
+        app.error("unlock", json!({ "pin": crate::PIN }))["code"],
+        "store_key_damaged"
+    );
+    assert_eq!(database_bytes(app.dir.path()), db, "database untouched");
+}
+
+#[test]
+fn the_lock_out_after_wrong_pins_holds_even_for_the_right_one() {
+    let (dir, _) = enrolled_dir(Role::Collector);
+    let app = MockApp::start_unlocked(dir);
+    app.call::<Value>("lock", json!({})).expect("lock");
+    for left in (1..5).rev() {
+        let err = app.error("unlock", json!({ "pin": "0000" }));
+        assert_eq!(
+            (err["code"].as_str(), err["params"]["remaining"].as_str()),
+            (Some("pin_wrong"), Some(left.to_string().as_str())),
+            "{err}"
+        );
+    }
+    let err = app.error("unlock", json!({ "pin": "0000" }));
+    assert_eq!(err["code"], "pin_locked_out", "{err}");
+    assert_eq!(err["params"]["seconds"], "30");
+    let err = app.error("unlock", json!({ "pin": crate::PIN }));
+    assert_eq!(
+        err["code"], "pin_locked_out",
+        "during the wait even the right PIN is not tried"
+    );
+    assert_eq!(app.error("today", json!({}))["code"], "locked");
+    let err = app.error(
+        "set_pin",
+        json!({ "input": { "current": crate::PIN, "pin": "1357", "confirm": "1357" } }),
+    );
+    assert_eq!(err["code"], "locked", "no PIN change while locked");
+}
+
+/// An office that answers every request as an office answers a device marked lost: 410 with the
+/// wire code `device_wipe` (the office's side and the whole story with a real office are in the
+/// webview tests).
+fn office_ordering_a_wipe() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = [0u8; 65536];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(300)));
+            let _ = stream.read(&mut buffer);
+            let body = json!({ "error": { "code": "device_wipe",
+                "message": "Cơ quan BHXH đã báo mất thiết bị này." } })
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 410 Gone\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_wipe_order_erases_the_data_and_returns_to_the_first_run_screen() {
+    let (dir, _) = enrolled_dir_at(Role::Collector, &office_ordering_a_wipe());
+    // The app syncs at start (its store is open: an earlier version's key, no PIN yet).
+    let app = MockApp::start_with_sync(dir);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status: Value = app.call("app_status", json!({})).expect("status");
+        if status["enrolled"] == false {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let sync: Value = app.call("sync_status", json!({})).expect("sync status");
+            panic!("no wipe after 30 s: {status}; sync: {sync}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["locked"], false, "the first-run screen, not a lock");
+    assert_eq!(status["pin_set"], false);
+    assert_eq!(status["user"], Value::Null);
+    assert_eq!(status["notice"]["code"], "device_wipe", "{status}");
+    let left: Vec<String> = std::fs::read_dir(app.dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "the data folder holds nothing: {left:?}");
+    assert_eq!(app.error("today", json!({}))["code"], "not_enrolled");
+    let sync: Value = app.call("sync_status", json!({})).expect("sync status");
+    assert_eq!(sync["state"], "not_enrolled");
+    // The calculator still works, as before any enrolment.
+    app.call::<Value>(
+        "quote",
+        json!({ "input": { "income": "1.500.000", "mode": { "kind": "monthly" },
+            "support_groups": [], "province_code": null, "sex": null, "date_of_birth": "",
+            "months_contributed": "" } }),
+    )
+    .expect("quote");
 }
 
 #[test]

@@ -61,7 +61,6 @@ export const api = {
   setIdleLock: (minutes: number) => call<T.AppStatus>('set_idle_lock', { minutes }),
   setPin: (current: string, pin: string, confirm: string) =>
     call<T.AppStatus>('set_pin', { input: { current, pin, confirm } }),
-  clearPin: (current: string) => call<T.AppStatus>('clear_pin', { current }),
   lock: () => call<T.AppStatus>('lock'),
   unlock: (pin: string) => call<T.AppStatus>('unlock', { pin }),
 };

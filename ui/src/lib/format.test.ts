@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { date, groupDigits, instantDate, money, monthRange, percent, time } from './format';
+import { count, date, groupDigits, instantDate, money, monthRange, percent, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -42,5 +42,13 @@ describe('dates', () => {
   it('writes percentages with a decimal comma', () => {
     expect(percent(4000)).toBe('40%');
     expect(percent(2250)).toBe('22,5%');
+  });
+});
+
+describe('count', () => {
+  it('groups thousands with dots', () => {
+    expect(count(1200)).toBe('1.200');
+    expect(count(27500)).toBe('27.500');
+    expect(count(0)).toBe('0');
   });
 });

@@ -28,6 +28,11 @@ export function money(amount: number): string {
   return `${groups.format(amount)}${NBSP}₫`;
 }
 
+/** A count with its thousands grouped the Vietnamese way: `27500` → `27.500`. */
+export function count(n: number): string {
+  return groups.format(n);
+}
+
 /** Digits grouped with dots, for an amount typed in a field: `1500000` → `1.500.000`. */
 export function groupDigits(text: string): string {
   const digits = text.replace(/\D/g, '');

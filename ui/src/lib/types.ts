@@ -88,6 +88,8 @@ export interface AppStatus {
   protocol_version: number;
   platform: string;
   store_error: CommandError | null;
+  /** What the first-run screen says (the office had this device wiped). */
+  notice: CommandError | null;
 }
 
 export interface GeoPoint {
@@ -469,7 +471,7 @@ export interface MeetingDto {
 
 export type SyncProgress =
   | { phase: 'pushing'; sent: number; total: number }
-  | { phase: 'pulling'; pages: number; changes: number }
+  | { phase: 'pulling'; pages: number; changes: number; remaining: number | null }
   | { phase: 'verifying' };
 
 export type SyncState = 'not_enrolled' | 'idle' | 'syncing' | 'synced' | 'offline' | 'failed' | 'revoked';

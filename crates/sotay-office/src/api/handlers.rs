@@ -354,9 +354,3 @@ pub async fn quote<S: OfficeStore>(
     let policy = state.policy().await;
     Ok(Json(sotay_domain::quote(&policy, &body.into_request())?))
 }
-
-/// The OpenAPI description of every endpoint.
-#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(super::openapi())
-}

@@ -275,7 +275,7 @@ pub fn router<S: OfficeStore>(state: AppState<S>) -> Router {
         .layer(middleware::from_fn(protocol_header));
     Router::new()
         .route("/health", get(handlers::health::<S>))
-        .route("/api/openapi.json", get(handlers::openapi_json))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .nest("/api/v1", v1)
         .merge(crate::web::routes::<S>())
         .fallback(not_found)

@@ -11,6 +11,13 @@ use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 
 use super::handlers;
 
+/// `GET /api/openapi.json`: the OpenAPI description of every endpoint (served from here, beside
+/// the document, so that the handlers and the document do not name each other).
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
+pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(document())
+}
+
 /// The document: paths from the handlers, then the shared parts.
 #[derive(OpenApi)]
 #[openapi(
@@ -23,7 +30,7 @@ use super::handlers;
             HTTP layer itself answers a malformed request line with 400 and headers over its \
             limit with 431, both without a JSON body (see docs/sync-protocol.md)."
     ),
-    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::quote, handlers::openapi_json),
+    paths(handlers::health, handlers::enroll, handlers::push, handlers::pull, handlers::quote, openapi_json),
     components(schemas(sotay_sync::protocol::ErrorBody)),
     modifiers(&DeviceTokenSecurity, &ErrorResponses)
 )]

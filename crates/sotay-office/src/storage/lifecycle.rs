@@ -102,6 +102,16 @@ fn new_epoch() -> String {
 
 impl<T: SqlRunner> LifecycleStore for T {
     async fn office_epoch(&self) -> Result<String> {
+        // Read on every push and pull answer: one indexed read, no transaction, once it exists.
+        let known = self
+            .query(
+                "SELECT value FROM office_settings WHERE key = $1".into(),
+                vec![EPOCH_KEY.into()],
+            )
+            .await?;
+        if let Some(row) = first_row(known) {
+            return cell(&row, 0)?.text();
+        }
         // Two instances starting together both try; the first insert wins, both read it.
         let rows = self
             .transaction(vec![

@@ -227,6 +227,19 @@ const STATUS: &[(&str, &str)] = &[
     ("needs_correction", "Cần bổ sung"),
 ];
 const METHOD: &[(&str, &str)] = &[("cash", "Tiền mặt"), ("transfer", "Chuyển khoản")];
+const CHANNEL: &[(&str, &str)] = &[
+    ("door_to_door", "Đến nhà"),
+    ("phone", "Gọi điện"),
+    ("meeting", "Tại buổi họp"),
+];
+const OUTCOME: &[(&str, &str)] = &[
+    ("not_at_home", "Không có nhà"),
+    ("informed", "Đã tư vấn"),
+    ("interested", "Quan tâm"),
+    ("declined", "Từ chối"),
+    ("signed_up", "Đã đăng ký"),
+    ("paid", "Đã đóng tiền"),
+];
 
 fn mode(fields: &Map<String, Value>) -> Cell {
     fields
@@ -307,8 +320,8 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             text(s, "address"),
             Cell::Text(row.commune_code.clone()),
             village,
-            text(f, "channel"),
-            text(f, "outcome"),
+            vi(f, "channel", CHANNEL),
+            vi(f, "outcome", OUTCOME),
             text(f, "notes"),
         ],
         ExportKind::Payments => vec![
@@ -495,5 +508,41 @@ mod tests {
         let text = String::from_utf8(bytes).expect("utf-8");
         assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
         assert!(text.contains("'=1+1"), "{text}");
+    }
+
+    /// Every channel and outcome a visit can carry is written in Vietnamese, never as its code.
+    #[test]
+    fn visit_channels_and_outcomes_are_in_vietnamese() {
+        use sotay_domain::{VisitChannel, VisitOutcome};
+        let channels = [
+            VisitChannel::DoorToDoor,
+            VisitChannel::Phone,
+            VisitChannel::Meeting,
+        ];
+        let outcomes = [
+            VisitOutcome::NotAtHome,
+            VisitOutcome::Informed,
+            VisitOutcome::Interested,
+            VisitOutcome::Declined,
+            VisitOutcome::SignedUp,
+            VisitOutcome::Paid,
+        ];
+        for (field, value, table) in channels
+            .iter()
+            .map(|c| ("channel", serde_json::to_value(c).expect("json"), CHANNEL))
+            .chain(
+                outcomes
+                    .iter()
+                    .map(|o| ("outcome", serde_json::to_value(o).expect("json"), OUTCOME)),
+            )
+        {
+            let mut fields = Map::new();
+            fields.insert(field.into(), value.clone());
+            let Cell::Text(shown) = vi(&fields, field, table) else {
+                panic!("{value} has a cell");
+            };
+            assert_ne!(Value::String(shown.clone()), value, "{value} is translated");
+            assert!(!shown.contains('_'), "{shown}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! typed is lost. A saved record survives `kill -9` of the app. A board member sees no money.
 
 use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
-use super::{add_household, app_db_count, enrol, hash_id};
+use super::{add_household, app_db_count, enrol, hash_id, unlock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() {
@@ -91,6 +91,7 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     assert_eq!(check, "ok");
     drop(conn);
     let app = AppSession::start(&display, home.path(), &[]).await;
+    unlock(&app, crate::PIN).await;
     app.go("households").await;
     app.fill("search", "pham van long").await;
     app.testid("search-results").await;

@@ -21,9 +21,12 @@ async fn the_whole_story_in_the_real_app() {
     let office = Office::serve(&data, free_port());
     let display = Display::start();
     let home = tempfile::tempdir().expect("data home");
-    let app = AppSession::start(&display, home.path(), &[]).await;
+    // Small pull pages, so the first sync takes several and its progress shows.
+    let app = AppSession::start(&display, home.path(), &[("SOTAY_SYNC_PULL_PAGE", "10")]).await;
+    super::record_first_sync_progress(&app).await;
 
     enrol(&app, &office.url, &data.lan_code, Some("01-bat-dau")).await;
+    super::check_first_sync_progress(&app).await;
     app.screenshot("02-dong-bo-lan-dau").await;
     app.click("go-today").await;
     app.testid("today-date").await;
@@ -149,10 +152,16 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("more-settings").await;
     app.screenshot("17-them").await;
 
-    // The PIN lock.
+    // The PIN lock: a new PIN (the current one asked) re-wraps the key; the old one stops.
     app.go("settings").await;
-    app.fill("new_pin", "2468").await;
-    app.fill("confirm_pin", "2468").await;
+    app.fill("current_pin", "1111").await;
+    app.fill("new_pin", "1357").await;
+    app.fill("confirm_pin", "1357").await;
+    app.click("set-pin").await;
+    app.wait_text("Mã PIN chưa đúng").await;
+    app.fill("current_pin", crate::PIN).await;
+    app.fill("new_pin", "1357").await;
+    app.fill("confirm_pin", "1357").await;
     app.click("set-pin").await;
     app.testid("settings-saved").await;
     app.testid("about").await;
@@ -160,10 +169,10 @@ async fn the_whole_story_in_the_real_app() {
     app.click("lock-now").await;
     app.testid("unlock").await;
     app.screenshot("19-khoa").await;
-    app.fill("pin", "1111").await;
+    app.fill("pin", crate::PIN).await;
     app.click("unlock").await;
     app.wait_text("Mã PIN chưa đúng").await;
-    app.fill("pin", "2468").await;
+    app.fill("pin", "1357").await;
     app.click("unlock").await;
     app.testid("about").await;
 
