@@ -738,7 +738,7 @@ async fn main() -> AnyResult<()> {
     eprintln!("start: {}", summary(&total));
     if std::env::var("SOTAY_APP_BENCH_ONLY").as_deref() == Ok("start") {
         println!(
-            "| process start → Today drawn with its data | {} | ≤ 1.5 s |",
+            "| process start → the first usable screen (the PIN lock) drawn | {} | ≤ 1.5 s |",
             summary(&total)
         );
         print_phases(&starts);

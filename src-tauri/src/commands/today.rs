@@ -52,10 +52,8 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
 /// The Today screen.
 #[tauri::command(async)]
 pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
-    let today = state.with_store(|store, enrolment| {
+    state.with_store(|store, enrolment| {
         let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
         today_for(store, enrolment.user.id, money)
-    });
-    crate::startup::mark("today_query");
-    today
+    })
 }
