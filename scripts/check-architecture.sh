@@ -28,29 +28,50 @@ fi
 if git grep -n -E '\b(SELECT|INSERT|UPDATE|DELETE) ' -- 'src-tauri/src/*.rs' 'src-tauri/src/**/*.rs'; then
   echo "src-tauri must not run SQL (add the query to sotay-store)" >&2; fail=1
 fi
-# sotay-domain has no circle between its modules: for each top-level module (`x.rs` or `x/`),
-# every `crate::y` it names in code (comments aside, `use crate::{a, b}` groups included) is an
-# edge x -> y, and tsort (coreutils) refuses a graph with a loop, printing the modules in it.
-domain_src=crates/sotay-domain/src
-modules=$(cd "$domain_src" && ls | sed -e 's/\.rs$//' | grep -vx lib | sort -u | tr '\n' ' ')
-edges=$(for m in $modules; do
-  files=$(ls "$domain_src/$m.rs" 2>/dev/null; find "$domain_src/$m" -name '*.rs' 2>/dev/null)
-  for f in $files; do
-    perl -0777 -ne '
-      s{//[^\n]*}{}g;
-      my %seen;
-      while (/crate::(\w+)/g) { $seen{$1} = 1 }
-      while (/crate::\{([^;]*?)\};/gs) { my $g = $1; while ($g =~ /(?:^|,|\{)\s*(\w+)/g) { $seen{$1} = 1 } }
-      print "$_\n" for keys %seen;' "$f" | while read -r dep; do
-      case " $modules " in *" $dep "*) [ "$dep" != "$m" ] && echo "$m $dep" ;; esac
+# No crate's modules import each other in a circle (sotay-domain, the office, the app): for each
+# top-level module of a crate (`x.rs` or `x/`), every `crate::y` it names in code (comments aside,
+# `use crate::{a, b}` groups included) is an edge x -> y, and tsort (coreutils) refuses a graph
+# with a loop, printing the modules in it.
+check_no_module_circle() {
+  local src=$1 modules edges m f files
+  modules=$(cd "$src" && ls | sed -e 's/\.rs$//' | grep -vx -e lib -e main | sort -u | tr '\n' ' ')
+  edges=$(for m in $modules; do
+    files=$(ls "$src/$m.rs" 2>/dev/null; find "$src/$m" -name '*.rs' 2>/dev/null)
+    for f in $files; do
+      perl -0777 -ne '
+        s{//[^\n]*}{}g;
+        my %seen;
+        while (/crate::(\w+)/g) { $seen{$1} = 1 }
+        while (/crate::\{([^;]*?)\};/gs) { my $g = $1; while ($g =~ /(?:^|,|\{)\s*(\w+)/g) { $seen{$1} = 1 } }
+        print "$_\n" for keys %seen;' "$f" | while read -r dep; do
+        case " $modules " in *" $dep "*) [ "$dep" != "$m" ] && echo "$m $dep" ;; esac
+      done
     done
-  done
-done | sort -u)
-if ! printf '%s\n' "$edges" | tsort >/dev/null 2>/tmp/sotay-domain-tsort.$$; then
-  echo "sotay-domain: its modules import each other in a circle:" >&2
-  cat /tmp/sotay-domain-tsort.$$ >&2; fail=1
+  done | sort -u)
+  if ! printf '%s\n' "$edges" | tsort >/dev/null 2>/tmp/sotay-tsort.$$; then
+    echo "$src: its modules import each other in a circle:" >&2
+    cat /tmp/sotay-tsort.$$ >&2; fail=1
+  fi
+  rm -f /tmp/sotay-tsort.$$
+}
+check_no_module_circle crates/sotay-domain/src
+check_no_module_circle crates/sotay-office/src
+check_no_module_circle src-tauri/src
+# `grep` for code only: matches on comment lines (docs may name any module) do not count.
+code_grep() { grep -rn -E "$@" | grep -v -E '^[^:]+:[0-9]+:[[:space:]]*//'; }
+# The office's two HTTP layers never name each other: both take the state they share from
+# `state.rs`, and `server.rs` alone puts their routes together.
+if code_grep 'crate::web\b|super::web\b' crates/sotay-office/src/api; then
+  echo "sotay-office api/ must not import web/ (shared things go to state.rs or server.rs)" >&2; fail=1
 fi
-rm -f /tmp/sotay-domain-tsort.$$
+if code_grep 'crate::api\b|super::api\b' crates/sotay-office/src/web crates/sotay-office/src/state.rs \
+    crates/sotay-office/src/limit.rs; then
+  echo "sotay-office web/ and state.rs must not import api/ (shared things go to state.rs)" >&2; fail=1
+fi
+# The app's state and sync handle sit below the commands and the sync loop.
+if code_grep 'crate::(commands|sync_loop)\b' src-tauri/src/state.rs src-tauri/src/sync_task.rs; then
+  echo "src-tauri state.rs and sync_task.rs must not import the commands or the sync loop" >&2; fail=1
+fi
 # The office's admin work (and the storage and rules under it) never imports the HTTP layer:
 # the command line and the dashboard share it without dragging the API in.
 if grep -n -E 'crate::(api|web)\b|super::(api|web)\b' crates/sotay-office/src/admin.rs crates/sotay-office/src/apply.rs \

@@ -1,6 +1,6 @@
 //! The Sotay field app (Tauri 2): the shell around the library crates. `build_app` registers the
 //! state, the commands (one module per screen in [`commands`]) and the background sync
-//! ([`sync_task`]); it is generic in the runtime so `tauri::test::mock_builder()` drives the same
+//! ([`sync_loop`], its handle [`sync_task`]); it is generic in the runtime so `tauri::test::mock_builder()` drives the same
 //! app in tests without a display. `run` is the desktop and mobile entry point.
 //!
 //! Architecture invariant: no business logic and no SQL here. A command reads its input, calls
@@ -13,6 +13,7 @@ pub mod error;
 pub mod forms;
 pub mod startup;
 pub mod state;
+pub mod sync_loop;
 pub mod sync_task;
 
 use std::path::PathBuf;
@@ -23,8 +24,7 @@ use crate::dto::EnrollInput;
 use crate::state::AppState;
 use crate::sync_task::{SyncTask, SyncTiming};
 
-/// The event that tells the UI the app's status changed (enrolled, locked…).
-pub const STATUS_EVENT: &str = "app://status";
+pub use state::STATUS_EVENT;
 
 /// How to build the app.
 #[derive(Clone, Debug)]
@@ -79,7 +79,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             }
             startup::mark("state");
             let handle = app.handle().clone();
-            app.state::<AppState>().sync.start(handle.clone());
+            sync_loop::start(handle.clone());
             if let Some(input) = options.enrol_at_start.clone()
                 && app.state::<AppState>().enrolment().is_none()
             {

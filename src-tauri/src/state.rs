@@ -17,8 +17,13 @@ use sotay_device::{
 };
 use sotay_store::{DeviceIdentity, Store, StoreKey};
 
+use crate::dto::{AppStatus, UserDto};
 use crate::error::{CmdResult, CommandError};
 use crate::sync_task::SyncTask;
+
+/// The event that tells the UI the app's status changed (enrolled, locked, wiped…): its payload
+/// is [`AppState::status`].
+pub const STATUS_EVENT: &str = "app://status";
 
 /// The device database's file name in the data folder.
 pub const STORE_FILE: &str = sotay_device::erase::DATABASE_FILE_NAME;
@@ -254,6 +259,58 @@ impl AppState {
             sync,
             started: Instant::now(),
         }
+    }
+
+    /// What the UI needs to decide which screen to show.
+    pub fn status(&self) -> AppStatus {
+        let session = self.session();
+        let settings = self.settings().clone();
+        let policy_version = session
+            .as_ref()
+            .and_then(|s| lock_store(&s.store).policy_version().ok())
+            .unwrap_or_else(|| sotay_domain::Policy::embedded().version.clone());
+        let enrolment = self.enrolment();
+        let enrolment = enrolment.as_ref();
+        // One lock at a time: a guard in an expression lives to the end of its statement.
+        let locked = self.lock_state().locked;
+        let pin_set = self.pin_set();
+        AppStatus {
+            enrolled: enrolment.is_some(),
+            user: enrolment.map(|e| UserDto {
+                id: e.user.id,
+                full_name: e.user.full_name.clone(),
+                role: e.user.role,
+            }),
+            office_url: enrolment.map(|e| e.office_url.clone()),
+            device_id: enrolment.map(|e| e.device_id),
+            communes: enrolment.map(|e| e.communes.clone()).unwrap_or_default(),
+            actions: enrolment.map_or_else(Vec::new, |e| AppAction::allowed(e.user.role)),
+            locked,
+            pin_set,
+            language: settings.language,
+            idle_lock_minutes: settings.idle_lock_minutes(),
+            policy_version,
+            app_version: env!("CARGO_PKG_VERSION"),
+            protocol_version: sotay_sync::protocol::PROTOCOL_VERSION,
+            platform: std::env::consts::OS,
+            store_error: self
+                .store_error
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+            notice: self
+                .notice
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+        }
+    }
+
+    /// Refreshes the sync status's counts from the store (if open) and reports them.
+    pub fn refresh_sync_counts(&self) {
+        let session = self.session();
+        self.sync
+            .refresh_counts(session.as_ref().map(|s| &*s.store));
     }
 
     /// The enrolment, if the device is enrolled (its store may still be closed).

@@ -106,7 +106,8 @@ pub async fn serve(db: &str, args: ServeArgs) -> anyhow::Result<()> {
             let mut state = state;
             state.secure_cookies = true;
             let listener = listener.into_std()?;
-            sotay_office::api::launch_tls(listener, shutdown_signal(), state, &cert, &key).await?;
+            sotay_office::server::launch_tls(listener, shutdown_signal(), state, &cert, &key)
+                .await?;
         }
         _ => {
             tracing::info!(addr = %args.listen, backend, "serving HTTP");
@@ -594,7 +595,7 @@ pub async fn publish_policy(db: &str, args: PublishPolicyArgs) -> anyhow::Result
     println!(
         "Đã phát hành chính sách phiên bản {version}; điện thoại nhận ở lần đồng bộ tới. Máy chủ \
          đang chạy dùng phiên bản này trong vòng {} giây.",
-        sotay_office::api::POLICY_RECHECK.as_secs()
+        sotay_office::state::POLICY_RECHECK.as_secs()
     );
     Ok(())
 }

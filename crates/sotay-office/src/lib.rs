@@ -19,10 +19,14 @@ pub mod clock;
 pub mod error;
 pub mod facts;
 pub mod import;
+pub mod limit;
 pub mod passwords;
+pub mod server;
+pub mod state;
 pub mod storage;
 pub mod web;
 
-pub use api::{AppState, bind, launch, router};
 pub use error::OfficeError;
+pub use server::{bind, launch, router};
+pub use state::AppState;
 pub use storage::{AnyStore, OfficeStore};

@@ -4,63 +4,18 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use sotay_device::{AppAction, EnrolledUser, Enrolment, normalize_office_url};
+use sotay_device::{EnrolledUser, Enrolment, normalize_office_url};
 use sotay_store::StoreKey;
 use tauri::State;
 
-use crate::dto::{AppStatus, EnrollInput, UserDto};
+use crate::dto::{AppStatus, EnrollInput};
 use crate::error::{CmdResult, CommandError};
-use crate::state::{AppState, Session, lock_store, open_store, set_aside};
-
-/// What the UI needs to decide which screen to show.
-pub fn status(state: &AppState) -> AppStatus {
-    let session = state.session();
-    let settings = state.settings().clone();
-    let policy_version = session
-        .as_ref()
-        .and_then(|s| lock_store(&s.store).policy_version().ok())
-        .unwrap_or_else(|| sotay_domain::Policy::embedded().version.clone());
-    let enrolment = state.enrolment();
-    let enrolment = enrolment.as_ref();
-    // One lock at a time: a guard in an expression lives to the end of its statement.
-    let locked = state.lock_state().locked;
-    let pin_set = state.pin_set();
-    AppStatus {
-        enrolled: enrolment.is_some(),
-        user: enrolment.map(|e| UserDto {
-            id: e.user.id,
-            full_name: e.user.full_name.clone(),
-            role: e.user.role,
-        }),
-        office_url: enrolment.map(|e| e.office_url.clone()),
-        device_id: enrolment.map(|e| e.device_id),
-        communes: enrolment.map(|e| e.communes.clone()).unwrap_or_default(),
-        actions: enrolment.map_or_else(Vec::new, |e| AppAction::allowed(e.user.role)),
-        locked,
-        pin_set,
-        language: settings.language,
-        idle_lock_minutes: settings.idle_lock_minutes(),
-        policy_version,
-        app_version: env!("CARGO_PKG_VERSION"),
-        protocol_version: sotay_sync::protocol::PROTOCOL_VERSION,
-        platform: std::env::consts::OS,
-        store_error: state
-            .store_error
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone(),
-        notice: state
-            .notice
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone(),
-    }
-}
+use crate::state::{AppState, Session, open_store, set_aside};
 
 /// The app's status.
 #[tauri::command(async)]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    status(&state)
+    state.status()
 }
 
 /// Exchanges a one-time code for a device token, makes the device's store with a new random key
@@ -117,7 +72,7 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
         .map_err(|e| CommandError::new("internal", e.to_string()))??;
     state.enrolled(session, key);
     state.sync.now();
-    Ok(status(state))
+    Ok(state.status())
 }
 
 /// The UI drew its first usable screen. With `SOTAY_READY_FILE` set (the start-up benchmark),

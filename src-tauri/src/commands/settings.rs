@@ -5,7 +5,6 @@
 use sotay_device::{DeviceError, Language, check_pin_format, normalize_office_url};
 use tauri::State;
 
-use crate::commands::app::status;
 use crate::dto::{AppStatus, PinInput};
 use crate::error::CmdResult;
 use crate::state::AppState;
@@ -22,14 +21,14 @@ fn change_settings(
         next.save(&state.data_dir)?;
         *settings = next;
     }
-    Ok(status(state))
+    Ok(state.status())
 }
 
 /// The Settings screen.
 #[tauri::command(async)]
 pub fn settings(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     state.require_unlocked()?;
-    Ok(status(&state))
+    Ok(state.status())
 }
 
 /// Vietnamese or English.
@@ -60,7 +59,7 @@ pub fn set_office_url(state: State<'_, AppState>, office_url: String) -> CmdResu
     session.enrolment.save(&state.data_dir)?;
     state.set_session(session);
     state.sync.now();
-    Ok(status(&state))
+    Ok(state.status())
 }
 
 /// Sets the first PIN (asked right after enrolment, or of an earlier version's user) or changes
@@ -72,19 +71,19 @@ pub fn set_pin(state: State<'_, AppState>, input: PinInput) -> CmdResult<AppStat
         return Err(DeviceError::PinMismatch.into());
     }
     state.set_pin(&input.current, &input.pin)?;
-    Ok(status(&state))
+    Ok(state.status())
 }
 
 /// Locks the app now (the UI calls it after the idle time).
 #[tauri::command(async)]
 pub fn lock(state: State<'_, AppState>) -> AppStatus {
     state.lock_now();
-    status(&state)
+    state.status()
 }
 
 /// Opens the lock with the PIN (at start, this unwraps the key and opens the store).
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<AppStatus> {
     state.unlock(&pin)?;
-    Ok(status(&state))
+    Ok(state.status())
 }

@@ -42,14 +42,14 @@ pub fn rejections_where(
 /// The sync status as the status line shows it (counts fresh from the store).
 #[tauri::command(async)]
 pub fn sync_status(state: State<'_, AppState>) -> SyncStatusDto {
-    state.sync.refresh_counts(state.session().as_ref());
+    state.refresh_sync_counts();
     state.sync.status()
 }
 
 /// The Sync screen's data.
 pub fn sync_screen_data(state: &AppState) -> CmdResult<SyncScreen> {
     let rejections = state.with_store(|store, _| rejections_where(store, |_| true))?;
-    state.sync.refresh_counts(state.session().as_ref());
+    state.refresh_sync_counts();
     Ok(SyncScreen {
         status: state.sync.status(),
         rejections,

@@ -57,9 +57,7 @@ impl MockApp {
             .build()
             .expect("the main window");
         if setup {
-            tauri::Manager::state::<sotay_app::state::AppState>(&app)
-                .sync
-                .start(app.handle().clone());
+            sotay_app::sync_loop::start(app.handle().clone());
         }
         MockApp {
             _app: app,

@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use sotay_sync::protocol::{AUTHORIZATION, PROTOCOL_VERSION};
 use uuid::Uuid;
 
-use super::{ApiError, AppState};
+use super::ApiError;
 use crate::auth::hash_secret;
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 
 /// A JSON body; rejections become `invalid_request` (400), `body_too_large` (413) or 415.

@@ -14,11 +14,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use uuid::Uuid;
 
+use super::ApiError;
 use super::extract::{ApiJson, ApiQuery, DeviceAuth, check_protocol};
-use super::{ApiError, AppState};
 use crate::apply::{ApplyContext, Writer};
 use crate::auth::{hash_secret, new_device_token, normalize_code};
 use crate::clock::{now_ms, today_in_vietnam};
+use crate::state::AppState;
 use crate::storage::dashboard::AuditEntry;
 use crate::storage::lifecycle::SalvagedOp;
 use crate::storage::{NewDevice, OfficeStore};

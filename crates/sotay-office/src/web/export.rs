@@ -19,8 +19,8 @@ use uuid::Uuid;
 use super::format::permille;
 use super::pages::{PeriodQuery, evaluation_report, parse_period};
 use super::{Viewer, WebError, WebResult};
-use crate::api::AppState;
 use crate::clock::today_in_vietnam;
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{ExportKind, ExportRow, Visible};
 

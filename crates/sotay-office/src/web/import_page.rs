@@ -8,8 +8,8 @@ use maud::{Markup, html};
 use super::format::number;
 use super::layout::{csrf_field, field_error, notice, page};
 use super::{Viewer, WebError, WebResult};
-use crate::api::AppState;
 use crate::import::{COLUMNS, ImportReport, MAX_IMPORT_BYTES, import_file};
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 
 fn form(viewer: &Viewer, file_error: Option<&str>) -> Markup {

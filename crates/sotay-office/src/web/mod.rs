@@ -26,7 +26,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 
 pub use session::Viewer;

@@ -19,8 +19,8 @@ use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
 use super::{Viewer, WebError, WebResult, charts};
 use crate::admin::{self, OfficeWriter, UserListing};
-use crate::api::AppState;
 use crate::clock::today_in_vietnam;
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{
     DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, Period, REMIT_DEADLINE_KEY, VillageRow, Visible,

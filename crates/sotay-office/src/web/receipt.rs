@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use super::format::{date, money};
 use super::layout::{bare, field_error};
 use super::{WebError, WebResult};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{DEFAULT_REMIT_DEADLINE_DAYS, REMIT_DEADLINE_KEY, ReceiptMatch};
 

@@ -25,9 +25,9 @@ use uuid::Uuid;
 
 use super::layout::{bare, field_error};
 use super::{WebError, WebResult};
-use crate::api::AppState;
 use crate::auth::{hash_secret, new_device_token};
 use crate::passwords::{check_login, check_password, hash_password, set_login, verify_password};
+use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{AuditEntry, Visible, WebSession};
 

@@ -163,7 +163,7 @@ async fn every_answer_carries_the_epoch_and_a_new_epoch_changes_it(office: Offic
 
 async fn failed_attempts_are_counted_in_the_database(office: Office) {
     // Ten wrong codes from one address: the eleventh attempt is refused, whatever the code.
-    for _ in 0..sotay_office::api::ENROLL_ATTEMPTS_PER_MINUTE {
+    for _ in 0..sotay_office::state::ENROLL_ATTEMPTS_PER_MINUTE {
         let (status, _) = error_code(office.enroll_raw("SAI-MA-0000").await).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
@@ -178,7 +178,7 @@ async fn failed_attempts_are_counted_in_the_database(office: Office) {
         .recent_failures(AttemptKind::Enrol, "127.0.0.1", Utc::now())
         .await
         .expect("count");
-    assert_eq!(counted, sotay_office::api::ENROLL_ATTEMPTS_PER_MINUTE);
+    assert_eq!(counted, sotay_office::state::ENROLL_ATTEMPTS_PER_MINUTE);
     assert_eq!(
         office
             .store()

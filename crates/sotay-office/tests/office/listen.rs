@@ -37,7 +37,7 @@ async fn three_hundred_connections_wait_in_the_queue_instead_of_being_dropped() 
         }
     }
     assert_eq!(waiting.len(), crowd);
-    const { assert!(sotay_office::api::LISTEN_BACKLOG >= 300) };
+    const { assert!(sotay_office::server::LISTEN_BACKLOG >= 300) };
     drop(listener);
 }
 

@@ -27,7 +27,7 @@ async fn serves_https_with_the_given_certificate() {
     let port = listener.local_addr().expect("addr").port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        sotay_office::api::launch_tls(
+        sotay_office::server::launch_tls(
             listener,
             async move {
                 let _ = stopped.await;
