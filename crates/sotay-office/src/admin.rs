@@ -459,10 +459,8 @@ pub async fn revoke_device(store: &impl OfficeStore, device_id: Uuid) -> Result<
 /// by `actor`.
 pub async fn wipe_device(store: &impl OfficeStore, device_id: Uuid, actor: &Actor) -> Result<()> {
     let device = store
-        .list_devices()
+        .device(device_id)
         .await?
-        .into_iter()
-        .find(|d| d.id == device_id)
         .ok_or_else(|| OfficeError::Invalid(format!("Không có thiết bị {device_id}.")))?;
     store.request_wipe(device_id, Utc::now()).await?;
     let owner = store.user(device.user_id).await?;

@@ -480,12 +480,7 @@ pub struct RevokeDeviceArgs {
 pub async fn revoke_device(db: &str, args: RevokeDeviceArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     admin::revoke_device(&store, args.device).await?;
-    let owner = store
-        .list_devices()
-        .await?
-        .into_iter()
-        .find(|d| d.id == args.device)
-        .map(|d| d.user_id);
+    let owner = store.device(args.device).await?.map(|d| d.user_id);
     if let Some(owner) = owner {
         admin::audit_device(
             &store,

@@ -1,16 +1,16 @@
 //! Small state that every office instance must see the same, kept in the database and written
 //! once for both backends over [`SqlRunner`]: the office's **epoch** (a new one after a restore
-//! from backup, so devices know to send again what the office forgot), devices marked **lost**
-//! (their pushes are still taken, their next pull orders the wipe, and what the office refused
-//! from them is kept whole), and **failed attempts** per client address (wrong enrolment codes,
-//! wrong passwords, receipt checks), counted in the database so that several instances behind
-//! one load balancer count the same attempts.
-
+//! from backup, so devices know to send again what the office forgot), the enrolled **devices**
+//! and those marked **lost** (their pushes are still taken, their next pull orders the wipe, and
+//! what the office refused from them is kept whole), and **failed attempts** per client address
+//! (wrong enrolment codes, wrong passwords, receipt checks), counted in the database so that
+//! several instances behind one load balancer count the same attempts.
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use uuid::Uuid;
 
-use super::sql::{SqlRunner, cell, first_row};
+use super::DeviceInfo;
+use super::sql::{SqlRow, SqlRunner, cell, first_row};
 use crate::error::Result;
 
 /// The settings key of the office's epoch.
@@ -59,6 +59,10 @@ pub trait LifecycleStore: Send + Sync + 'static {
     fn office_epoch(&self) -> impl Future<Output = Result<String>> + Send;
     /// Starts a new epoch (after a restore): returns it.
     fn start_new_epoch(&self) -> impl Future<Output = Result<String>> + Send;
+    /// Every enrolled device, oldest first.
+    fn list_devices(&self) -> impl Future<Output = Result<Vec<DeviceInfo>>> + Send;
+    /// One device, or None when there is no such device.
+    fn device(&self, device_id: Uuid) -> impl Future<Output = Result<Option<DeviceInfo>>> + Send;
     /// Marks a device lost; false when there is no such device.
     fn request_wipe(
         &self,
@@ -94,6 +98,23 @@ pub trait LifecycleStore: Send + Sync + 'static {
         key: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The columns [`device_info`] reads, in its order.
+const DEVICE_COLUMNS: &str = "id, user_id, name, enrolled_at, last_seen_at, revoked_at, \
+     wipe_requested_at, wipe_sent_at";
+
+fn device_info(r: &SqlRow) -> Result<DeviceInfo> {
+    Ok(DeviceInfo {
+        id: cell(r, 0)?.uuid()?,
+        user_id: cell(r, 1)?.uuid()?,
+        name: cell(r, 2)?.text()?,
+        enrolled_at: cell(r, 3)?.ts()?,
+        last_seen_at: cell(r, 4)?.opt_ts()?,
+        revoked_at: cell(r, 5)?.opt_ts()?,
+        wipe_requested_at: cell(r, 6)?.opt_ts()?,
+        wipe_sent_at: cell(r, 7)?.opt_ts()?,
+    })
 }
 
 fn new_epoch() -> String {
@@ -144,6 +165,21 @@ impl<T: SqlRunner> LifecycleStore for T {
         )])
         .await?;
         Ok(epoch)
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_at, id");
+        self.query(sql, vec![])
+            .await?
+            .iter()
+            .map(device_info)
+            .collect()
+    }
+
+    async fn device(&self, device_id: Uuid) -> Result<Option<DeviceInfo>> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1");
+        let rows = self.query(sql, vec![device_id.into()]).await?;
+        first_row(rows).as_ref().map(device_info).transpose()
     }
 
     async fn request_wipe(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {

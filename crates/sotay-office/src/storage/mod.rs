@@ -155,8 +155,6 @@ pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
     fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Every user, by name.
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
-    /// Every enrolled device, oldest first.
-    fn list_devices(&self) -> impl Future<Output = Result<Vec<DeviceInfo>>> + Send;
     /// Every stored record and area whose village is not one of its commune's.
     fn scope_problems(&self) -> impl Future<Output = Result<Vec<ScopeProblem>>> + Send;
     /// Gives a user a whole commune (`village` None) or one village of it.
@@ -347,9 +345,6 @@ impl OfficeStore for AnyStore {
     }
     async fn list_users(&self) -> Result<Vec<User>> {
         delegate!(self, s => s.list_users())
-    }
-    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
-        delegate!(self, s => s.list_devices())
     }
     async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
         delegate!(self, s => s.scope_problems())

@@ -21,8 +21,7 @@ use uuid::Uuid;
 
 use super::sqlite::{parse_role, role_text};
 use super::{
-    AdminUnit, ConflictEntry, DeviceInfo, DeviceRecord, NewDevice, OfficeStore, ScopeProblem,
-    fold_checksum,
+    AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, ScopeProblem, fold_checksum,
 };
 use crate::apply::{ApplyContext, Related, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
@@ -494,32 +493,6 @@ impl OfficeStore for PgStore {
                 })
             })
             .collect()
-    }
-
-    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at,
-                        wipe_requested_at, wipe_sent_at FROM devices
-                 ORDER BY enrolled_at, id",
-                &[],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| DeviceInfo {
-                id: r.get(0),
-                user_id: r.get(1),
-                name: r.get(2),
-                enrolled_at: r.get(3),
-                last_seen_at: r.get(4),
-                revoked_at: r.get(5),
-                wipe_requested_at: r.get(6),
-                wipe_sent_at: r.get(7),
-            })
-            .collect())
     }
 
     async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {

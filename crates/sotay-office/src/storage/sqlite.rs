@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 use super::{
-    AdminUnit, ConflictEntry, DeviceInfo, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice,
-    OfficeStore, ScopeProblem, fold_checksum,
+    AdminUnit, ConflictEntry, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice, OfficeStore,
+    ScopeProblem, fold_checksum,
 };
 use crate::apply::{ApplyContext, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
@@ -64,12 +64,6 @@ fn parse_uuid(text: &str) -> Result<Uuid> {
 
 fn parse_entity(text: &str) -> Result<EntityKind> {
     EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
-}
-
-fn parse_ts(text: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| OfficeError::Corrupt(format!("bad time {text:?}")))
 }
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
@@ -395,48 +389,6 @@ impl OfficeStore for SqliteStore {
                 });
             }
             Ok(users)
-        })
-        .await
-    }
-
-    async fn list_devices(&self) -> Result<Vec<DeviceInfo>> {
-        self.run(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, user_id, name, enrolled_at, last_seen_at, revoked_at,
-                        wipe_requested_at, wipe_sent_at FROM devices
-                 ORDER BY enrolled_at, id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    (
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ),
-                    (
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                    ),
-                ))
-            })?;
-            let mut devices = Vec::new();
-            for row in rows {
-                let ((id, user_id, name, enrolled), (seen, revoked, wipe, wiped)) = row?;
-                devices.push(DeviceInfo {
-                    id: parse_uuid(&id)?,
-                    user_id: parse_uuid(&user_id)?,
-                    name,
-                    enrolled_at: parse_ts(&enrolled)?,
-                    last_seen_at: seen.as_deref().map(parse_ts).transpose()?,
-                    revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
-                    wipe_requested_at: wipe.as_deref().map(parse_ts).transpose()?,
-                    wipe_sent_at: wiped.as_deref().map(parse_ts).transpose()?,
-                });
-            }
-            Ok(devices)
         })
         .await
     }

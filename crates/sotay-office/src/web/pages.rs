@@ -1324,6 +1324,28 @@ pub async fn issue_code<S: OfficeStore>(
     .await
 }
 
+/// The device a `/thiet-bi/{id}/...` form names, with its owner's listing and communes, when
+/// the viewer may see that owner (anything else is "not found", whether or not it exists).
+async fn visible_device<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    id: &str,
+    csrf: &str,
+) -> WebResult<(Uuid, String, Option<String>)> {
+    viewer.check_csrf(csrf)?;
+    let device_id = parse_id(id)?;
+    let users = visible_field_users(state, viewer).await?;
+    let (listing, communes) = users
+        .into_iter()
+        .find(|(l, _)| l.devices.iter().any(|d| d.id == device_id))
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        device_id,
+        listing.user.full_name,
+        communes.into_iter().next(),
+    ))
+}
+
 /// `POST /thiet-bi/{id}/thu-hoi`.
 pub async fn revoke<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -1331,64 +1353,33 @@ pub async fn revoke<S: OfficeStore>(
     Path(id): Path<String>,
     Form(form): Form<crate::web::session::CsrfForm>,
 ) -> WebResult {
-    viewer.check_csrf(&form.csrf)?;
-    let device_id = parse_id(&id)?;
-    let users = visible_field_users(&state, &viewer).await?;
-    let (listing, communes) = users
-        .iter()
-        .find(|(l, _)| l.devices.iter().any(|d| d.id == device_id))
-        .ok_or(WebError::NotFound)?;
+    let (device_id, owner, commune) = visible_device(&state, &viewer, &id, &form.csrf).await?;
     admin::revoke_device(state.store.as_ref(), device_id).await?;
     state
         .store
         .audit(&viewer.audit(
             "device_revoked",
-            communes.first().map(String::as_str),
-            format!("Thu hồi thiết bị của {}", listing.user.full_name),
+            commune.as_deref(),
+            format!("Thu hồi thiết bị của {owner}"),
         ))
         .await?;
-    render_devices(
-        &state,
-        &viewer,
-        Some((
-            true,
-            "Đã thu hồi thiết bị. Lần đồng bộ tới của máy đó sẽ bị từ chối.".into(),
-        )),
-        None,
-    )
-    .await
+    let done = "Đã thu hồi thiết bị. Lần đồng bộ tới của máy đó sẽ bị từ chối.";
+    render_devices(&state, &viewer, Some((true, done.into())), None).await
 }
 
 /// `POST /thiet-bi/{id}/bao-mat`: marks a device lost (wiped at its next contact, after its last
-/// push is taken).
+/// push is taken; `admin::wipe_device` writes the audit log).
 pub async fn wipe<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
     Path(id): Path<String>,
     Form(form): Form<crate::web::session::CsrfForm>,
 ) -> WebResult {
-    viewer.check_csrf(&form.csrf)?;
-    let device_id = parse_id(&id)?;
-    let users = visible_field_users(&state, &viewer).await?;
-    if !users
-        .iter()
-        .any(|(l, _)| l.devices.iter().any(|d| d.id == device_id))
-    {
-        return Err(WebError::NotFound);
-    }
+    let (device_id, _, _) = visible_device(&state, &viewer, &id, &form.csrf).await?;
     admin::wipe_device(state.store.as_ref(), device_id, &viewer.actor()).await?;
-    render_devices(
-        &state,
-        &viewer,
-        Some((
-            true,
-            "Đã báo mất thiết bị. Ở lần kết nối tới, máy chủ nhận nốt dữ liệu máy gửi lên rồi máy \
-             tự xoá toàn bộ dữ liệu."
-                .into(),
-        )),
-        None,
-    )
-    .await
+    let done = "Đã báo mất thiết bị. Ở lần kết nối tới, máy chủ nhận nốt dữ liệu máy gửi lên rồi \
+                máy tự xoá toàn bộ dữ liệu.";
+    render_devices(&state, &viewer, Some((true, done.into())), None).await
 }
 
 /// Query of the policy page.

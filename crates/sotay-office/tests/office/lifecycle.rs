@@ -19,6 +19,7 @@ use crate::harness::*;
 contract!(
     a_lost_device_is_heard_out_then_told_to_wipe,
     a_wipe_order_for_an_unknown_device_is_a_clear_error,
+    one_device_is_read_by_its_id,
     every_answer_carries_the_epoch_and_a_new_epoch_changes_it,
     failed_attempts_are_counted_in_the_database,
 );
@@ -104,11 +105,9 @@ async fn a_lost_device_is_heard_out_then_told_to_wipe(office: Office) {
     }
     let device = office
         .store()
-        .list_devices()
+        .device(field.device_id)
         .await
-        .expect("devices")
-        .into_iter()
-        .find(|d| d.id == field.device_id)
+        .expect("device")
         .expect("the device");
     assert!(device.wipe_requested_at.is_some() && device.wipe_sent_at.is_some());
     let log = office
@@ -137,6 +136,25 @@ async fn a_wipe_order_for_an_unknown_device_is_a_clear_error(office: Office) {
         .await
         .expect_err("no such device");
     assert!(err.to_string().contains("Không có thiết bị"), "{err}");
+}
+
+async fn one_device_is_read_by_its_id(office: Office) {
+    let first = office.field_user(false).await;
+    let second = office.field_user(false).await;
+    let listed = office.store().list_devices().await.expect("devices");
+    for id in [first.device_id, second.device_id] {
+        let one = office.store().device(id).await.expect("device");
+        assert_eq!(
+            one.as_ref(),
+            listed.iter().find(|d| d.id == id),
+            "the lookup reads the same row the list does"
+        );
+    }
+    assert_eq!(
+        office.store().device(Uuid::now_v7()).await.expect("device"),
+        None,
+        "an unknown id is no device, not an error"
+    );
 }
 
 async fn every_answer_carries_the_epoch_and_a_new_epoch_changes_it(office: Office) {
