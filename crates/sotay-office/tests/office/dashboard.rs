@@ -10,8 +10,8 @@ use reqwest::header::{HeaderMap, SET_COOKIE};
 use sotay_domain::*;
 use sotay_office::OfficeStore;
 use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::storage::DashboardStore;
 use sotay_office::storage::dashboard::{Period, Visible};
-use sotay_office::storage::{DashboardStore, LifecycleStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -1559,12 +1559,7 @@ async fn a_device_is_marked_lost_from_the_devices_page(office: Office) {
         "{}",
         done.body
     );
-    let device = office
-        .store()
-        .device(field.device_id)
-        .await
-        .expect("device")
-        .expect("the device");
+    let device = office.device(field.device_id).await;
     assert!(device.wipe_requested_at.is_some());
     let (status, code) = crate::harness::error_code(office.pull_raw(&field.token, "").await).await;
     assert_eq!((status, code.as_str()), (StatusCode::GONE, "device_wipe"));

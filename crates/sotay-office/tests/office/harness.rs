@@ -220,6 +220,16 @@ impl Office {
         &self.state.store
     }
 
+    /// An enrolled device as the office keeps it (it must exist).
+    pub async fn device(&self, device_id: uuid::Uuid) -> sotay_office::storage::DeviceInfo {
+        use sotay_office::storage::LifecycleStore;
+        self.store()
+            .device(device_id)
+            .await
+            .expect("read the device")
+            .expect("the device exists")
+    }
+
     /// Starts a graceful shutdown: in-flight requests finish, new connections are refused.
     pub fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
