@@ -56,11 +56,11 @@ pub struct AppStatus {
 /// The enrolled user.
 #[derive(Clone, Debug, Serialize)]
 pub struct UserDto {
-    /// Id.
+    /// The user's id at the office (uuid v7).
     pub id: Uuid,
     /// Full name.
     pub full_name: String,
-    /// Role.
+    /// Their role (collector, post-office collector, board member…): it decides what they may do.
     pub role: Role,
 }
 
@@ -76,11 +76,11 @@ pub struct EnrollInput {
 /// A household as a list shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct HouseholdRef {
-    /// Id.
+    /// The household's id, for opening it.
     pub id: Uuid,
     /// Head's name.
     pub head_name: String,
-    /// Address.
+    /// Its address, as the list shows it.
     pub address: String,
     /// Poverty status.
     pub poverty_status: PovertyStatus,
@@ -170,13 +170,13 @@ pub struct TodayDto {
 /// A village with its household count.
 #[derive(Clone, Debug, Serialize)]
 pub struct VillageDto {
-    /// Id.
+    /// The village's id, for opening its households.
     pub id: Uuid,
-    /// Name.
+    /// Its name (thôn/tổ dân phố).
     pub name: String,
     /// Commune code.
     pub commune_code: String,
-    /// Households.
+    /// How many households the phone knows in it.
     pub households: u32,
 }
 
@@ -197,7 +197,7 @@ pub struct HouseholdRow {
     /// The household.
     #[serde(flatten)]
     pub household: HouseholdRef,
-    /// Members.
+    /// How many people live in it.
     pub members: u32,
 }
 
@@ -234,15 +234,15 @@ pub struct SearchHitDto {
 /// A person as a list shows them.
 #[derive(Clone, Debug, Serialize)]
 pub struct PersonRef {
-    /// Id.
+    /// The person's id, for opening them.
     pub id: Uuid,
     /// Full name.
     pub full_name: String,
-    /// Phone.
+    /// Their phone number, when known (normalized, leading zero kept).
     pub phone: Option<String>,
     /// Personal ID number.
     pub personal_id: Option<String>,
-    /// Stage.
+    /// How far they are in joining (prospect, contacted, interested, enrolled…).
     pub stage: Stage,
 }
 
@@ -307,7 +307,7 @@ pub struct HouseholdPage {
     pub household: Household,
     /// Its village's name.
     pub village_name: Option<String>,
-    /// Members.
+    /// The people of the household.
     pub members: Vec<Person>,
     /// Visits, sign-ups and payments, newest first.
     pub timeline: Vec<TimelineItem>,
@@ -346,14 +346,14 @@ pub struct HouseholdInput {
     pub village_id: Uuid,
     /// Head's name.
     pub head_name: String,
-    /// Address.
+    /// The address (house number, lane), free text.
     pub address: String,
     /// Poverty status.
     pub poverty_status: PovertyStatus,
     /// Year of the poverty list, as typed.
     #[serde(default)]
     pub poverty_year: String,
-    /// Notes.
+    /// Free notes of the collector; empty when none.
     #[serde(default)]
     pub notes: String,
 }
@@ -367,7 +367,7 @@ pub struct PersonInput {
     pub household_id: Uuid,
     /// Full name.
     pub full_name: String,
-    /// Sex.
+    /// Sex, as on the ID card.
     pub sex: Sex,
     /// Date of birth as typed (dd/mm/yyyy), empty when unknown.
     #[serde(default)]
@@ -378,7 +378,7 @@ pub struct PersonInput {
     /// Phone as typed.
     #[serde(default)]
     pub phone: String,
-    /// Occupation.
+    /// Occupation, which decides the support groups offered.
     pub occupation: Occupation,
     /// Ethnic minority.
     #[serde(default)]
@@ -387,7 +387,7 @@ pub struct PersonInput {
     pub coverage: Coverage,
     /// Stage (kept as it is when editing, prospect when new and absent).
     pub stage: Option<Stage>,
-    /// Notes.
+    /// Free notes of the collector; empty when none.
     #[serde(default)]
     pub notes: String,
 }
@@ -401,7 +401,7 @@ pub struct IdCardFill {
     pub full_name: String,
     /// Date of birth as the form shows it (dd/mm/yyyy).
     pub date_of_birth: String,
-    /// Sex.
+    /// Sex, as the card says.
     pub sex: Sex,
     /// Address as printed.
     pub address: String,
@@ -412,14 +412,14 @@ pub struct IdCardFill {
 pub struct VisitInput {
     /// The household.
     pub household_id: Uuid,
-    /// Outcome.
+    /// What came of the visit.
     pub outcome: VisitOutcome,
-    /// Channel.
+    /// How the contact was made (in person, phone…).
     pub channel: VisitChannel,
     /// Persons met.
     #[serde(default)]
     pub persons_met: Vec<Uuid>,
-    /// Notes.
+    /// Free notes of the collector; empty when none.
     #[serde(default)]
     pub notes: String,
     /// Next follow-up as typed (dd/mm/yyyy), or empty.
@@ -484,7 +484,7 @@ pub struct QuoteDefaults {
     pub support_groups: Vec<SupportGroup>,
     /// The province of the household's commune.
     pub province_code: Option<String>,
-    /// Sex.
+    /// Sex, as recorded for the person.
     pub sex: Sex,
     /// Date of birth as the form shows it.
     pub date_of_birth: String,
@@ -574,7 +574,7 @@ pub struct CashItem {
 /// `cash_on_hand`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CashDto {
-    /// Total.
+    /// Cash collected and not yet remitted, in đồng.
     pub total: Vnd,
     /// Payments, oldest first.
     pub payments: Vec<CashItem>,
@@ -583,7 +583,7 @@ pub struct CashDto {
 /// `save_meeting`'s form.
 #[derive(Clone, Debug, Deserialize)]
 pub struct MeetingInput {
-    /// Kind.
+    /// What kind of meeting it was.
     pub kind: OutreachKind,
     /// Village, when held in one.
     pub village_id: Option<Uuid>,
@@ -591,10 +591,10 @@ pub struct MeetingInput {
     pub date: String,
     /// Attendees as typed.
     pub attendees: String,
-    /// Organiser.
+    /// Who ran it (a name).
     #[serde(default)]
     pub organiser: String,
-    /// Notes.
+    /// Free notes; empty when none.
     #[serde(default)]
     pub notes: String,
 }
@@ -632,7 +632,7 @@ pub struct SyncStatusDto {
 /// The sync screen.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncScreen {
-    /// Status.
+    /// The sync status, as the status line shows it.
     pub status: SyncStatusDto,
     /// Every refused change, with where to fix it.
     pub rejections: Vec<RejectionDto>,

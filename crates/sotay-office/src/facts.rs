@@ -53,7 +53,7 @@ pub struct RecordFacts {
 pub struct RollupKey {
     /// Kind (`EntityKind::as_str`).
     pub entity: &'static str,
-    /// Commune.
+    /// The commune's code.
     pub commune_code: String,
     /// Village, or the nil uuid.
     pub village_id: Uuid,

@@ -99,7 +99,7 @@ pub struct LoginRecord {
 pub struct WebSession {
     /// SHA-256 of the cookie's token.
     pub token_hash: String,
-    /// Who.
+    /// The signed-in user.
     pub user_id: Uuid,
     /// The token every form must carry.
     pub csrf_token: String,
@@ -114,7 +114,7 @@ pub struct WebSession {
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
-    /// When.
+    /// When it happened.
     pub at: DateTime<Utc>,
     /// Who (None for someone not signed in, such as a failed sign-in).
     pub user_id: Option<Uuid>,
@@ -131,7 +131,7 @@ pub struct AuditEntry {
 /// One line of the overview: a commune (or a village of one) over a period.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverviewRow {
-    /// Commune.
+    /// The commune's code.
     pub commune_code: String,
     /// Village, when the overview is per village.
     pub village_id: Option<Uuid>,
@@ -223,7 +223,7 @@ impl EvaluationRow {
 pub struct ReviewItem {
     /// The sign-up.
     pub enrollment_id: Uuid,
-    /// Commune.
+    /// The commune of the sign-up.
     pub commune_code: String,
     /// Village name.
     pub village_name: Option<String>,
@@ -248,7 +248,7 @@ pub struct ReviewItem {
 pub struct QuotaRow {
     /// The quota record.
     pub id: Uuid,
-    /// Commune.
+    /// The commune the quota is for.
     pub commune_code: String,
     /// `collector`, `village` or `commune`.
     pub scope_kind: String,
@@ -267,11 +267,11 @@ pub struct QuotaRow {
 /// A village as the dashboard lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VillageRow {
-    /// Id.
+    /// The village's record id.
     pub id: Uuid,
-    /// Commune.
+    /// Its commune's code.
     pub commune_code: String,
-    /// Name.
+    /// Its name.
     pub name: String,
 }
 
@@ -280,9 +280,9 @@ pub struct VillageRow {
 pub struct ConflictRow {
     /// Kind of record.
     pub entity: String,
-    /// Record.
+    /// The record's id.
     pub entity_id: Uuid,
-    /// Field.
+    /// The field whose value lost.
     pub field: String,
     /// The value that lost (JSON).
     pub losing_value: String,
@@ -299,7 +299,7 @@ pub struct ReceiptMatch {
     pub payment_id: Uuid,
     /// Receipt number.
     pub receipt_number: String,
-    /// Amount.
+    /// Amount collected, in đồng.
     pub amount: i64,
     /// Collection day.
     pub collected_on: Option<NaiveDate>,
@@ -312,7 +312,7 @@ pub struct ReceiptMatch {
 /// A person already known, for the import's duplicate check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonMatch {
-    /// Id.
+    /// The person's record id.
     pub id: Uuid,
     /// ID number.
     pub personal_id: Option<String>,
@@ -320,7 +320,7 @@ pub struct PersonMatch {
     pub name_key: Option<String>,
     /// Birth date.
     pub date_of_birth: Option<NaiveDate>,
-    /// Village.
+    /// Their village, when known.
     pub village_id: Option<Uuid>,
 }
 
@@ -346,7 +346,7 @@ pub struct ExportRow {
 pub enum ExportKind {
     /// Sign-ups with their participants.
     Enrollments,
-    /// Visits.
+    /// Visits (lượt tiếp cận) with their household.
     Visits,
     /// Payments with their remittance.
     Payments,

@@ -64,9 +64,9 @@ pub struct NewDevice {
 pub struct ConflictEntry {
     /// Kind of record.
     pub entity: EntityKind,
-    /// Record.
+    /// The record's id.
     pub entity_id: Uuid,
-    /// Field.
+    /// The field whose value lost.
     pub field: String,
     /// The value that lost.
     pub losing_value: Value,
@@ -121,7 +121,7 @@ pub enum ScopeProblem {
     Record {
         /// The kind of record.
         entity: EntityKind,
-        /// Record.
+        /// The record's id.
         entity_id: Uuid,
         /// The commune it is labelled with.
         commune_code: String,

@@ -47,7 +47,7 @@ pub const LOCK_MINUTES: i64 = 15;
 /// The signed-in person of a request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
-    /// Who.
+    /// The signed-in user.
     pub user: User,
     /// Their session.
     pub session: WebSession,
