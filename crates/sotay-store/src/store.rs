@@ -77,6 +77,18 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Opens (or creates) the database file at `path` for this thread's use: read-write, with URI
+/// names, without SQLite's own mutex (the store is behind the app's).
+fn open_file(path: impl AsRef<Path>) -> Result<Connection> {
+    Ok(Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?)
+}
+
 impl Store {
     /// Opens (or creates) the encrypted database file at `path` with `key` and the system
     /// clock. A plain database from before encryption is encrypted in place first; a wrong key
@@ -93,13 +105,7 @@ impl Store {
         identity: DeviceIdentity,
         clock: Arc<dyn WallClock>,
     ) -> Result<Store> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )?;
+        let conn = open_file(path)?;
         Store::from_connection(conn, identity, clock)
     }
 
@@ -128,13 +134,7 @@ impl Store {
             }
             encrypt_in_place(path, key)?;
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )?;
+        let conn = open_file(path)?;
         unlock(&conn, key)?;
         Store::from_connection(conn, identity, clock)
     }
