@@ -348,12 +348,8 @@ pub async fn set_labour_force<S: OfficeStore>(
         ),
     };
     let ok = message.0;
-    let mut response =
-        render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await?;
-    if !ok {
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    let page = render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await;
+    if ok { page } else { bad(page) }
 }
 
 /// The field users the viewer may see (assigned in one of the viewer's communes), with the
@@ -725,7 +721,7 @@ pub async fn decide<S: OfficeStore>(
     };
     let needs_reason = status != EnrollmentStatus::Approved;
     if needs_reason && reason.trim().is_empty() {
-        let mut response = render_review(
+        return bad(render_review(
             &state,
             &viewer,
             ReviewQuery::default(),
@@ -735,9 +731,7 @@ pub async fn decide<S: OfficeStore>(
                 "Hãy ghi lý do để người thu báo lại cho người tham gia.".into(),
             )),
         )
-        .await?;
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        return Ok(response);
+        .await);
     }
     if reason.chars().count() > 500 {
         return Err(WebError::BadRequest("Lý do dài quá 500 ký tự.".into()));
@@ -967,9 +961,7 @@ pub async fn add_quota<S: OfficeStore>(
     let (Some(scope), Some(signups), Some(renewals), true) =
         (scope, signups, renewals, errors.is_empty())
     else {
-        let mut response = render_quotas(&state, &viewer, Some(ky), None, errors).await?;
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        return Ok(response);
+        return bad(render_quotas(&state, &viewer, Some(ky), None, errors).await);
     };
     let period = match period.quota_key().split_once("-H") {
         Some((_, half)) => QuotaPeriod::HalfYear {
@@ -1111,31 +1103,49 @@ pub async fn add_village<S: OfficeStore>(
         VillageKind::Village
     };
     let mut writer = OfficeWriter::default();
-    match admin::create_village(state.store.as_ref(), &mut writer, commune, &form.name, kind).await
-    {
-        Ok(village) => {
+    let outcome =
+        admin::create_village(state.store.as_ref(), &mut writer, commune, &form.name, kind)
+            .await
+            .map(|village| AreaChange {
+                action: "village",
+                detail: format!("Thêm thôn {}", village.name),
+                done: format!("Đã thêm {}.", village.name),
+            });
+    areas_after(&state, &viewer, commune, outcome).await
+}
+
+/// What a change on the areas page did: its audit entry's action and detail, and the message
+/// the page shows.
+struct AreaChange {
+    action: &'static str,
+    detail: String,
+    done: String,
+}
+
+/// The areas page after a change in `commune`: the change audited and its message shown, or,
+/// when the office refused the input, the page with the refusal (400).
+async fn areas_after<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    commune: &str,
+    outcome: Result<AreaChange, crate::OfficeError>,
+) -> WebResult {
+    match outcome {
+        Ok(change) => {
             state
                 .store
-                .audit(&viewer.audit(
-                    "village",
-                    Some(commune),
-                    format!("Thêm thôn {}", village.name),
-                ))
+                .audit(&viewer.audit(change.action, Some(commune), change.detail))
                 .await?;
-            render_areas(
-                &state,
-                &viewer,
-                Some((true, format!("Đã thêm {}.", village.name))),
-            )
-            .await
+            render_areas(state, viewer, Some((true, change.done))).await
         }
         Err(crate::OfficeError::Invalid(m)) => {
-            bad(render_areas(&state, &viewer, Some((false, m))).await)
+            bad(render_areas(state, viewer, Some((false, m))).await)
         }
         Err(other) => Err(other.into()),
     }
 }
 
+/// A page that shows refused input: the same page, answered 400.
 fn bad(result: WebResult) -> WebResult {
     let mut response = result?;
     *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
@@ -1180,28 +1190,14 @@ pub async fn assign<S: OfficeStore>(
         "" => None,
         id => Some(parse_id(id)?),
     };
-    match admin::assign_area(state.store.as_ref(), user_id, commune, village).await {
-        Ok(()) => {
-            state
-                .store
-                .audit(&viewer.audit(
-                    "assign_area",
-                    Some(commune),
-                    format!("Giao địa bàn cho {}", user.full_name),
-                ))
-                .await?;
-            render_areas(
-                &state,
-                &viewer,
-                Some((true, format!("Đã giao địa bàn cho {}.", user.full_name))),
-            )
-            .await
-        }
-        Err(crate::OfficeError::Invalid(m)) => {
-            bad(render_areas(&state, &viewer, Some((false, m))).await)
-        }
-        Err(other) => Err(other.into()),
-    }
+    let outcome = admin::assign_area(state.store.as_ref(), user_id, commune, village)
+        .await
+        .map(|()| AreaChange {
+            action: "assign_area",
+            detail: format!("Giao địa bàn cho {}", user.full_name),
+            done: format!("Đã giao địa bàn cho {}.", user.full_name),
+        });
+    areas_after(&state, &viewer, commune, outcome).await
 }
 
 /// `GET /thiet-bi`.
