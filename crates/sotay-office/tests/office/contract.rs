@@ -233,21 +233,9 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
 /// applied ops get change-feed numbers in request order.
 async fn one_batch_isolates_each_op(office: Office) {
     let field = office.field_user(false).await;
-    let first = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Đỗ Văn Một"),
-    );
-    let outside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.other_village, "Đỗ Văn Hai"),
-    );
-    let last = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Đỗ Văn Ba"),
-    );
+    let first = field.new_household(field.village, "Đỗ Văn Một");
+    let outside = field.new_household(field.other_village, "Đỗ Văn Hai");
+    let last = field.new_household(field.village, "Đỗ Văn Ba");
     let res = office
         .push(
             &field,
@@ -309,25 +297,13 @@ async fn one_batch_isolates_each_op(office: Office) {
 
 async fn out_of_scope_op_is_rejected_alone(office: Office) {
     let field = office.field_user(false).await;
-    let inside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Phạm Văn Một"),
-    );
-    let outside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.other_village, "Phạm Văn Hai"),
-    );
+    let inside = field.new_household(field.village, "Phạm Văn Một");
+    let outside = field.new_household(field.other_village, "Phạm Văn Hai");
     let mut other_commune = household(field.village, "Phạm Văn Ba");
     other_commune["commune_code"] = json!(OTHER_COMMUNE);
     other_commune["village_id"] = Value::Null;
     let elsewhere = field.op(EntityKind::Household, Uuid::now_v7(), other_commune);
-    let after = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Phạm Văn Bốn"),
-    );
+    let after = field.new_household(field.village, "Phạm Văn Bốn");
     let res = office
         .push(
             &field,
@@ -530,11 +506,7 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "clock_skew")
     );
     // An op claiming another device is refused.
-    let mut forged = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Giả Mạo"),
-    );
+    let mut forged = field.new_household(field.village, "Giả Mạo");
     forged.device_id = Uuid::now_v7();
     let res = office.push(&field, &[forged]).await;
     assert!(
@@ -967,13 +939,7 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
 async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
     let field = office.field_user(false).await;
     let ops: Vec<_> = (0..300)
-        .map(|i| {
-            field.op(
-                EntityKind::Household,
-                Uuid::now_v7(),
-                household(field.village, &format!("Hộ số {i}")),
-            )
-        })
+        .map(|i| field.new_household(field.village, &format!("Hộ số {i}")))
         .collect();
     let ids: Vec<Uuid> = ops.iter().map(|o| o.entity_id).collect();
     // The push is surely in flight when the shutdown starts: half its body is sent before, the
@@ -1118,13 +1084,7 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
     let field = office.field_user(false).await;
     let ops: Vec<_> = ["Một", "Hai", "Ba"]
         .iter()
-        .map(|name| {
-            field.op(
-                EntityKind::Household,
-                Uuid::now_v7(),
-                household(field.village, &format!("Phan Văn {name}")),
-            )
-        })
+        .map(|name| field.new_household(field.village, &format!("Phan Văn {name}")))
         .collect();
     let doomed = ops[1].entity_id;
     office
@@ -1234,11 +1194,7 @@ async fn policy_editions_reach_devices_on_the_last_page(office: Office) {
         office
             .push(
                 &field,
-                &[field.op(
-                    EntityKind::Household,
-                    Uuid::now_v7(),
-                    household(field.village, &format!("Hộ {n}")),
-                )],
+                &[field.new_household(field.village, &format!("Hộ {n}"))],
             )
             .await;
     }

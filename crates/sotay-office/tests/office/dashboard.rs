@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-use crate::harness::{COMMUNE, OTHER_COMMUNE, Office};
+use crate::harness::{COMMUNE, Field, OTHER_COMMUNE, Office};
 
 /// A browser-like client: keeps cookies, follows no redirects (tests look at them).
 struct Web {
@@ -210,6 +210,25 @@ struct Signup {
     enrollment: Enrollment,
 }
 
+/// A sign-up in this month, by `field` in its village (see [`signup`]).
+async fn field_signup(
+    office: &Office,
+    writer: &mut OfficeWriter,
+    field: &Field,
+    name: &str,
+) -> Signup {
+    signup(
+        office,
+        writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        name,
+        this_month(),
+    )
+    .await
+}
+
 /// A household, its person and a submitted sign-up, written by the office.
 async fn signup(
     office: &Office,
@@ -389,16 +408,7 @@ async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
     accounts(&office).await;
     let field = office.field_user(true).await;
     let mut writer = OfficeWriter::default();
-    let s = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Trần Thị Bình",
-        this_month(),
-    )
-    .await;
+    let s = field_signup(&office, &mut writer, &field, "Trần Thị Bình").await;
     let web = Web::new(&office);
     // The sign-in form itself needs its double-submit token.
     let no_cookie = web
@@ -475,16 +485,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
     )
     .await
     .expect("village");
-    let mine = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Lê Văn Mình",
-        this_month(),
-    )
-    .await;
+    let mine = field_signup(&office, &mut writer, &field, "Lê Văn Mình").await;
     let theirs = signup(
         &office,
         &mut writer,
@@ -600,26 +601,8 @@ async fn hostile_names_are_text_everywhere(office: Office) {
     let mut writer = OfficeWriter::default();
     let script = "<script>alert(1)</script>";
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
-    signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        script,
-        this_month(),
-    )
-    .await;
-    signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        formula,
-        this_month(),
-    )
-    .await;
+    field_signup(&office, &mut writer, &field, script).await;
+    field_signup(&office, &mut writer, &field, formula).await;
     let web = Web::new(&office);
     assert_eq!(
         web.sign_in("quantri", ADMIN_PASSWORD).await.status,
@@ -1028,16 +1011,7 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
     accounts(&office).await;
     let field = office.field_user(true).await;
     let mut writer = OfficeWriter::default();
-    let s = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Bùi Thị Hoa",
-        this_month(),
-    )
-    .await;
+    let s = field_signup(&office, &mut writer, &field, "Bùi Thị Hoa").await;
     let payment = Payment {
         id: new_id(),
         enrollment_id: s.enrollment.id,

@@ -355,6 +355,15 @@ impl Office {
 }
 
 impl Field {
+    /// An op by this device that creates a household (a new id) in `village`, headed by `head`.
+    pub fn new_household(&self, village: Uuid, head: &str) -> Op {
+        self.op(
+            EntityKind::Household,
+            Uuid::now_v7(),
+            household(village, head),
+        )
+    }
+
     /// An op by this device.
     pub fn op(&self, entity: EntityKind, id: Uuid, fields: Value) -> Op {
         let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("time");

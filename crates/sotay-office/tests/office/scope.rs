@@ -33,11 +33,7 @@ async fn a_board_member_takes_no_sign_up_and_no_money(office: Office) {
     let village = village_in(&office, COMMUNE, "Thôn Bắc").await;
     let board = user_with_area(&office, Role::BoardMember, COMMUNE, Some(village)).await;
     let collector = user_with_area(&office, Role::Collector, COMMUNE, Some(village)).await;
-    let house = board.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(village, "Đỗ Văn Em"),
-    );
+    let house = board.new_household(village, "Đỗ Văn Em");
     let sign_up = board.op(
         EntityKind::Enrollment,
         Uuid::now_v7(),
@@ -160,11 +156,7 @@ async fn a_village_user_cannot_label_a_record_with_another_commune(office: Offic
         "nothing reaches the other commune's collector"
     );
     // The same household in the board member's own commune is his to write.
-    let own = board.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(village, "Nguyễn Văn Lấn"),
-    );
+    let own = board.new_household(village, "Nguyễn Văn Lấn");
     let res = office.push(&board, &[own]).await;
     assert_eq!(res.results[0].outcome, OpOutcome::Applied);
 }
