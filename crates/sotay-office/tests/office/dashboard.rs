@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use sotay_domain::*;
+use sotay_fixtures::records;
 use sotay_office::OfficeStore;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::DashboardStore;
@@ -240,48 +241,19 @@ async fn signup(
     first_month: NaiveDate,
 ) -> Signup {
     let household = Household {
-        id: new_id(),
-        commune_code: commune.into(),
-        village_id: Some(village),
-        address: "Số 3 Thôn Đông".into(),
-        head_name: name.into(),
-        poverty_status: PovertyStatus::NearPoor,
         poverty_year: Some(2026),
-        notes: String::new(),
-        location: None,
+        ..records::household(commune, Some(village), name, "Số 3 Thôn Đông")
     };
     let person = Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: commune.into(),
-        village_id: Some(village),
-        full_name: name.into(),
         sex: Sex::Female,
-        date_of_birth: NaiveDate::from_ymd_opt(1985, 4, 12),
         personal_id: None,
-        legacy_insurance_code: None,
         phone: None,
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
-        stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..records::person(&household, name, 0)
     };
     let enrollment = Enrollment {
-        id: new_id(),
-        person_id: person.id,
-        household_id: household.id,
-        commune_code: commune.into(),
-        village_id: Some(village),
-        collector_id: collector,
-        monthly_income: Vnd(1_500_000),
-        payment_mode: PaymentMode::Quarterly,
         first_month,
-        support_groups: vec![SupportGroup::NearPoor],
-        quote: None,
         status: EnrollmentStatus::Submitted,
-        status_reason: None,
+        ..records::enrollment(&person, collector, PaymentMode::Quarterly)
     };
     let store = office.store();
     writer
@@ -736,48 +708,22 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         .await
         .expect("first sync");
     let household = Household {
-        id: new_id(),
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        address: "Số 9 Thôn Đông".into(),
-        head_name: "Đỗ Thị Duyên".into(),
         poverty_status: PovertyStatus::Poor,
         poverty_year: Some(2026),
-        notes: String::new(),
-        location: None,
+        ..records::household(COMMUNE, Some(village.id), "Đỗ Thị Duyên", "Số 9 Thôn Đông")
     };
     let person = Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        full_name: "Đỗ Thị Duyên".into(),
         sex: Sex::Female,
         date_of_birth: NaiveDate::from_ymd_opt(1979, 8, 1),
         personal_id: Some("001179003456".into()),
-        legacy_insurance_code: None,
         phone: None,
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
-        stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..records::person(&household, "Đỗ Thị Duyên", 0)
     };
     let enrollment = Enrollment {
-        id: new_id(),
-        person_id: person.id,
-        household_id: household.id,
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        collector_id: lan.id,
-        monthly_income: Vnd(1_500_000),
-        payment_mode: PaymentMode::Quarterly,
         first_month: this_month(),
         support_groups: vec![SupportGroup::Poor],
-        quote: None,
         status: EnrollmentStatus::Submitted,
-        status_reason: None,
+        ..records::enrollment(&person, lan.id, PaymentMode::Quarterly)
     };
     {
         let phone = phone.lock().expect("phone");
