@@ -33,12 +33,7 @@ contract!(
 );
 
 async fn health_and_openapi_list_every_route(office: Office) {
-    let res = office
-        .http
-        .get(office.url("/health"))
-        .send()
-        .await
-        .expect("send");
+    let res = office.get("/health").await;
     assert_eq!(res.status(), StatusCode::OK);
     let request_id = res
         .headers()
@@ -52,11 +47,8 @@ async fn health_and_openapi_list_every_route(office: Office) {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["status"], "ok");
     let spec: Value = office
-        .http
-        .get(office.url("/api/openapi.json"))
-        .send()
+        .get("/api/openapi.json")
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -73,15 +65,7 @@ async fn health_and_openapi_list_every_route(office: Office) {
             "the OpenAPI document must describe {path}"
         );
     }
-    let (status, code) = error_code(
-        office
-            .http
-            .get(office.url("/nowhere"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, code) = error_code(office.get("/nowhere").await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::NOT_FOUND, "not_found")
@@ -538,12 +522,7 @@ async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
         (status, code.as_str()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
-    let res = office
-        .http
-        .get(office.url("/api/v1/sync/pull"))
-        .send()
-        .await
-        .expect("send");
+    let res = office.get("/api/v1/sync/pull").await;
     assert_eq!(
         error_code(res).await.1,
         "unauthorized",

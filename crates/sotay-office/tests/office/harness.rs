@@ -242,6 +242,11 @@ impl Office {
     }
 
     /// Two villages in COMMUNE; a collector assigned to the first only (or the whole commune).
+    /// A GET of `path` without credentials, which must reach the server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("send")
+    }
+
     pub async fn field_user(&self, whole_commune: bool) -> Field {
         let store = self.store();
         let mut writer = OfficeWriter::default();

@@ -8,11 +8,8 @@ use crate::harness::*;
 
 async fn spec(office: &Office) -> Value {
     office
-        .http
-        .get(office.url("/api/openapi.json"))
-        .send()
+        .get("/api/openapi.json")
         .await
-        .expect("send")
         .json()
         .await
         .expect("json")
