@@ -123,10 +123,9 @@ pub async fn home<S: OfficeStore>() -> Response {
 
 /// Query of the overview.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct OverviewQuery {
-    #[serde(default)]
     ky: Option<String>,
-    #[serde(default)]
     xa: Option<String>,
 }
 
@@ -273,15 +272,13 @@ async fn render_overview<S: OfficeStore>(
 }
 
 /// The labour-force form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LabourForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     labour_force: String,
-    #[serde(default)]
     target_percent: String,
 }
 
@@ -577,10 +574,9 @@ pub async fn evaluation<S: OfficeStore>(
 
 /// Query of the review queue.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReviewQuery {
-    #[serde(default)]
     trang: Option<i64>,
-    #[serde(default)]
     loc: Option<String>,
 }
 
@@ -687,13 +683,12 @@ async fn render_review<S: OfficeStore>(
 }
 
 /// A review decision.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -868,19 +863,15 @@ async fn render_quotas<S: OfficeStore>(
 }
 
 /// The quota form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct QuotaForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     ky: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     scope: String,
-    #[serde(default)]
     target_signups: String,
-    #[serde(default)]
     target_renewals: String,
 }
 
@@ -1065,15 +1056,13 @@ async fn render_areas<S: OfficeStore>(
 }
 
 /// The village form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VillageForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
 }
 
@@ -1153,15 +1142,13 @@ fn bad(result: WebResult) -> WebResult {
 }
 
 /// The assignment form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AssignForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     user: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     village: String,
 }
 
@@ -1281,11 +1268,11 @@ pub fn enrol_qr_text(code: &str) -> String {
 }
 
 /// A form naming a user.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     user: String,
 }
 
@@ -1487,27 +1474,19 @@ async fn render_policy<S: OfficeStore>(
 }
 
 /// The provincial top-up form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TopUpForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     province: String,
-    #[serde(default)]
     resolution: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     poor: String,
-    #[serde(default)]
     near_poor: String,
-    #[serde(default)]
     ethnic_minority: String,
-    #[serde(default)]
     island: String,
-    #[serde(default)]
     other: String,
 }
 
