@@ -576,15 +576,8 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, big.as_bytes()).expect("gzip");
     let res = office
-        .http
-        .post(office.url("/api/v1/sync/push"))
-        .bearer_auth(&field.token)
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(gz.finish().expect("gzip"))
-        .send()
-        .await
-        .expect("send");
+        .push_body(&field.token, Some("gzip"), gz.finish().expect("gzip"))
+        .await;
     assert_eq!(
         error_code(res).await,
         (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".to_owned())
@@ -593,15 +586,8 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, br#"{"protocol":1,"ops":[]}"#).expect("gzip");
     let res = office
-        .http
-        .post(office.url("/api/v1/sync/push"))
-        .bearer_auth(&field.token)
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(gz.finish().expect("gzip"))
-        .send()
-        .await
-        .expect("send");
+        .push_body(&field.token, Some("gzip"), gz.finish().expect("gzip"))
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::OK,
@@ -614,15 +600,7 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
         "{\"protocol\":1,\"ops\":[],\"extra\":1}",
         "{\"protocol\":1,\"ops\":[{\"op_id\":1}]}",
     ] {
-        let res = office
-            .http
-            .post(office.url("/api/v1/sync/push"))
-            .bearer_auth(&field.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("send");
+        let res = office.push_body(&field.token, None, body).await;
         let (status, code) = error_code(res).await;
         assert_eq!(
             (status, code.as_str()),

@@ -211,6 +211,16 @@ struct Signup {
     enrollment: Enrollment,
 }
 
+/// The office's accounts, a field user of the whole commune and a sign-up by that user for
+/// `name` (see [`field_signup`]); the writer goes on writing the test's own records.
+async fn accounts_and_signup(office: &Office, name: &str) -> (Field, OfficeWriter, Signup) {
+    accounts(office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let signup = field_signup(office, &mut writer, &field, name).await;
+    (field, writer, signup)
+}
+
 /// A sign-up in this month, by `field` in its village (see [`signup`]).
 async fn field_signup(
     office: &Office,
@@ -377,10 +387,7 @@ async fn sign_in_cookie_flags_and_sign_out(office: Office) {
 }
 
 async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
-    accounts(&office).await;
-    let field = office.field_user(true).await;
-    let mut writer = OfficeWriter::default();
-    let s = field_signup(&office, &mut writer, &field, "Trần Thị Bình").await;
+    let (_, _, s) = accounts_and_signup(&office, "Trần Thị Bình").await;
     let web = Web::new(&office);
     // The sign-in form itself needs its double-submit token.
     let no_cookie = web
@@ -668,15 +675,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
     accounts(&office).await;
     let store = office.store();
     let mut writer = OfficeWriter::default();
-    let village = admin::create_village(
-        store,
-        &mut writer,
-        COMMUNE,
-        "Thôn Đông",
-        VillageKind::Village,
-    )
-    .await
-    .expect("village");
+    let village = office.create_village(&mut writer, "Thôn Đông").await;
     let lan = admin::create_user(store, "Nguyễn Thị Lan", Role::Collector, None)
         .await
         .expect("user");
@@ -954,10 +953,7 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
 }
 
 async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
-    accounts(&office).await;
-    let field = office.field_user(true).await;
-    let mut writer = OfficeWriter::default();
-    let s = field_signup(&office, &mut writer, &field, "Bùi Thị Hoa").await;
+    let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
     let payment = Payment {
         id: new_id(),
         enrollment_id: s.enrollment.id,

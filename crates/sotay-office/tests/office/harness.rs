@@ -4,7 +4,7 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sotay_domain::{EntityKind, Hlc, Op, Role, VillageKind};
+use sotay_domain::{EntityKind, Hlc, Op, Role, Village, VillageKind};
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
@@ -247,27 +247,18 @@ impl Office {
         self.http.get(self.url(path)).send().await.expect("send")
     }
 
+    /// A village of [`COMMUNE`] written by the office.
+    pub async fn create_village(&self, writer: &mut OfficeWriter, name: &str) -> Village {
+        admin::create_village(self.store(), writer, COMMUNE, name, VillageKind::Village)
+            .await
+            .expect("village")
+    }
+
     pub async fn field_user(&self, whole_commune: bool) -> Field {
         let store = self.store();
         let mut writer = OfficeWriter::default();
-        let village = admin::create_village(
-            store,
-            &mut writer,
-            COMMUNE,
-            "Thôn Đông",
-            VillageKind::Village,
-        )
-        .await
-        .expect("village");
-        let other = admin::create_village(
-            store,
-            &mut writer,
-            COMMUNE,
-            "Thôn Đoài",
-            VillageKind::Village,
-        )
-        .await
-        .expect("village");
+        let village = self.create_village(&mut writer, "Thôn Đông").await;
+        let other = self.create_village(&mut writer, "Thôn Đoài").await;
         let user = admin::create_user(store, "Nguyễn Thị Lan", Role::Collector, Some("0912345678"))
             .await
             .expect("user");
@@ -334,6 +325,24 @@ impl Office {
             .send()
             .await
             .expect("send")
+    }
+
+    /// A push whose body is `body` as it is, sent as JSON (`content-encoding` when given).
+    pub async fn push_body(
+        &self,
+        token: &str,
+        content_encoding: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/api/v1/sync/push"))
+            .bearer_auth(token)
+            .header("content-type", "application/json");
+        if let Some(encoding) = content_encoding {
+            request = request.header("content-encoding", encoding);
+        }
+        request.body(body).send().await.expect("send")
     }
 
     pub async fn push(&self, field: &Field, ops: &[Op]) -> PushResponse {

@@ -523,19 +523,12 @@ async fn a_push_body_over_the_documented_limit_is_refused(office: Office) {
         body.push('}');
         body
     };
-    let send = |body: String| {
-        office
-            .http
-            .post(office.url("/api/v1/sync/push"))
-            .bearer_auth(&field.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-    };
     let limit = sotay_sync::protocol::MAX_PUSH_BODY_BYTES;
-    let res = send(padded(limit)).await.expect("send");
+    let res = office.push_body(&field.token, None, padded(limit)).await;
     assert_eq!(res.status(), StatusCode::OK, "512 KiB exactly is accepted");
-    let res = send(padded(limit + 1)).await.expect("send");
+    let res = office
+        .push_body(&field.token, None, padded(limit + 1))
+        .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = res.json().await.expect("JSON error");
     assert_eq!(body["error"]["code"], "body_too_large");
