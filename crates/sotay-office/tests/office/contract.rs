@@ -463,12 +463,11 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         );
     }
     let res = office
-        .http
-        .post(office.url("/api/v1/devices/enroll"))
-        .json(&json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}),
+        )
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::BAD_REQUEST,
@@ -557,12 +556,11 @@ async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
         "the header is checked too"
     );
     let res = office
-        .http
-        .post(office.url("/api/v1/devices/enroll"))
-        .json(&json!({"code": "X", "device_name": "a", "protocol": 0}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": "X", "device_name": "a", "protocol": 0}),
+        )
+        .await;
     assert_eq!(error_code(res).await.1, "protocol_unsupported");
 }
 

@@ -175,6 +175,21 @@ impl Web {
         .await
     }
 
+    /// Signs in, which must succeed (a redirect to the overview).
+    async fn sign_in_ok(&self, login: &str, password: &str) {
+        assert_eq!(
+            self.sign_in(login, password).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+
+    /// A new browser of `office`, signed in as `login`.
+    async fn signed_in(office: &Office, login: &str, password: &str) -> Web {
+        let web = Web::new(office);
+        web.sign_in_ok(login, password).await;
+        web
+    }
+
     /// The CSRF token of the signed-in session (from any page's forms).
     async fn token(&self) -> String {
         self.get("/tong-quan").await.csrf()
@@ -397,10 +412,7 @@ async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
         )
         .await;
     assert_eq!(no_cookie.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
     let path = format!("/duyet/{}", s.enrollment.id);
     let missing = web.post(&path, &[("action", "approve")]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN, "no token: refused");
@@ -445,10 +457,7 @@ async fn repeated_failures_lock_the_login(office: Office) {
     );
     assert!(locked.body.contains("tạm khóa"), "{}", locked.body);
     // Another login is not locked by these failures.
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
 }
 
 async fn a_supervisor_cannot_reach_another_commune(office: Office) {
@@ -475,11 +484,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
         this_month(),
     )
     .await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
 
     let review = web.get("/duyet").await;
@@ -582,11 +587,7 @@ async fn hostile_names_are_text_everywhere(office: Office) {
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
     field_signup(&office, &mut writer, &field, script).await;
     field_signup(&office, &mut writer, &field, formula).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     for path in ["/duyet", "/tong-quan", "/nhat-ky"] {
         let page = web.get(path).await;
         assert!(
@@ -735,11 +736,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         .await
         .expect("push the sign-up");
 
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let queue = web.get("/duyet").await;
     assert!(
         queue.body.contains("Đỗ Thị Duyên"),
@@ -786,11 +783,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
 async fn a_quota_shows_on_the_overview(office: Office) {
     accounts(&office).await;
     let _field = office.field_user(true).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let bad = web
         .post(
@@ -844,11 +837,7 @@ fn list_csv(rows: &[&str]) -> Vec<u8> {
 async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Office) {
     accounts(&office).await;
     let _field = office.field_user(true).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let file = list_csv(&[
         "Nguyễn Văn An,01/02/1980,Nam,,0912345678,00376,Thôn Đông,Số 1,nghèo,2025",
@@ -973,11 +962,7 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         .write_record(office.store(), EntityKind::Payment, &payment)
         .await
         .expect("payment");
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let (status, bytes) = web.bytes("/xuat/thu-tien.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = read_xlsx(&bytes);
@@ -1346,10 +1331,7 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
         )
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
     let again = Web::new(&office);
     let closed = again.get("/thiet-lap").await;
     assert_eq!(
@@ -1361,11 +1343,7 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
 
 async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     accounts(&office).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let form = [
         ("province", "79"),
@@ -1390,11 +1368,7 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
         "only an admin publishes policy"
     );
 
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let token = web.token().await;
     let mut bad = form.to_vec();
     bad[2] = ("from", "32/13/2027");
@@ -1450,11 +1424,7 @@ async fn a_device_is_marked_lost_from_the_devices_page(office: Office) {
     let (admin_user, _) = accounts(&office).await;
     let field = office.field_user(true).await;
     let path = format!("/thiet-bi/{}/bao-mat", field.device_id);
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let page = web.get("/thiet-bi").await;
     assert!(page.body.contains(&path), "each device has the button");
     let refused = web.post(&path, &[]).await;

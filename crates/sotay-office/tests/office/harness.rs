@@ -299,9 +299,18 @@ impl Office {
     }
 
     pub async fn enroll_raw(&self, code: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": code, "device_name": "Điện thoại chị Lan", "protocol": 1}),
+        )
+        .await
+    }
+
+    /// A POST of `body` as JSON to `path` without credentials, which must reach the server.
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.http
-            .post(self.url("/api/v1/devices/enroll"))
-            .json(&json!({"code": code, "device_name": "Điện thoại chị Lan", "protocol": 1}))
+            .post(self.url(path))
+            .json(body)
             .send()
             .await
             .expect("send")
