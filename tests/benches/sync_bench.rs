@@ -26,6 +26,7 @@ use sotay_store::{DeviceIdentity, SettableClock, Store};
 use sotay_sync::protocol::PushRequest;
 use sotay_sync::{SyncClient, SyncConfig};
 use sotay_tests::fault_proxy::{FaultProxy, Faults, LinkShape};
+use sotay_tests::office_seed::prepare_with_village;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -53,17 +54,7 @@ async fn office(pg_schema: Option<&str>) -> Office {
                 .unwrap(),
         ),
     };
-    admin::prepare(&store).await.unwrap();
-    let mut writer = OfficeWriter::default();
-    let village = admin::create_village(
-        &store,
-        &mut writer,
-        COMMUNE,
-        "Thôn Đông",
-        VillageKind::Village,
-    )
-    .await
-    .unwrap();
+    let village = prepare_with_village(&store, COMMUNE).await;
     let name = store.backend_name();
     let state = AppState::new(store, name);
     let listener = sotay_office::bind("127.0.0.1:0").await.unwrap();
