@@ -4,7 +4,8 @@
 //! applies its op, computed here once for both backends.
 //!
 //! The columns are generic on purpose (one table, a handful of indexes, one upsert per op):
-//! which field of which kind lands in which column is decided only in [`RecordFacts::of`].
+//! which field of which kind lands in which column is decided only here: a table per kind for
+//! the fields read as they are, and [`RecordFacts::of`] for the few that need more.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
@@ -178,8 +179,9 @@ impl RecordFacts {
         )));
     }
 
-    /// The facts of a record of kind `entity` with merged fields `fields`: the plain columns
-    /// from [`plain_columns`], then the few that need more than one field read as it is.
+    /// The facts of a record of kind `entity` with merged fields `fields`: first the columns a
+    /// field fills as it is (the kind's table), then the few that need more (a follow-up's
+    /// done flag, a remittance's payments, a quota's period and scope).
     pub fn of(entity: EntityKind, fields: &Map<String, Value>) -> RecordFacts {
         let mut f = RecordFacts::default();
         for &(column, name) in plain_columns(entity) {
