@@ -1,5 +1,8 @@
 //! The PostgreSQL backend, for a province office or several stateless servers behind a load
 //! balancer. tokio-postgres with a small deadpool pool; each office operation is one transaction.
+//! The statements of a sync (sign-in, scope, push, pull, checksum) are prepared once per pooled
+//! connection and kept (`prepare_cached`): the database parses and plans them once, not on every
+//! request, and each costs one round trip instead of two.
 //!
 //! The change feed's numbers come from a sequence, taken under a transaction-level advisory lock
 //! held until commit: without it two concurrent pushes could commit seq 11 before seq 10, and a
@@ -48,11 +51,17 @@ const MIGRATIONS: &[(i32, &str)] = &[
 
 /// Advisory lock key that orders change-feed numbers (see the module doc).
 const FEED_LOCK: i64 = 0x5071_a7f0;
+/// How many pushes of one instance may hold a connection at once. Pushes queue for the feed
+/// lock inside the database; without this bound they would hold every pooled connection while
+/// they wait, and pulls and sign-ins behind them would wait for a connection.
+const PUSHES_AT_ONCE: usize = 4;
 
 /// The PostgreSQL office store.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// Bounds the connections pushes hold (`PUSHES_AT_ONCE`).
+    push_gate: Arc<tokio::sync::Semaphore>,
 }
 
 fn parse_entity(text: &str) -> Result<EntityKind> {
@@ -105,7 +114,10 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| OfficeError::Pool(e.to_string()))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            push_gate: Arc::new(tokio::sync::Semaphore::new(PUSHES_AT_ONCE)),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -139,21 +151,23 @@ fn stored_record(row: &tokio_postgres::Row, at: usize) -> Result<StoredRecord> {
 }
 
 /// One attempt at the whole batch in one transaction, in a fixed number of round trips whatever
-/// its size (a database across a network costs a round trip per statement): take the feed lock
-/// (before any row lock, so concurrent batches queue on it instead of deadlocking on each
-/// other's rows); read which op ids were applied before and lock the records the batch touches;
-/// plan every op in memory, in request order, each on the record as the ops before it left it;
-/// then write the applied op ids, each touched record once (a record's feed number is that of its
-/// last change) and the conflict log. A rejected op writes nothing, so no savepoints are needed;
-/// a fault drops the transaction, which rolls the whole batch back.
+/// its size (a database across a network costs a round trip per statement). First, without the
+/// feed lock: read which op ids were applied before, lock the records the batch changes (`FOR NO
+/// KEY UPDATE`, in id order, so two batches on the same record queue instead of deadlocking) and
+/// share-lock the records it reads (villages, a remittance's payments); plan every op in memory,
+/// in request order, each on the record as the ops before it left it. Only then take the feed
+/// lock and write the applied op ids, each touched record once (a record's feed number is that
+/// of its last change), the facts and the conflict log, and commit. So concurrent pushes read and
+/// plan in parallel and queue only for the writes. A rejected op writes nothing, so no
+/// savepoints are needed; a fault drops the transaction, which rolls the whole batch back; two
+/// attempts at the same op ids (a retried request on another instance) meet at `applied_ops`'
+/// key, and the loser runs again and finds them applied.
 async fn apply_batch(
     client: &mut deadpool_postgres::Object,
     ops: &[Op],
     ctx: &ApplyContext,
 ) -> std::result::Result<Vec<OpOutcome>, AttemptError> {
     let tx = client.transaction().await?;
-    tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
-        .await?;
     let op_ids: Vec<Uuid> = ops.iter().map(|op| op.op_id).collect();
     let entity_ids: Vec<Uuid> = {
         let mut ids: Vec<Uuid> = ops.iter().map(|op| op.entity_id).collect();
@@ -172,24 +186,29 @@ async fn apply_batch(
     let seen_params: [&(dyn ToSql + Sync); 1] = [&op_ids];
     let stored_params: [&(dyn ToSql + Sync); 1] = [&entity_ids];
     let related_params: [&(dyn ToSql + Sync); 2] = [&named, &entity_ids];
-    let (seen, stored, related) = tokio::join!(
-        tx.query(
-            "SELECT op_id FROM applied_ops WHERE op_id = ANY($1)",
-            &seen_params
-        ),
-        // Row locks are taken under the feed lock, so batches never wait on each other's rows.
-        tx.query(
+    let seen_sql = tx
+        .prepare_cached("SELECT op_id FROM applied_ops WHERE op_id = ANY($1)")
+        .await?;
+    // `NO KEY`: a remittance's link to a payment (a foreign key's share lock) does not wait.
+    let stored_sql = tx
+        .prepare_cached(
             "SELECT entity_id, entity, state, commune_code, village_id FROM records
-             WHERE entity_id = ANY($1) ORDER BY entity_id FOR UPDATE",
-            &stored_params,
-        ),
-        tx.query(
+             WHERE entity_id = ANY($1) ORDER BY entity_id FOR NO KEY UPDATE",
+        )
+        .await?;
+    let related_sql = tx
+        .prepare_cached(
             "SELECT entity_id, entity, state, commune_code, village_id FROM records
              WHERE entity_id = ANY($1)
                 OR entity_id IN (SELECT village_id FROM records
-                                 WHERE entity_id = ANY($2) AND village_id IS NOT NULL)",
-            &related_params,
-        ),
+                                 WHERE entity_id = ANY($2) AND village_id IS NOT NULL)
+             FOR SHARE",
+        )
+        .await?;
+    let (seen, stored, related) = tokio::join!(
+        tx.query(&seen_sql, &seen_params),
+        tx.query(&stored_sql, &stored_params),
+        tx.query(&related_sql, &related_params),
     );
     let mut seen: HashSet<Uuid> = seen?.iter().map(|r| r.get(0)).collect();
     let mut records: HashMap<Uuid, StoredRecord> = HashMap::new();
@@ -227,7 +246,7 @@ async fn apply_batch(
             for row in tx
                 .query(
                     "SELECT entity_id, entity, state, commune_code, village_id FROM records
-                     WHERE entity_id = ANY($1)",
+                     WHERE entity_id = ANY($1) FOR SHARE",
                     &[&missing],
                 )
                 .await?
@@ -302,22 +321,23 @@ async fn apply_batch(
         );
         deleted.push(*is_deleted);
     }
+    // The feed lock, held until commit: feed numbers are taken and committed in order (see the
+    // module doc). Sent in the same pipeline as the writes, which wait behind it.
+    let lock_sql = format!("SELECT pg_advisory_xact_lock({FEED_LOCK})");
+    let lock = tx.batch_execute(&lock_sql);
     let claim_params: [&(dyn ToSql + Sync); 4] =
         [&applied_ids, &applied_devices, &applied_entities, &now];
     let write_params: [&(dyn ToSql + Sync); 7] = [
         &ids, &kinds, &communes, &villages, &states, &versions, &deleted,
     ];
-    let (claimed, written) = tokio::join!(
-        tx.execute(
+    let claim_sql = tx
+        .prepare_cached(
             "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at)
              SELECT op_id, device_id, entity_id, $4
              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(op_id, device_id, entity_id)",
-            &claim_params,
-        ),
-        // unnest yields the rows in array order, so feed numbers follow the order of the
-        // records' last changes.
-        tx.execute(
-            "INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
+        )
+        .await?;
+    let write_sql = tx.prepare_cached("INSERT INTO records (entity_id, entity, commune_code, village_id, state, version, deleted, seq)
              SELECT entity_id, entity, commune_code, village_id, state, version, deleted,
                     nextval('record_seq')
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[],
@@ -325,10 +345,15 @@ async fn apply_batch(
                   AS u(entity_id, entity, commune_code, village_id, state, version, deleted)
              ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
                village_id = excluded.village_id, state = excluded.state,
-               version = excluded.version, deleted = excluded.deleted, seq = excluded.seq",
-            &write_params,
-        ),
+               version = excluded.version, deleted = excluded.deleted, seq = excluded.seq").await?;
+    let (locked, claimed, written) = tokio::join!(
+        lock,
+        tx.execute(&claim_sql, &claim_params),
+        // unnest yields the rows in array order, so feed numbers follow the order of the
+        // records' last changes.
+        tx.execute(&write_sql, &write_params),
     );
+    locked?;
     claimed?;
     written?;
     write_facts(&tx, &touched, &records, &applied).await?;
@@ -349,10 +374,10 @@ async fn apply_batch(
             .map(|(_, _, l)| l.winner.to_string())
             .collect();
         tx.execute(
-            "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+            &tx.prepare_cached("INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
              SELECT entity, entity_id, field, losing_value, losing_hlc, winning_hlc, $7
              FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
-                  AS u(entity, entity_id, field, losing_value, losing_hlc, winning_hlc)",
+                  AS u(entity, entity_id, field, losing_value, losing_hlc, winning_hlc)").await?,
             &[&kinds, &ids, &fields, &values, &losing, &winning, &now],
         )
         .await?;
@@ -443,14 +468,11 @@ impl OfficeStore for PgStore {
     }
 
     async fn user(&self, id: Uuid) -> Result<Option<User>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT full_name, role, phone, organisation FROM users WHERE id = $1",
-                &[&id],
-            )
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT full_name, role, phone, organisation FROM users WHERE id = $1")
             .await?;
+        let row = client.query_opt(&statement, &[&id]).await?;
         row.map(|r| {
             Ok(User {
                 id,
@@ -473,15 +495,14 @@ impl OfficeStore for PgStore {
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT id, full_name, role, phone, organisation FROM users
                  ORDER BY full_name, id",
-                &[],
             )
             .await?;
+        let rows = client.query(&statement, &[]).await?;
         rows.iter()
             .map(|r| {
                 Ok(User {
@@ -564,15 +585,14 @@ impl OfficeStore for PgStore {
     }
 
     async fn scope(&self, user_id: Uuid) -> Result<Scope> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT commune_code, village_id FROM areas WHERE user_id = $1
                  ORDER BY commune_code, village_id",
-                &[&user_id],
             )
             .await?;
+        let rows = client.query(&statement, &[&user_id]).await?;
         let mut scope = Scope::default();
         for r in rows {
             let village: String = r.get(1);
@@ -646,11 +666,10 @@ impl OfficeStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DeviceRecord>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                // "Last seen" to the minute, so most calls of a sync write nothing.
+        let client = self.client().await?;
+        // "Last seen" to the minute, so most calls of a sync write nothing.
+        let statement = client
+            .prepare_cached(
                 "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at, wipe_requested_at
                                  FROM devices WHERE token_hash = $1),
                       seen AS (UPDATE devices SET last_seen_at = $2
@@ -659,6 +678,11 @@ impl OfficeStore for PgStore {
                  SELECT d.id, d.user_id, d.revoked_at IS NOT NULL,
                         d.wipe_requested_at IS NOT NULL, u.role
                  FROM device d JOIN users u ON u.id = d.user_id",
+            )
+            .await?;
+        let row = client
+            .query_opt(
+                &statement,
                 &[
                     &token_hash,
                     &now,
@@ -694,6 +718,11 @@ impl OfficeStore for PgStore {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
+        let _turn = self
+            .push_gate
+            .acquire()
+            .await
+            .map_err(|e| OfficeError::Pool(e.to_string()))?;
         let mut client = self.client().await?;
         let mut attempt = 0;
         loop {
@@ -711,16 +740,20 @@ impl OfficeStore for PgStore {
     }
 
     async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT seq, entity, entity_id, state FROM records
                  WHERE seq > $1 AND (commune_code = ANY($2) OR (village_id = ANY($3)
                    AND commune_code = (SELECT v.commune_code FROM records v
                                        WHERE v.entity_id = records.village_id
                                          AND v.entity = 'village')))
                  ORDER BY seq LIMIT $4",
+            )
+            .await?;
+        let rows = client
+            .query(
+                &statement,
                 &[&after, &scope.communes, &scope.villages, &i64::from(limit)],
             )
             .await?;
@@ -737,33 +770,35 @@ impl OfficeStore for PgStore {
     }
 
     async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT count(*) FROM records
                  WHERE seq > $1 AND (commune_code = ANY($2) OR (village_id = ANY($3)
                    AND commune_code = (SELECT v.commune_code FROM records v
                                        WHERE v.entity_id = records.village_id
                                          AND v.entity = 'village')))",
-                &[&after, &scope.communes, &scope.villages],
             )
+            .await?;
+        let row = client
+            .query_one(&statement, &[&after, &scope.communes, &scope.villages])
             .await?;
         Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
 
     async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT entity, entity_id, version FROM records
                  WHERE commune_code = ANY($1) OR (village_id = ANY($2)
                    AND commune_code = (SELECT v.commune_code FROM records v
                                        WHERE v.entity_id = records.village_id
                                          AND v.entity = 'village'))",
-                &[&scope.communes, &scope.villages],
             )
+            .await?;
+        let rows = client
+            .query(&statement, &[&scope.communes, &scope.villages])
             .await?;
         let mut parsed = Vec::with_capacity(rows.len());
         for r in rows {
@@ -784,15 +819,14 @@ impl OfficeStore for PgStore {
     }
 
     async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<ConflictEntry>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT entity, field, losing_value, losing_hlc, winning_hlc FROM conflicts
                  WHERE entity_id = $1 ORDER BY id",
-                &[&entity_id],
             )
             .await?;
+        let rows = client.query(&statement, &[&entity_id]).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(ConflictEntry {
@@ -850,16 +884,15 @@ impl OfficeStore for PgStore {
     }
 
     async fn latest_policy(&self, unless: Option<&str>) -> Result<Option<PolicyEdition>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
                 "SELECT version, toml FROM (SELECT version, toml FROM policy_editions
                                             ORDER BY published_at DESC, version DESC LIMIT 1) latest
                  WHERE version IS DISTINCT FROM $1",
-                &[&unless],
             )
             .await?;
+        let row = client.query_opt(&statement, &[&unless]).await?;
         Ok(row.map(|r| PolicyEdition {
             version: r.get(0),
             toml: r.get(1),
@@ -952,8 +985,14 @@ fn pg_row(row: &tokio_postgres::Row) -> Result<super::sql::SqlRow> {
     Ok(cells)
 }
 
+/// Most statements a pooled connection keeps prepared for the shared SQL of the dashboard and the
+/// office's bookkeeping; past it the connection's cache starts again. Those statements are a
+/// fixed set, but a list's placeholders (`IN ($3, $4, …)`) make one per length.
+const STATEMENTS_KEPT: usize = 256;
+
 async fn pg_rows(
-    client: &impl GenericClient,
+    client: &impl deadpool_postgres::GenericClient,
+    cache: &deadpool_postgres::StatementCache,
     sql: &str,
     params: &[super::sql::SqlValue],
 ) -> Result<Vec<super::sql::SqlRow>> {
@@ -962,7 +1001,16 @@ async fn pg_rows(
         .iter()
         .map(|b| b.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    client.query(sql, &refs).await?.iter().map(pg_row).collect()
+    if cache.size() >= STATEMENTS_KEPT {
+        cache.clear();
+    }
+    let statement = client.prepare_cached(sql).await?;
+    client
+        .query(&statement, &refs)
+        .await?
+        .iter()
+        .map(pg_row)
+        .collect()
 }
 
 impl super::sql::SqlRunner for PgStore {
@@ -976,7 +1024,7 @@ impl super::sql::SqlRunner for PgStore {
         params: Vec<super::sql::SqlValue>,
     ) -> Result<Vec<super::sql::SqlRow>> {
         let client = self.client().await?;
-        pg_rows(&**client, &sql, &params).await
+        pg_rows(&client, &client.statement_cache, &sql, &params).await
     }
 
     async fn transaction(
@@ -987,7 +1035,7 @@ impl super::sql::SqlRunner for PgStore {
         let tx = client.transaction().await?;
         let mut out = Vec::with_capacity(statements.len());
         for (sql, params) in &statements {
-            out.push(pg_rows(&*tx, sql, params).await?);
+            out.push(pg_rows(&tx, &tx.statement_cache, sql, params).await?);
         }
         tx.commit().await?;
         Ok(out)
@@ -1043,18 +1091,22 @@ async fn write_facts(
         .collect();
     let old_params: [&(dyn ToSql + Sync); 1] = [&touched_ids];
     let first_params: [&(dyn ToSql + Sync); 1] = [&payment_signups];
-    let (old_rows, first_rows) = tokio::join!(
-        tx.query(
+    let old_sql = tx
+        .prepare_cached(
             "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2,
                     deleted, entity_id
              FROM record_facts WHERE entity_id = ANY($1)",
-            &old_params,
-        ),
-        tx.query(
+        )
+        .await?;
+    let first_sql = tx
+        .prepare_cached(
             "SELECT entity_id, day FROM record_facts
              WHERE entity_id = ANY($1) AND entity = 'enrollment'",
-            &first_params,
-        ),
+        )
+        .await?;
+    let (old_rows, first_rows) = tokio::join!(
+        tx.query(&old_sql, &old_params),
+        tx.query(&first_sql, &first_params),
     );
     let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
     for row in old_rows? {
@@ -1126,7 +1178,7 @@ async fn write_facts(
         &amounts, &amounts2, &idents, &labels, &names, &origins,
     ];
     tx.execute(
-        "INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted, actor_id,
+        &tx.prepare_cached("INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted, actor_id,
            ref_id, status, day, day2, amount, amount2, ident, label, name_key, origin_device)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[],
            $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::date[], $11::int8[], $12::int8[],
@@ -1136,7 +1188,7 @@ async fn write_facts(
            actor_id = excluded.actor_id, ref_id = excluded.ref_id, status = excluded.status,
            day = excluded.day, day2 = excluded.day2, amount = excluded.amount,
            amount2 = excluded.amount2, ident = excluded.ident, label = excluded.label,
-           name_key = excluded.name_key",
+           name_key = excluded.name_key").await?,
         &params,
     )
     .await?;
@@ -1175,13 +1227,13 @@ async fn write_facts(
         let counts: Vec<i64> = keys.iter().map(|(_, v)| v.0).collect();
         let amounts: Vec<i64> = keys.iter().map(|(_, v)| v.1).collect();
         tx.execute(
-            "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
+            &tx.prepare_cached("INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
                flag, n, amount)
              SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[],
                $6::date[], $7::int8[], $8::int8[], $9::int8[])
              ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
              DO UPDATE SET n = fact_rollup.n + excluded.n,
-               amount = fact_rollup.amount + excluded.amount",
+               amount = fact_rollup.amount + excluded.amount").await?,
             &[
                 &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts,
                 &amounts,
@@ -1193,25 +1245,32 @@ async fn write_facts(
         signups_to_recount.sort_unstable();
         signups_to_recount.dedup();
         tx.execute(
-            "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
+            &tx.prepare_cached(
+                "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
                WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment' AND NOT p.deleted)
              WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            )
+            .await?,
             &[&signups_to_recount],
         )
         .await?;
     }
     if !remittances.is_empty() {
         tx.execute(
-            "DELETE FROM remitted_payments WHERE remittance_id = ANY($1)",
+            &tx.prepare_cached("DELETE FROM remitted_payments WHERE remittance_id = ANY($1)")
+                .await?,
             &[&remittances],
         )
         .await?;
         if !links.0.is_empty() {
             tx.execute(
-                "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
+                &tx.prepare_cached(
+                    "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
                  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])
                  ON CONFLICT (payment_id) DO UPDATE SET remittance_id = excluded.remittance_id,
                    remitted_on = excluded.remitted_on",
+                )
+                .await?,
                 &[&links.0, &links.1, &links.2],
             )
             .await?;
