@@ -94,11 +94,16 @@ impl Web {
         }
     }
 
+    /// A request to `path` carrying this browser's cookies.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+    }
+
     async fn get(&self, path: &str) -> Page {
         let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("GET");
@@ -107,9 +112,7 @@ impl Web {
 
     async fn bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
         let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("GET");
@@ -119,9 +122,7 @@ impl Web {
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::POST, path)
             .form(form)
             .send()
             .await
@@ -150,9 +151,7 @@ impl Web {
         body.extend_from_slice(file.1);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::POST, path)
             .header(
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
