@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod forms;
+pub mod memory;
 pub mod startup;
 pub mod state;
 pub mod sync_loop;
@@ -149,6 +150,7 @@ pub fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
 /// Starts Sotay (desktop `main`, and the Android/iOS entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    memory::webview_defaults();
     startup::mark("main");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -70,7 +70,9 @@ pub fn set_pin(state: State<'_, AppState>, input: PinInput) -> CmdResult<AppStat
     if input.pin != input.confirm {
         return Err(DeviceError::PinMismatch.into());
     }
-    state.set_pin(&input.current, &input.pin)?;
+    let set = state.set_pin(&input.current, &input.pin);
+    crate::memory::release_freed();
+    set?;
     Ok(state.status())
 }
 
@@ -84,6 +86,8 @@ pub fn lock(state: State<'_, AppState>) -> AppStatus {
 /// Opens the lock with the PIN (at start, this unwraps the key and opens the store).
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<AppStatus> {
-    state.unlock(&pin)?;
+    let unlocked = state.unlock(&pin);
+    crate::memory::release_freed();
+    unlocked?;
     Ok(state.status())
 }
