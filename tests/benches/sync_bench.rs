@@ -26,6 +26,7 @@ use sotay_store::{DeviceIdentity, SettableClock, Store};
 use sotay_sync::protocol::PushRequest;
 use sotay_sync::{SyncClient, SyncConfig};
 use sotay_tests::fault_proxy::{FaultProxy, Faults, LinkShape};
+use sotay_tests::office_seed::prepare_with_village;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -53,17 +54,7 @@ async fn office(pg_schema: Option<&str>) -> Office {
                 .unwrap(),
         ),
     };
-    admin::prepare(&store).await.unwrap();
-    let mut writer = OfficeWriter::default();
-    let village = admin::create_village(
-        &store,
-        &mut writer,
-        COMMUNE,
-        "Thôn Đông",
-        VillageKind::Village,
-    )
-    .await
-    .unwrap();
+    let village = prepare_with_village(&store, COMMUNE).await;
     let name = store.backend_name();
     let state = AppState::new(store, name);
     let listener = sotay_office::bind("127.0.0.1:0").await.unwrap();
@@ -206,59 +197,77 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn gzip_len(bytes: &[u8]) -> usize {
+fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).unwrap();
-    e.finish().unwrap().len()
+    e.finish().unwrap()
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    gzip(bytes).len()
+}
+
+/// `dev`'s outbox after it saved `households` households in the office's village and visits to
+/// them (in turn) up to `ops` records in all.
+fn outbox_of_visits(office: &Office, dev: &Device, households: usize, ops: usize) -> Vec<Op> {
+    let store = dev.store.lock().unwrap();
+    let houses: Vec<Household> = (0..households)
+        .map(|n| household(office.village, n))
+        .collect();
+    store.save_batch(&houses).unwrap();
+    let visits: Vec<Visit> = (0..ops - households)
+        .map(|n| visit(&houses[n % households], dev.user))
+        .collect();
+    store.save_batch(&visits).unwrap();
+    store.outbox_pending(ops).unwrap()
+}
+
+/// Push bodies of 500 ops each, as a phone sends them (JSON, gzip).
+fn push_bodies(ops: &[Op]) -> Vec<Vec<u8>> {
+    ops.chunks(500)
+        .map(|chunk| {
+            gzip(
+                &serde_json::to_vec(&PushRequest {
+                    protocol: 1,
+                    ops: chunk.to_vec(),
+                })
+                .unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Sends one gzipped push body to the office at `url`; it must be accepted.
+async fn push_gzipped(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) {
+    let res = http
+        .post(format!("{url}/api/v1/sync/push"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success(),
+        "push: {}",
+        res.text().await.unwrap()
+    );
 }
 
 /// 1. 10,000 ops pushed over loopback, and the same rows inserted raw.
 async fn push_throughput(pg_schema: Option<&str>) -> (f64, f64) {
     let office = office(pg_schema).await;
     let dev = device(&office, "Bench").await;
-    {
-        let store = dev.store.lock().unwrap();
-        let houses: Vec<Household> = (0..100).map(|n| household(office.village, n)).collect();
-        store.save_batch(&houses).unwrap();
-        let visits: Vec<Visit> = (0..9_900)
-            .map(|n| visit(&houses[n % 100], dev.user))
-            .collect();
-        store.save_batch(&visits).unwrap();
-    }
-    let ops = dev.store.lock().unwrap().outbox_pending(10_000).unwrap();
+    let ops = outbox_of_visits(&office, &dev, 100, 10_000);
     assert_eq!(ops.len(), 10_000);
     // The batches are encoded (JSON, gzip) before the clock starts: in the field each phone
     // compresses its own batches, so the office's rate is what is measured here.
-    let bodies: Vec<Vec<u8>> = ops
-        .chunks(500)
-        .map(|chunk| {
-            let body = serde_json::to_vec(&PushRequest {
-                protocol: 1,
-                ops: chunk.to_vec(),
-            })
-            .unwrap();
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(&body).unwrap();
-            e.finish().unwrap()
-        })
-        .collect();
+    let bodies = push_bodies(&ops);
     let http = reqwest::Client::new();
     let started = Instant::now();
     for body in bodies {
-        let res = http
-            .post(format!("{}/api/v1/sync/push", office.url))
-            .bearer_auth(&dev.token)
-            .header("content-type", "application/json")
-            .header("content-encoding", "gzip")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            res.status().is_success(),
-            "push: {}",
-            res.text().await.unwrap()
-        );
+        push_gzipped(&http, &office.url, &dev.token, body).await;
     }
     let push_rate = 10_000.0 / started.elapsed().as_secs_f64();
     let raw_rate = match pg_schema {
@@ -278,30 +287,7 @@ async fn push_parallel(schema: &str, instances: usize) -> f64 {
     let mut jobs = Vec::new();
     for phone in 0..2 {
         let dev = device(&office, &format!("Bench {phone}")).await;
-        {
-            let store = dev.store.lock().unwrap();
-            let houses: Vec<Household> = (0..50).map(|n| household(office.village, n)).collect();
-            store.save_batch(&houses).unwrap();
-            let visits: Vec<Visit> = (0..4_950)
-                .map(|n| visit(&houses[n % 50], dev.user))
-                .collect();
-            store.save_batch(&visits).unwrap();
-        }
-        let ops = dev.store.lock().unwrap().outbox_pending(5_000).unwrap();
-        let bodies: Vec<Vec<u8>> = ops
-            .chunks(500)
-            .map(|chunk| {
-                let body = serde_json::to_vec(&PushRequest {
-                    protocol: 1,
-                    ops: chunk.to_vec(),
-                })
-                .unwrap();
-                let mut e =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                e.write_all(&body).unwrap();
-                e.finish().unwrap()
-            })
-            .collect();
+        let bodies = push_bodies(&outbox_of_visits(&office, &dev, 50, 5_000));
         jobs.push((
             office.urls[phone % office.urls.len()].clone(),
             dev.token,
@@ -315,20 +301,7 @@ async fn push_parallel(schema: &str, instances: usize) -> f64 {
             tokio::spawn(async move {
                 let http = reqwest::Client::new();
                 for body in bodies {
-                    let res = http
-                        .post(format!("{url}/api/v1/sync/push"))
-                        .bearer_auth(&token)
-                        .header("content-type", "application/json")
-                        .header("content-encoding", "gzip")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert!(
-                        res.status().is_success(),
-                        "push: {}",
-                        res.text().await.unwrap()
-                    );
+                    push_gzipped(&http, &url, &token, body).await;
                 }
             })
         })
@@ -764,6 +737,17 @@ async fn many_phones(
     )
 }
 
+/// A proxy to `office` that drops `cut / 2` of the requests and cuts `cut / 2` of the responses.
+async fn flaky_proxy(office: &Office, cut: f64, seed: u64) -> FaultProxy {
+    let addr = office.url.trim_start_matches("http://").parse().unwrap();
+    let faults = Faults {
+        drop_request: cut / 2.0,
+        cut_response: cut / 2.0,
+        ..Faults::none()
+    };
+    FaultProxy::start(addr, seed, faults).await.unwrap()
+}
+
 /// 4. A day's work synced over a bad village link.
 async fn days_sync(cut: f64, seed: u64) -> (f64, u64, bool) {
     let office = office(None).await;
@@ -832,13 +816,7 @@ async fn days_sync(cut: f64, seed: u64) -> (f64, u64, bool) {
                 .unwrap();
         }
     }
-    let addr = office.url.trim_start_matches("http://").parse().unwrap();
-    let faults = Faults {
-        drop_request: cut / 2.0,
-        cut_response: cut / 2.0,
-        ..Faults::none()
-    };
-    let proxy = FaultProxy::start(addr, seed, faults).await.unwrap();
+    let proxy = flaky_proxy(&office, cut, seed).await;
     proxy.set_shape(Some(LinkShape::bad_village_link()));
     let client = SyncClient::new(&proxy.url(), &dev.token, SyncConfig::default()).unwrap();
     let started = Instant::now();
@@ -889,13 +867,7 @@ async fn office_with_area() -> (Office, usize) {
 /// link of `shape` with `cut` of the connections cut.
 async fn first_sync(office: &Office, shape: LinkShape, cut: f64, seed: u64) -> FirstSync {
     let dev = device(office, "Điện thoại mới của chị Lan").await;
-    let addr = office.url.trim_start_matches("http://").parse().unwrap();
-    let faults = Faults {
-        drop_request: cut / 2.0,
-        cut_response: cut / 2.0,
-        ..Faults::none()
-    };
-    let proxy = FaultProxy::start(addr, seed, faults).await.unwrap();
+    let proxy = flaky_proxy(office, cut, seed).await;
     proxy.set_shape(Some(shape));
     let config = SyncConfig {
         max_attempts: 1_000,

@@ -4,12 +4,29 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use sotay_domain::{EntityKind, HlcClock, Op};
+use sotay_domain::{EntityKind, HlcClock, Op, Village, VillageKind};
 use sotay_fixtures::area::Area;
 use sotay_office::apply::{ApplyContext, OFFICE_NODE, Writer};
 use sotay_office::{AnyStore, OfficeStore};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// Prepares a fresh office database (its migrations and communes) and writes its first village,
+/// Thôn Đông of `commune`, where the tests' and benchmarks' phones work.
+pub async fn prepare_with_village(store: &AnyStore, commune: &str) -> Village {
+    sotay_office::admin::prepare(store)
+        .await
+        .expect("the office database is prepared");
+    sotay_office::admin::create_village(
+        store,
+        &mut sotay_office::admin::OfficeWriter::default(),
+        commune,
+        "Thôn Đông",
+        VillageKind::Village,
+    )
+    .await
+    .expect("the first village is written")
+}
 
 /// Writes every record of `area` to the office; returns how many were applied.
 pub async fn write_area(store: &AnyStore, area: &Area) -> usize {

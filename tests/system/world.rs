@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sotay_domain::*;
-use sotay_office::admin::{self, OfficeWriter};
+use sotay_office::admin;
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
 use sotay_office::{AnyStore, AppState, OfficeStore};
 use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey};
 use sotay_sync::{SyncClient, SyncConfig, SyncError, SyncReport};
+use sotay_tests::office_seed::prepare_with_village;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -76,17 +77,7 @@ impl Office {
                 )
             }
         };
-        admin::prepare(&store).await.expect("migrate");
-        let mut writer = OfficeWriter::default();
-        let village = admin::create_village(
-            &store,
-            &mut writer,
-            COMMUNE,
-            "Thôn Đông",
-            VillageKind::Village,
-        )
-        .await
-        .expect("village");
+        let village = prepare_with_village(&store, COMMUNE).await;
         let name = store.backend_name();
         let state = AppState::new(store, name);
         let mut office = Office {

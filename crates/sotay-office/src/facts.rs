@@ -4,7 +4,8 @@
 //! applies its op, computed here once for both backends.
 //!
 //! The columns are generic on purpose (one table, a handful of indexes, one upsert per op):
-//! which field of which kind lands in which column is decided only in [`RecordFacts::of`].
+//! which field of which kind lands in which column is decided only here: a table per kind for
+//! the fields read as they are, and [`RecordFacts::of`] for the few that need more.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
@@ -85,33 +86,28 @@ pub fn no_month() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
+/// A field's text, when it is a string.
+fn string<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    fields.get(name).and_then(Value::as_str)
+}
+
 fn text(fields: &Map<String, Value>, name: &str) -> Option<String> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
+    string(fields, name)
         .map(str::to_owned)
         .filter(|s| !s.is_empty())
 }
 
 fn uuid(fields: &Map<String, Value>, name: &str) -> Option<Uuid> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
+    string(fields, name).and_then(|s| Uuid::parse_str(s).ok())
 }
 
 fn date(fields: &Map<String, Value>, name: &str) -> Option<NaiveDate> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    string(fields, name).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 /// The Vietnamese calendar day of a stored instant.
 fn vn_day(fields: &Map<String, Value>, name: &str) -> Option<NaiveDate> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
+    string(fields, name)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| {
             t.with_timezone(&Utc)
@@ -183,67 +179,22 @@ impl RecordFacts {
         )));
     }
 
-    /// The facts of a record of kind `entity` with merged fields `fields`.
+    /// The facts of a record of kind `entity` with merged fields `fields`: first the columns a
+    /// field fills as it is (the kind's table), then the few that need more (a follow-up's
+    /// done flag, a remittance's payments, a quota's period and scope).
     pub fn of(entity: EntityKind, fields: &Map<String, Value>) -> RecordFacts {
         let mut f = RecordFacts::default();
+        for &(column, name) in plain_columns(entity) {
+            f.set(column, fields, name);
+        }
         match entity {
-            EntityKind::Village => {
-                f.label = text(fields, "name");
-                f.status = text(fields, "kind");
-            }
-            EntityKind::Household => {
-                f.label = text(fields, "head_name");
-                f.status = text(fields, "poverty_status");
-            }
-            EntityKind::Person => {
-                f.ref_id = uuid(fields, "household_id");
-                f.status = text(fields, "stage");
-                f.day = date(fields, "date_of_birth");
-                f.ident = text(fields, "personal_id");
-                f.label = text(fields, "full_name");
-            }
-            EntityKind::Visit => {
-                f.actor_id = uuid(fields, "visited_by");
-                f.ref_id = uuid(fields, "household_id");
-                f.status = text(fields, "outcome");
-                f.day = vn_day(fields, "visited_at");
-            }
             EntityKind::FollowUp => {
-                f.actor_id = uuid(fields, "assigned_to");
-                f.ref_id = uuid(fields, "household_id");
-                f.day = date(fields, "due_date");
                 f.status = fields
                     .get("done")
                     .and_then(Value::as_bool)
                     .map(|d| if d { "done" } else { "open" }.to_owned());
             }
-            EntityKind::OutreachEvent => {
-                f.status = text(fields, "kind");
-                f.day = date(fields, "date");
-                f.amount = int(fields, "attendees");
-                f.label = text(fields, "organiser");
-            }
-            EntityKind::Enrollment => {
-                f.actor_id = uuid(fields, "collector_id");
-                f.ref_id = uuid(fields, "person_id");
-                f.status = text(fields, "status");
-                f.day = date(fields, "first_month");
-                f.amount = int(fields, "monthly_income");
-            }
-            EntityKind::Payment => {
-                f.actor_id = uuid(fields, "collector_id");
-                f.ref_id = uuid(fields, "enrollment_id");
-                f.status = text(fields, "method");
-                f.day = vn_day(fields, "collected_at");
-                f.day2 = date(fields, "months_to");
-                f.months_from = date(fields, "months_from");
-                f.amount = int(fields, "amount");
-                f.ident = text(fields, "receipt_number");
-            }
             EntityKind::Remittance => {
-                f.actor_id = uuid(fields, "collector_id");
-                f.day = vn_day(fields, "remitted_at");
-                f.amount = int(fields, "total");
                 f.links = fields
                     .get("payment_ids")
                     .and_then(Value::as_array)
@@ -257,25 +208,111 @@ impl RecordFacts {
             }
             EntityKind::Quota => {
                 f.status = fields.get("period").and_then(period_key);
-                f.amount = int(fields, "target_signups");
-                f.amount2 = int(fields, "target_renewals");
-                if let Some(scope) = fields.get("scope") {
-                    let kind = scope.get("kind").and_then(Value::as_str);
-                    f.ident = kind.map(str::to_owned);
-                    let id = scope
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .and_then(|s| Uuid::parse_str(s).ok());
-                    match kind {
-                        Some("collector") => f.actor_id = id,
-                        Some("village") => f.ref_id = id,
+                if let Some(scope) = fields.get("scope").and_then(Value::as_object) {
+                    f.ident = string(scope, "kind").map(str::to_owned);
+                    match f.ident.as_deref() {
+                        Some("collector") => f.actor_id = uuid(scope, "id"),
+                        Some("village") => f.ref_id = uuid(scope, "id"),
                         _ => {}
                     }
                 }
             }
+            _ => {}
         }
         f.name_key = f.label.as_deref().map(sotay_domain::fold::fold);
         f
+    }
+
+    /// Reads field `name` into `column`.
+    fn set(&mut self, column: Column, fields: &Map<String, Value>, name: &str) {
+        match column {
+            Column::Actor => self.actor_id = uuid(fields, name),
+            Column::Ref => self.ref_id = uuid(fields, name),
+            Column::Status => self.status = text(fields, name),
+            Column::Day => self.day = date(fields, name),
+            Column::DayOfInstant => self.day = vn_day(fields, name),
+            Column::Day2 => self.day2 = date(fields, name),
+            Column::MonthsFrom => self.months_from = date(fields, name),
+            Column::Amount => self.amount = int(fields, name),
+            Column::Amount2 => self.amount2 = int(fields, name),
+            Column::Ident => self.ident = text(fields, name),
+            Column::Label => self.label = text(fields, name),
+        }
+    }
+}
+
+/// A column of [`RecordFacts`] that one field fills as it is (uuid, text, date or number).
+#[derive(Clone, Copy, Debug)]
+enum Column {
+    Actor,
+    Ref,
+    Status,
+    /// A `YYYY-MM-DD` day.
+    Day,
+    /// The Vietnamese day of an RFC 3339 instant.
+    DayOfInstant,
+    Day2,
+    MonthsFrom,
+    Amount,
+    Amount2,
+    Ident,
+    Label,
+}
+
+/// Which field of each kind fills which column (the kinds' other columns are in
+/// [`RecordFacts::of`]).
+fn plain_columns(entity: EntityKind) -> &'static [(Column, &'static str)] {
+    use Column::*;
+    match entity {
+        EntityKind::Village => &[(Label, "name"), (Status, "kind")],
+        EntityKind::Household => &[(Label, "head_name"), (Status, "poverty_status")],
+        EntityKind::Person => &[
+            (Ref, "household_id"),
+            (Status, "stage"),
+            (Day, "date_of_birth"),
+            (Ident, "personal_id"),
+            (Label, "full_name"),
+        ],
+        EntityKind::Visit => &[
+            (Actor, "visited_by"),
+            (Ref, "household_id"),
+            (Status, "outcome"),
+            (DayOfInstant, "visited_at"),
+        ],
+        EntityKind::FollowUp => &[
+            (Actor, "assigned_to"),
+            (Ref, "household_id"),
+            (Day, "due_date"),
+        ],
+        EntityKind::OutreachEvent => &[
+            (Status, "kind"),
+            (Day, "date"),
+            (Amount, "attendees"),
+            (Label, "organiser"),
+        ],
+        EntityKind::Enrollment => &[
+            (Actor, "collector_id"),
+            (Ref, "person_id"),
+            (Status, "status"),
+            (Day, "first_month"),
+            (Amount, "monthly_income"),
+        ],
+        EntityKind::Payment => &[
+            (Actor, "collector_id"),
+            (Ref, "enrollment_id"),
+            (Status, "method"),
+            (DayOfInstant, "collected_at"),
+            (Day2, "months_to"),
+            (MonthsFrom, "months_from"),
+            (Amount, "amount"),
+            (Ident, "receipt_number"),
+        ],
+        EntityKind::Remittance => &[
+            (Actor, "collector_id"),
+            (DayOfInstant, "remitted_at"),
+            (Amount, "total"),
+        ],
+        EntityKind::Quota => &[(Amount, "target_signups"), (Amount2, "target_renewals")],
     }
 }
 

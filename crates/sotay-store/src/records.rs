@@ -218,6 +218,25 @@ fn require_same(
     }
 }
 
+/// Refuses a record whose household is missing or deleted.
+fn require_household(conn: &Connection, household_id: Uuid) -> Result<()> {
+    require_parent(conn, EntityKind::Household, household_id, "household_id")
+}
+
+/// Refuses a record whose parent (its kind, id and the field that names it) is missing, deleted
+/// or belongs elsewhere: each `(column, expected)` of `same` must hold in the parent.
+fn require_parent_holding(
+    conn: &Connection,
+    (parent, parent_id, field): (EntityKind, Uuid, &str),
+    same: &[(&str, Uuid)],
+) -> Result<()> {
+    require_parent(conn, parent, parent_id, field)?;
+    for &(column, expected) in same {
+        require_same(conn, parent, parent_id, column, expected, field)?;
+    }
+    Ok(())
+}
+
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -281,12 +300,7 @@ impl Record for Person {
         ))
     }
     fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
-        require_parent(
-            conn,
-            EntityKind::Household,
-            self.household_id,
-            "household_id",
-        )
+        require_household(conn, self.household_id)
     }
 }
 
@@ -320,12 +334,7 @@ impl Record for Visit {
         ]
     }
     fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
-        require_parent(
-            conn,
-            EntityKind::Household,
-            self.household_id,
-            "household_id",
-        )
+        require_household(conn, self.household_id)
     }
 }
 
@@ -345,21 +354,12 @@ impl Record for FollowUp {
         ]
     }
     fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
-        require_parent(
-            conn,
-            EntityKind::Household,
-            self.household_id,
-            "household_id",
-        )?;
+        require_household(conn, self.household_id)?;
         if let Some(person) = self.person_id {
-            require_parent(conn, EntityKind::Person, person, "person_id")?;
-            require_same(
+            require_parent_holding(
                 conn,
-                EntityKind::Person,
-                person,
-                "household_id",
-                self.household_id,
-                "person_id",
+                (EntityKind::Person, person, "person_id"),
+                &[("household_id", self.household_id)],
             )?;
         }
         Ok(())
@@ -397,20 +397,11 @@ impl Record for Enrollment {
         ]
     }
     fn check_rules(&self, conn: &Connection, ctx: &ValidationContext) -> Result<()> {
-        require_parent(
+        require_household(conn, self.household_id)?;
+        require_parent_holding(
             conn,
-            EntityKind::Household,
-            self.household_id,
-            "household_id",
-        )?;
-        require_parent(conn, EntityKind::Person, self.person_id, "person_id")?;
-        require_same(
-            conn,
-            EntityKind::Person,
-            self.person_id,
-            "household_id",
-            self.household_id,
-            "person_id",
+            (EntityKind::Person, self.person_id, "person_id"),
+            &[("household_id", self.household_id)],
         )?;
         let person = stored_person(conn, self.person_id)?;
         validate_enrollment_for(&person, self, ctx).map_err(StoreError::Invalid)
@@ -457,27 +448,13 @@ impl Record for Payment {
         ]
     }
     fn check_rules(&self, conn: &Connection, _ctx: &ValidationContext) -> Result<()> {
-        require_parent(
+        require_parent_holding(
             conn,
-            EntityKind::Enrollment,
-            self.enrollment_id,
-            "enrollment_id",
-        )?;
-        require_same(
-            conn,
-            EntityKind::Enrollment,
-            self.enrollment_id,
-            "person_id",
-            self.person_id,
-            "enrollment_id",
-        )?;
-        require_same(
-            conn,
-            EntityKind::Enrollment,
-            self.enrollment_id,
-            "household_id",
-            self.household_id,
-            "enrollment_id",
+            (EntityKind::Enrollment, self.enrollment_id, "enrollment_id"),
+            &[
+                ("person_id", self.person_id),
+                ("household_id", self.household_id),
+            ],
         )?;
         let other: Option<Vec<u8>> = conn
             .prepare_cached(

@@ -84,6 +84,19 @@ fn check_required<T>(table: &str, rows: &[T]) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// Checks a national table: at least one row when `required`, and rows that follow each other
+/// without gap or overlap (sorted by [`check_periods`]).
+fn check_dated_table<T: PolicyPeriod>(
+    table: &str,
+    rows: &mut [T],
+    required: bool,
+) -> Result<(), PolicyError> {
+    if required {
+        check_required(table, rows)?;
+    }
+    check_periods(table, rows, true)
+}
+
 fn check_rates(table: &str, from: NaiveDate, rates: &[u32]) -> Result<(), PolicyError> {
     if let Some(bad) = rates.iter().find(|r| **r > 10_000) {
         return Err(invalid(format!(
@@ -183,27 +196,16 @@ impl Policy {
                 self.version
             )));
         }
-        check_required("contribution_rate", &self.contribution_rate)?;
-        check_periods("contribution_rate", &mut self.contribution_rate, true)?;
-        check_required("income_floor", &self.income_floor)?;
-        check_periods("income_floor", &mut self.income_floor, true)?;
-        check_required("reference_level", &self.reference_level)?;
-        check_periods("reference_level", &mut self.reference_level, true)?;
-        check_required("national_support", &self.national_support)?;
-        check_periods("national_support", &mut self.national_support, true)?;
-        check_required("support_cap", &self.support_cap)?;
-        check_periods("support_cap", &mut self.support_cap, true)?;
-        check_required("payment_mode", &self.payment_mode)?;
-        check_periods("payment_mode", &mut self.payment_mode, true)?;
-        check_periods("lump_sum_rate", &mut self.lump_sum_rate, true)?;
-        check_required("pension_formula", &self.pension_formula)?;
-        check_periods("pension_formula", &mut self.pension_formula, true)?;
-        check_periods("maternity_grant", &mut self.maternity_grant, true)?;
-        check_required(
-            "health_insurance_household",
-            &self.health_insurance_household,
-        )?;
-        check_periods(
+        check_dated_table("contribution_rate", &mut self.contribution_rate, true)?;
+        check_dated_table("income_floor", &mut self.income_floor, true)?;
+        check_dated_table("reference_level", &mut self.reference_level, true)?;
+        check_dated_table("national_support", &mut self.national_support, true)?;
+        check_dated_table("support_cap", &mut self.support_cap, true)?;
+        check_dated_table("payment_mode", &mut self.payment_mode, true)?;
+        check_dated_table("lump_sum_rate", &mut self.lump_sum_rate, false)?;
+        check_dated_table("pension_formula", &mut self.pension_formula, true)?;
+        check_dated_table("maternity_grant", &mut self.maternity_grant, false)?;
+        check_dated_table(
             "health_insurance_household",
             &mut self.health_insurance_household,
             true,
@@ -290,13 +292,10 @@ impl Policy {
                 )));
             }
         }
-        if self.format_version >= 2 {
-            check_required("transitional_retirement", &self.transitional_retirement)?;
-        }
-        check_periods(
+        check_dated_table(
             "transitional_retirement",
             &mut self.transitional_retirement,
-            true,
+            self.format_version >= 2,
         )?;
 
         // Local top-ups: per province, no overlap; gaps are fine (no top-up in that period).

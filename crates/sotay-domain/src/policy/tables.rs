@@ -81,6 +81,40 @@ pub fn table_label_vi(table: &str) -> &'static str {
     }
 }
 
+/// Declares a table's row type with what every dated row has: the days it is in force, its legal
+/// reference and its note (the four fields of [`PolicyPeriod`], which it implements), around the
+/// table's own fields. Rows refuse unknown keys, so a misspelt key in a policy file is an error.
+macro_rules! policy_row {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// First day in force.
+            pub effective_from: NaiveDate,
+            /// Last day in force.
+            pub effective_to: Option<NaiveDate>,
+            $($(#[$field_meta])* pub $field: $ty,)*
+            /// Legal reference.
+            pub legal_ref: String,
+            /// A note on the row: what is still to confirm and how, when anything is.
+            pub note: Option<String>,
+        }
+
+        impl PolicyPeriod for $name {
+            fn effective_from(&self) -> NaiveDate { self.effective_from }
+            fn effective_to(&self) -> Option<NaiveDate> { self.effective_to }
+            fn legal_ref(&self) -> &str { &self.legal_ref }
+            fn note(&self) -> Option<&str> { self.note.as_deref() }
+        }
+    };
+}
+
 macro_rules! group_rates {
     ($($ty:ty),+) => {$(
         impl $ty {
@@ -99,17 +133,6 @@ macro_rules! group_rates {
 }
 
 group_rates!(NationalSupport, LocalSupport);
-
-macro_rules! policy_period {
-    ($($ty:ty),+) => {$(
-        impl PolicyPeriod for $ty {
-            fn effective_from(&self) -> NaiveDate { self.effective_from }
-            fn effective_to(&self) -> Option<NaiveDate> { self.effective_to }
-            fn legal_ref(&self) -> &str { &self.legal_ref }
-            fn note(&self) -> Option<&str> { self.note.as_deref() }
-        }
-    )+};
-}
 
 /// A percentage per support group, in basis points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,122 +182,74 @@ impl GroupRates {
     }
 }
 
-/// Tỷ lệ đóng: the share of the chosen income that goes to the fund.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContributionRate {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// 2200 = 22%.
-    pub rate_bp: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Tỷ lệ đóng: the share of the chosen income that goes to the fund.
+    pub struct ContributionRate {
+        /// 2200 = 22%.
+        pub rate_bp: u32,
+    }
 }
 
-/// Mức thu nhập tối thiểu: the rural poverty line, also the base of every support.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IncomeFloor {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// The poverty line.
-    pub amount: Vnd,
-    /// Incomes are chosen in steps of this amount.
-    pub income_step: Vnd,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Mức thu nhập tối thiểu: the rural poverty line, also the base of every support.
+    pub struct IncomeFloor {
+        /// The poverty line.
+        pub amount: Vnd,
+        /// Incomes are chosen in steps of this amount.
+        pub income_step: Vnd,
+    }
 }
 
-/// Mức tham chiếu (lương cơ sở): sets the income ceiling and the health-insurance price.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReferenceLevel {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// The reference level.
-    pub amount: Vnd,
-    /// Ceiling of the chosen income = multiplier × amount.
-    pub ceiling_multiplier: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Mức tham chiếu (lương cơ sở): sets the income ceiling and the health-insurance price.
+    pub struct ReferenceLevel {
+        /// The reference level.
+        pub amount: Vnd,
+        /// Ceiling of the chosen income = multiplier × amount.
+        pub ceiling_multiplier: u32,
+    }
 }
 
-/// Mức hỗ trợ của Nhà nước, per group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NationalSupport {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Hộ nghèo.
-    pub poor_bp: u32,
-    /// Hộ cận nghèo.
-    pub near_poor_bp: u32,
-    /// Người dân tộc thiểu số.
-    pub ethnic_minority_bp: u32,
-    /// Xã đảo, đặc khu.
-    pub island_bp: u32,
-    /// Everyone else.
-    pub other_bp: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Mức hỗ trợ của Nhà nước, per group.
+    pub struct NationalSupport {
+        /// Hộ nghèo.
+        pub poor_bp: u32,
+        /// Hộ cận nghèo.
+        pub near_poor_bp: u32,
+        /// Người dân tộc thiểu số.
+        pub ethnic_minority_bp: u32,
+        /// Xã đảo, đặc khu.
+        pub island_bp: u32,
+        /// Everyone else.
+        pub other_bp: u32,
+    }
 }
 
-/// The number of months for which support is paid at most.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SupportCap {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// 120.
-    pub months: u16,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// The number of months for which support is paid at most.
+    pub struct SupportCap {
+        /// 120.
+        pub months: u16,
+    }
 }
 
-/// Payment-mode rules: deadlines and lump-sum limits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentModeRules {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Monthly: pay by the end of this month of the period (1).
-    pub monthly_deadline_month: u32,
-    /// 3-monthly (3).
-    pub quarterly_deadline_month: u32,
-    /// 6-monthly (4).
-    pub semi_annual_deadline_month: u32,
-    /// 12-monthly (7).
-    pub annual_deadline_month: u32,
-    /// A lump sum may cover at most this many years ahead (5).
-    pub years_ahead_max: u8,
-    /// A missing-period lump sum may cover at most this many months (60).
-    pub missing_period_max_months: u16,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Payment-mode rules: deadlines and lump-sum limits.
+    pub struct PaymentModeRules {
+        /// Monthly: pay by the end of this month of the period (1).
+        pub monthly_deadline_month: u32,
+        /// 3-monthly (3).
+        pub quarterly_deadline_month: u32,
+        /// 6-monthly (4).
+        pub semi_annual_deadline_month: u32,
+        /// 12-monthly (7).
+        pub annual_deadline_month: u32,
+        /// A lump sum may cover at most this many years ahead (5).
+        pub years_ahead_max: u8,
+        /// A missing-period lump sum may cover at most this many months (60).
+        pub missing_period_max_months: u16,
+    }
 }
 
 impl PaymentModeRules {
@@ -301,46 +276,30 @@ impl PaymentModeRules {
     }
 }
 
-/// r: the fund's monthly average investment return of the previous year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LumpSumRate {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Parts per million per month (3100 = 0.31%).
-    pub monthly_rate_ppm: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// r: the fund's monthly average investment return of the previous year.
+    pub struct LumpSumRate {
+        /// Parts per million per month (3100 = 0.31%).
+        pub monthly_rate_ppm: u32,
+    }
 }
 
-/// A province's top-up (hỗ trợ thêm của địa phương), on the same base as the national support.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LocalSupport {
-    /// The 2-digit province code (2025 list).
-    pub province_code: String,
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Hộ nghèo.
-    pub poor_bp: u32,
-    /// Hộ cận nghèo.
-    pub near_poor_bp: u32,
-    /// Người dân tộc thiểu số.
-    pub ethnic_minority_bp: u32,
-    /// Xã đảo, đặc khu.
-    pub island_bp: u32,
-    /// Everyone else.
-    pub other_bp: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// A province's top-up (hỗ trợ thêm của địa phương), on the same base as the national support.
+    pub struct LocalSupport {
+        /// The 2-digit province code (2025 list).
+        pub province_code: String,
+        /// Hộ nghèo.
+        pub poor_bp: u32,
+        /// Hộ cận nghèo.
+        pub near_poor_bp: u32,
+        /// Người dân tộc thiểu số.
+        pub ethnic_minority_bp: u32,
+        /// Xã đảo, đặc khu.
+        pub island_bp: u32,
+        /// Everyone else.
+        pub other_bp: u32,
+    }
 }
 
 /// One step of the retirement-age roadmap.
@@ -405,42 +364,34 @@ impl RetirementAge {
     }
 }
 
-/// How the pension percentage grows with years of contribution.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PensionFormula {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Years needed for a pension (15).
-    pub min_years: u32,
-    /// `[years, bp]` steps for women.
-    pub female_steps: Vec<(u32, u32)>,
-    /// `[years, bp]` steps for men.
-    pub male_steps: Vec<(u32, u32)>,
-    /// Each year past the last step adds this.
-    pub per_year_after_bp: u32,
-    /// The cap (7500 = 75%).
-    pub max_bp: u32,
-    /// Each year past the cap pays this share of the average income once.
-    pub excess_year_lump_sum_bp: u32,
-    /// A lump-sum withdrawal pays this share of the average income per year (from 2014).
-    pub withdrawal_per_year_bp: u32,
-    /// Under one year paid, a withdrawal returns what was paid, at most this share of the
-    /// average income (format 2; a format-1 edition prorates `withdrawal_per_year_bp`).
-    #[serde(default)]
-    pub withdrawal_under_one_year_max_bp: Option<u32>,
-    /// How odd months count (format 2; a format-1 edition counts whole years only).
-    #[serde(default)]
-    pub odd_months: Option<OddMonthsRule>,
-    /// The lower withdrawal rate of the early years (format 2; a format-1 edition has one rate).
-    #[serde(default)]
-    pub withdrawal_early_years: Option<WithdrawalEarlyYears>,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// How the pension percentage grows with years of contribution.
+    pub struct PensionFormula {
+        /// Years needed for a pension (15).
+        pub min_years: u32,
+        /// `[years, bp]` steps for women.
+        pub female_steps: Vec<(u32, u32)>,
+        /// `[years, bp]` steps for men.
+        pub male_steps: Vec<(u32, u32)>,
+        /// Each year past the last step adds this.
+        pub per_year_after_bp: u32,
+        /// The cap (7500 = 75%).
+        pub max_bp: u32,
+        /// Each year past the cap pays this share of the average income once.
+        pub excess_year_lump_sum_bp: u32,
+        /// A lump-sum withdrawal pays this share of the average income per year (from 2014).
+        pub withdrawal_per_year_bp: u32,
+        /// Under one year paid, a withdrawal returns what was paid, at most this share of the
+        /// average income (format 2; a format-1 edition prorates `withdrawal_per_year_bp`).
+        #[serde(default)]
+        pub withdrawal_under_one_year_max_bp: Option<u32>,
+        /// How odd months count (format 2; a format-1 edition counts whole years only).
+        #[serde(default)]
+        pub odd_months: Option<OddMonthsRule>,
+        /// The lower withdrawal rate of the early years (format 2; a format-1 edition has one rate).
+        #[serde(default)]
+        pub withdrawal_early_years: Option<WithdrawalEarlyYears>,
+    }
 }
 
 /// Tháng lẻ: months beyond whole years count as half a year from `half_year_from` months and
@@ -628,27 +579,19 @@ impl PensionFormula {
     }
 }
 
-/// Điều kiện nghỉ hưu chuyển tiếp: someone who first paid before `joined_before` and has at
-/// least `min_years` paid may retire at a fixed age, earlier than the roadmap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionalRetirement {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// The first month paid must be before this day (2021-01-01).
-    pub joined_before: NaiveDate,
-    /// Whole years paid needed (20).
-    pub min_years: u32,
-    /// The age for men, whole years (60).
-    pub male_age_years: u32,
-    /// The age for women, whole years (55).
-    pub female_age_years: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Điều kiện nghỉ hưu chuyển tiếp: someone who first paid before `joined_before` and has at
+    /// least `min_years` paid may retire at a fixed age, earlier than the roadmap.
+    pub struct TransitionalRetirement {
+        /// The first month paid must be before this day (2021-01-01).
+        pub joined_before: NaiveDate,
+        /// Whole years paid needed (20).
+        pub min_years: u32,
+        /// The age for men, whole years (60).
+        pub male_age_years: u32,
+        /// The age for women, whole years (55).
+        pub female_age_years: u32,
+    }
 }
 
 impl TransitionalRetirement {
@@ -661,59 +604,28 @@ impl TransitionalRetirement {
     }
 }
 
-/// The maternity grant for voluntary participants.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaternityGrant {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// Per child.
-    pub amount: Vnd,
-    /// Months of contribution needed…
-    pub min_months: u8,
-    /// …within this many months before the birth.
-    pub window_months: u8,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// The maternity grant for voluntary participants.
+    pub struct MaternityGrant {
+        /// Per child.
+        pub amount: Vnd,
+        /// Months of contribution needed…
+        pub min_months: u8,
+        /// …within this many months before the birth.
+        pub window_months: u8,
+    }
 }
 
-/// Household health insurance (BHYT hộ gia đình) prices.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HealthInsuranceHousehold {
-    /// First day in force.
-    pub effective_from: NaiveDate,
-    /// Last day in force.
-    pub effective_to: Option<NaiveDate>,
-    /// 450 = 4.5% of the reference level per month.
-    pub rate_bp: u32,
-    /// Share of the first member's price paid by the 1st, 2nd… member; the last entry repeats.
-    pub ladder_bp: Vec<u32>,
-    /// Allowed terms in months.
-    pub terms_months: Vec<u8>,
-    /// The most members one quote accepts (a bound on input, not a legal limit).
-    pub max_members: u32,
-    /// Legal reference.
-    pub legal_ref: String,
-    /// A note on the row: what is still to confirm and how, when anything is.
-    pub note: Option<String>,
+policy_row! {
+    /// Household health insurance (BHYT hộ gia đình) prices.
+    pub struct HealthInsuranceHousehold {
+        /// 450 = 4.5% of the reference level per month.
+        pub rate_bp: u32,
+        /// Share of the first member's price paid by the 1st, 2nd… member; the last entry repeats.
+        pub ladder_bp: Vec<u32>,
+        /// Allowed terms in months.
+        pub terms_months: Vec<u8>,
+        /// The most members one quote accepts (a bound on input, not a legal limit).
+        pub max_members: u32,
+    }
 }
-
-policy_period!(
-    ContributionRate,
-    IncomeFloor,
-    ReferenceLevel,
-    NationalSupport,
-    SupportCap,
-    PaymentModeRules,
-    LumpSumRate,
-    LocalSupport,
-    PensionFormula,
-    MaternityGrant,
-    HealthInsuranceHousehold,
-    TransitionalRetirement
-);

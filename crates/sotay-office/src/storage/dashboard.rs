@@ -49,6 +49,13 @@ impl Visible {
             Visible::Communes(list) => [SqlValue::Bool(false), SqlValue::TextList(list.clone())],
         }
     }
+
+    /// The parameters of a query whose `$1`, `$2` say what is visible, followed by `more`.
+    fn params_and(&self, more: Vec<SqlValue>) -> Vec<SqlValue> {
+        let mut params = Vec::from(self.params());
+        params.extend(more);
+        params
+    }
 }
 
 /// A half-open range of days `[from, to)`.
@@ -77,7 +84,24 @@ impl Period {
             year.to_string()
         }
     }
+
+    /// The last paid months (`day2`) of the sign-ups that lapse in the period, as a half-open
+    /// range: a sign-up lapses when the month after its last paid month starts in the period
+    /// and not after this month (the month of `today`).
+    fn lapse_window(&self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        use chrono::Datelike;
+        let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+        (
+            self.from - Months::new(1),
+            (self.to - Months::new(1)).min(this_month),
+        )
+    }
 }
+
+/// The approved sign-ups whose last paid month (`day2`) is in `[$3, $4)`: with
+/// [`Period::lapse_window`], those that lapse in a period.
+const LAPSING_SIGNUPS: &str = "f.entity = 'enrollment' AND f.status = 'approved'
+                     AND f.day2 >= $3 AND f.day2 < $4";
 
 /// A dashboard sign-in.
 #[derive(Clone, Debug, PartialEq)]
@@ -894,7 +918,6 @@ impl<T: SqlRunner> DashboardStore for T {
             "f.commune_code"
         };
         let vis = visible_clause(d, "f.commune_code", 1);
-        let [all, list] = visible.params();
         // Counts come from the rollup (a few rows per village, person, status and month);
         // lapses and quotas from the facts of sign-ups and quotas, which are few.
         let rgroup = if by_village {
@@ -916,22 +939,9 @@ impl<T: SqlRunner> DashboardStore for T {
             )
         };
         let in_period = "r.month >= $3 AND r.month < $4";
-        let p = |more: Vec<SqlValue>| {
-            let mut v = vec![all.clone(), list.clone()];
-            v.extend(more);
-            v
-        };
+        let p = |more: Vec<SqlValue>| visible.params_and(more);
         let dates = || vec![period.from.into(), period.to.into()];
-        // A sign-up lapses in the period when the month after its last paid month starts in
-        // the period (and not after this month).
-        let lapse_from = period.from - Months::new(1);
-        let this_month = NaiveDate::from_ymd_opt(
-            chrono::Datelike::year(&today),
-            chrono::Datelike::month(&today),
-            1,
-        )
-        .unwrap_or(today);
-        let lapse_to = (period.to - Months::new(1)).min(this_month);
+        let (lapse_from, lapse_to) = period.lapse_window(today);
         let queries: Vec<(String, Vec<SqlValue>)> = vec![
             (rollup("r.entity = 'household'"), p(vec![])),
             (
@@ -962,10 +972,7 @@ impl<T: SqlRunner> DashboardStore for T {
                 p(vec![]),
             ),
             (
-                base(
-                    "f.entity = 'enrollment' AND f.status = 'approved'
-                     AND f.day2 >= $3 AND f.day2 < $4",
-                ),
+                base(LAPSING_SIGNUPS),
                 p(vec![lapse_from.into(), lapse_to.into()]),
             ),
             (
@@ -1107,12 +1114,7 @@ impl<T: SqlRunner> DashboardStore for T {
     ) -> Result<Vec<EvaluationRow>> {
         let d = self.dialect();
         let vis = visible_clause(d, "f.commune_code", 1);
-        let [all, list] = visible.params();
-        let p = |more: Vec<SqlValue>| {
-            let mut v = vec![all.clone(), list.clone()];
-            v.extend(more);
-            v
-        };
+        let p = |more: Vec<SqlValue>| visible.params_and(more);
         let by_actor = |extra: &str| {
             format!(
                 "SELECT CAST(f.actor_id AS TEXT), COUNT(*), 0 FROM record_facts f
@@ -1122,14 +1124,7 @@ impl<T: SqlRunner> DashboardStore for T {
         };
         let in_period = "f.day >= $3 AND f.day < $4";
         let dates = || vec![period.from.into(), period.to.into()];
-        let lapse_from = period.from - Months::new(1);
-        let this_month = NaiveDate::from_ymd_opt(
-            chrono::Datelike::year(&today),
-            chrono::Datelike::month(&today),
-            1,
-        )
-        .unwrap_or(today);
-        let lapse_to = (period.to - Months::new(1)).min(this_month);
+        let (lapse_from, lapse_to) = period.lapse_window(today);
         let late = d.days_between("f.day", "COALESCE(r.remitted_on, $5)");
         let rvis = visible_clause(d, "r.commune_code", 1);
         let rollup = |extra: &str| {
@@ -1153,10 +1148,7 @@ impl<T: SqlRunner> DashboardStore for T {
             ),
             (rollup("r.entity = 'enrollment' AND r.status = 'approved'"), p(vec![])),
             (
-                by_actor(
-                    "f.entity = 'enrollment' AND f.status = 'approved'
-                     AND f.day2 >= $3 AND f.day2 < $4",
-                ),
+                by_actor(LAPSING_SIGNUPS),
                 p(vec![lapse_from.into(), lapse_to.into()]),
             ),
             (

@@ -123,10 +123,9 @@ pub async fn home<S: OfficeStore>() -> Response {
 
 /// Query of the overview.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct OverviewQuery {
-    #[serde(default)]
     ky: Option<String>,
-    #[serde(default)]
     xa: Option<String>,
 }
 
@@ -273,15 +272,13 @@ async fn render_overview<S: OfficeStore>(
 }
 
 /// The labour-force form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LabourForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     labour_force: String,
-    #[serde(default)]
     target_percent: String,
 }
 
@@ -348,12 +345,8 @@ pub async fn set_labour_force<S: OfficeStore>(
         ),
     };
     let ok = message.0;
-    let mut response =
-        render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await?;
-    if !ok {
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    let page = render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await;
+    if ok { page } else { bad(page) }
 }
 
 /// The field users the viewer may see (assigned in one of the viewer's communes), with the
@@ -581,10 +574,9 @@ pub async fn evaluation<S: OfficeStore>(
 
 /// Query of the review queue.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReviewQuery {
-    #[serde(default)]
     trang: Option<i64>,
-    #[serde(default)]
     loc: Option<String>,
 }
 
@@ -691,13 +683,12 @@ async fn render_review<S: OfficeStore>(
 }
 
 /// A review decision.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -725,7 +716,7 @@ pub async fn decide<S: OfficeStore>(
     };
     let needs_reason = status != EnrollmentStatus::Approved;
     if needs_reason && reason.trim().is_empty() {
-        let mut response = render_review(
+        return bad(render_review(
             &state,
             &viewer,
             ReviewQuery::default(),
@@ -735,9 +726,7 @@ pub async fn decide<S: OfficeStore>(
                 "Hãy ghi lý do để người thu báo lại cho người tham gia.".into(),
             )),
         )
-        .await?;
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        return Ok(response);
+        .await);
     }
     if reason.chars().count() > 500 {
         return Err(WebError::BadRequest("Lý do dài quá 500 ký tự.".into()));
@@ -874,19 +863,15 @@ async fn render_quotas<S: OfficeStore>(
 }
 
 /// The quota form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct QuotaForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     ky: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     scope: String,
-    #[serde(default)]
     target_signups: String,
-    #[serde(default)]
     target_renewals: String,
 }
 
@@ -967,9 +952,7 @@ pub async fn add_quota<S: OfficeStore>(
     let (Some(scope), Some(signups), Some(renewals), true) =
         (scope, signups, renewals, errors.is_empty())
     else {
-        let mut response = render_quotas(&state, &viewer, Some(ky), None, errors).await?;
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-        return Ok(response);
+        return bad(render_quotas(&state, &viewer, Some(ky), None, errors).await);
     };
     let period = match period.quota_key().split_once("-H") {
         Some((_, half)) => QuotaPeriod::HalfYear {
@@ -1073,15 +1056,13 @@ async fn render_areas<S: OfficeStore>(
 }
 
 /// The village form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VillageForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
 }
 
@@ -1111,31 +1092,49 @@ pub async fn add_village<S: OfficeStore>(
         VillageKind::Village
     };
     let mut writer = OfficeWriter::default();
-    match admin::create_village(state.store.as_ref(), &mut writer, commune, &form.name, kind).await
-    {
-        Ok(village) => {
+    let outcome =
+        admin::create_village(state.store.as_ref(), &mut writer, commune, &form.name, kind)
+            .await
+            .map(|village| AreaChange {
+                action: "village",
+                detail: format!("Thêm thôn {}", village.name),
+                done: format!("Đã thêm {}.", village.name),
+            });
+    areas_after(&state, &viewer, commune, outcome).await
+}
+
+/// What a change on the areas page did: its audit entry's action and detail, and the message
+/// the page shows.
+struct AreaChange {
+    action: &'static str,
+    detail: String,
+    done: String,
+}
+
+/// The areas page after a change in `commune`: the change audited and its message shown, or,
+/// when the office refused the input, the page with the refusal (400).
+async fn areas_after<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    commune: &str,
+    outcome: Result<AreaChange, crate::OfficeError>,
+) -> WebResult {
+    match outcome {
+        Ok(change) => {
             state
                 .store
-                .audit(&viewer.audit(
-                    "village",
-                    Some(commune),
-                    format!("Thêm thôn {}", village.name),
-                ))
+                .audit(&viewer.audit(change.action, Some(commune), change.detail))
                 .await?;
-            render_areas(
-                &state,
-                &viewer,
-                Some((true, format!("Đã thêm {}.", village.name))),
-            )
-            .await
+            render_areas(state, viewer, Some((true, change.done))).await
         }
         Err(crate::OfficeError::Invalid(m)) => {
-            bad(render_areas(&state, &viewer, Some((false, m))).await)
+            bad(render_areas(state, viewer, Some((false, m))).await)
         }
         Err(other) => Err(other.into()),
     }
 }
 
+/// A page that shows refused input: the same page, answered 400.
 fn bad(result: WebResult) -> WebResult {
     let mut response = result?;
     *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
@@ -1143,15 +1142,13 @@ fn bad(result: WebResult) -> WebResult {
 }
 
 /// The assignment form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AssignForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     user: String,
-    #[serde(default)]
     commune: String,
-    #[serde(default)]
     village: String,
 }
 
@@ -1180,28 +1177,14 @@ pub async fn assign<S: OfficeStore>(
         "" => None,
         id => Some(parse_id(id)?),
     };
-    match admin::assign_area(state.store.as_ref(), user_id, commune, village).await {
-        Ok(()) => {
-            state
-                .store
-                .audit(&viewer.audit(
-                    "assign_area",
-                    Some(commune),
-                    format!("Giao địa bàn cho {}", user.full_name),
-                ))
-                .await?;
-            render_areas(
-                &state,
-                &viewer,
-                Some((true, format!("Đã giao địa bàn cho {}.", user.full_name))),
-            )
-            .await
-        }
-        Err(crate::OfficeError::Invalid(m)) => {
-            bad(render_areas(&state, &viewer, Some((false, m))).await)
-        }
-        Err(other) => Err(other.into()),
-    }
+    let outcome = admin::assign_area(state.store.as_ref(), user_id, commune, village)
+        .await
+        .map(|()| AreaChange {
+            action: "assign_area",
+            detail: format!("Giao địa bàn cho {}", user.full_name),
+            done: format!("Đã giao địa bàn cho {}.", user.full_name),
+        });
+    areas_after(&state, &viewer, commune, outcome).await
 }
 
 /// `GET /thiet-bi`.
@@ -1285,11 +1268,11 @@ pub fn enrol_qr_text(code: &str) -> String {
 }
 
 /// A form naming a user.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     user: String,
 }
 
@@ -1491,27 +1474,19 @@ async fn render_policy<S: OfficeStore>(
 }
 
 /// The provincial top-up form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TopUpForm {
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
-    #[serde(default)]
     province: String,
-    #[serde(default)]
     resolution: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     poor: String,
-    #[serde(default)]
     near_poor: String,
-    #[serde(default)]
     ethnic_minority: String,
-    #[serde(default)]
     island: String,
-    #[serde(default)]
     other: String,
 }
 

@@ -22,10 +22,9 @@ use crate::storage::dashboard::{DEFAULT_REMIT_DEADLINE_DAYS, REMIT_DEADLINE_KEY,
 
 /// Query of the receipt check.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReceiptQuery {
-    #[serde(default)]
     so: Option<String>,
-    #[serde(default)]
     ma: Option<String>,
 }
 

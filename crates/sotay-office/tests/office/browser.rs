@@ -11,6 +11,7 @@
 
 use chrono::{Datelike, Utc};
 use sotay_domain::*;
+use sotay_fixtures::records;
 use sotay_store::{DeviceIdentity, Store};
 use sotay_sync::{SyncClient, SyncConfig};
 use std::path::{Path, PathBuf};
@@ -253,48 +254,24 @@ async fn a_person_runs_the_campaign_from_the_dashboard_in_chromium() {
             .expect("read")
             .expect("the area's villages came with the first sync");
         let household = Household {
-            id: new_id(),
-            commune_code: village.commune_code.clone(),
-            village_id: Some(village.id),
-            address: "Số 12, Thôn Đông".into(),
-            head_name: "Đinh Thị Xuân".into(),
-            poverty_status: PovertyStatus::NearPoor,
             poverty_year: Some(today.year()),
-            notes: String::new(),
-            location: None,
+            ..records::household(
+                &village.commune_code,
+                Some(village.id),
+                "Đinh Thị Xuân",
+                "Số 12, Thôn Đông",
+            )
         };
         let person = Person {
-            id: new_id(),
-            household_id: household.id,
-            commune_code: village.commune_code.clone(),
-            village_id: Some(village.id),
-            full_name: "Đinh Thị Xuân".into(),
             sex: Sex::Female,
             date_of_birth: chrono::NaiveDate::from_ymd_opt(1979, 8, 1),
             personal_id: Some("001179003456".into()),
-            legacy_insurance_code: None,
-            phone: Some("0912000111".into()),
-            occupation: Occupation::Farmer,
-            ethnic_minority: false,
-            coverage: Coverage::None,
-            stage: Stage::Interested,
-            decline_reason: None,
-            notes: String::new(),
+            ..records::person(&household, "Đinh Thị Xuân", 111)
         };
         let enrollment = Enrollment {
-            id: new_id(),
-            person_id: person.id,
-            household_id: household.id,
-            commune_code: village.commune_code.clone(),
-            village_id: Some(village.id),
-            collector_id: enrolled.user.id,
-            monthly_income: Vnd(1_500_000),
-            payment_mode: PaymentMode::Quarterly,
             first_month,
-            support_groups: vec![SupportGroup::NearPoor],
-            quote: None,
             status: EnrollmentStatus::Submitted,
-            status_reason: None,
+            ..records::enrollment(&person, enrolled.user.id, PaymentMode::Quarterly)
         };
         let payment = Payment {
             id: new_id(),

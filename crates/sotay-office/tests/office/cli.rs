@@ -19,6 +19,22 @@ fn office(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A temporary folder, and the path in it of an office database not made yet.
+fn fresh_database() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("office.sqlite3");
+    (dir, db)
+}
+
+/// The command that adds Thôn Đông to commune 00376 (a commune every fresh database knows).
+const CREATE_THON_DONG: &[&str] = &[
+    "create-village",
+    "--commune",
+    "00376",
+    "--name",
+    "Thôn Đông",
+];
+
 /// The value printed after `label` on a line of `out` (an id, a code).
 fn printed(out: &str, label: &str) -> String {
     out.lines()
@@ -30,8 +46,7 @@ fn printed(out: &str, label: &str) -> String {
 
 #[test]
 fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
+    let (dir, db) = fresh_database();
     let villages = dir.path().join("villages.csv");
     std::fs::write(
         &villages,
@@ -273,18 +288,8 @@ fn a_postgres_url_selects_the_postgresql_backend() {
 /// backtrace (RUST_BACKTRACE=1 is set for every run here).
 #[test]
 fn a_newcomer_gets_messages_next_steps_and_a_list() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
-    let (ok, out, err) = office(
-        &db,
-        &[
-            "create-village",
-            "--commune",
-            "00376",
-            "--name",
-            "Thôn Đông",
-        ],
-    );
+    let (_dir, db) = fresh_database();
+    let (ok, out, err) = office(&db, CREATE_THON_DONG);
     assert!(
         ok,
         "a fresh database knows the communes without import-units: {err}"
@@ -377,8 +382,7 @@ fn a_newcomer_gets_messages_next_steps_and_a_list() {
 /// village is not one of its commune's (as data written before the pair check may be).
 #[test]
 fn check_scopes_finds_a_record_whose_village_is_in_another_commune() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
+    let (_dir, db) = fresh_database();
     let (ok, out, err) = office(&db, &["seed-demo", "--households", "5"]);
     assert!(ok, "seed-demo: {out} {err}");
     let (ok, out, err) = office(&db, &["check-scopes"]);
@@ -406,8 +410,7 @@ fn check_scopes_finds_a_record_whose_village_is_in_another_commune() {
 /// A port already taken says which flag or variable picks another.
 #[test]
 fn a_port_in_use_names_the_way_out() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
+    let (_dir, db) = fresh_database();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
     let (ok, _, err) = office(&db, &["serve", "--listen", &addr]);
@@ -421,8 +424,7 @@ fn a_port_in_use_names_the_way_out() {
 
 #[test]
 fn review_records_the_office_decision_on_a_sign_up() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
+    let (_dir, db) = fresh_database();
     let (ok, _, err) = office(&db, &["seed-demo", "--households", "40"]);
     assert!(ok, "seed-demo: {err}");
     let state_of = |id: &str| -> serde_json::Value {
@@ -494,18 +496,8 @@ fn review_records_the_office_decision_on_a_sign_up() {
 /// exits non-zero; --only-good imports the good rows; a password comes only from stdin.
 #[test]
 fn import_reports_bad_rows_as_json_and_imports_the_good_ones() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
-    let (ok, out, err) = office(
-        &db,
-        &[
-            "create-village",
-            "--commune",
-            "00376",
-            "--name",
-            "Thôn Đông",
-        ],
-    );
+    let (dir, db) = fresh_database();
+    let (ok, out, err) = office(&db, CREATE_THON_DONG);
     assert!(ok, "{out}{err}");
     let list = dir.path().join("ds.csv");
     std::fs::write(
@@ -565,8 +557,7 @@ fn import_reports_bad_rows_as_json_and_imports_the_good_ones() {
 /// PostgreSQL, backup points to pg_dump.
 #[test]
 fn backup_and_restore_keep_the_data_and_start_a_new_epoch() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("office.sqlite3");
+    let (dir, db) = fresh_database();
     let (ok, _, err) = office(&db, &["seed-demo", "--households", "20"]);
     assert!(ok, "seed-demo: {err}");
     let read = |path: &std::path::Path, sql: &str| -> String {

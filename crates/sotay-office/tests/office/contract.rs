@@ -33,12 +33,7 @@ contract!(
 );
 
 async fn health_and_openapi_list_every_route(office: Office) {
-    let res = office
-        .http
-        .get(office.url("/health"))
-        .send()
-        .await
-        .expect("send");
+    let res = office.get("/health").await;
     assert_eq!(res.status(), StatusCode::OK);
     let request_id = res
         .headers()
@@ -52,11 +47,8 @@ async fn health_and_openapi_list_every_route(office: Office) {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["status"], "ok");
     let spec: Value = office
-        .http
-        .get(office.url("/api/openapi.json"))
-        .send()
+        .get("/api/openapi.json")
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -73,15 +65,7 @@ async fn health_and_openapi_list_every_route(office: Office) {
             "the OpenAPI document must describe {path}"
         );
     }
-    let (status, code) = error_code(
-        office
-            .http
-            .get(office.url("/nowhere"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, code) = error_code(office.get("/nowhere").await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::NOT_FOUND, "not_found")
@@ -233,21 +217,9 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
 /// applied ops get change-feed numbers in request order.
 async fn one_batch_isolates_each_op(office: Office) {
     let field = office.field_user(false).await;
-    let first = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Đỗ Văn Một"),
-    );
-    let outside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.other_village, "Đỗ Văn Hai"),
-    );
-    let last = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Đỗ Văn Ba"),
-    );
+    let first = field.new_household(field.village, "Đỗ Văn Một");
+    let outside = field.new_household(field.other_village, "Đỗ Văn Hai");
+    let last = field.new_household(field.village, "Đỗ Văn Ba");
     let res = office
         .push(
             &field,
@@ -309,25 +281,13 @@ async fn one_batch_isolates_each_op(office: Office) {
 
 async fn out_of_scope_op_is_rejected_alone(office: Office) {
     let field = office.field_user(false).await;
-    let inside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Phạm Văn Một"),
-    );
-    let outside = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.other_village, "Phạm Văn Hai"),
-    );
+    let inside = field.new_household(field.village, "Phạm Văn Một");
+    let outside = field.new_household(field.other_village, "Phạm Văn Hai");
     let mut other_commune = household(field.village, "Phạm Văn Ba");
     other_commune["commune_code"] = json!(OTHER_COMMUNE);
     other_commune["village_id"] = Value::Null;
     let elsewhere = field.op(EntityKind::Household, Uuid::now_v7(), other_commune);
-    let after = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Phạm Văn Bốn"),
-    );
+    let after = field.new_household(field.village, "Phạm Văn Bốn");
     let res = office
         .push(
             &field,
@@ -503,12 +463,11 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         );
     }
     let res = office
-        .http
-        .post(office.url("/api/v1/devices/enroll"))
-        .json(&json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": "AAAAA-BBBBB", "device_name": "máy\u{0}", "protocol": 1}),
+        )
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::BAD_REQUEST,
@@ -530,11 +489,7 @@ async fn invalid_record_and_skewed_clock_are_rejected_with_reasons(office: Offic
         matches!(&res.results[0].outcome, OpOutcome::Rejected { code, .. } if code == "clock_skew")
     );
     // An op claiming another device is refused.
-    let mut forged = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Giả Mạo"),
-    );
+    let mut forged = field.new_household(field.village, "Giả Mạo");
     forged.device_id = Uuid::now_v7();
     let res = office.push(&field, &[forged]).await;
     assert!(
@@ -566,12 +521,7 @@ async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
         (status, code.as_str()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
-    let res = office
-        .http
-        .get(office.url("/api/v1/sync/pull"))
-        .send()
-        .await
-        .expect("send");
+    let res = office.get("/api/v1/sync/pull").await;
     assert_eq!(
         error_code(res).await.1,
         "unauthorized",
@@ -606,12 +556,11 @@ async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
         "the header is checked too"
     );
     let res = office
-        .http
-        .post(office.url("/api/v1/devices/enroll"))
-        .json(&json!({"code": "X", "device_name": "a", "protocol": 0}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": "X", "device_name": "a", "protocol": 0}),
+        )
+        .await;
     assert_eq!(error_code(res).await.1, "protocol_unsupported");
 }
 
@@ -625,15 +574,8 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, big.as_bytes()).expect("gzip");
     let res = office
-        .http
-        .post(office.url("/api/v1/sync/push"))
-        .bearer_auth(&field.token)
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(gz.finish().expect("gzip"))
-        .send()
-        .await
-        .expect("send");
+        .push_body(&field.token, Some("gzip"), gz.finish().expect("gzip"))
+        .await;
     assert_eq!(
         error_code(res).await,
         (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".to_owned())
@@ -642,15 +584,8 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, br#"{"protocol":1,"ops":[]}"#).expect("gzip");
     let res = office
-        .http
-        .post(office.url("/api/v1/sync/push"))
-        .bearer_auth(&field.token)
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(gz.finish().expect("gzip"))
-        .send()
-        .await
-        .expect("send");
+        .push_body(&field.token, Some("gzip"), gz.finish().expect("gzip"))
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::OK,
@@ -663,15 +598,7 @@ async fn oversized_and_malformed_bodies_are_4xx_json(office: Office) {
         "{\"protocol\":1,\"ops\":[],\"extra\":1}",
         "{\"protocol\":1,\"ops\":[{\"op_id\":1}]}",
     ] {
-        let res = office
-            .http
-            .post(office.url("/api/v1/sync/push"))
-            .bearer_auth(&field.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("send");
+        let res = office.push_body(&field.token, None, body).await;
         let (status, code) = error_code(res).await;
         assert_eq!(
             (status, code.as_str()),
@@ -967,13 +894,7 @@ async fn seeded_demo_commune_syncs_to_each_users_area(office: Office) {
 async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
     let field = office.field_user(false).await;
     let ops: Vec<_> = (0..300)
-        .map(|i| {
-            field.op(
-                EntityKind::Household,
-                Uuid::now_v7(),
-                household(field.village, &format!("Hộ số {i}")),
-            )
-        })
+        .map(|i| field.new_household(field.village, &format!("Hộ số {i}")))
         .collect();
     let ids: Vec<Uuid> = ops.iter().map(|o| o.entity_id).collect();
     // The push is surely in flight when the shutdown starts: half its body is sent before, the
@@ -1118,13 +1039,7 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
     let field = office.field_user(false).await;
     let ops: Vec<_> = ["Một", "Hai", "Ba"]
         .iter()
-        .map(|name| {
-            field.op(
-                EntityKind::Household,
-                Uuid::now_v7(),
-                household(field.village, &format!("Phan Văn {name}")),
-            )
-        })
+        .map(|name| field.new_household(field.village, &format!("Phan Văn {name}")))
         .collect();
     let doomed = ops[1].entity_id;
     office
@@ -1234,11 +1149,7 @@ async fn policy_editions_reach_devices_on_the_last_page(office: Office) {
         office
             .push(
                 &field,
-                &[field.op(
-                    EntityKind::Household,
-                    Uuid::now_v7(),
-                    household(field.village, &format!("Hộ {n}")),
-                )],
+                &[field.new_household(field.village, &format!("Hộ {n}"))],
             )
             .await;
     }

@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use sotay_domain::*;
+use sotay_fixtures::records;
 use sotay_office::OfficeStore;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::DashboardStore;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-use crate::harness::{COMMUNE, OTHER_COMMUNE, Office};
+use crate::harness::{COMMUNE, Field, OTHER_COMMUNE, Office};
 
 /// A browser-like client: keeps cookies, follows no redirects (tests look at them).
 struct Web {
@@ -93,11 +94,16 @@ impl Web {
         }
     }
 
+    /// A request to `path` carrying this browser's cookies.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+    }
+
     async fn get(&self, path: &str) -> Page {
         let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("GET");
@@ -106,9 +112,7 @@ impl Web {
 
     async fn bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
         let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("GET");
@@ -118,9 +122,7 @@ impl Web {
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::POST, path)
             .form(form)
             .send()
             .await
@@ -149,9 +151,7 @@ impl Web {
         body.extend_from_slice(file.1);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
+            .request(reqwest::Method::POST, path)
             .header(
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
@@ -172,6 +172,21 @@ impl Web {
             &[("login", login), ("password", password), ("_csrf", &token)],
         )
         .await
+    }
+
+    /// Signs in, which must succeed (a redirect to the overview).
+    async fn sign_in_ok(&self, login: &str, password: &str) {
+        assert_eq!(
+            self.sign_in(login, password).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+
+    /// A new browser of `office`, signed in as `login`.
+    async fn signed_in(office: &Office, login: &str, password: &str) -> Web {
+        let web = Web::new(office);
+        web.sign_in_ok(login, password).await;
+        web
     }
 
     /// The CSRF token of the signed-in session (from any page's forms).
@@ -210,6 +225,35 @@ struct Signup {
     enrollment: Enrollment,
 }
 
+/// The office's accounts, a field user of the whole commune and a sign-up by that user for
+/// `name` (see [`field_signup`]); the writer goes on writing the test's own records.
+async fn accounts_and_signup(office: &Office, name: &str) -> (Field, OfficeWriter, Signup) {
+    accounts(office).await;
+    let field = office.field_user(true).await;
+    let mut writer = OfficeWriter::default();
+    let signup = field_signup(office, &mut writer, &field, name).await;
+    (field, writer, signup)
+}
+
+/// A sign-up in this month, by `field` in its village (see [`signup`]).
+async fn field_signup(
+    office: &Office,
+    writer: &mut OfficeWriter,
+    field: &Field,
+    name: &str,
+) -> Signup {
+    signup(
+        office,
+        writer,
+        COMMUNE,
+        field.village,
+        field.user_id,
+        name,
+        this_month(),
+    )
+    .await
+}
+
 /// A household, its person and a submitted sign-up, written by the office.
 async fn signup(
     office: &Office,
@@ -221,48 +265,19 @@ async fn signup(
     first_month: NaiveDate,
 ) -> Signup {
     let household = Household {
-        id: new_id(),
-        commune_code: commune.into(),
-        village_id: Some(village),
-        address: "Số 3 Thôn Đông".into(),
-        head_name: name.into(),
-        poverty_status: PovertyStatus::NearPoor,
         poverty_year: Some(2026),
-        notes: String::new(),
-        location: None,
+        ..records::household(commune, Some(village), name, "Số 3 Thôn Đông")
     };
     let person = Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: commune.into(),
-        village_id: Some(village),
-        full_name: name.into(),
         sex: Sex::Female,
-        date_of_birth: NaiveDate::from_ymd_opt(1985, 4, 12),
         personal_id: None,
-        legacy_insurance_code: None,
         phone: None,
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
-        stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..records::person(&household, name, 0)
     };
     let enrollment = Enrollment {
-        id: new_id(),
-        person_id: person.id,
-        household_id: household.id,
-        commune_code: commune.into(),
-        village_id: Some(village),
-        collector_id: collector,
-        monthly_income: Vnd(1_500_000),
-        payment_mode: PaymentMode::Quarterly,
         first_month,
-        support_groups: vec![SupportGroup::NearPoor],
-        quote: None,
         status: EnrollmentStatus::Submitted,
-        status_reason: None,
+        ..records::enrollment(&person, collector, PaymentMode::Quarterly)
     };
     let store = office.store();
     writer
@@ -386,19 +401,7 @@ async fn sign_in_cookie_flags_and_sign_out(office: Office) {
 }
 
 async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
-    accounts(&office).await;
-    let field = office.field_user(true).await;
-    let mut writer = OfficeWriter::default();
-    let s = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Trần Thị Bình",
-        this_month(),
-    )
-    .await;
+    let (_, _, s) = accounts_and_signup(&office, "Trần Thị Bình").await;
     let web = Web::new(&office);
     // The sign-in form itself needs its double-submit token.
     let no_cookie = web
@@ -408,10 +411,7 @@ async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
         )
         .await;
     assert_eq!(no_cookie.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
     let path = format!("/duyet/{}", s.enrollment.id);
     let missing = web.post(&path, &[("action", "approve")]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN, "no token: refused");
@@ -456,10 +456,7 @@ async fn repeated_failures_lock_the_login(office: Office) {
     );
     assert!(locked.body.contains("tạm khóa"), "{}", locked.body);
     // Another login is not locked by these failures.
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
 }
 
 async fn a_supervisor_cannot_reach_another_commune(office: Office) {
@@ -475,16 +472,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
     )
     .await
     .expect("village");
-    let mine = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Lê Văn Mình",
-        this_month(),
-    )
-    .await;
+    let mine = field_signup(&office, &mut writer, &field, "Lê Văn Mình").await;
     let theirs = signup(
         &office,
         &mut writer,
@@ -495,11 +483,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
         this_month(),
     )
     .await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
 
     let review = web.get("/duyet").await;
@@ -600,31 +584,9 @@ async fn hostile_names_are_text_everywhere(office: Office) {
     let mut writer = OfficeWriter::default();
     let script = "<script>alert(1)</script>";
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
-    signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        script,
-        this_month(),
-    )
-    .await;
-    signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        formula,
-        this_month(),
-    )
-    .await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    field_signup(&office, &mut writer, &field, script).await;
+    field_signup(&office, &mut writer, &field, formula).await;
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     for path in ["/duyet", "/tong-quan", "/nhat-ky"] {
         let page = web.get(path).await;
         assert!(
@@ -713,15 +675,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
     accounts(&office).await;
     let store = office.store();
     let mut writer = OfficeWriter::default();
-    let village = admin::create_village(
-        store,
-        &mut writer,
-        COMMUNE,
-        "Thôn Đông",
-        VillageKind::Village,
-    )
-    .await
-    .expect("village");
+    let village = office.create_village(&mut writer, "Thôn Đông").await;
     let lan = admin::create_user(store, "Nguyễn Thị Lan", Role::Collector, None)
         .await
         .expect("user");
@@ -753,48 +707,22 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         .await
         .expect("first sync");
     let household = Household {
-        id: new_id(),
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        address: "Số 9 Thôn Đông".into(),
-        head_name: "Đỗ Thị Duyên".into(),
         poverty_status: PovertyStatus::Poor,
         poverty_year: Some(2026),
-        notes: String::new(),
-        location: None,
+        ..records::household(COMMUNE, Some(village.id), "Đỗ Thị Duyên", "Số 9 Thôn Đông")
     };
     let person = Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        full_name: "Đỗ Thị Duyên".into(),
         sex: Sex::Female,
         date_of_birth: NaiveDate::from_ymd_opt(1979, 8, 1),
         personal_id: Some("001179003456".into()),
-        legacy_insurance_code: None,
         phone: None,
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
-        stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..records::person(&household, "Đỗ Thị Duyên", 0)
     };
     let enrollment = Enrollment {
-        id: new_id(),
-        person_id: person.id,
-        household_id: household.id,
-        commune_code: COMMUNE.into(),
-        village_id: Some(village.id),
-        collector_id: lan.id,
-        monthly_income: Vnd(1_500_000),
-        payment_mode: PaymentMode::Quarterly,
         first_month: this_month(),
         support_groups: vec![SupportGroup::Poor],
-        quote: None,
         status: EnrollmentStatus::Submitted,
-        status_reason: None,
+        ..records::enrollment(&person, lan.id, PaymentMode::Quarterly)
     };
     {
         let phone = phone.lock().expect("phone");
@@ -807,11 +735,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         .await
         .expect("push the sign-up");
 
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let queue = web.get("/duyet").await;
     assert!(
         queue.body.contains("Đỗ Thị Duyên"),
@@ -858,11 +782,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
 async fn a_quota_shows_on_the_overview(office: Office) {
     accounts(&office).await;
     let _field = office.field_user(true).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let bad = web
         .post(
@@ -916,11 +836,7 @@ fn list_csv(rows: &[&str]) -> Vec<u8> {
 async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Office) {
     accounts(&office).await;
     let _field = office.field_user(true).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let file = list_csv(&[
         "Nguyễn Văn An,01/02/1980,Nam,,0912345678,00376,Thôn Đông,Số 1,nghèo,2025",
@@ -1025,19 +941,7 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
 }
 
 async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
-    accounts(&office).await;
-    let field = office.field_user(true).await;
-    let mut writer = OfficeWriter::default();
-    let s = signup(
-        &office,
-        &mut writer,
-        COMMUNE,
-        field.village,
-        field.user_id,
-        "Bùi Thị Hoa",
-        this_month(),
-    )
-    .await;
+    let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
     let payment = Payment {
         id: new_id(),
         enrollment_id: s.enrollment.id,
@@ -1057,11 +961,7 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         .write_record(office.store(), EntityKind::Payment, &payment)
         .await
         .expect("payment");
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let (status, bytes) = web.bytes("/xuat/thu-tien.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = read_xlsx(&bytes);
@@ -1430,10 +1330,7 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
         )
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
     let again = Web::new(&office);
     let closed = again.get("/thiet-lap").await;
     assert_eq!(
@@ -1445,11 +1342,7 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
 
 async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     accounts(&office).await;
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("giamsat", SUPERVISOR_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let form = [
         ("province", "79"),
@@ -1474,11 +1367,7 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
         "only an admin publishes policy"
     );
 
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let token = web.token().await;
     let mut bad = form.to_vec();
     bad[2] = ("from", "32/13/2027");
@@ -1534,11 +1423,7 @@ async fn a_device_is_marked_lost_from_the_devices_page(office: Office) {
     let (admin_user, _) = accounts(&office).await;
     let field = office.field_user(true).await;
     let path = format!("/thiet-bi/{}/bao-mat", field.device_id);
-    let web = Web::new(&office);
-    assert_eq!(
-        web.sign_in("quantri", ADMIN_PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
     let page = web.get("/thiet-bi").await;
     assert!(page.body.contains(&path), "each device has the button");
     let refused = web.post(&path, &[]).await;

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sotay_domain::{EntityKind, Hlc, Op, Role, VillageKind};
+use sotay_domain::{EntityKind, Hlc, Op, Role, Village, VillageKind};
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::postgres::PgStore;
 use sotay_office::storage::sqlite::SqliteStore;
@@ -242,27 +242,23 @@ impl Office {
     }
 
     /// Two villages in COMMUNE; a collector assigned to the first only (or the whole commune).
+    /// A GET of `path` without credentials, which must reach the server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("send")
+    }
+
+    /// A village of [`COMMUNE`] written by the office.
+    pub async fn create_village(&self, writer: &mut OfficeWriter, name: &str) -> Village {
+        admin::create_village(self.store(), writer, COMMUNE, name, VillageKind::Village)
+            .await
+            .expect("village")
+    }
+
     pub async fn field_user(&self, whole_commune: bool) -> Field {
         let store = self.store();
         let mut writer = OfficeWriter::default();
-        let village = admin::create_village(
-            store,
-            &mut writer,
-            COMMUNE,
-            "Thôn Đông",
-            VillageKind::Village,
-        )
-        .await
-        .expect("village");
-        let other = admin::create_village(
-            store,
-            &mut writer,
-            COMMUNE,
-            "Thôn Đoài",
-            VillageKind::Village,
-        )
-        .await
-        .expect("village");
+        let village = self.create_village(&mut writer, "Thôn Đông").await;
+        let other = self.create_village(&mut writer, "Thôn Đoài").await;
         let user = admin::create_user(store, "Nguyễn Thị Lan", Role::Collector, Some("0912345678"))
             .await
             .expect("user");
@@ -303,9 +299,18 @@ impl Office {
     }
 
     pub async fn enroll_raw(&self, code: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/devices/enroll",
+            &json!({"code": code, "device_name": "Điện thoại chị Lan", "protocol": 1}),
+        )
+        .await
+    }
+
+    /// A POST of `body` as JSON to `path` without credentials, which must reach the server.
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.http
-            .post(self.url("/api/v1/devices/enroll"))
-            .json(&json!({"code": code, "device_name": "Điện thoại chị Lan", "protocol": 1}))
+            .post(self.url(path))
+            .json(body)
             .send()
             .await
             .expect("send")
@@ -329,6 +334,24 @@ impl Office {
             .send()
             .await
             .expect("send")
+    }
+
+    /// A push whose body is `body` as it is, sent as JSON (`content-encoding` when given).
+    pub async fn push_body(
+        &self,
+        token: &str,
+        content_encoding: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/api/v1/sync/push"))
+            .bearer_auth(token)
+            .header("content-type", "application/json");
+        if let Some(encoding) = content_encoding {
+            request = request.header("content-encoding", encoding);
+        }
+        request.body(body).send().await.expect("send")
     }
 
     pub async fn push(&self, field: &Field, ops: &[Op]) -> PushResponse {
@@ -355,6 +378,15 @@ impl Office {
 }
 
 impl Field {
+    /// An op by this device that creates a household (a new id) in `village`, headed by `head`.
+    pub fn new_household(&self, village: Uuid, head: &str) -> Op {
+        self.op(
+            EntityKind::Household,
+            Uuid::now_v7(),
+            household(village, head),
+        )
+    }
+
     /// An op by this device.
     pub fn op(&self, entity: EntityKind, id: Uuid, fields: Value) -> Op {
         let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("time");

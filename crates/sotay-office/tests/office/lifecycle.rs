@@ -26,11 +26,7 @@ contract!(
 
 async fn a_lost_device_is_heard_out_then_told_to_wipe(office: Office) {
     let field = office.field_user(false).await;
-    let before_loss = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Trần Văn Bình"),
-    );
+    let before_loss = field.new_household(field.village, "Trần Văn Bình");
     let pushed = office.push(&field, &[before_loss]).await;
     assert_eq!(pushed.results[0].outcome, OpOutcome::Applied);
 
@@ -56,11 +52,7 @@ async fn a_lost_device_is_heard_out_then_told_to_wipe(office: Office) {
     admin::revoke_device(office.store(), field.device_id)
         .await
         .expect("revoke too");
-    let saved_offline = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Phạm Thị Cúc"),
-    );
+    let saved_offline = field.new_household(field.village, "Phạm Thị Cúc");
     let mut refused_fields = household(field.village, "Phạm Thị Dung");
     refused_fields["commune_code"] = json!(OTHER_COMMUNE);
     let refused = field.op(EntityKind::Household, Uuid::now_v7(), refused_fields);
@@ -154,11 +146,7 @@ async fn one_device_is_read_by_its_id(office: Office) {
 
 async fn every_answer_carries_the_epoch_and_a_new_epoch_changes_it(office: Office) {
     let field = office.field_user(false).await;
-    let op = field.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(field.village, "Trần Văn Bình"),
-    );
+    let op = field.new_household(field.village, "Trần Văn Bình");
     let pushed = office.push(&field, &[op]).await;
     let epoch = pushed.epoch.expect("a push answer carries the epoch");
     let pulled = office.pull(&field.token, "").await;

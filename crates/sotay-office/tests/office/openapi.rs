@@ -8,11 +8,8 @@ use crate::harness::*;
 
 async fn spec(office: &Office) -> Value {
     office
-        .http
-        .get(office.url("/api/openapi.json"))
-        .send()
+        .get("/api/openapi.json")
         .await
-        .expect("send")
         .json()
         .await
         .expect("json")
@@ -153,24 +150,15 @@ async fn the_protocol_header_and_methods_answer_as_declared() {
 #[tokio::test]
 async fn a_whole_number_written_with_a_fraction_is_an_integer() {
     let office = start(Backend::Sqlite).await.expect("office");
-    let res = office
-        .http
-        .post(office.url("/api/v1/quote"))
-        .json(&json!({
-            "date": "2026-11-23", "monthly_income": 1.5e6, "mode": {"kind": "years_ahead", "value": 2.0},
-            "supported_months_used": 12.0
-        }))
-        .send()
-        .await
-        .expect("send");
+    let whole = json!({
+        "date": "2026-11-23", "monthly_income": 1.5e6, "mode": {"kind": "years_ahead", "value": 2.0},
+        "supported_months_used": 12.0
+    });
+    let res = office.post_json("/api/v1/quote", &whole).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = office
-        .http
-        .post(office.url("/api/v1/quote"))
-        .json(&json!({"date": "2026-11-23", "monthly_income": 1500000.5, "mode": {"kind": "monthly"}}))
-        .send()
-        .await
-        .expect("send");
+    let fraction =
+        json!({"date": "2026-11-23", "monthly_income": 1500000.5, "mode": {"kind": "monthly"}});
+    let res = office.post_json("/api/v1/quote", &fraction).await;
     assert_eq!(
         res.status(),
         StatusCode::BAD_REQUEST,

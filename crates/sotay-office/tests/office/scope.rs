@@ -33,11 +33,7 @@ async fn a_board_member_takes_no_sign_up_and_no_money(office: Office) {
     let village = village_in(&office, COMMUNE, "Thôn Bắc").await;
     let board = user_with_area(&office, Role::BoardMember, COMMUNE, Some(village)).await;
     let collector = user_with_area(&office, Role::Collector, COMMUNE, Some(village)).await;
-    let house = board.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(village, "Đỗ Văn Em"),
-    );
+    let house = board.new_household(village, "Đỗ Văn Em");
     let sign_up = board.op(
         EntityKind::Enrollment,
         Uuid::now_v7(),
@@ -160,11 +156,7 @@ async fn a_village_user_cannot_label_a_record_with_another_commune(office: Offic
         "nothing reaches the other commune's collector"
     );
     // The same household in the board member's own commune is his to write.
-    let own = board.op(
-        EntityKind::Household,
-        Uuid::now_v7(),
-        household(village, "Nguyễn Văn Lấn"),
-    );
+    let own = board.new_household(village, "Nguyễn Văn Lấn");
     let res = office.push(&board, &[own]).await;
     assert_eq!(res.results[0].outcome, OpOutcome::Applied);
 }
@@ -531,19 +523,12 @@ async fn a_push_body_over_the_documented_limit_is_refused(office: Office) {
         body.push('}');
         body
     };
-    let send = |body: String| {
-        office
-            .http
-            .post(office.url("/api/v1/sync/push"))
-            .bearer_auth(&field.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-    };
     let limit = sotay_sync::protocol::MAX_PUSH_BODY_BYTES;
-    let res = send(padded(limit)).await.expect("send");
+    let res = office.push_body(&field.token, None, padded(limit)).await;
     assert_eq!(res.status(), StatusCode::OK, "512 KiB exactly is accepted");
-    let res = send(padded(limit + 1)).await.expect("send");
+    let res = office
+        .push_body(&field.token, None, padded(limit + 1))
+        .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = res.json().await.expect("JSON error");
     assert_eq!(body["error"]["code"], "body_too_large");

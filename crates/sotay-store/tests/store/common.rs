@@ -111,3 +111,18 @@ pub fn saved_family(fx: &Fixture, head: &str, serial: u32) -> (Household, Person
     fx.store.save_person(&p).expect("save person");
     (h, p)
 }
+
+/// A saved family (see [`saved_family`]) whose person has a saved sign-up with `collector`,
+/// paying in `mode`.
+pub fn saved_signup(
+    fx: &Fixture,
+    head: &str,
+    serial: u32,
+    collector: Uuid,
+    mode: PaymentMode,
+) -> Enrollment {
+    let (_, p) = saved_family(fx, head, serial);
+    let e = enrollment(&p, collector, mode);
+    fx.store.save_enrollment(&e).expect("save enrollment");
+    e
+}

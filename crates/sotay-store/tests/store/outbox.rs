@@ -149,13 +149,7 @@ fn pulled_records_merge_field_by_field_and_local_unsent_edits_survive() {
     fields.insert("stage".into(), json!("enrolled"));
     let mut clocks = std::collections::BTreeMap::new();
     clocks.insert("notes".into(), office_hlc(1_000)); // older than the device's edit
-    clocks.insert(
-        "stage".into(),
-        Hlc {
-            wall_ms: local_op.hlc.wall_ms + 50,
-            ..office_hlc(0)
-        },
-    );
+    clocks.insert("stage".into(), office_hlc(local_op.hlc.wall_ms + 50));
     let mut office = fx
         .store
         .record_state(EntityKind::Person, p.id)
@@ -246,13 +240,9 @@ fn a_pulled_tombstone_hides_the_record() {
     let (_, p) = saved_family(&fx, "Mai Văn Phúc", 13);
     let mut state = RecordState::default();
     state.fields.insert(DELETED_FIELD.into(), json!(true));
-    state.clocks.insert(
-        DELETED_FIELD.into(),
-        Hlc {
-            wall_ms: u64::MAX / 4,
-            ..office_hlc(0)
-        },
-    );
+    state
+        .clocks
+        .insert(DELETED_FIELD.into(), office_hlc(u64::MAX / 4));
     let mut full = fx
         .store
         .record_state(EntityKind::Person, p.id)

@@ -290,9 +290,7 @@ fn a_sign_up_and_its_payments_stay_with_one_person_and_household() {
 fn a_receipt_number_is_used_once_per_collector() {
     let fx = Fixture::new();
     let user = fx.user();
-    let (_, p) = saved_family(&fx, "Ngô Văn Tuấn", 4);
-    let e = enrollment(&p, user, PaymentMode::Quarterly);
-    fx.store.save_enrollment(&e).unwrap();
+    let e = saved_signup(&fx, "Ngô Văn Tuấn", 4, user, PaymentMode::Quarterly);
     let months = (date(2026, 10, 1), date(2026, 12, 1));
     let first = payment(
         &e,
@@ -344,9 +342,7 @@ fn a_receipt_number_is_used_once_per_collector() {
 fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
     let fx = Fixture::new();
     let user = fx.user();
-    let (_, p) = saved_family(&fx, "Đỗ Văn Hải", 5);
-    let e = enrollment(&p, user, PaymentMode::Monthly);
-    fx.store.save_enrollment(&e).unwrap();
+    let e = saved_signup(&fx, "Đỗ Văn Hải", 5, user, PaymentMode::Monthly);
     let m = (date(2026, 11, 1), date(2026, 11, 1));
     let cash1 = payment(&e, user, m, 198_000, "0000001", PaymentMethod::Cash, now());
     let cash2 = payment(&e, user, m, 330_000, "0000002", PaymentMethod::Cash, now());
@@ -665,9 +661,7 @@ fn a_record_names_a_village_of_its_own_commune() {
 #[test]
 fn money_beyond_the_policy_bounds_is_refused_at_save() {
     let fx = Fixture::new();
-    let (_, p) = saved_family(&fx, "Vi Văn Giàu", 11);
-    let e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
-    fx.store.save_enrollment(&e).unwrap();
+    let e = saved_signup(&fx, "Vi Văn Giàu", 11, fx.user(), PaymentMode::Quarterly);
     let big = payment(
         &e,
         fx.user(),
