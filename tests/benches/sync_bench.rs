@@ -581,37 +581,39 @@ async fn light_sync(url: &str, token: &str, body: Vec<u8>, sent: usize) -> Resul
         .gzip(true)
         .build()
         .map_err(|e| e.to_string())?;
-    let pushed: PushResponse = http
-        .post(format!("{url}/api/v1/sync/push"))
-        .bearer_auth(token)
-        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::CONTENT_ENCODING, "gzip")
-        .body(body)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    if pushed.results.len() != sent {
-        return Err(format!("{} results for {sent} ops", pushed.results.len()));
-    }
-    let mut after = String::new();
-    loop {
-        let page: PullResponse = http
-            .get(format!("{url}/api/v1/sync/pull"))
+    // A device's request: its token and protocol version, the answer read as JSON.
+    async fn answer<T: serde::de::DeserializeOwned>(
+        request: reqwest::RequestBuilder,
+        token: &str,
+    ) -> Result<T, String> {
+        request
             .bearer_auth(token)
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-            .query(&[("limit", "500"), ("compact", "true"), ("after", &after)])
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
             .map_err(|e| e.to_string())?
             .json()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())
+    }
+    let push = http
+        .post(format!("{url}/api/v1/sync/push"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::CONTENT_ENCODING, "gzip")
+        .body(body);
+    let pushed: PushResponse = answer(push, token).await?;
+    if pushed.results.len() != sent {
+        return Err(format!("{} results for {sent} ops", pushed.results.len()));
+    }
+    let mut after = String::new();
+    loop {
+        let pull = http.get(format!("{url}/api/v1/sync/pull")).query(&[
+            ("limit", "500"),
+            ("compact", "true"),
+            ("after", &after),
+        ]);
+        let page: PullResponse = answer(pull, token).await?;
         after = page.next_cursor;
         if !page.has_more {
             return match page.checksum {
