@@ -489,14 +489,7 @@ async fn bytes_per_visit_op() -> (usize, usize, usize) {
     client.sync(&dev.store, &|_| {}, &cancel).await.unwrap();
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(50);
-    let outcomes = [
-        VisitOutcome::NotAtHome,
-        VisitOutcome::Informed,
-        VisitOutcome::Interested,
-        VisitOutcome::Declined,
-        VisitOutcome::SignedUp,
-        VisitOutcome::Paid,
-    ];
+    let outcomes = VisitOutcome::ALL;
     {
         let store = dev.store.lock().unwrap();
         for n in 0..50 {

@@ -286,6 +286,18 @@ pub enum VisitOutcome {
     Paid,
 }
 
+impl VisitOutcome {
+    /// Every outcome, in the order the app offers them.
+    pub const ALL: [VisitOutcome; 6] = [
+        VisitOutcome::NotAtHome,
+        VisitOutcome::Informed,
+        VisitOutcome::Interested,
+        VisitOutcome::Declined,
+        VisitOutcome::SignedUp,
+        VisitOutcome::Paid,
+    ];
+}
+
 /// Lượt tiếp cận: one contact with a household.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Visit {

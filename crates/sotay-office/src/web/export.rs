@@ -519,14 +519,7 @@ mod tests {
             VisitChannel::Phone,
             VisitChannel::Meeting,
         ];
-        let outcomes = [
-            VisitOutcome::NotAtHome,
-            VisitOutcome::Informed,
-            VisitOutcome::Interested,
-            VisitOutcome::Declined,
-            VisitOutcome::SignedUp,
-            VisitOutcome::Paid,
-        ];
+        let outcomes = VisitOutcome::ALL;
         for (field, value, table) in channels
             .iter()
             .map(|c| ("channel", serde_json::to_value(c).expect("json"), CHANNEL))
