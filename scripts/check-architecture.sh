@@ -43,8 +43,12 @@ check_no_module_circle() {
         my %seen;
         while (/crate::(\w+)/g) { $seen{$1} = 1 }
         while (/crate::\{([^;]*?)\};/gs) { my $g = $1; while ($g =~ /(?:^|,|\{)\s*(\w+)/g) { $seen{$1} = 1 } }
-        print "$_\n" for keys %seen;' "$f" | while read -r dep; do
-        case " $modules " in *" $dep "*) [ "$dep" != "$m" ] && echo "$m $dep" ;; esac
+        print "$_\n" for sort keys %seen;' "$f" | while read -r dep; do
+        # `if`, not `[ … ] && echo`: a false test as the loop's last command would fail the
+        # pipeline (pipefail) and stop the whole script (set -e) without a word.
+        if [ "$dep" != "$m" ]; then
+          case " $modules " in *" $dep "*) echo "$m $dep" ;; esac
+        fi
       done
     done
   done | sort -u)
