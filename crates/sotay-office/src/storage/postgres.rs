@@ -321,15 +321,8 @@ async fn apply_batch(
         );
         deleted.push(*is_deleted);
     }
-    // The feed lock, held until commit: feed numbers are taken and committed in order (see the
-    // module doc). Sent in the same pipeline as the writes, which wait behind it.
-    let lock_sql = format!("SELECT pg_advisory_xact_lock({FEED_LOCK})");
-    let lock = tx.batch_execute(&lock_sql);
-    let claim_params: [&(dyn ToSql + Sync); 4] =
-        [&applied_ids, &applied_devices, &applied_entities, &now];
-    let write_params: [&(dyn ToSql + Sync); 7] = [
-        &ids, &kinds, &communes, &villages, &states, &versions, &deleted,
-    ];
+    // The dashboard's facts, read and worked out before the lock (see `FactsWrite`).
+    let facts = FactsWrite::plan(&tx, &touched, &records, &applied).await?;
     let claim_sql = tx
         .prepare_cached(
             "INSERT INTO applied_ops (op_id, device_id, entity_id, applied_at)
@@ -346,42 +339,63 @@ async fn apply_batch(
              ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
                village_id = excluded.village_id, state = excluded.state,
                version = excluded.version, deleted = excluded.deleted, seq = excluded.seq").await?;
-    let (locked, claimed, written) = tokio::join!(
-        lock,
+    let conflicts_sql = tx.prepare_cached("INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
+             SELECT entity, entity_id, field, losing_value, losing_hlc, winning_hlc, $7
+             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
+                  AS u(entity, entity_id, field, losing_value, losing_hlc, winning_hlc)").await?;
+    let lost_kinds: Vec<&str> = lost_writes.iter().map(|(e, _, _)| e.as_str()).collect();
+    let lost_ids: Vec<Uuid> = lost_writes.iter().map(|(_, id, _)| *id).collect();
+    let lost_fields: Vec<&str> = lost_writes
+        .iter()
+        .map(|(_, _, l)| l.field.as_str())
+        .collect();
+    let lost_values: Vec<&Value> = lost_writes.iter().map(|(_, _, l)| &l.value).collect();
+    let losing: Vec<String> = lost_writes
+        .iter()
+        .map(|(_, _, l)| l.hlc.to_string())
+        .collect();
+    let winning: Vec<String> = lost_writes
+        .iter()
+        .map(|(_, _, l)| l.winner.to_string())
+        .collect();
+    let claim_params: [&(dyn ToSql + Sync); 4] =
+        [&applied_ids, &applied_devices, &applied_entities, &now];
+    let write_params: [&(dyn ToSql + Sync); 7] = [
+        &ids, &kinds, &communes, &villages, &states, &versions, &deleted,
+    ];
+    let conflicts_params: [&(dyn ToSql + Sync); 7] = [
+        &lost_kinds,
+        &lost_ids,
+        &lost_fields,
+        &lost_values,
+        &losing,
+        &winning,
+        &now,
+    ];
+    // The feed lock, held until commit: feed numbers are taken and committed in order (see the
+    // module doc). Everything under it goes in one pipeline, sent at once behind the lock and
+    // run in this order: the lock covers the statements' work and the commit, no round trip
+    // of the office's.
+    let lock_sql = format!("SELECT pg_advisory_xact_lock({FEED_LOCK})");
+    let (locked, claimed, written, facts_written, conflicts_logged) = tokio::join!(
+        tx.batch_execute(&lock_sql),
         tx.execute(&claim_sql, &claim_params),
         // unnest yields the rows in array order, so feed numbers follow the order of the
         // records' last changes.
         tx.execute(&write_sql, &write_params),
+        facts.send(&tx),
+        async {
+            if lost_writes.is_empty() {
+                return Ok(0);
+            }
+            tx.execute(&conflicts_sql, &conflicts_params).await
+        },
     );
     locked?;
     claimed?;
     written?;
-    write_facts(&tx, &touched, &records, &applied).await?;
-    if !lost_writes.is_empty() {
-        let kinds: Vec<&str> = lost_writes.iter().map(|(e, _, _)| e.as_str()).collect();
-        let ids: Vec<Uuid> = lost_writes.iter().map(|(_, id, _)| *id).collect();
-        let fields: Vec<&str> = lost_writes
-            .iter()
-            .map(|(_, _, l)| l.field.as_str())
-            .collect();
-        let values: Vec<&Value> = lost_writes.iter().map(|(_, _, l)| &l.value).collect();
-        let losing: Vec<String> = lost_writes
-            .iter()
-            .map(|(_, _, l)| l.hlc.to_string())
-            .collect();
-        let winning: Vec<String> = lost_writes
-            .iter()
-            .map(|(_, _, l)| l.winner.to_string())
-            .collect();
-        tx.execute(
-            &tx.prepare_cached("INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
-             SELECT entity, entity_id, field, losing_value, losing_hlc, winning_hlc, $7
-             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
-                  AS u(entity, entity_id, field, losing_value, losing_hlc, winning_hlc)").await?,
-            &[&kinds, &ids, &fields, &values, &losing, &winning, &now],
-        )
-        .await?;
-    }
+    facts_written?;
+    conflicts_logged?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -1042,239 +1056,338 @@ impl super::sql::SqlRunner for PgStore {
     }
 }
 
-/// Writes the typed facts (`record_facts`, `remitted_payments`) of a batch's touched records, in
-/// the batch's transaction, in two to four statements whatever the batch size.
-async fn write_facts(
-    tx: &deadpool_postgres::Transaction<'_>,
-    touched: &[(Uuid, bool)],
-    records: &HashMap<Uuid, StoredRecord>,
-    applied: &[&Op],
-) -> Result<()> {
-    use crate::facts::RecordFacts;
-    // The device of the first applied op of each record in this batch (a record made earlier
-    // keeps the origin it has: the upsert does not change it).
-    let mut origin: HashMap<Uuid, Uuid> = HashMap::new();
-    for op in applied {
-        origin.entry(op.entity_id).or_insert(op.device_id);
-    }
-    let n = touched.len();
-    let mut ids = Vec::with_capacity(n);
-    let mut kinds = Vec::with_capacity(n);
-    let mut communes = Vec::with_capacity(n);
-    let mut villages: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut deleted = Vec::with_capacity(n);
-    let mut actors: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut refs: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut statuses: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut days: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
-    let mut days2: Vec<Option<chrono::NaiveDate>> = Vec::with_capacity(n);
-    let mut amounts: Vec<Option<i64>> = Vec::with_capacity(n);
-    let mut amounts2: Vec<Option<i64>> = Vec::with_capacity(n);
-    let mut idents: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut labels: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut names: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut origins: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut remittances = Vec::new();
-    let mut links: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::NaiveDate>) = Default::default();
-    let all_facts: Vec<RecordFacts> = touched
-        .iter()
-        .map(|(id, _)| RecordFacts::of(records[id].entity, &records[id].state.fields))
-        .collect();
-    let touched_ids: Vec<Uuid> = touched.iter().map(|(id, _)| *id).collect();
-    // What the touched records counted for before, and the first months of the sign-ups the
-    // batch's payments belong to (from the batch itself when it carries the sign-up).
-    let payment_signups: Vec<Uuid> = touched
-        .iter()
-        .zip(&all_facts)
-        .filter(|((id, _), _)| records[id].entity == EntityKind::Payment)
-        .filter_map(|(_, f)| f.ref_id)
-        .collect();
-    let old_params: [&(dyn ToSql + Sync); 1] = [&touched_ids];
-    let first_params: [&(dyn ToSql + Sync); 1] = [&payment_signups];
-    let old_sql = tx
-        .prepare_cached(
-            "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2,
-                    deleted, entity_id
-             FROM record_facts WHERE entity_id = ANY($1)",
-        )
-        .await?;
-    let first_sql = tx
-        .prepare_cached(
-            "SELECT entity_id, day FROM record_facts
-             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
-        )
-        .await?;
-    let (old_rows, first_rows) = tokio::join!(
-        tx.query(&old_sql, &old_params),
-        tx.query(&first_sql, &first_params),
-    );
-    let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
-    for row in old_rows? {
-        let cells = pg_row(&row)?;
-        if let Some((key, amount)) = super::dashboard::old_rollup(&cells)? {
-            let slot = rollup.entry(key).or_default();
-            slot.0 -= 1;
-            slot.1 -= amount;
+/// The typed facts (`record_facts`, `fact_rollup`, `remitted_payments`) of a batch's touched
+/// records: read and worked out by [`FactsWrite::plan`] before the feed lock, sent by
+/// [`FactsWrite::send`] in the lock's pipeline, so the lock covers no round trip of theirs.
+///
+/// Reading before the lock is exact for what the facts read: a touched record's old facts
+/// change only with the record, whose row the batch holds (`FOR NO KEY UPDATE`) to commit. The
+/// first month of a payment's sign-up is the sign-up's as the push finds it, as before (a later
+/// change to the sign-up does not recount its payments either). Everything that reads other
+/// records' facts (a sign-up's last paid month) runs under the lock.
+struct FactsWrite {
+    sql: FactsStatements,
+    /// `record_facts` columns, one array each (see `FACTS_UPSERT`).
+    ids: Vec<Uuid>,
+    kinds: Vec<&'static str>,
+    communes: Vec<String>,
+    villages: Vec<Option<Uuid>>,
+    deleted: Vec<bool>,
+    actors: Vec<Option<Uuid>>,
+    refs: Vec<Option<Uuid>>,
+    statuses: Vec<Option<String>>,
+    days: Vec<Option<chrono::NaiveDate>>,
+    days2: Vec<Option<chrono::NaiveDate>>,
+    amounts: Vec<Option<i64>>,
+    amounts2: Vec<Option<i64>>,
+    idents: Vec<Option<String>>,
+    labels: Vec<Option<String>>,
+    names: Vec<Option<String>>,
+    origins: Vec<Option<Uuid>>,
+    /// Changes to `fact_rollup`, in a fixed key order (concurrent batches never lock its rows
+    /// in opposite orders).
+    rollup: Vec<(crate::facts::RollupKey, (i64, i64))>,
+    /// Sign-ups whose last paid month is counted again.
+    signups_to_recount: Vec<Uuid>,
+    /// Remittances whose payment links are written again, and the links (payment, remittance,
+    /// day).
+    remittances: Vec<Uuid>,
+    links: (Vec<Uuid>, Vec<Uuid>, Vec<chrono::NaiveDate>),
+}
+
+/// The statements [`FactsWrite::send`] runs, prepared before the lock.
+struct FactsStatements {
+    facts: tokio_postgres::Statement,
+    rollup: tokio_postgres::Statement,
+    recount: tokio_postgres::Statement,
+    unlink: tokio_postgres::Statement,
+    link: tokio_postgres::Statement,
+}
+
+impl FactsWrite {
+    /// Reads what the touched records counted for before and works out every row to write.
+    async fn plan(
+        tx: &deadpool_postgres::Transaction<'_>,
+        touched: &[(Uuid, bool)],
+        records: &HashMap<Uuid, StoredRecord>,
+        applied: &[&Op],
+    ) -> Result<FactsWrite> {
+        use crate::facts::RecordFacts;
+        // The device of the first applied op of each record in this batch (a record made
+        // earlier keeps the origin it has: the upsert does not change it).
+        let mut origin: HashMap<Uuid, Uuid> = HashMap::new();
+        for op in applied {
+            origin.entry(op.entity_id).or_insert(op.device_id);
         }
-    }
-    let mut first_months: HashMap<Uuid, Option<chrono::NaiveDate>> = HashMap::new();
-    for row in first_rows? {
-        first_months.insert(row.get(0), row.get(1));
-    }
-    for ((id, _), f) in touched.iter().zip(&all_facts) {
-        if records[id].entity == EntityKind::Enrollment {
-            first_months.insert(*id, f.day);
-        }
-    }
-    let mut signups_to_recount: Vec<Uuid> = Vec::new();
-    for ((id, is_deleted), mut facts) in touched.iter().zip(all_facts) {
-        let record = &records[id];
-        if record.entity == EntityKind::Payment {
-            let first = facts
-                .ref_id
-                .and_then(|e| first_months.get(&e).copied().flatten());
-            facts.set_renewal(first);
-            signups_to_recount.extend(facts.ref_id);
-        }
-        if record.entity == EntityKind::Enrollment {
-            signups_to_recount.push(*id);
-        }
-        if !is_deleted {
-            let (key, amount) =
-                facts.rollup(record.entity, &record.commune_code, record.village_id);
-            let slot = rollup.entry(key).or_default();
-            slot.0 += 1;
-            slot.1 += amount;
-        }
-        if record.entity == EntityKind::Remittance {
-            remittances.push(*id);
-            if !is_deleted && let Some(day) = facts.day {
-                for payment in &facts.links {
-                    links.0.push(*payment);
-                    links.1.push(*id);
-                    links.2.push(day);
-                }
+        let all_facts: Vec<RecordFacts> = touched
+            .iter()
+            .map(|(id, _)| RecordFacts::of(records[id].entity, &records[id].state.fields))
+            .collect();
+        let touched_ids: Vec<Uuid> = touched.iter().map(|(id, _)| *id).collect();
+        // What the touched records counted for before, and the first months of the sign-ups
+        // the batch's payments belong to (from the batch itself when it carries the sign-up).
+        let payment_signups: Vec<Uuid> = touched
+            .iter()
+            .zip(&all_facts)
+            .filter(|((id, _), _)| records[id].entity == EntityKind::Payment)
+            .filter_map(|(_, f)| f.ref_id)
+            .collect();
+        let old_params: [&(dyn ToSql + Sync); 1] = [&touched_ids];
+        let first_params: [&(dyn ToSql + Sync); 1] = [&payment_signups];
+        let old_sql = tx
+            .prepare_cached(
+                "SELECT entity, commune_code, village_id, actor_id, status, day, amount, amount2,
+                        deleted, entity_id
+                 FROM record_facts WHERE entity_id = ANY($1)",
+            )
+            .await?;
+        let first_sql = tx
+            .prepare_cached(
+                "SELECT entity_id, day FROM record_facts
+                 WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            )
+            .await?;
+        let (old_rows, first_rows, sql) = tokio::join!(
+            tx.query(&old_sql, &old_params),
+            tx.query(&first_sql, &first_params),
+            FactsStatements::prepare(tx),
+        );
+        let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
+        for row in old_rows? {
+            let cells = pg_row(&row)?;
+            if let Some((key, amount)) = super::dashboard::old_rollup(&cells)? {
+                let slot = rollup.entry(key).or_default();
+                slot.0 -= 1;
+                slot.1 -= amount;
             }
         }
-        ids.push(*id);
-        kinds.push(record.entity.as_str());
-        communes.push(record.commune_code.as_str());
-        villages.push(record.village_id);
-        deleted.push(*is_deleted);
-        actors.push(facts.actor_id);
-        refs.push(facts.ref_id);
-        statuses.push(facts.status);
-        days.push(facts.day);
-        days2.push(facts.day2);
-        amounts.push(facts.amount);
-        amounts2.push(facts.amount2);
-        idents.push(facts.ident);
-        labels.push(facts.label);
-        names.push(facts.name_key);
-        origins.push(origin.get(id).copied());
-    }
-    let params: [&(dyn ToSql + Sync); 16] = [
-        &ids, &kinds, &communes, &villages, &deleted, &actors, &refs, &statuses, &days, &days2,
-        &amounts, &amounts2, &idents, &labels, &names, &origins,
-    ];
-    tx.execute(
-        &tx.prepare_cached("INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted, actor_id,
-           ref_id, status, day, day2, amount, amount2, ident, label, name_key, origin_device)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[],
-           $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::date[], $11::int8[], $12::int8[],
-           $13::text[], $14::text[], $15::text[], $16::uuid[])
-         ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
-           village_id = excluded.village_id, deleted = excluded.deleted,
-           actor_id = excluded.actor_id, ref_id = excluded.ref_id, status = excluded.status,
-           day = excluded.day, day2 = excluded.day2, amount = excluded.amount,
-           amount2 = excluded.amount2, ident = excluded.ident, label = excluded.label,
-           name_key = excluded.name_key").await?,
-        &params,
-    )
-    .await?;
-    rollup.retain(|_, (n, amount)| *n != 0 || *amount != 0);
-    if !rollup.is_empty() {
-        let mut keys: Vec<(&crate::facts::RollupKey, &(i64, i64))> = rollup.iter().collect();
-        // A fixed order, so concurrent batches (serialised by the feed lock anyway) never
-        // lock rollup rows in opposite orders.
-        keys.sort_by(|a, b| {
+        let mut first_months: HashMap<Uuid, Option<chrono::NaiveDate>> = HashMap::new();
+        for row in first_rows? {
+            first_months.insert(row.get(0), row.get(1));
+        }
+        for ((id, _), f) in touched.iter().zip(&all_facts) {
+            if records[id].entity == EntityKind::Enrollment {
+                first_months.insert(*id, f.day);
+            }
+        }
+        let n = touched.len();
+        let mut out = FactsWrite {
+            sql: sql?,
+            ids: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            communes: Vec::with_capacity(n),
+            villages: Vec::with_capacity(n),
+            deleted: Vec::with_capacity(n),
+            actors: Vec::with_capacity(n),
+            refs: Vec::with_capacity(n),
+            statuses: Vec::with_capacity(n),
+            days: Vec::with_capacity(n),
+            days2: Vec::with_capacity(n),
+            amounts: Vec::with_capacity(n),
+            amounts2: Vec::with_capacity(n),
+            idents: Vec::with_capacity(n),
+            labels: Vec::with_capacity(n),
+            names: Vec::with_capacity(n),
+            origins: Vec::with_capacity(n),
+            rollup: Vec::new(),
+            signups_to_recount: Vec::new(),
+            remittances: Vec::new(),
+            links: Default::default(),
+        };
+        for ((id, is_deleted), mut facts) in touched.iter().zip(all_facts) {
+            let record = &records[id];
+            if record.entity == EntityKind::Payment {
+                let first = facts
+                    .ref_id
+                    .and_then(|e| first_months.get(&e).copied().flatten());
+                facts.set_renewal(first);
+                out.signups_to_recount.extend(facts.ref_id);
+            }
+            if record.entity == EntityKind::Enrollment {
+                out.signups_to_recount.push(*id);
+            }
+            if !is_deleted {
+                let (key, amount) =
+                    facts.rollup(record.entity, &record.commune_code, record.village_id);
+                let slot = rollup.entry(key).or_default();
+                slot.0 += 1;
+                slot.1 += amount;
+            }
+            if record.entity == EntityKind::Remittance {
+                out.remittances.push(*id);
+                if !is_deleted && let Some(day) = facts.day {
+                    for payment in &facts.links {
+                        out.links.0.push(*payment);
+                        out.links.1.push(*id);
+                        out.links.2.push(day);
+                    }
+                }
+            }
+            out.ids.push(*id);
+            out.kinds.push(record.entity.as_str());
+            out.communes.push(record.commune_code.clone());
+            out.villages.push(record.village_id);
+            out.deleted.push(*is_deleted);
+            out.actors.push(facts.actor_id);
+            out.refs.push(facts.ref_id);
+            out.statuses.push(facts.status);
+            out.days.push(facts.day);
+            out.days2.push(facts.day2);
+            out.amounts.push(facts.amount);
+            out.amounts2.push(facts.amount2);
+            out.idents.push(facts.ident);
+            out.labels.push(facts.label);
+            out.names.push(facts.name_key);
+            out.origins.push(origin.get(id).copied());
+        }
+        out.rollup = rollup
+            .into_iter()
+            .filter(|(_, (n, amount))| *n != 0 || *amount != 0)
+            .collect();
+        out.rollup.sort_by(|(a, _), (b, _)| {
             (
-                a.0.entity,
-                &a.0.commune_code,
-                a.0.village_id,
-                a.0.actor_id,
-                &a.0.status,
-                a.0.month,
-                a.0.flag,
+                a.entity,
+                &a.commune_code,
+                a.village_id,
+                a.actor_id,
+                &a.status,
+                a.month,
+                a.flag,
             )
                 .cmp(&(
-                    b.0.entity,
-                    &b.0.commune_code,
-                    b.0.village_id,
-                    b.0.actor_id,
-                    &b.0.status,
-                    b.0.month,
-                    b.0.flag,
+                    b.entity,
+                    &b.commune_code,
+                    b.village_id,
+                    b.actor_id,
+                    &b.status,
+                    b.month,
+                    b.flag,
                 ))
         });
-        let entities: Vec<&str> = keys.iter().map(|(k, _)| k.entity).collect();
-        let communes: Vec<&str> = keys.iter().map(|(k, _)| k.commune_code.as_str()).collect();
-        let villages: Vec<Uuid> = keys.iter().map(|(k, _)| k.village_id).collect();
-        let actors: Vec<Uuid> = keys.iter().map(|(k, _)| k.actor_id).collect();
-        let statuses: Vec<&str> = keys.iter().map(|(k, _)| k.status.as_str()).collect();
-        let months: Vec<chrono::NaiveDate> = keys.iter().map(|(k, _)| k.month).collect();
-        let flags: Vec<i64> = keys.iter().map(|(k, _)| k.flag).collect();
-        let counts: Vec<i64> = keys.iter().map(|(_, v)| v.0).collect();
-        let amounts: Vec<i64> = keys.iter().map(|(_, v)| v.1).collect();
-        tx.execute(
-            &tx.prepare_cached("INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status, month,
-               flag, n, amount)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[],
-               $6::date[], $7::int8[], $8::int8[], $9::int8[])
-             ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
-             DO UPDATE SET n = fact_rollup.n + excluded.n,
-               amount = fact_rollup.amount + excluded.amount").await?,
-            &[
-                &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts,
-                &amounts,
-            ],
-        )
-        .await?;
+        out.signups_to_recount.sort_unstable();
+        out.signups_to_recount.dedup();
+        Ok(out)
     }
-    if !signups_to_recount.is_empty() {
-        signups_to_recount.sort_unstable();
-        signups_to_recount.dedup();
-        tx.execute(
-            &tx.prepare_cached(
+
+    /// Writes the facts, two to five statements sent at once: call it in the pipeline behind
+    /// the records' writes (the sign-ups' recount reads the payments' facts written just before).
+    async fn send(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+        let sql = &self.sql;
+        let facts_params: [&(dyn ToSql + Sync); 16] = [
+            &self.ids,
+            &self.kinds,
+            &self.communes,
+            &self.villages,
+            &self.deleted,
+            &self.actors,
+            &self.refs,
+            &self.statuses,
+            &self.days,
+            &self.days2,
+            &self.amounts,
+            &self.amounts2,
+            &self.idents,
+            &self.labels,
+            &self.names,
+            &self.origins,
+        ];
+        let rows = &self.rollup;
+        let entities: Vec<&str> = rows.iter().map(|(k, _)| k.entity).collect();
+        let communes: Vec<&str> = rows.iter().map(|(k, _)| k.commune_code.as_str()).collect();
+        let villages: Vec<Uuid> = rows.iter().map(|(k, _)| k.village_id).collect();
+        let actors: Vec<Uuid> = rows.iter().map(|(k, _)| k.actor_id).collect();
+        let statuses: Vec<&str> = rows.iter().map(|(k, _)| k.status.as_str()).collect();
+        let months: Vec<chrono::NaiveDate> = rows.iter().map(|(k, _)| k.month).collect();
+        let flags: Vec<i64> = rows.iter().map(|(k, _)| k.flag).collect();
+        let counts: Vec<i64> = rows.iter().map(|(_, v)| v.0).collect();
+        let totals: Vec<i64> = rows.iter().map(|(_, v)| v.1).collect();
+        let rollup_params: [&(dyn ToSql + Sync); 9] = [
+            &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts, &totals,
+        ];
+        // Each optional statement is sent when `join!` first polls it, in this order.
+        let (facts, rollup, recount, unlink, link) = tokio::join!(
+            tx.execute(&sql.facts, &facts_params),
+            async {
+                if rows.is_empty() {
+                    return Ok(0);
+                }
+                tx.execute(&sql.rollup, &rollup_params).await
+            },
+            async {
+                if self.signups_to_recount.is_empty() {
+                    return Ok(0);
+                }
+                tx.execute(&sql.recount, &[&self.signups_to_recount]).await
+            },
+            async {
+                if self.remittances.is_empty() {
+                    return Ok(0);
+                }
+                tx.execute(&sql.unlink, &[&self.remittances]).await
+            },
+            async {
+                if self.links.0.is_empty() {
+                    return Ok(0);
+                }
+                let (payments, remittances, days) = &self.links;
+                tx.execute(&sql.link, &[payments, remittances, days]).await
+            },
+        );
+        for done in [facts, rollup, recount, unlink, link] {
+            done?;
+        }
+        Ok(())
+    }
+}
+
+impl FactsStatements {
+    async fn prepare(
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> std::result::Result<FactsStatements, tokio_postgres::Error> {
+        let (facts, rollup, recount, unlink, link) = tokio::join!(
+            tx.prepare_cached(
+                "INSERT INTO record_facts (entity_id, entity, commune_code, village_id, deleted,
+                   actor_id, ref_id, status, day, day2, amount, amount2, ident, label, name_key,
+                   origin_device)
+                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bool[],
+                   $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::date[], $11::int8[],
+                   $12::int8[], $13::text[], $14::text[], $15::text[], $16::uuid[])
+                 ON CONFLICT (entity_id) DO UPDATE SET commune_code = excluded.commune_code,
+                   village_id = excluded.village_id, deleted = excluded.deleted,
+                   actor_id = excluded.actor_id, ref_id = excluded.ref_id,
+                   status = excluded.status, day = excluded.day, day2 = excluded.day2,
+                   amount = excluded.amount, amount2 = excluded.amount2, ident = excluded.ident,
+                   label = excluded.label, name_key = excluded.name_key",
+            ),
+            tx.prepare_cached(
+                "INSERT INTO fact_rollup (entity, commune_code, village_id, actor_id, status,
+                   month, flag, n, amount)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[],
+                   $6::date[], $7::int8[], $8::int8[], $9::int8[])
+                 ON CONFLICT (entity, commune_code, village_id, actor_id, status, month, flag)
+                 DO UPDATE SET n = fact_rollup.n + excluded.n,
+                   amount = fact_rollup.amount + excluded.amount",
+            ),
+            tx.prepare_cached(
                 "UPDATE record_facts SET day2 = (SELECT MAX(p.day2) FROM record_facts p
-               WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment' AND NOT p.deleted)
-             WHERE entity_id = ANY($1) AND entity = 'enrollment'",
-            )
-            .await?,
-            &[&signups_to_recount],
-        )
-        .await?;
-    }
-    if !remittances.is_empty() {
-        tx.execute(
-            &tx.prepare_cached("DELETE FROM remitted_payments WHERE remittance_id = ANY($1)")
-                .await?,
-            &[&remittances],
-        )
-        .await?;
-        if !links.0.is_empty() {
-            tx.execute(
-                &tx.prepare_cached(
-                    "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
+                   WHERE p.ref_id = record_facts.entity_id AND p.entity = 'payment'
+                     AND NOT p.deleted)
+                 WHERE entity_id = ANY($1) AND entity = 'enrollment'",
+            ),
+            tx.prepare_cached("DELETE FROM remitted_payments WHERE remittance_id = ANY($1)"),
+            tx.prepare_cached(
+                "INSERT INTO remitted_payments (payment_id, remittance_id, remitted_on)
                  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])
                  ON CONFLICT (payment_id) DO UPDATE SET remittance_id = excluded.remittance_id,
                    remitted_on = excluded.remitted_on",
-                )
-                .await?,
-                &[&links.0, &links.1, &links.2],
-            )
-            .await?;
-        }
+            ),
+        );
+        Ok(FactsStatements {
+            facts: facts?,
+            rollup: rollup?,
+            recount: recount?,
+            unlink: unlink?,
+            link: link?,
+        })
     }
-    Ok(())
 }
