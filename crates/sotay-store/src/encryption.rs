@@ -10,6 +10,14 @@
 //! encrypted copy beside it, the copy is flushed and renamed over the original. A crash at any
 //! moment leaves either the whole plain file (with perhaps a leftover copy, removed at the next
 //! try) or the whole encrypted one.
+//!
+//! The file format is SQLCipher 4's but for one setting: each page's HMAC is HMAC-SHA256
+//! instead of SQLCipher's default HMAC-SHA512. Phones' ARMv8 cores and this machine's x86 cores
+//! compute SHA-256 in hardware and SHA-512 in software, and every page a commit writes or a
+//! read takes from disk is authenticated: in the store bench it made a single save 30% faster
+//! and a bulk load 1.05× the plain file's instead of 1.33× (docs/benchmarks.md). Still 256-bit
+//! keys and a 256-bit tag per page. A file written with SQLCipher's defaults (by builds before
+//! this choice) still opens: [`unlock`] tries the default after ours.
 
 use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
@@ -86,17 +94,26 @@ pub fn is_plain_database(path: &Path) -> Result<bool> {
 /// Applies `key` to a fresh connection and checks it opens the file; a wrong key (or a file
 /// that is not a database) is [`StoreError::WrongKey`], before anything is written.
 pub(crate) fn unlock(conn: &Connection, key: &StoreKey) -> Result<()> {
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.literal()))?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
-        Ok(_) => Ok(()),
-        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
-            Err(StoreError::WrongKey)
+    for hmac in [PAGE_HMAC, SQLCIPHER_DEFAULT_HMAC] {
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {hmac};",
+            key.literal()
+        ))?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => return Ok(()),
+            Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {}
+            Err(err) => return Err(err.into()),
         }
-        Err(err) => Err(err.into()),
     }
+    Err(StoreError::WrongKey)
 }
+
+/// The HMAC of each page of the files this build writes (see the module doc).
+const PAGE_HMAC: &str = "HMAC_SHA256";
+/// SQLCipher 4's default, which files written before [`PAGE_HMAC`] was chosen use.
+const SQLCIPHER_DEFAULT_HMAC: &str = "HMAC_SHA512";
 
 /// A bare connection to the encrypted database at `path`, unlocked with `key`: for tools,
 /// benchmarks and tests that look at the file's tables directly (the app goes through
@@ -159,6 +176,9 @@ pub fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
             &format!("ATTACH DATABASE ?1 AS encrypted KEY \"{}\"", key.literal()),
             [copy_text.as_ref()],
         )?;
+        conn.execute_batch(&format!(
+            "PRAGMA encrypted.cipher_hmac_algorithm = {PAGE_HMAC};"
+        ))?;
         conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
         conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
         conn.execute_batch("DETACH DATABASE encrypted;")?;

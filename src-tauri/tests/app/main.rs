@@ -31,11 +31,9 @@ pub fn store_key(data_dir: &std::path::Path) -> [u8; 32] {
 /// A plain SQLite connection to an app's encrypted store, with its key (to look at what was
 /// saved, as the tests do).
 pub fn raw_store(data_dir: &std::path::Path) -> rusqlite::Connection {
-    let key = store_key(data_dir);
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    let conn = rusqlite::Connection::open(data_dir.join(sotay_app::state::STORE_FILE))
-        .expect("open the app's store");
-    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
-        .expect("key");
-    conn
+    sotay_store::encryption::connect(
+        &data_dir.join(sotay_app::state::STORE_FILE),
+        &sotay_store::StoreKey::from_bytes(store_key(data_dir)),
+    )
+    .expect("open the app's store with its key")
 }

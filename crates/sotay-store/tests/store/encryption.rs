@@ -151,6 +151,85 @@ fn a_plain_database_is_encrypted_in_place_with_every_record() {
     );
 }
 
+/// Whether a bare connection keyed with `key` and SQLCipher's page HMAC `hmac` reads the file.
+fn reads_with(path: &std::path::Path, key: &StoreKey, hmac: &str) -> bool {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{}'\"; PRAGMA cipher_hmac_algorithm = {hmac};",
+        key.as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+    .unwrap();
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .is_ok()
+}
+
+#[test]
+fn the_store_writes_pages_with_hmac_sha256() {
+    let (_dir, path, identity) = plain_database(3);
+    drop(Store::open(&path, identity, &test_key()).expect("encrypts and opens"));
+    assert!(reads_with(&path, &test_key(), "HMAC_SHA256"));
+    assert!(
+        !reads_with(&path, &test_key(), "HMAC_SHA512"),
+        "not SQLCipher's default"
+    );
+    let fx = Fixture::new();
+    fx.store.checkpoint().unwrap();
+    assert!(
+        reads_with(&fx.path, &test_key(), "HMAC_SHA256"),
+        "a new file too"
+    );
+}
+
+/// A file written with SQLCipher's defaults (HMAC-SHA512 pages), as builds before the choice
+/// of HMAC-SHA256 wrote them, opens with its key, whole; another key is still refused.
+#[test]
+fn a_file_with_sqlcipher_default_pages_still_opens() {
+    let (dir, plain, identity) = plain_database(40);
+    let old = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&plain).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        let hex: String = test_key()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        conn.execute(
+            &format!("ATTACH DATABASE ?1 AS old KEY \"x'{hex}'\""),
+            [old.to_str().unwrap()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('old')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA old.user_version = {version}; DETACH DATABASE old;"
+        ))
+        .unwrap();
+    }
+    assert!(reads_with(&old, &test_key(), "HMAC_SHA512"));
+    assert!(!reads_with(&old, &test_key(), "HMAC_SHA256"));
+    let err =
+        Store::open(&old, identity, &StoreKey::from_bytes([0x43; 32])).expect_err("another key");
+    assert_eq!(err.code(), "wrong_key");
+    let store = Store::open(&old, identity, &test_key()).expect("opens with its key");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert!(
+        store
+            .search("le van cu 39", 5)
+            .unwrap()
+            .iter()
+            .any(|h| h.person.is_some())
+    );
+    assert_eq!(store.outbox_pending_count().unwrap(), 80);
+}
+
 const WRITER: &str = env!("CARGO_BIN_EXE_sotay-store-crash-writer");
 
 /// The encryption of a plain file killed at random moments: each time the file is either the
