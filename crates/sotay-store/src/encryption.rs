@@ -17,7 +17,7 @@
 //! read takes from disk is authenticated: in the store bench it made a single save 30% faster
 //! and a bulk load 1.05× the plain file's instead of 1.33× (docs/benchmarks.md). Still 256-bit
 //! keys and a 256-bit tag per page. A file written with SQLCipher's defaults (by builds before
-//! this choice) still opens: [`unlock`] tries the default after ours.
+//! this choice) still opens: `unlock` tries the default after ours.
 
 use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
