@@ -6,9 +6,9 @@
 //! (A phone's allocator is the system's and is left alone.)
 //!
 //! Tried and left out: WebKitGTK without GL compositing (`WEBKIT_DISABLE_COMPOSITING_MODE`)
-//! saves about 50 MiB in WebKit's web process on a machine without a GPU, but with it the
-//! webview stalls while a progress bar moves (the whole-story test went from 13 s to failing
-//! on a screenshot after 120 s); docs/benchmarks.md has the numbers. A user can still set it.
+//! saves about 50 MiB in WebKit's web process on a machine without a GPU, but WebKitWebDriver's
+//! screenshots never answer without it (the whole-story test hangs on one, the web process
+//! idle); docs/benchmarks.md has the numbers. A user can still set it.
 //!
 //! This is the one module where the workspace allows `unsafe` (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
