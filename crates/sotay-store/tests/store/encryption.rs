@@ -87,22 +87,33 @@ fn a_wrong_key_is_refused_and_touches_nothing() {
 /// A copy of the encrypted database at `path` as a plain one at `plain`: what an app from before
 /// encryption left on the phone.
 fn plain_copy(path: &std::path::Path, plain: &std::path::Path) {
-    let conn = connect(path, &test_key()).unwrap();
+    export_copy(&connect(path, &test_key()).unwrap(), plain, "''");
+    assert!(is_plain_database(plain).unwrap());
+}
+
+/// Copies the database `conn` reads into a new file `to`, keyed with the SQL key `key` (`''`:
+/// plain; SQLCipher's default settings otherwise), schema version included.
+fn export_copy(conn: &rusqlite::Connection, to: &std::path::Path, key: &str) {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     conn.execute(
-        "ATTACH DATABASE ?1 AS plain KEY ''",
-        [plain.to_str().unwrap()],
+        &format!("ATTACH DATABASE ?1 AS copy KEY {key}"),
+        [to.to_str().unwrap()],
     )
     .unwrap();
-    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+    conn.query_row("SELECT sqlcipher_export('copy')", [], |_| Ok(()))
         .unwrap();
     conn.execute_batch(&format!(
-        "PRAGMA plain.user_version = {version}; DETACH DATABASE plain;"
+        "PRAGMA copy.user_version = {version}; DETACH DATABASE copy;"
     ))
     .unwrap();
-    assert!(is_plain_database(plain).unwrap());
+}
+
+/// A key as SQLCipher's raw-key literal, `"x'…'"`.
+fn key_sql(key: &StoreKey) -> String {
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"x'{hex}'\"")
 }
 
 /// A plain database with `households` families.
@@ -155,11 +166,8 @@ fn a_plain_database_is_encrypted_in_place_with_every_record() {
 fn reads_with(path: &std::path::Path, key: &StoreKey, hmac: &str) -> bool {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(&format!(
-        "PRAGMA key = \"x'{}'\"; PRAGMA cipher_hmac_algorithm = {hmac};",
-        key.as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        "PRAGMA key = {}; PRAGMA cipher_hmac_algorithm = {hmac};",
+        key_sql(key)
     ))
     .unwrap();
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -191,28 +199,11 @@ fn the_store_writes_pages_with_hmac_sha256() {
 fn a_file_with_sqlcipher_default_pages_still_opens() {
     let (dir, plain, identity) = plain_database(40);
     let old = dir.path().join("old.db");
-    {
-        let conn = rusqlite::Connection::open(&plain).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        let hex: String = test_key()
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        conn.execute(
-            &format!("ATTACH DATABASE ?1 AS old KEY \"x'{hex}'\""),
-            [old.to_str().unwrap()],
-        )
-        .unwrap();
-        conn.query_row("SELECT sqlcipher_export('old')", [], |_| Ok(()))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA old.user_version = {version}; DETACH DATABASE old;"
-        ))
-        .unwrap();
-    }
+    export_copy(
+        &rusqlite::Connection::open(&plain).unwrap(),
+        &old,
+        &key_sql(&test_key()),
+    );
     assert!(reads_with(&old, &test_key(), "HMAC_SHA512"));
     assert!(!reads_with(&old, &test_key(), "HMAC_SHA256"));
     let err =
