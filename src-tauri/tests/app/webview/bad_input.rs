@@ -2,17 +2,14 @@
 //! income below the floor — each field shows its Vietnamese message, nothing is saved, nothing
 //! typed is lost. A saved record survives `kill -9` of the app. A board member sees no money.
 
-use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
+use super::harness::{AppSession, Stage};
 use super::{add_household, app_db_count, enrol, hash_id, unlock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() {
-    let _serial = SERIAL.lock().await;
-    let data = OfficeData::seed();
-    let office = Office::serve(&data, free_port());
-    let display = Display::start();
-    let home = tempfile::tempdir().expect("data home");
-    let app = AppSession::start(&display, home.path(), &[]).await;
+    let stage = Stage::new().await;
+    let (data, office, home) = (&stage.data, &stage.office, &stage.home);
+    let app = stage.app(&[]).await;
     enrol(&app, &office.url, &data.lan_code, None).await;
     app.click("go-today").await;
     let household = add_household(&app, "Phạm Văn Long").await;
@@ -90,7 +87,7 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         .expect("check");
     assert_eq!(check, "ok");
     drop(conn);
-    let app = AppSession::start(&display, home.path(), &[]).await;
+    let app = stage.app(&[]).await;
     unlock(&app, crate::PIN).await;
     app.go("households").await;
     app.fill("search", "pham van long").await;
@@ -101,8 +98,8 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     app.stop().await;
 
     // A board member: outreach yes, money no.
-    let home = tempfile::tempdir().expect("data home");
-    let board = AppSession::start(&display, home.path(), &[]).await;
+    let board_home = tempfile::tempdir().expect("data home");
+    let board = AppSession::start(&stage.display, board_home.path(), &[]).await;
     enrol(&board, &office.url, &data.board_code, None).await;
     board.click("go-today").await;
     board.go("more").await;
@@ -115,5 +112,4 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     board.go("cash").await;
     board.wait_text("dành cho nhân viên thu").await;
     board.stop().await;
-    office.stop();
 }

@@ -234,6 +234,37 @@ impl Drop for Office {
     }
 }
 
+/// What a real-app test stands on: its turn (the tests run one at a time), the seeded office
+/// serving on a free port, a private X display and an empty data folder for the app. Dropped
+/// in this order: the folder, the display, the office, then the turn passes.
+pub struct Stage {
+    pub home: tempfile::TempDir,
+    pub display: Display,
+    pub office: Office,
+    pub data: OfficeData,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Stage {
+    pub async fn new() -> Stage {
+        let turn = SERIAL.lock().await;
+        let data = OfficeData::seed();
+        let office = Office::serve(&data, free_port());
+        Stage {
+            home: tempfile::tempdir().expect("data home"),
+            display: Display::start(),
+            office,
+            data,
+            _turn: turn,
+        }
+    }
+
+    /// The app on this stage's display and data folder, with `env` added.
+    pub async fn app(&self, env: &[(&str, &str)]) -> AppSession {
+        AppSession::start(&self.display, self.home.path(), env).await
+    }
+}
+
 /// One app session: tauri-driver, the app in its webview, and the WebDriver client.
 pub struct AppSession {
     driver_process: Child,

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
+use super::harness::{AppSession, Stage};
 use super::{add_household, hash_id};
 
 /// What on the page does not fit its 360 px: the page scrolling sideways, elements sticking out
@@ -79,12 +79,9 @@ async fn fits(app: &AppSession, screen: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_main_screen_fits_a_phone_with_the_text_at_150_percent() {
-    let _serial = SERIAL.lock().await;
-    let data = OfficeData::seed();
-    let office = Office::serve(&data, free_port());
-    let display = Display::start();
-    let home = tempfile::tempdir().expect("data home");
-    let app = AppSession::start(&display, home.path(), &[]).await;
+    let stage = Stage::new().await;
+    let (data, office) = (&stage.data, &stage.office);
+    let app = stage.app(&[]).await;
     set_text_size(&app, 150).await;
     fits(&app, "Bắt đầu").await;
     app.screenshot("24-chu-lon-bat-dau").await;
@@ -157,5 +154,4 @@ async fn every_main_screen_fits_a_phone_with_the_text_at_150_percent() {
     app.testid("unlock").await;
     fits(&app, "Khoá").await;
     app.stop().await;
-    office.stop();
 }

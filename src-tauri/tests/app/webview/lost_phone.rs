@@ -4,23 +4,20 @@
 //! comes back to the first-run screen with a plain message, and its data folder holds none of
 //! the app's files. Started again, it is a new phone.
 
-use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port, office_cli};
+use super::harness::{Stage, office_cli};
 use super::{add_household, enrol};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_phone_sends_its_last_work_then_erases_itself() {
-    let _serial = SERIAL.lock().await;
-    let data = OfficeData::seed();
-    let office = Office::serve(&data, free_port());
-    let display = Display::start();
-    let home = tempfile::tempdir().expect("data home");
+    let stage = Stage::new().await;
+    let (data, office) = (&stage.data, &stage.office);
     // No sync by itself after the first one: the household waits on the phone until the test
     // asks, after the office has marked the phone lost.
     let quiet = [
         ("SOTAY_SYNC_INTERVAL_SECS", "3600"),
         ("SOTAY_SYNC_DEBOUNCE_MS", "3600000"),
     ];
-    let app = AppSession::start(&display, home.path(), &quiet).await;
+    let app = stage.app(&quiet).await;
     enrol(&app, &office.url, &data.lan_code, None).await;
     app.click("go-today").await;
     let household = add_household(&app, "Lò Văn Páo").await;
@@ -67,7 +64,7 @@ async fn a_lost_phone_sends_its_last_work_then_erases_itself() {
     app.stop().await;
 
     // Started again, it is a phone that was never enrolled: no lock, the enrolment form.
-    let again = AppSession::start(&display, home.path(), &quiet).await;
+    let again = stage.app(&quiet).await;
     again.testid("enroll").await;
     let page = again.page_text().await;
     assert!(
@@ -75,5 +72,4 @@ async fn a_lost_phone_sends_its_last_work_then_erases_itself() {
         "nothing of the collector is shown: {page}"
     );
     again.stop().await;
-    office.stop();
 }

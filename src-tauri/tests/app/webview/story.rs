@@ -3,7 +3,7 @@
 //! cash on hand, sync, approve the sign-up on the office, sync again and see "Đã duyệt" on the
 //! person; record a meeting; lock and unlock with the PIN. A screenshot of every screen.
 
-use super::harness::{AppSession, Display, Office, OfficeData, SERIAL, free_port};
+use super::harness::Stage;
 use super::{QR, add_household, enrol, hash_id};
 
 fn digits(text: &str) -> i64 {
@@ -16,13 +16,10 @@ fn digits(text: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_in_the_real_app() {
-    let _serial = SERIAL.lock().await;
-    let data = OfficeData::seed();
-    let office = Office::serve(&data, free_port());
-    let display = Display::start();
-    let home = tempfile::tempdir().expect("data home");
+    let stage = Stage::new().await;
+    let (data, office) = (&stage.data, &stage.office);
     // Small pull pages, so the first sync takes several and its progress shows.
-    let app = AppSession::start(&display, home.path(), &[("SOTAY_SYNC_PULL_PAGE", "10")]).await;
+    let app = stage.app(&[("SOTAY_SYNC_PULL_PAGE", "10")]).await;
     super::record_first_sync_progress(&app).await;
 
     enrol(&app, &office.url, &data.lan_code, Some("01-bat-dau")).await;
@@ -177,5 +174,4 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("about").await;
 
     app.stop().await;
-    office.stop();
 }
