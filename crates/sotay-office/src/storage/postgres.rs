@@ -413,6 +413,7 @@ async fn apply_batch(
     // of the office's.
     let lock_sql = format!("SELECT pg_advisory_xact_lock({FEED_LOCK})");
     let (locked, claimed, written, facts_written, conflicts_logged) = tokio::join!(
+        biased;
         tx.batch_execute(&lock_sql),
         tx.execute(&claim_sql, &claim_params),
         // unnest yields the rows in array order, so feed numbers follow the order of the
@@ -1098,10 +1099,13 @@ impl super::sql::SqlRunner for PgStore {
 /// [`FactsWrite::send`] in the lock's pipeline, so the lock covers no round trip of theirs.
 ///
 /// Reading before the lock is exact for what the facts read: a touched record's old facts
-/// change only with the record, whose row the batch holds (`FOR NO KEY UPDATE`) to commit. The
-/// first month of a payment's sign-up is the sign-up's as the push finds it, as before (a later
-/// change to the sign-up does not recount its payments either). Everything that reads other
-/// records' facts (a sign-up's last paid month) runs under the lock.
+/// change only with the record, whose row the batch holds (`FOR NO KEY UPDATE`) to commit, and
+/// the sign-ups whose first month a payment's facts take are share-locked before that month is
+/// read. Everything that reads other records' facts (a sign-up's last paid month) runs under
+/// the lock. A record new to the office has no row to lock: two batches making the same new
+/// record with different ops at once would both count it as new — the same race its `records`
+/// row has. A device sends one batch at a time and a batch sent again carries the same op ids,
+/// which meet at `applied_ops`' key (the loser runs again), so it does not arise from phones.
 struct FactsWrite {
     sql: FactsStatements,
     /// `record_facts` columns, one array each (see `FACTS_UPSERT`).
@@ -1148,7 +1152,7 @@ impl FactsWrite {
         touched: &[(Uuid, bool)],
         records: &HashMap<Uuid, StoredRecord>,
         applied: &[&Op],
-    ) -> Result<FactsWrite> {
+    ) -> std::result::Result<FactsWrite, AttemptError> {
         use crate::facts::RecordFacts;
         // The device of the first applied op of each record in this batch (a record made
         // earlier keeps the origin it has: the upsert does not change it).
@@ -1178,17 +1182,26 @@ impl FactsWrite {
                  FROM record_facts WHERE entity_id = ANY($1)",
             )
             .await?;
+        // The sign-ups are share-locked first, so their first months (read next, by a statement
+        // of its own: a fresh snapshot) cannot change before this push commits.
+        let hold_sql = tx
+            .prepare_cached("SELECT 1 FROM records WHERE entity_id = ANY($1) FOR SHARE")
+            .await?;
         let first_sql = tx
             .prepare_cached(
                 "SELECT entity_id, day FROM record_facts
                  WHERE entity_id = ANY($1) AND entity = 'enrollment'",
             )
             .await?;
-        let (old_rows, first_rows, sql) = tokio::join!(
+        // `biased`: sent in this order (the hold before the read).
+        let (old_rows, held, first_rows, sql) = tokio::join!(
+            biased;
             tx.query(&old_sql, &old_params),
+            tx.execute(&hold_sql, &first_params),
             tx.query(&first_sql, &first_params),
             FactsStatements::prepare(tx),
         );
+        held?;
         let mut rollup: HashMap<crate::facts::RollupKey, (i64, i64)> = HashMap::new();
         for row in old_rows? {
             let cells = pg_row(&row)?;
@@ -1308,7 +1321,10 @@ impl FactsWrite {
 
     /// Writes the facts, two to five statements sent at once: call it in the pipeline behind
     /// the records' writes (the sign-ups' recount reads the payments' facts written just before).
-    async fn send(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+    async fn send(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> std::result::Result<(), AttemptError> {
         let sql = &self.sql;
         let facts_params: [&(dyn ToSql + Sync); 16] = [
             &self.ids,
@@ -1341,8 +1357,9 @@ impl FactsWrite {
         let rollup_params: [&(dyn ToSql + Sync); 9] = [
             &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts, &totals,
         ];
-        // Each optional statement is sent when `join!` first polls it, in this order.
+        // Each optional statement is sent when `join!` first polls it: `biased`, in this order.
         let (facts, rollup, recount, unlink, link) = tokio::join!(
+            biased;
             tx.execute(&sql.facts, &facts_params),
             async {
                 if rows.is_empty() {
