@@ -1193,12 +1193,22 @@ impl FactsWrite {
                  WHERE entity_id = ANY($1) AND entity = 'enrollment'",
             )
             .await?;
-        // `biased`: sent in this order (the hold before the read).
+        // `biased`: sent in this order (the hold before the read); neither without payments.
         let (old_rows, held, first_rows, sql) = tokio::join!(
             biased;
             tx.query(&old_sql, &old_params),
-            tx.execute(&hold_sql, &first_params),
-            tx.query(&first_sql, &first_params),
+            async {
+                if payment_signups.is_empty() {
+                    return Ok(0);
+                }
+                tx.execute(&hold_sql, &first_params).await
+            },
+            async {
+                if payment_signups.is_empty() {
+                    return Ok(Vec::new());
+                }
+                tx.query(&first_sql, &first_params).await
+            },
             FactsStatements::prepare(tx),
         );
         held?;
