@@ -16,7 +16,7 @@ use sotay_domain::{EntityKind, Hlc, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls};
@@ -89,6 +89,24 @@ fn in_scope_after(columns: &[&str]) -> String {
                     ORDER BY r.seq LIMIT $4) y) AS in_scope"
     )
 }
+
+/// A page of an area's changes after a feed number (`$4` records at most).
+static PULL_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT seq, entity, entity_id, state FROM {} ORDER BY seq LIMIT $4",
+        in_scope_after(&["seq", "entity", "entity_id", "state"])
+    )
+});
+/// How many of an area's records come after a feed number (`$4` NULL).
+static COUNT_AFTER_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT count(*) FROM {}", in_scope_after(&["seq"])));
+/// Every record of an area with its version (`$1` 0, `$4` NULL).
+static CHECKSUM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT entity, entity_id, version FROM {}",
+        in_scope_after(&["entity", "entity_id", "version"])
+    )
+});
 
 /// The PostgreSQL office store.
 #[derive(Clone)]
@@ -791,12 +809,7 @@ impl OfficeStore for PgStore {
 
     async fn pull(&self, scope: &Scope, after: i64, limit: u32) -> Result<Vec<Change>> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT seq, entity, entity_id, state FROM {} ORDER BY seq LIMIT $4",
-                in_scope_after(&["seq", "entity", "entity_id", "state"])
-            ))
-            .await?;
+        let statement = client.prepare_cached(&PULL_SQL).await?;
         let rows = client
             .query(
                 &statement,
@@ -822,12 +835,7 @@ impl OfficeStore for PgStore {
 
     async fn count_after(&self, scope: &Scope, after: i64) -> Result<u64> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM {}",
-                in_scope_after(&["seq"])
-            ))
-            .await?;
+        let statement = client.prepare_cached(&COUNT_AFTER_SQL).await?;
         let row = client
             .query_one(
                 &statement,
@@ -839,12 +847,7 @@ impl OfficeStore for PgStore {
 
     async fn checksum(&self, scope: &Scope) -> Result<ScopeChecksum> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT entity, entity_id, version FROM {}",
-                in_scope_after(&["entity", "entity_id", "version"])
-            ))
-            .await?;
+        let statement = client.prepare_cached(&CHECKSUM_SQL).await?;
         // Every record: feed numbers start at 1.
         let rows = client
             .query(
