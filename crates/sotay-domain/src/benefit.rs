@@ -68,20 +68,13 @@ pub struct Percent(pub u32);
 
 impl Serialize for Percent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(f64::from(self.0) / 100.0)
+        serialize_fraction(self.0, 100.0, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Percent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = f64::deserialize(deserializer)?;
-        let bp = (value * 100.0).round();
-        if !(0.0..=f64::from(u32::MAX)).contains(&bp) {
-            return Err(serde::de::Error::custom("percent out of range"));
-        }
-        // In range by the check above.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(Percent(bp as u32))
+        deserialize_fraction(deserializer, 100.0, "percent out of range").map(Percent)
     }
 }
 
@@ -91,21 +84,40 @@ pub struct HalfYears(pub u32);
 
 impl Serialize for HalfYears {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(f64::from(self.0) / 2.0)
+        serialize_fraction(self.0, 2.0, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for HalfYears {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = f64::deserialize(deserializer)?;
-        let halves = (value * 2.0).round();
-        if !(0.0..=f64::from(u32::MAX)).contains(&halves) {
-            return Err(serde::de::Error::custom("years out of range"));
-        }
-        // In range by the check above.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(HalfYears(halves as u32))
+        deserialize_fraction(deserializer, 2.0, "years out of range").map(HalfYears)
     }
+}
+
+/// Writes a count of `1/per_unit` parts as a JSON number of units (`54.5`, `19.5`).
+fn serialize_fraction<S: Serializer>(
+    parts: u32,
+    per_unit: f64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(f64::from(parts) / per_unit)
+}
+
+/// Reads a JSON number of units as the nearest count of `1/per_unit` parts; a count outside
+/// `u32` is refused with `out_of_range`.
+fn deserialize_fraction<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    per_unit: f64,
+    out_of_range: &'static str,
+) -> Result<u32, D::Error> {
+    let value = f64::deserialize(deserializer)?;
+    let parts = (value * per_unit).round();
+    if !(0.0..=f64::from(u32::MAX)).contains(&parts) {
+        return Err(serde::de::Error::custom(out_of_range));
+    }
+    // In range by the check above.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(parts as u32)
 }
 
 /// Which rule set the retirement age.

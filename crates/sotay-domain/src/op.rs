@@ -43,6 +43,27 @@ pub struct Op {
 }
 
 impl Op {
+    /// A new op (with a fresh uuid v7 id) writing `fields` of the record `entity_id`, made at
+    /// `hlc` by `user_id` on `device_id`.
+    pub fn new(
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Map<String, Value>,
+        hlc: Hlc,
+        user_id: Uuid,
+        device_id: Uuid,
+    ) -> Op {
+        Op {
+            op_id: Uuid::now_v7(),
+            entity,
+            entity_id,
+            fields,
+            hlc,
+            user_id,
+            device_id,
+        }
+    }
+
     /// Whether this op marks the record deleted.
     pub fn is_delete(&self) -> bool {
         self.fields.get(DELETED_FIELD) == Some(&Value::Bool(true))

@@ -51,14 +51,12 @@ pub fn normalize_free_text(text: &str) -> String {
 /// Codes: `required`, `too_long`.
 pub fn check_name(field: &str, text: &str) -> Result<String, ValidationError> {
     let name = normalize_name(text);
-    if name.is_empty() {
-        return Err(ValidationError::new(
-            ValidationCode::Required,
-            field,
-            "Chưa nhập tên. Hãy nhập đầy đủ họ và tên.",
-        ));
-    }
-    check_max_chars(field, &name, NAME_MAX_CHARS)?;
+    check_filled(
+        field,
+        &name,
+        NAME_MAX_CHARS,
+        "Chưa nhập tên. Hãy nhập đầy đủ họ và tên.",
+    )?;
     Ok(name)
 }
 
@@ -98,6 +96,24 @@ pub fn check_max_chars(field: &str, text: &str, max: usize) -> Result<(), Valida
     Ok(())
 }
 
+/// A required text, already normalised: not empty (`required`, with `when_empty`, which says
+/// what to enter), then as [`check_max_chars`].
+fn check_filled(
+    field: &str,
+    clean: &str,
+    max: usize,
+    when_empty: &'static str,
+) -> Result<(), ValidationError> {
+    if clean.is_empty() {
+        return Err(ValidationError::new(
+            ValidationCode::Required,
+            field,
+            when_empty,
+        ));
+    }
+    check_max_chars(field, clean, max)
+}
+
 /// Free notes: at most [`NOTES_MAX_CHARS`] once normalised. Code: `too_long`.
 pub fn check_notes(field: &str, text: &str) -> Result<(), ValidationError> {
     check_max_chars(field, &normalize_free_text(text), NOTES_MAX_CHARS)
@@ -106,15 +122,12 @@ pub fn check_notes(field: &str, text: &str) -> Result<(), ValidationError> {
 /// A required free text (a reason, a note the office must read): not empty, at most
 /// [`NOTES_MAX_CHARS`]. Codes: `required`, `too_long`.
 pub fn check_required_text(field: &str, text: &str) -> Result<(), ValidationError> {
-    let clean = normalize_free_text(text);
-    if clean.is_empty() {
-        return Err(ValidationError::new(
-            ValidationCode::Required,
-            field,
-            "Không được để trống. Hãy ghi rõ nội dung.",
-        ));
-    }
-    check_max_chars(field, &clean, NOTES_MAX_CHARS)
+    check_filled(
+        field,
+        &normalize_free_text(text),
+        NOTES_MAX_CHARS,
+        "Không được để trống. Hãy ghi rõ nội dung.",
+    )
 }
 
 /// A receipt number as stored: trimmed, ASCII letters upper-cased (`bl/25` and `BL/25` are the
@@ -128,14 +141,12 @@ pub fn normalize_receipt_number(text: &str) -> String {
 /// `invalid_characters`.
 pub fn check_receipt_number(field: &str, text: &str) -> Result<String, ValidationError> {
     let receipt = normalize_receipt_number(text);
-    if receipt.is_empty() {
-        return Err(ValidationError::new(
-            ValidationCode::Required,
-            field,
-            "Chưa nhập số biên lai. Hãy nhập số in trên biên lai thu tiền.",
-        ));
-    }
-    check_max_chars(field, &receipt, RECEIPT_MAX_CHARS)?;
+    check_filled(
+        field,
+        &receipt,
+        RECEIPT_MAX_CHARS,
+        "Chưa nhập số biên lai. Hãy nhập số in trên biên lai thu tiền.",
+    )?;
     if let Some(bad) = receipt
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '/')))

@@ -41,6 +41,17 @@ fn find<T: PolicyPeriod>(rows: &[T], date: NaiveDate) -> Option<&T> {
     rows.iter().find(|row| row.covers(date))
 }
 
+/// The lookups of the tables every date of the policy needs: a row in force on the date, or
+/// [`PolicyError::MissingForDate`] naming the table (the field's name).
+macro_rules! required_on {
+    ($($(#[doc = $doc:expr])* $name:ident: $table:ident -> $row:ty;)*) => {$(
+        $(#[doc = $doc])*
+        pub fn $name(&self, date: NaiveDate) -> Result<&$row, PolicyError> {
+            self.need(stringify!($table), &self.$table, date)
+        }
+    )*};
+}
+
 impl Policy {
     /// The first day the contribution tables cover: quotes before it are refused.
     pub fn first_day(&self) -> NaiveDate {
@@ -79,34 +90,19 @@ impl Policy {
         find(rows, date).ok_or(PolicyError::MissingForDate { table, date })
     }
 
-    /// The contribution rate on `date`.
-    pub fn contribution_rate_on(&self, date: NaiveDate) -> Result<&ContributionRate, PolicyError> {
-        self.need("contribution_rate", &self.contribution_rate, date)
-    }
-
-    /// The income floor on `date`.
-    pub fn income_floor_on(&self, date: NaiveDate) -> Result<&IncomeFloor, PolicyError> {
-        self.need("income_floor", &self.income_floor, date)
-    }
-
-    /// The reference level on `date`.
-    pub fn reference_level_on(&self, date: NaiveDate) -> Result<&ReferenceLevel, PolicyError> {
-        self.need("reference_level", &self.reference_level, date)
-    }
-
-    /// The national support rates on `date`.
-    pub fn national_support_on(&self, date: NaiveDate) -> Result<&NationalSupport, PolicyError> {
-        self.need("national_support", &self.national_support, date)
-    }
-
-    /// The support months cap on `date`.
-    pub fn support_cap_on(&self, date: NaiveDate) -> Result<&SupportCap, PolicyError> {
-        self.need("support_cap", &self.support_cap, date)
-    }
-
-    /// The payment-mode rules on `date`.
-    pub fn payment_mode_on(&self, date: NaiveDate) -> Result<&PaymentModeRules, PolicyError> {
-        self.need("payment_mode", &self.payment_mode, date)
+    required_on! {
+        /// The contribution rate on `date`.
+        contribution_rate_on: contribution_rate -> ContributionRate;
+        /// The income floor on `date`.
+        income_floor_on: income_floor -> IncomeFloor;
+        /// The reference level on `date`.
+        reference_level_on: reference_level -> ReferenceLevel;
+        /// The national support rates on `date`.
+        national_support_on: national_support -> NationalSupport;
+        /// The support months cap on `date`.
+        support_cap_on: support_cap -> SupportCap;
+        /// The payment-mode rules on `date`.
+        payment_mode_on: payment_mode -> PaymentModeRules;
     }
 
     /// The last day to pay the period that follows a participant's last paid month
