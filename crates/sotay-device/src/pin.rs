@@ -60,6 +60,14 @@ impl PinCost {
         t_cost: DEFAULT_T_COST,
         p_cost: DEFAULT_P_COST,
     };
+
+    /// Small parameters for unit tests, which check the logic, not the cost.
+    #[cfg(test)]
+    pub(crate) const CHEAP: PinCost = PinCost {
+        m_cost_kib: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
 }
 
 /// The key that wraps the database key, derived from the PIN; cleared from memory when dropped.
@@ -240,12 +248,7 @@ impl PinAttempts {
 mod tests {
     use super::*;
 
-    /// Small parameters: the tests check the logic, not the cost.
-    const CHEAP: PinCost = PinCost {
-        m_cost_kib: 64,
-        t_cost: 1,
-        p_cost: 1,
-    };
+    const CHEAP: PinCost = PinCost::CHEAP;
 
     fn record(pin: &str) -> PinRecord {
         PinRecord::create_with(pin, CHEAP).expect("create").0

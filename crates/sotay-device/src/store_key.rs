@@ -340,11 +340,15 @@ mod tests {
     use super::*;
     use crate::keystore::NoPlatformKeystore;
 
-    const CHEAP: PinCost = PinCost {
-        m_cost_kib: 64,
-        t_cost: 1,
-        p_cost: 1,
-    };
+    const CHEAP: PinCost = PinCost::CHEAP;
+
+    /// A data folder holding a fresh key protected by PIN 2468, and the key.
+    fn protected_with_2468() -> (tempfile::TempDir, [u8; 32]) {
+        let dir = tempfile::tempdir().expect("dir");
+        let key = key();
+        protect(dir.path(), &key, "2468", CHEAP, &NoPlatformKeystore).expect("protect");
+        (dir, key)
+    }
 
     fn key() -> [u8; 32] {
         let mut key = [0u8; 32];
@@ -366,9 +370,7 @@ mod tests {
 
     #[test]
     fn the_right_pin_unwraps_the_key_and_a_wrong_one_does_not() {
-        let dir = tempfile::tempdir().expect("dir");
-        let key = key();
-        protect(dir.path(), &key, "2468", CHEAP, &NoPlatformKeystore).expect("protect");
+        let (dir, key) = protected_with_2468();
         let stored = std::fs::read_to_string(wrapped_path(dir.path())).expect("file");
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         assert!(
@@ -393,9 +395,7 @@ mod tests {
 
     #[test]
     fn a_new_pin_rewraps_the_same_key_and_the_old_pin_stops_working() {
-        let dir = tempfile::tempdir().expect("dir");
-        let key = key();
-        protect(dir.path(), &key, "2468", CHEAP, &NoPlatformKeystore).expect("protect");
+        let (dir, key) = protected_with_2468();
         let before = std::fs::read(wrapped_path(dir.path())).expect("file");
         protect(dir.path(), &key, "975310", CHEAP, &NoPlatformKeystore).expect("change");
         assert_ne!(
@@ -421,9 +421,7 @@ mod tests {
 
     #[test]
     fn a_damaged_key_file_is_a_clear_error_and_is_left_as_it_is() {
-        let dir = tempfile::tempdir().expect("dir");
-        let key = key();
-        protect(dir.path(), &key, "2468", CHEAP, &NoPlatformKeystore).expect("protect");
+        let (dir, _) = protected_with_2468();
         let good: WrappedStoreKey =
             serde_json::from_slice(&std::fs::read(wrapped_path(dir.path())).expect("read"))
                 .expect("json");
@@ -529,9 +527,7 @@ mod tests {
 
     #[test]
     fn a_migration_cut_after_the_wrapped_file_finishes_at_the_next_unlock() {
-        let dir = tempfile::tempdir().expect("dir");
-        let key = key();
-        protect(dir.path(), &key, "2468", CHEAP, &NoPlatformKeystore).expect("protect");
+        let (dir, key) = protected_with_2468();
         // The moment between writing the wrapped file and removing the raw one.
         write_raw(dir.path(), &key);
         assert!(matches!(
