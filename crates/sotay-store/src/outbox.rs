@@ -308,14 +308,7 @@ impl Store {
     /// The office's epoch this device last synced with: an office restored from a backup
     /// starts a new one (see [`Store::office_restored`]).
     pub fn office_epoch(&self) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'office_epoch'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.meta("office_epoch")
     }
 
     /// Notes the office's epoch once it is known and unchanged.
@@ -367,15 +360,7 @@ impl Store {
                 for (hlc, fields) in by_clock {
                     insert_outbox(
                         &tx,
-                        &Op {
-                            op_id: Uuid::now_v7(),
-                            entity: kind,
-                            entity_id: id,
-                            fields,
-                            hlc,
-                            user_id: self.identity.user_id,
-                            device_id: node,
-                        },
+                        &Op::new(kind, id, fields, hlc, self.identity.user_id, node),
                     )?;
                     queued += 1;
                 }

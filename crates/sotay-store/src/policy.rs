@@ -2,7 +2,7 @@
 //! newer one the office published and sync delivered (kept in `meta`, so it survives restarts).
 //! A decree that changes a rate reaches every phone at its next sync, without an app update.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use sotay_domain::Policy;
 use sotay_domain::policy::edition_is_newer;
 use std::sync::Arc;
@@ -24,14 +24,7 @@ impl Store {
             return Ok(Arc::clone(policy));
         }
         let built_in = Policy::embedded();
-        let stored: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [EDITION_KEY],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let stored = self.meta(EDITION_KEY)?;
         let policy = match stored.map(|text| Policy::from_toml_str(&text)) {
             Some(Ok(received)) if edition_is_newer(&received.version, &built_in.version) => {
                 Arc::new(received)

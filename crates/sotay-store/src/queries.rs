@@ -15,7 +15,7 @@ use crate::clock::local_midnight_ms;
 use crate::error::Result;
 use crate::records::{quota_period_key, quota_scope_key, uuid_from};
 use crate::search::{self, SearchHit};
-use crate::store::{Store, decode};
+use crate::store::{Store, counted_row, decode, decode_counted, decode_row, record_row};
 
 /// A household in a village list.
 #[derive(Clone, Debug, PartialEq)]
@@ -243,18 +243,15 @@ impl Store {
              WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.head_name, h.id) > (?2, ?3) \
              ORDER BY h.head_name, h.id LIMIT ?4",
         )?;
-        let rows = stmt.query_map(params![village_id.as_bytes(), head_name, id, limit], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
+        let rows = stmt.query_map(
+            params![village_id.as_bytes(), head_name, id, limit],
+            counted_row,
+        )?;
         rows.map(|row| {
-            let (id, data, count) = row?;
+            let (household, member_count) = decode_counted(row?)?;
             Ok(HouseholdSummary {
-                household: decode(&data, uuid_from(&id)?)?,
-                member_count: u32::try_from(count).unwrap_or(u32::MAX),
+                household,
+                member_count,
             })
         })
         .collect()
@@ -265,14 +262,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, data FROM persons WHERE household_id = ?1 AND deleted = 0 ORDER BY id",
         )?;
-        let rows = stmt.query_map([household_id.as_bytes()], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (id, data) = row?;
-            decode(&data, uuid_from(&id)?)
-        })
-        .collect()
+        let rows = stmt.query_map([household_id.as_bytes()], record_row)?;
+        rows.map(|row| decode_row(row?)).collect()
     }
 
     /// Persons (with their household) and households matching what the user typed: every word
@@ -412,13 +403,10 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT p.id, p.data FROM payments p WHERE {CASH_ON_HAND_WHERE} ORDER BY p.collected_at"
         ))?;
-        let rows = stmt.query_map([collector_id.as_bytes()], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = stmt.query_map([collector_id.as_bytes()], record_row)?;
         let mut cash = CashOnHand::default();
         for row in rows {
-            let (id, data) = row?;
-            let payment: Payment = decode(&data, uuid_from(&id)?)?;
+            let payment: Payment = decode_row(row?)?;
             cash.total = cash.total + payment.amount;
             cash.payments.push(payment);
         }

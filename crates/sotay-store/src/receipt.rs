@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
@@ -62,15 +62,8 @@ impl Store {
     /// Errors: `receipt_key_missing` when the device enrolled before receipt keys existed (it
     /// must enrol again to print codes), `not_found` when no such payment is saved.
     pub fn receipt_check_code(&self, payment_id: Uuid) -> Result<ReceiptCheck> {
-        let key: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [RECEIPT_KEY],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let key = key
+        let key = self
+            .meta(RECEIPT_KEY)?
             .and_then(|k| URL_SAFE_NO_PAD.decode(k).ok())
             .ok_or_else(|| {
                 StoreError::rule(

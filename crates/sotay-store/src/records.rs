@@ -25,8 +25,21 @@ pub trait Record: Entity {
     /// The record's place: its commune and, where it has one, its village (for a quota of one
     /// village, that village). A village itself answers its commune only.
     fn area(&self) -> (&str, Option<Uuid>);
-    /// Typed copies of the fields queries use: (column, value).
+    /// Whether the kind's table has a `village_id` column (filled from [`Record::area`]).
+    const VILLAGE_COLUMN: bool = true;
+    /// Typed copies of the fields queries use: (column, value), besides the place columns
+    /// ([`Record::place_columns`]).
     fn columns(&self) -> Vec<(&'static str, Value)>;
+    /// The place columns, from [`Record::area`]: `commune_code`, and `village_id` where the
+    /// table has one.
+    fn place_columns(&self) -> Vec<(&'static str, Value)> {
+        let (commune, village) = self.area();
+        let mut columns = vec![("commune_code", text(commune))];
+        if Self::VILLAGE_COLUMN {
+            columns.push(("village_id", opt_blob(village)));
+        }
+        columns
+    }
     /// Folded text for full-text search, for the entities that are searched.
     fn search_text(&self) -> Option<String> {
         None
@@ -246,14 +259,12 @@ fn capitalised(text: &str) -> String {
 }
 
 impl Record for Village {
+    const VILLAGE_COLUMN: bool = false;
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, None)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("commune_code", text(&self.commune_code)),
-            ("name", text(&self.name)),
-        ]
+        vec![("name", text(&self.name))]
     }
 }
 
@@ -264,8 +275,6 @@ impl Record for Household {
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("head_name", text(&self.head_name)),
             ("address", text(&self.address)),
         ]
@@ -283,8 +292,6 @@ impl Record for Person {
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("household_id", blob(self.household_id)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("full_name", text(&self.full_name)),
             ("phone", opt_text(self.phone.as_deref())),
             ("personal_id", opt_text(self.personal_id.as_deref())),
@@ -326,8 +333,6 @@ impl Record for Visit {
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("household_id", blob(self.household_id)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("visited_at", millis(self.visited_at)),
             ("visited_by", blob(self.visited_by)),
             ("outcome", serde_text(&self.outcome)),
@@ -346,8 +351,6 @@ impl Record for FollowUp {
         vec![
             ("household_id", blob(self.household_id)),
             ("person_id", opt_blob(self.person_id)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("assigned_to", blob(self.assigned_to)),
             ("due_date", date(self.due_date)),
             ("done", Value::Integer(i64::from(self.done))),
@@ -371,12 +374,7 @@ impl Record for OutreachEvent {
         (&self.commune_code, self.village_id)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("kind", serde_text(&self.kind)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
-            ("date", date(self.date)),
-        ]
+        vec![("kind", serde_text(&self.kind)), ("date", date(self.date))]
     }
 }
 
@@ -388,8 +386,6 @@ impl Record for Enrollment {
         vec![
             ("person_id", blob(self.person_id)),
             ("household_id", blob(self.household_id)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("collector_id", blob(self.collector_id)),
             ("status", serde_text(&self.status)),
             ("payment_mode", serde_text(&self.payment_mode)),
@@ -436,8 +432,6 @@ impl Record for Payment {
             ("enrollment_id", blob(self.enrollment_id)),
             ("person_id", blob(self.person_id)),
             ("household_id", blob(self.household_id)),
-            ("commune_code", text(&self.commune_code)),
-            ("village_id", opt_blob(self.village_id)),
             ("collector_id", blob(self.collector_id)),
             ("months_from", date(self.months_from)),
             ("months_to", date(self.months_to)),
@@ -485,13 +479,13 @@ impl Record for Payment {
 }
 
 impl Record for Remittance {
+    const VILLAGE_COLUMN: bool = false;
     fn area(&self) -> (&str, Option<Uuid>) {
         (&self.commune_code, None)
     }
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("collector_id", blob(self.collector_id)),
-            ("commune_code", text(&self.commune_code)),
             ("remitted_at", millis(self.remitted_at)),
             ("total", Value::Integer(self.total.get())),
         ]
@@ -571,6 +565,7 @@ fn check_remittance(remittance: &Remittance, conn: &Connection) -> Result<()> {
 }
 
 impl Record for Quota {
+    const VILLAGE_COLUMN: bool = false;
     fn area(&self) -> (&str, Option<Uuid>) {
         (
             &self.commune_code,
@@ -584,7 +579,6 @@ impl Record for Quota {
         let (scope_kind, scope_key) = quota_scope_key(&self.scope);
         let (period_kind, year, half) = quota_period_key(self.period);
         vec![
-            ("commune_code", text(&self.commune_code)),
             ("scope_kind", text(scope_kind)),
             ("scope_key", Value::Text(scope_key)),
             ("period_kind", text(period_kind)),

@@ -23,7 +23,7 @@ use crate::encryption::{
     StoreKey, encrypt_in_place, is_plain_database, plain_user_version, unlock,
 };
 use crate::error::{Result, StoreError};
-use crate::records::{Record, blob, search_table, table};
+use crate::records::{Record, blob, search_table, table, uuid_from};
 use crate::search;
 
 /// The device schema migrations, in order. Append-only: released files are never edited.
@@ -215,15 +215,7 @@ impl Store {
             clock,
             policy: std::sync::Mutex::new(None),
         };
-        let rebuild: Option<String> = store
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'search_rebuild'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if rebuild.is_some() {
+        if store.meta("search_rebuild")?.is_some() {
             let tx = store.write_tx()?;
             search::rebuild(&tx)?;
             tx.commit()?;
@@ -321,6 +313,15 @@ impl Store {
         Ok(written)
     }
 
+    /// The value kept under `key` in the `meta` table, if any.
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Reads a live record (None if missing or deleted).
     pub fn get<E: Record>(&self, id: Uuid) -> Result<Option<E>> {
         let sql = format!(
@@ -369,15 +370,14 @@ impl Store {
         fields: Map<String, Value>,
         hlc: Hlc,
     ) -> Op {
-        Op {
-            op_id: Uuid::now_v7(),
+        Op::new(
             entity,
             entity_id,
             fields,
             hlc,
-            user_id: self.identity.user_id,
-            device_id: self.identity.device_id,
-        }
+            self.identity.user_id,
+            self.identity.device_id,
+        )
     }
 }
 
@@ -429,15 +429,14 @@ pub(crate) fn write_record<E: Record>(
         state.clocks.insert(name.clone(), hlc);
     }
     materialise(tx, record, &state)?;
-    let op = Op {
-        op_id: Uuid::now_v7(),
-        entity: E::KIND,
-        entity_id: id,
-        fields: changed,
+    let op = Op::new(
+        E::KIND,
+        id,
+        changed,
         hlc,
-        user_id: identity.user_id,
-        device_id: identity.device_id,
-    };
+        identity.user_id,
+        identity.device_id,
+    );
     insert_outbox(tx, &op)?;
     if resend_whole {
         clear_rejections(tx, E::KIND, id)?;
@@ -507,6 +506,36 @@ pub(crate) fn decode<E: Record>(data: &str, id: Uuid) -> Result<E> {
     })
 }
 
+/// A record as a query reads it (`SELECT id, data …`): its id and its JSON.
+pub(crate) type RecordRow = (Vec<u8>, String);
+
+/// Reads a [`RecordRow`] from the first two columns.
+pub(crate) fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// The record of a [`RecordRow`].
+pub(crate) fn decode_row<E: Record>((id, data): RecordRow) -> Result<E> {
+    decode(&data, uuid_from(&id)?)
+}
+
+/// A record read with a count beside it (`SELECT x.id, x.data, (SELECT count(*) …)`): its id,
+/// its JSON and the count.
+pub(crate) type CountedRow = (Vec<u8>, String, i64);
+
+/// Reads a [`CountedRow`] from the first three columns.
+pub(crate) fn counted_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CountedRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+/// The record of a [`CountedRow`] and its count (saturated to `u32`).
+pub(crate) fn decode_counted<E: Record>((id, data, count): CountedRow) -> Result<(E, u32)> {
+    Ok((
+        decode(&data, uuid_from(&id)?)?,
+        u32::try_from(count).unwrap_or(u32::MAX),
+    ))
+}
+
 pub(crate) fn decode_fields<E: Record>(fields: &Map<String, Value>, id: Uuid) -> Result<E> {
     E::deserialize(&Value::Object(fields.clone())).map_err(|e| StoreError::Unreadable {
         entity: E::KIND,
@@ -523,7 +552,8 @@ pub(crate) fn materialise<E: Record>(
     state: &RecordState,
 ) -> Result<()> {
     let deleted = is_deleted(state);
-    let columns = record.columns();
+    let mut columns = record.place_columns();
+    columns.extend(record.columns());
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     let placeholders: Vec<String> = (6..6 + names.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> = names

@@ -25,8 +25,10 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::queries::period_bounds;
-use crate::records::{Record, uuid_from};
-use crate::store::{Store, decode, load_state, write_record};
+use crate::records::Record;
+use crate::store::{
+    Store, counted_row, decode_counted, decode_row, load_state, record_row, write_record,
+};
 
 /// A village with the number of its households.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,22 +135,15 @@ impl Store {
 
     fn village_summaries(&self, sql: &str, id: Option<Uuid>) -> Result<Vec<VillageSummary>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        };
         let rows = match id {
-            Some(id) => stmt.query_map([id.as_bytes()], map)?,
-            None => stmt.query_map([], map)?,
+            Some(id) => stmt.query_map([id.as_bytes()], counted_row)?,
+            None => stmt.query_map([], counted_row)?,
         };
         rows.map(|row| {
-            let (id, data, count) = row?;
+            let (village, households) = decode_counted(row?)?;
             Ok(VillageSummary {
-                village: decode(&data, uuid_from(&id)?)?,
-                households: u32::try_from(count).unwrap_or(u32::MAX),
+                village,
+                households,
             })
         })
         .collect()
@@ -160,14 +155,8 @@ impl Store {
             "SELECT id, data FROM outreach_events WHERE deleted = 0 \
              ORDER BY date DESC, id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (id, data) = row?;
-            decode(&data, uuid_from(&id)?)
-        })
-        .collect()
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], record_row)?;
+        rows.map(|row| decode_row(row?)).collect()
     }
 
     /// A person's sign-ups, newest first, each with its payments.
@@ -177,14 +166,8 @@ impl Store {
                 "SELECT id, data FROM enrollments WHERE person_id = ?1 AND deleted = 0 \
                  ORDER BY id DESC",
             )?;
-            let rows = stmt.query_map([person_id.as_bytes()], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-            })?;
-            rows.map(|row| {
-                let (id, data) = row?;
-                decode(&data, uuid_from(&id)?)
-            })
-            .collect::<Result<_>>()?
+            let rows = stmt.query_map([person_id.as_bytes()], record_row)?;
+            rows.map(|row| decode_row(row?)).collect::<Result<_>>()?
         };
         let mut payments = self.conn.prepare_cached(
             "SELECT id, data FROM payments WHERE enrollment_id = ?1 AND deleted = 0 \
@@ -193,15 +176,8 @@ impl Store {
         enrollments
             .into_iter()
             .map(|enrollment| {
-                let rows = payments.query_map([enrollment.id.as_bytes()], |r| {
-                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-                })?;
-                let payments = rows
-                    .map(|row| {
-                        let (id, data) = row?;
-                        decode(&data, uuid_from(&id)?)
-                    })
-                    .collect::<Result<_>>()?;
+                let rows = payments.query_map([enrollment.id.as_bytes()], record_row)?;
+                let payments = rows.map(|row| decode_row(row?)).collect::<Result<_>>()?;
                 Ok(EnrollmentHistory {
                     enrollment,
                     payments,
@@ -215,13 +191,10 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, data FROM quotas WHERE deleted = 0 AND year = ?1 ORDER BY scope_kind, id",
         )?;
-        let rows = stmt.query_map([date.year()], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = stmt.query_map([date.year()], record_row)?;
         let mut quotas = Vec::new();
         for row in rows {
-            let (id, data) = row?;
-            let quota: Quota = decode(&data, uuid_from(&id)?)?;
+            let quota: Quota = decode_row(row?)?;
             let (start, end) = period_bounds(quota.period);
             if start <= date && date < end {
                 quotas.push(quota);
@@ -267,11 +240,7 @@ impl Store {
                 ],
                 |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
             )?;
-            rows.map(|row| {
-                let (id, data) = row?;
-                decode(&data, uuid_from(&id)?)
-            })
-            .collect::<Result<_>>()?
+            rows.map(|row| decode_row(row?)).collect::<Result<_>>()?
         };
         for mut follow_up in due {
             if follow_up.reason == FollowUpReason::CallBack {
