@@ -81,6 +81,36 @@ impl Fixture {
     pub fn user(&self) -> Uuid {
         self.identity.user_id
     }
+
+    /// The op ids of everything waiting to be pushed, oldest first.
+    pub fn pending_op_ids(&self) -> Vec<Uuid> {
+        self.store
+            .outbox_pending(1_000)
+            .expect("pending ops")
+            .iter()
+            .map(|o| o.op_id)
+            .collect()
+    }
+}
+
+/// Asserts that `err` is the refusal `code` on `field`: the two things the UI acts on.
+#[track_caller]
+pub fn assert_refused(err: &sotay_store::StoreError, code: &str, field: &str) {
+    assert_eq!((err.code().as_str(), err.field()), (code, Some(field)));
+}
+
+/// The first quarter of 2026 paid in full (three months, 594 000 đ) in cash, with receipt
+/// `receipt`: the usual payment of a quarterly sign-up.
+pub fn first_quarter_cash(e: &Enrollment, collector: Uuid, receipt: &str) -> Payment {
+    payment(
+        e,
+        collector,
+        (date(2026, 1, 1), date(2026, 3, 1)),
+        594_000,
+        receipt,
+        PaymentMethod::Cash,
+        now(),
+    )
 }
 
 // Valid records, from the one set of builders the store, sync and office tests share
@@ -101,6 +131,11 @@ pub fn remittance(collector: Uuid, payments: &[&Payment], total: i64) -> Remitta
 
 pub fn quota(scope: QuotaScope, period: QuotaPeriod, signups: u32, renewals: u32) -> Quota {
     sotay_fixtures::records::quota(COMMUNE, scope, period, signups, renewals)
+}
+
+/// Half `half` (1 or 2) of `year`, the period most quotas are set for.
+pub fn half_year(year: i32, half: u8) -> QuotaPeriod {
+    QuotaPeriod::HalfYear { year, half }
 }
 
 /// A household with one member saved, ready for visits and sign-ups.

@@ -5,7 +5,7 @@ use crate::common::*;
 use serde_json::{Map, Value, json};
 use sotay_domain::merge::{RecordState, record_digest};
 use sotay_domain::*;
-use sotay_store::RemoteChange;
+use sotay_store::{ApplyReport, RemoteChange};
 use uuid::Uuid;
 
 fn office_hlc(wall_ms: u64) -> Hlc {
@@ -23,6 +23,26 @@ fn remote_state<T: serde::Serialize>(record: &T, hlc: Hlc) -> RecordState {
     };
     let clocks = fields.keys().map(|k| (k.clone(), hlc)).collect();
     RecordState { fields, clocks }
+}
+
+/// Applies one pulled record as a page of its own, with `cursor`.
+fn apply_one(
+    fx: &Fixture,
+    entity: EntityKind,
+    entity_id: Uuid,
+    state: RecordState,
+    cursor: &str,
+) -> ApplyReport {
+    fx.store
+        .apply_remote(
+            &[RemoteChange {
+                entity,
+                entity_id,
+                state,
+            }],
+            cursor,
+        )
+        .expect("apply a pulled record")
 }
 
 #[test]
@@ -80,13 +100,7 @@ fn a_rejected_op_is_quarantined_shown_on_the_record_and_cleared_by_a_fix() {
     fx.store
         .outbox_reject(person_op.op_id, "validation", "lặp lại", None)
         .expect("rejecting again is harmless");
-    let pending: Vec<Uuid> = fx
-        .store
-        .outbox_pending(10)
-        .unwrap()
-        .iter()
-        .map(|o| o.op_id)
-        .collect();
+    let pending = fx.pending_op_ids();
     assert!(
         !pending.contains(&person_op.op_id),
         "a quarantined op is not pushed again"
@@ -157,17 +171,7 @@ fn pulled_records_merge_field_by_field_and_local_unsent_edits_survive() {
         .unwrap();
     office.fields.extend(fields);
     office.clocks.extend(clocks);
-    let report = fx
-        .store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Person,
-                entity_id: p.id,
-                state: office.clone(),
-            }],
-            "cursor-1",
-        )
-        .unwrap();
+    let report = apply_one(&fx, EntityKind::Person, p.id, office.clone(), "cursor-1");
     assert_eq!(report.applied, 1);
     let merged = fx.store.get_person(p.id).unwrap().unwrap();
     assert_eq!(
@@ -192,17 +196,7 @@ fn pulled_records_merge_field_by_field_and_local_unsent_edits_survive() {
             .any(|o| o.op_id == local_op.op_id),
         "the unsent local op is still queued"
     );
-    let again = fx
-        .store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Person,
-                entity_id: p.id,
-                state: office,
-            }],
-            "cursor-2",
-        )
-        .unwrap();
+    let again = apply_one(&fx, EntityKind::Person, p.id, office, "cursor-2");
     assert_eq!(
         (again.applied, again.unchanged),
         (0, 1),
@@ -210,16 +204,13 @@ fn pulled_records_merge_field_by_field_and_local_unsent_edits_survive() {
     );
     // A record pulled for the first time is materialised, searchable and listed.
     let other = household(None, "Triệu Thị Vân", "Thôn Mới");
-    fx.store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Household,
-                entity_id: other.id,
-                state: remote_state(&other, office_hlc(5_000)),
-            }],
-            "cursor-3",
-        )
-        .unwrap();
+    apply_one(
+        &fx,
+        EntityKind::Household,
+        other.id,
+        remote_state(&other, office_hlc(5_000)),
+        "cursor-3",
+    );
     assert_eq!(
         fx.store.get_household(other.id).unwrap(),
         Some(other.clone())
@@ -249,16 +240,7 @@ fn a_pulled_tombstone_hides_the_record() {
         .unwrap()
         .unwrap();
     full.merge(&state);
-    fx.store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Person,
-                entity_id: p.id,
-                state: full,
-            }],
-            "c",
-        )
-        .unwrap();
+    apply_one(&fx, EntityKind::Person, p.id, full, "c");
     assert_eq!(fx.store.get_person(p.id).unwrap(), None);
     assert!(
         fx.store
@@ -278,17 +260,7 @@ fn a_record_this_version_cannot_read_is_kept_and_reported_not_dropped() {
     state
         .fields
         .insert("poverty_status".into(), json!("new_status_from_2027"));
-    let report = fx
-        .store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Household,
-                entity_id: h.id,
-                state: state.clone(),
-            }],
-            "c1",
-        )
-        .unwrap();
+    let report = apply_one(&fx, EntityKind::Household, h.id, state.clone(), "c1");
     assert_eq!(report.unreadable.len(), 1, "{report:?}");
     assert_eq!(report.unreadable[0].entity_id, h.id);
     assert_eq!(
@@ -304,17 +276,7 @@ fn a_record_this_version_cannot_read_is_kept_and_reported_not_dropped() {
     fix.fields.insert("poverty_status".into(), json!("poor"));
     fix.clocks
         .insert("poverty_status".into(), office_hlc(3_000));
-    let report = fx
-        .store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Household,
-                entity_id: h.id,
-                state: fix,
-            }],
-            "c2",
-        )
-        .unwrap();
+    let report = apply_one(&fx, EntityKind::Household, h.id, fix, "c2");
     assert_eq!((report.applied, report.unreadable.len()), (1, 0));
     assert_eq!(
         fx.store
@@ -395,17 +357,7 @@ fn a_pulled_record_without_its_id_field_is_read_with_the_change_id() {
     );
     state.fields.remove("id");
     state.clocks.remove("id");
-    let report = fx
-        .store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Village,
-                entity_id: v.id,
-                state,
-            }],
-            "cursor-1",
-        )
-        .unwrap();
+    let report = apply_one(&fx, EntityKind::Village, v.id, state, "cursor-1");
     assert_eq!((report.applied, report.unreadable.len()), (1, 0));
     assert_eq!(fx.store.get_village(v.id).unwrap(), Some(v.clone()));
     fx.store
@@ -437,23 +389,14 @@ fn an_office_restore_queues_the_devices_own_writes_at_their_clocks() {
         counter: 0,
         node: Uuid::now_v7(),
     };
-    fx.store
-        .apply_remote(
-            &[RemoteChange {
-                entity: EntityKind::Household,
-                entity_id: theirs.id,
-                state: remote_state(&theirs, other),
-            }],
-            "41",
-        )
-        .unwrap();
-    let pending: Vec<Uuid> = fx
-        .store
-        .outbox_pending(100)
-        .unwrap()
-        .iter()
-        .map(|o| o.op_id)
-        .collect();
+    apply_one(
+        &fx,
+        EntityKind::Household,
+        theirs.id,
+        remote_state(&theirs, other),
+        "41",
+    );
+    let pending = fx.pending_op_ids();
     fx.store.outbox_ack(&pending).unwrap();
 
     let queued = fx.store.office_restored("epoch-2").unwrap();

@@ -345,10 +345,7 @@ fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
 fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
     let fx = Fixture::new();
     let me = fx.user();
-    let period = QuotaPeriod::HalfYear {
-        year: 2026,
-        half: 2,
-    };
+    let period = half_year(2026, 2);
     let q = quota(QuotaScope::Collector(me), period, 60, 100);
     fx.store.save_quota(&q).unwrap();
     let (h, _) = saved_family(&fx, "Mạc Văn Khoa", 50);
@@ -425,13 +422,7 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
     assert_eq!((progress.signups, progress.renewals), (1, 1));
     let h1 = fx
         .store
-        .quota_progress(
-            &QuotaScope::Collector(me),
-            QuotaPeriod::HalfYear {
-                year: 2026,
-                half: 1,
-            },
-        )
+        .quota_progress(&QuotaScope::Collector(me), half_year(2026, 1))
         .unwrap();
     assert_eq!(
         (h1.signups, h1.renewals, h1.quota),

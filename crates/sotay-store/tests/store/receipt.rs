@@ -17,15 +17,7 @@ fn a_saved_payment_gets_a_code_the_office_verifies_with_the_devices_key() {
     fx.store.save_person(&p).unwrap();
     let e = enrollment(&p, user, PaymentMode::Quarterly);
     fx.store.save_enrollment(&e).unwrap();
-    let pay = payment(
-        &e,
-        user,
-        (date(2026, 1, 1), date(2026, 3, 1)),
-        594_000,
-        "BL/0012",
-        PaymentMethod::Cash,
-        now(),
-    );
+    let pay = first_quarter_cash(&e, user, "BL/0012");
     fx.store.save_payment(&pay).unwrap();
 
     let missing = fx.store.receipt_check_code(pay.id).unwrap_err();

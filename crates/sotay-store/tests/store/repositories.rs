@@ -56,27 +56,11 @@ fn every_entity_round_trips_through_the_file() {
         ..enrollment(&p, user, PaymentMode::YearsAhead(2))
     };
     fx.store.save_enrollment(&e).unwrap();
-    let pay = payment(
-        &e,
-        user,
-        (date(2026, 1, 1), date(2026, 3, 1)),
-        594_000,
-        "0001234",
-        PaymentMethod::Cash,
-        now(),
-    );
+    let pay = first_quarter_cash(&e, user, "0001234");
     fx.store.save_payment(&pay).unwrap();
     let r = remittance(user, &[&pay], 594_000);
     fx.store.save_remittance(&r).unwrap();
-    let q = quota(
-        QuotaScope::Collector(user),
-        QuotaPeriod::HalfYear {
-            year: 2026,
-            half: 2,
-        },
-        60,
-        120,
-    );
+    let q = quota(QuotaScope::Collector(user), half_year(2026, 2), 60, 120);
     fx.store.save_quota(&q).unwrap();
 
     fx.reopen();
@@ -224,20 +208,14 @@ fn records_need_their_parents_and_v7_ids() {
     let fx = Fixture::new();
     let orphan = visit(&household(None, "Không có", "Không có"), fx.user(), now());
     let err = fx.store.save_visit(&orphan).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("parent_missing", Some("household_id"))
-    );
+    assert_refused(&err, "parent_missing", "household_id");
     let (h, _) = saved_family(&fx, "Bùi Thị Lan", 3);
     let old_style = Visit {
         id: Uuid::from_bytes([1; 16]),
         ..visit(&h, fx.user(), now())
     };
     let err = fx.store.save_visit(&old_style).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("id_not_v7", Some("id"))
-    );
+    assert_refused(&err, "id_not_v7", "id");
     assert_eq!(fx.outbox_len(), 2, "only the household and person ops");
 }
 
@@ -252,10 +230,7 @@ fn a_sign_up_and_its_payments_stay_with_one_person_and_household() {
         ..enrollment(&p1, user, PaymentMode::Monthly)
     };
     let err = fx.store.save_enrollment(&wrong_house).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("record_mismatch", Some("person_id"))
-    );
+    assert_refused(&err, "record_mismatch", "person_id");
     let e = enrollment(&p1, user, PaymentMode::Monthly);
     fx.store.save_enrollment(&e).unwrap();
     let other = person(&h1, "Ninh Văn Tâm", 72);
@@ -266,10 +241,7 @@ fn a_sign_up_and_its_payments_stay_with_one_person_and_household() {
         ..payment(&e, user, m, 198_000, "M1", PaymentMethod::Cash, now())
     };
     let err = fx.store.save_payment(&wrong_person).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("record_mismatch", Some("enrollment_id"))
-    );
+    assert_refused(&err, "record_mismatch", "enrollment_id");
     let f = FollowUp {
         person_id: Some(other.id),
         ..follow_up(&h2, user, date(2026, 11, 30))
@@ -292,40 +264,25 @@ fn a_receipt_number_is_used_once_per_collector() {
     let user = fx.user();
     let e = saved_signup(&fx, "Ngô Văn Tuấn", 4, user, PaymentMode::Quarterly);
     let months = (date(2026, 10, 1), date(2026, 12, 1));
-    let first = payment(
-        &e,
-        user,
-        months,
-        594_000,
-        "0001234",
-        PaymentMethod::Cash,
-        now(),
-    );
+    // The same quarter with the same receipt number, taken by `collector`.
+    let receipt_0001234_by = |collector| {
+        payment(
+            &e,
+            collector,
+            months,
+            594_000,
+            "0001234",
+            PaymentMethod::Cash,
+            now(),
+        )
+    };
+    let first = receipt_0001234_by(user);
     fx.store.save_payment(&first).unwrap();
-    let again = payment(
-        &e,
-        user,
-        months,
-        594_000,
-        "0001234",
-        PaymentMethod::Cash,
-        now(),
-    );
+    let again = receipt_0001234_by(user);
     let err = fx.store.save_payment(&again).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("receipt_duplicate", Some("receipt_number"))
-    );
+    assert_refused(&err, "receipt_duplicate", "receipt_number");
     assert!(err.to_string().contains("0001234"), "{err}");
-    let other_collector = payment(
-        &e,
-        Uuid::now_v7(),
-        months,
-        594_000,
-        "0001234",
-        PaymentMethod::Cash,
-        now(),
-    );
+    let other_collector = receipt_0001234_by(Uuid::now_v7());
     fx.store
         .save_payment(&other_collector)
         .expect("another collector's book has its own numbers");
@@ -358,29 +315,14 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
     for pay in [&cash1, &cash2, &transfer] {
         fx.store.save_payment(pay).unwrap();
     }
-    assert_eq!(
-        fx.store.cash_on_hand(user).unwrap().total,
-        Vnd(528_000),
-        "transfers are not cash"
-    );
-    assert_eq!(
-        fx.store.cash_on_hand_total(user).unwrap(),
-        Vnd(528_000),
-        "the sum alone is the same: transfers are not cash"
-    );
+    assert_cash_on_hand(&fx, user, Vnd(528_000), "transfers are not cash");
 
     let wrong_total = remittance(user, &[&cash1, &cash2], 500_000);
     let err = fx.store.save_remittance(&wrong_total).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("remittance_total_mismatch", Some("total"))
-    );
+    assert_refused(&err, "remittance_total_mismatch", "total");
     let with_transfer = remittance(user, &[&cash1, &transfer], 396_000);
     let err = fx.store.save_remittance(&with_transfer).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("remittance_payment_invalid", Some("payment_ids"))
-    );
+    assert_refused(&err, "remittance_payment_invalid", "payment_ids");
     let someone_elses = remittance(Uuid::now_v7(), &[&cash1], 198_000);
     assert_eq!(
         fx.store.save_remittance(&someone_elses).unwrap_err().code(),
@@ -389,16 +331,7 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
 
     let ok = remittance(user, &[&cash1, &cash2], 528_000);
     fx.store.save_remittance(&ok).unwrap();
-    assert_eq!(
-        fx.store.cash_on_hand(user).unwrap().total,
-        Vnd::ZERO,
-        "all cash handed over"
-    );
-    assert_eq!(
-        fx.store.cash_on_hand_total(user).unwrap(),
-        Vnd::ZERO,
-        "the sum alone is the same: all cash handed over"
-    );
+    assert_cash_on_hand(&fx, user, Vnd::ZERO, "all cash handed over");
     let twice = remittance(user, &[&cash1], 198_000);
     assert_eq!(
         fx.store.save_remittance(&twice).unwrap_err().code(),
@@ -409,15 +342,11 @@ fn a_remittance_must_add_up_to_its_own_unremitted_cash() {
         .save_remittance(&ok)
         .expect("re-saving the same remittance is not a double remit");
     fx.store.delete_remittance(ok.id).unwrap();
-    assert_eq!(
-        fx.store.cash_on_hand(user).unwrap().total,
+    assert_cash_on_hand(
+        &fx,
+        user,
         Vnd(528_000),
-        "a deleted remittance gives the cash back to the collector"
-    );
-    assert_eq!(
-        fx.store.cash_on_hand_total(user).unwrap(),
-        Vnd(528_000),
-        "the sum alone is the same: a deleted remittance gives the cash back to the collector"
+        "a deleted remittance gives the cash back to the collector",
     );
 }
 
@@ -572,10 +501,7 @@ fn a_sign_up_for_a_fourteen_year_old_is_refused_and_nothing_is_saved() {
     assert_eq!(e.first_month, date(2026, 1, 1));
     let err = fx.store.save_enrollment(&e).unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("too_young", Some("first_month"))
-    );
+    assert_refused(&err, "too_young", "first_month");
     assert_eq!(
         fx.store.get_enrollment(e.id).unwrap(),
         None,
@@ -606,10 +532,7 @@ fn a_sign_up_needs_its_person_on_the_device() {
         PaymentMode::Monthly,
     );
     let err = fx.store.save_enrollment(&e).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("parent_missing", Some("person_id"))
-    );
+    assert_refused(&err, "parent_missing", "person_id");
     assert_eq!(fx.store.get_enrollment(e.id).unwrap(), None);
 }
 
@@ -672,19 +595,29 @@ fn money_beyond_the_policy_bounds_is_refused_at_save() {
         now(),
     );
     let err = fx.store.save_payment(&big).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("out_of_range", Some("amount"))
-    );
+    assert_refused(&err, "out_of_range", "amount");
     let rich = Enrollment {
         monthly_income: Vnd(51_000_000),
         ..e.clone()
     };
     let err = fx.store.save_enrollment(&rich).unwrap_err();
-    assert_eq!(
-        (err.code().as_str(), err.field()),
-        ("income_above_ceiling", Some("monthly_income"))
-    );
+    assert_refused(&err, "income_above_ceiling", "monthly_income");
     assert_eq!(fx.store.get_enrollment(e.id).unwrap(), Some(e));
     assert!(fx.store.get_payment(big.id).unwrap().is_none());
+}
+
+/// Asserts the cash `user` holds, both as the list's total and as the sum alone: the two must
+/// agree.
+#[track_caller]
+fn assert_cash_on_hand(fx: &Fixture, user: Uuid, expected: Vnd, why: &str) {
+    assert_eq!(
+        fx.store.cash_on_hand(user).unwrap().total,
+        expected,
+        "{why}"
+    );
+    assert_eq!(
+        fx.store.cash_on_hand_total(user).unwrap(),
+        expected,
+        "the sum alone is the same: {why}"
+    );
 }

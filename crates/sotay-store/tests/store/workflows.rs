@@ -256,24 +256,8 @@ fn lists_for_the_screens() {
         "newest first"
     );
 
-    let this_year = quota(
-        QuotaScope::Village(dong.id),
-        QuotaPeriod::HalfYear {
-            year: 2026,
-            half: 2,
-        },
-        60,
-        30,
-    );
-    let first_half = quota(
-        QuotaScope::Village(dong.id),
-        QuotaPeriod::HalfYear {
-            year: 2026,
-            half: 1,
-        },
-        50,
-        20,
-    );
+    let this_year = quota(QuotaScope::Village(dong.id), half_year(2026, 2), 60, 30);
+    let first_half = quota(QuotaScope::Village(dong.id), half_year(2026, 1), 50, 20);
     fx.store.save_quota(&this_year).expect("quota");
     fx.store.save_quota(&first_half).expect("quota");
     let quotas = fx.store.quotas_on(date(2026, 11, 23)).expect("quotas");
