@@ -13,6 +13,7 @@ use std::future::Future;
 use uuid::Uuid;
 
 use super::sql::{Dialect, SqlRow, SqlRunner, SqlValue, Statement, cell, first_row};
+use super::{ScopeProblem, parse_entity};
 use crate::error::{OfficeError, Result};
 
 /// The communes a dashboard user may see: an office admin sees all, a supervisor the communes
@@ -402,6 +403,9 @@ fn grouped(rows: Vec<SqlRow>) -> Result<HashMap<String, (i64, i64)>> {
 
 /// The dashboard's storage: implemented once for every [`SqlRunner`].
 pub trait DashboardStore: Send + Sync + 'static {
+    /// Every stored record and area whose village is not one of its commune's (the office does
+    /// not have it, or has it in another commune): records first, in the order they came.
+    fn scope_problems(&self) -> impl Future<Output = Result<Vec<ScopeProblem>>> + Send;
     /// Sets (or replaces) a user's dashboard sign-in; errors when the login is taken by another.
     fn set_login(
         &self,
@@ -544,6 +548,54 @@ pub trait DashboardStore: Send + Sync + 'static {
 }
 
 impl<T: SqlRunner> DashboardStore for T {
+    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
+        let mut problems = Vec::new();
+        let records = self
+            .query(
+                "SELECT r.entity, r.entity_id, r.commune_code, r.village_id, v.commune_code
+                 FROM records r
+                 LEFT JOIN records v ON v.entity_id = r.village_id AND v.entity = 'village'
+                 WHERE r.entity <> 'village' AND r.village_id IS NOT NULL
+                   AND (v.entity_id IS NULL OR v.commune_code <> r.commune_code)
+                 ORDER BY r.seq"
+                    .into(),
+                Vec::new(),
+            )
+            .await?;
+        for row in &records {
+            problems.push(ScopeProblem::Record {
+                entity: parse_entity(&cell(row, 0)?.text()?)?,
+                entity_id: cell(row, 1)?.uuid()?,
+                commune_code: cell(row, 2)?.text()?,
+                village_id: cell(row, 3)?.uuid()?,
+                village_commune: cell(row, 4)?.opt_text()?,
+            });
+        }
+        let areas = self
+            .query(
+                format!(
+                    "SELECT a.user_id, a.commune_code, a.village_id, v.commune_code
+                     FROM areas a
+                     LEFT JOIN records v ON {} = a.village_id AND v.entity = 'village'
+                     WHERE a.village_id <> ''
+                       AND (v.entity_id IS NULL OR v.commune_code <> a.commune_code)
+                     ORDER BY a.user_id, a.commune_code, a.village_id",
+                    self.dialect().uuid_text("v.entity_id"),
+                ),
+                Vec::new(),
+            )
+            .await?;
+        for row in &areas {
+            problems.push(ScopeProblem::Area {
+                user_id: cell(row, 0)?.uuid()?,
+                commune_code: cell(row, 1)?.text()?,
+                village_id: cell(row, 2)?.uuid()?,
+                village_commune: cell(row, 3)?.opt_text()?,
+            });
+        }
+        Ok(problems)
+    }
+
     async fn set_login(&self, user_id: Uuid, login: &str, password_hash: &str) -> Result<()> {
         let taken = self
             .query(

@@ -25,7 +25,18 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::apply::{ApplyContext, StoredRecord};
-use crate::error::Result;
+use crate::error::{OfficeError, Result};
+
+/// A stored entity name read back (`household`…).
+pub(crate) fn parse_entity(text: &str) -> Result<EntityKind> {
+    EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
+}
+
+/// A stored clock read back.
+pub(crate) fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse()
+        .map_err(|_| OfficeError::Corrupt(format!("bad clock {text:?}")))
+}
 
 /// How fresh a device's "last seen" is kept: one write per device a minute at most, not one per
 /// call.
@@ -155,8 +166,6 @@ pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
     fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Every user, by name.
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
-    /// Every stored record and area whose village is not one of its commune's.
-    fn scope_problems(&self) -> impl Future<Output = Result<Vec<ScopeProblem>>> + Send;
     /// Gives a user a whole commune (`village` None) or one village of it.
     fn assign_area(
         &self,
@@ -345,9 +354,6 @@ impl OfficeStore for AnyStore {
     }
     async fn list_users(&self) -> Result<Vec<User>> {
         delegate!(self, s => s.list_users())
-    }
-    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
-        delegate!(self, s => s.scope_problems())
     }
     async fn assign_area(
         &self,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde_json::Value;
 use sotay_domain::merge::RecordState;
-use sotay_domain::{EntityKind, Hlc, Op, User};
+use sotay_domain::{EntityKind, Op, User};
 use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use super::sqlite::{parse_role, role_text};
 use super::{
-    AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, ScopeProblem, fold_checksum,
+    AdminUnit, ConflictEntry, DeviceRecord, NewDevice, OfficeStore, fold_checksum, parse_entity,
+    parse_hlc,
 };
 use crate::apply::{ApplyContext, Related, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
@@ -114,15 +115,6 @@ pub struct PgStore {
     pool: Pool,
     /// Bounds the connections pushes hold (`PUSHES_AT_ONCE`).
     push_gate: Arc<tokio::sync::Semaphore>,
-}
-
-fn parse_entity(text: &str) -> Result<EntityKind> {
-    EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
-}
-
-fn parse_hlc(text: &str) -> Result<Hlc> {
-    text.parse()
-        .map_err(|_| OfficeError::Corrupt(format!("bad clock {text:?}")))
 }
 
 fn retryable(err: &tokio_postgres::Error) -> bool {
@@ -582,53 +574,6 @@ impl OfficeStore for PgStore {
                 })
             })
             .collect()
-    }
-
-    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
-        let client = self.client().await?;
-        let mut problems = Vec::new();
-        for r in client
-            .query(
-                "SELECT r.entity, r.entity_id, r.commune_code, r.village_id, v.commune_code
-                 FROM records r
-                 LEFT JOIN records v ON v.entity_id = r.village_id AND v.entity = 'village'
-                 WHERE r.entity <> 'village' AND r.village_id IS NOT NULL
-                   AND (v.entity_id IS NULL OR v.commune_code <> r.commune_code)
-                 ORDER BY r.seq",
-                &[],
-            )
-            .await?
-        {
-            problems.push(ScopeProblem::Record {
-                entity: parse_entity(r.get(0))?,
-                entity_id: r.get(1),
-                commune_code: r.get(2),
-                village_id: r.get(3),
-                village_commune: r.get(4),
-            });
-        }
-        for r in client
-            .query(
-                "SELECT a.user_id, a.commune_code, a.village_id, v.commune_code
-                 FROM areas a
-                 LEFT JOIN records v ON v.entity_id::text = a.village_id AND v.entity = 'village'
-                 WHERE a.village_id <> ''
-                   AND (v.entity_id IS NULL OR v.commune_code <> a.commune_code)
-                 ORDER BY a.user_id, a.commune_code, a.village_id",
-                &[],
-            )
-            .await?
-        {
-            let village: String = r.get(2);
-            problems.push(ScopeProblem::Area {
-                user_id: r.get(0),
-                commune_code: r.get(1),
-                village_id: Uuid::parse_str(&village)
-                    .map_err(|_| OfficeError::Corrupt(format!("bad village {village:?}")))?,
-                village_commune: r.get(3),
-            });
-        }
-        Ok(problems)
     }
 
     async fn assign_area(

@@ -39,6 +39,15 @@ impl Dialect {
         }
     }
 
+    /// A uuid column as text, to compare with a text column (PostgreSQL stores ids as `uuid`,
+    /// SQLite as text already).
+    pub fn uuid_text(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => column.to_owned(),
+            Dialect::Postgres => format!("{column}::text"),
+        }
+    }
+
     /// The `fields` object of a stored merged record (`RecordState` JSON), as JSON text: the
     /// export needs the values, not the per-field clocks.
     pub fn state_fields(self, column: &str) -> String {

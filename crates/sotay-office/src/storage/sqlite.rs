@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
 use sotay_domain::merge::RecordState;
-use sotay_domain::{EntityKind, Hlc, Op, Role, User};
+use sotay_domain::{EntityKind, Op, Role, User};
 use sotay_sync::protocol::{Change, OpOutcome, PolicyEdition, Scope, ScopeChecksum};
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     AdminUnit, ConflictEntry, DeviceRecord, LAST_SEEN_RESOLUTION_SECS, NewDevice, OfficeStore,
-    ScopeProblem, fold_checksum,
+    fold_checksum, parse_entity, parse_hlc,
 };
 use crate::apply::{ApplyContext, StoredRecord, plan_op, related_ids};
 use crate::error::{OfficeError, Result};
@@ -60,15 +60,6 @@ pub(crate) fn parse_role(text: &str) -> Result<Role> {
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|_| OfficeError::Corrupt(format!("bad uuid {text:?}")))
-}
-
-fn parse_entity(text: &str) -> Result<EntityKind> {
-    EntityKind::parse(text).ok_or_else(|| OfficeError::Corrupt(format!("bad entity {text:?}")))
-}
-
-fn parse_hlc(text: &str) -> Result<Hlc> {
-    text.parse()
-        .map_err(|_| OfficeError::Corrupt(format!("bad clock {text:?}")))
 }
 
 impl SqliteStore {
@@ -389,66 +380,6 @@ impl OfficeStore for SqliteStore {
                 });
             }
             Ok(users)
-        })
-        .await
-    }
-
-    async fn scope_problems(&self) -> Result<Vec<ScopeProblem>> {
-        self.run(|conn| {
-            let mut problems = Vec::new();
-            let mut stmt = conn.prepare(
-                "SELECT r.entity, r.entity_id, r.commune_code, r.village_id, v.commune_code
-                 FROM records r
-                 LEFT JOIN records v ON v.entity_id = r.village_id AND v.entity = 'village'
-                 WHERE r.entity <> 'village' AND r.village_id IS NOT NULL
-                   AND (v.entity_id IS NULL OR v.commune_code <> r.commune_code)
-                 ORDER BY r.seq",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            })?;
-            for row in rows {
-                let (entity, id, commune_code, village, village_commune) = row?;
-                problems.push(ScopeProblem::Record {
-                    entity: parse_entity(&entity)?,
-                    entity_id: parse_uuid(&id)?,
-                    commune_code,
-                    village_id: parse_uuid(&village)?,
-                    village_commune,
-                });
-            }
-            let mut stmt = conn.prepare(
-                "SELECT a.user_id, a.commune_code, a.village_id, v.commune_code
-                 FROM areas a
-                 LEFT JOIN records v ON v.entity_id = a.village_id AND v.entity = 'village'
-                 WHERE a.village_id <> ''
-                   AND (v.entity_id IS NULL OR v.commune_code <> a.commune_code)
-                 ORDER BY a.user_id, a.commune_code, a.village_id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            })?;
-            for row in rows {
-                let (user, commune_code, village, village_commune) = row?;
-                problems.push(ScopeProblem::Area {
-                    user_id: parse_uuid(&user)?,
-                    commune_code,
-                    village_id: parse_uuid(&village)?,
-                    village_commune,
-                });
-            }
-            Ok(problems)
         })
         .await
     }

@@ -10,7 +10,7 @@ use sotay_domain::{EntityKind, Role, VillageKind};
 use sotay_office::OfficeStore;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::apply::OFFICE_NODE;
-use sotay_office::storage::ScopeProblem;
+use sotay_office::storage::{DashboardStore, ScopeProblem};
 use sotay_sync::protocol::OpOutcome;
 use uuid::Uuid;
 
