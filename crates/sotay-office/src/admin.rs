@@ -216,6 +216,19 @@ pub async fn policy_in_use(store: &impl OfficeStore) -> Result<Arc<Policy>> {
     ))
 }
 
+/// A whole typed record as an op's fields, with its id. The id stays among the fields, as in a
+/// device's op: every copy of the record holds it.
+fn record_fields<T: Serialize>(record: &T) -> Result<(Uuid, Map<String, Value>)> {
+    let Value::Object(fields) = serde_json::to_value(record)? else {
+        return Err(OfficeError::Invalid("record is not an object".into()));
+    };
+    let id = fields
+        .get("id")
+        .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
+    Ok((id, fields))
+}
+
 /// An office writer: writes ops with the office's clock node.
 #[derive(Default)]
 pub struct OfficeWriter {
@@ -234,32 +247,8 @@ impl OfficeWriter {
         fields: Map<String, Value>,
     ) -> Result<()> {
         let now = now_ms();
-        let policy = match &self.policy {
-            Some(policy) => Arc::clone(policy),
-            None => {
-                let policy = policy_in_use(store).await?;
-                self.policy = Some(Arc::clone(&policy));
-                policy
-            }
-        };
-        let op = Op {
-            op_id: Uuid::now_v7(),
-            entity,
-            entity_id,
-            fields,
-            hlc: self
-                .clock
-                .get_or_insert_with(|| HlcClock::new(OFFICE_NODE))
-                .tick(now),
-            user_id: OFFICE_NODE,
-            device_id: OFFICE_NODE,
-        };
-        let ctx = ApplyContext {
-            writer: Writer::Office,
-            today: today_in_vietnam(),
-            now_ms: now,
-            policy,
-        };
+        let ctx = self.context(store, now).await?;
+        let op = self.office_op(entity, entity_id, fields, now);
         match store.apply_op(&op, &ctx).await? {
             OpOutcome::Rejected {
                 code,
@@ -276,24 +265,42 @@ impl OfficeWriter {
     /// Makes (without applying) an op writing a whole typed record as the office, for a batch
     /// applied in one transaction with [`OfficeWriter::apply_batch`].
     pub fn record_op<T: Serialize>(&mut self, entity: EntityKind, record: &T) -> Result<Op> {
-        let Value::Object(fields) = serde_json::to_value(record)? else {
-            return Err(OfficeError::Invalid("record is not an object".into()));
+        let (entity_id, fields) = record_fields(record)?;
+        Ok(self.office_op(entity, entity_id, fields, now_ms()))
+    }
+
+    /// An op of the office writing `fields` of a record, stamped with the office's clock at
+    /// `now` (milliseconds).
+    fn office_op(
+        &mut self,
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Map<String, Value>,
+        now: u64,
+    ) -> Op {
+        let hlc = self
+            .clock
+            .get_or_insert_with(|| HlcClock::new(OFFICE_NODE))
+            .tick(now);
+        Op::new(entity, entity_id, fields, hlc, OFFICE_NODE, OFFICE_NODE)
+    }
+
+    /// How the office's writes are applied at `now` (milliseconds): the policy in use is read
+    /// from the database once, at the first write, and kept.
+    async fn context(&mut self, store: &impl OfficeStore, now: u64) -> Result<ApplyContext> {
+        let policy = match &self.policy {
+            Some(policy) => Arc::clone(policy),
+            None => {
+                let policy = policy_in_use(store).await?;
+                self.policy = Some(Arc::clone(&policy));
+                policy
+            }
         };
-        let entity_id = fields
-            .get("id")
-            .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
-            .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
-        Ok(Op {
-            op_id: Uuid::now_v7(),
-            entity,
-            entity_id,
-            fields,
-            hlc: self
-                .clock
-                .get_or_insert_with(|| HlcClock::new(OFFICE_NODE))
-                .tick(now_ms()),
-            user_id: OFFICE_NODE,
-            device_id: OFFICE_NODE,
+        Ok(ApplyContext {
+            writer: Writer::Office,
+            today: today_in_vietnam(),
+            now_ms: now,
+            policy,
         })
     }
 
@@ -303,20 +310,7 @@ impl OfficeWriter {
         store: &impl OfficeStore,
         ops: Vec<Op>,
     ) -> Result<Vec<OpOutcome>> {
-        let policy = match &self.policy {
-            Some(policy) => Arc::clone(policy),
-            None => {
-                let policy = policy_in_use(store).await?;
-                self.policy = Some(Arc::clone(&policy));
-                policy
-            }
-        };
-        let ctx = ApplyContext {
-            writer: Writer::Office,
-            today: today_in_vietnam(),
-            now_ms: now_ms(),
-            policy,
-        };
+        let ctx = self.context(store, now_ms()).await?;
         store.apply_ops(Arc::from(ops), &ctx).await
     }
 
@@ -327,14 +321,7 @@ impl OfficeWriter {
         entity: EntityKind,
         record: &T,
     ) -> Result<Uuid> {
-        let Value::Object(fields) = serde_json::to_value(record)? else {
-            return Err(OfficeError::Invalid("record is not an object".into()));
-        };
-        // The id stays among the fields, as in a device's op: every copy of the record holds it.
-        let id = fields
-            .get("id")
-            .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
-            .ok_or_else(|| OfficeError::Invalid("record has no id".into()))?;
+        let (id, fields) = record_fields(record)?;
         self.write(store, entity, id, fields).await?;
         Ok(id)
     }
