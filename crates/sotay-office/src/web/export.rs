@@ -365,6 +365,40 @@ pub async fn write_records(
     Ok(count)
 }
 
+/// An export of records, as `GET /xuat/{file}` offers it.
+struct RecordExport {
+    /// The file's name, before `.xlsx` or `.csv`.
+    file: &'static str,
+    /// The records it holds.
+    kind: ExportKind,
+    /// The name of its XLSX sheet.
+    sheet: &'static str,
+    /// What the audit log says was exported.
+    what: &'static str,
+}
+
+/// The exports of records; `danh-gia` (the evaluation report) is built apart.
+const RECORD_EXPORTS: [RecordExport; 3] = [
+    RecordExport {
+        file: "dang-ky",
+        kind: ExportKind::Enrollments,
+        sheet: "Đăng ký",
+        what: "danh sách đăng ký",
+    },
+    RecordExport {
+        file: "tham-ho",
+        kind: ExportKind::Visits,
+        sheet: "Thăm hộ",
+        what: "lượt thăm hộ",
+    },
+    RecordExport {
+        file: "thu-tien",
+        kind: ExportKind::Payments,
+        sheet: "Thu tiền",
+        what: "thu tiền và nộp tiền",
+    },
+];
+
 /// `GET /xuat/{file}`: `dang-ky`, `tham-ho`, `thu-tien` or `danh-gia`, `.xlsx` or `.csv`.
 pub async fn download<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -373,49 +407,25 @@ pub async fn download<S: OfficeStore>(
     Query(q): Query<PeriodQuery>,
 ) -> WebResult {
     let (name, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
+    let records = RECORD_EXPORTS.iter().find(|export| export.file == name);
     let mut sink = match ext {
-        "xlsx" => Sink::xlsx(match name {
-            "dang-ky" => "Đăng ký",
-            "tham-ho" => "Thăm hộ",
-            "thu-tien" => "Thu tiền",
-            _ => "Đánh giá",
-        })
-        .map_err(|e| WebError::BadRequest(e.to_string()))?,
+        "xlsx" => Sink::xlsx(records.map_or("Đánh giá", |export| export.sheet))
+            .map_err(|e| WebError::BadRequest(e.to_string()))?,
         "csv" => Sink::csv(),
         _ => return Err(WebError::NotFound),
     };
-    let what = match name {
-        "dang-ky" => {
+    let what = match (records, name) {
+        (Some(export), _) => {
             write_records(
                 state.store.as_ref(),
-                ExportKind::Enrollments,
+                export.kind,
                 &viewer.visible,
                 &mut sink,
             )
             .await?;
-            "danh sách đăng ký"
+            export.what
         }
-        "tham-ho" => {
-            write_records(
-                state.store.as_ref(),
-                ExportKind::Visits,
-                &viewer.visible,
-                &mut sink,
-            )
-            .await?;
-            "lượt thăm hộ"
-        }
-        "thu-tien" => {
-            write_records(
-                state.store.as_ref(),
-                ExportKind::Payments,
-                &viewer.visible,
-                &mut sink,
-            )
-            .await?;
-            "thu tiền và nộp tiền"
-        }
-        "danh-gia" => {
+        (None, "danh-gia") => {
             let today = today_in_vietnam();
             let (period, _) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
             let (people, _) = evaluation_report(&state, &viewer, period).await?;

@@ -119,12 +119,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+/// Adds a `Set-Cookie` of `name` to `response` (an empty `value` with age 0 removes it).
+fn add_cookie(response: &mut Response, name: &str, value: &str, max_age_secs: i64, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
+    let cookie = HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    .unwrap_or_else(|_| HeaderValue::from_static(""));
+    response.headers_mut().append(header::SET_COOKIE, cookie);
 }
 
 impl<S: OfficeStore> FromRequestParts<AppState<S>> for Viewer {
@@ -205,9 +207,12 @@ fn sign_in_response<S>(state: &AppState<S>, login: &str, error: Option<&str>) ->
     if error.is_some() {
         *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
     }
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SIGN_IN_COOKIE, &token, 3600, state.secure_cookies),
+    add_cookie(
+        &mut response,
+        SIGN_IN_COOKIE,
+        &token,
+        3600,
+        state.secure_cookies,
     );
     response
 }
@@ -336,19 +341,14 @@ pub async fn sign_in<S: OfficeStore>(
         })
         .await?;
     let mut response = Redirect::to("/tong-quan").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            SESSION_COOKIE,
-            &token,
-            SESSION_HOURS * 3600,
-            state.secure_cookies,
-        ),
+    add_cookie(
+        &mut response,
+        SESSION_COOKIE,
+        &token,
+        SESSION_HOURS * 3600,
+        state.secure_cookies,
     );
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SIGN_IN_COOKIE, "", 0, state.secure_cookies),
-    );
+    add_cookie(&mut response, SIGN_IN_COOKIE, "", 0, state.secure_cookies);
     Ok(response)
 }
 
@@ -376,10 +376,7 @@ pub async fn sign_out<S: OfficeStore>(
         .audit(&viewer.audit("sign_out", None, "Đăng xuất".into()))
         .await?;
     let mut response = Redirect::to("/dang-nhap").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
-    );
+    add_cookie(&mut response, SESSION_COOKIE, "", 0, state.secure_cookies);
     Ok(response)
 }
 
@@ -422,9 +419,12 @@ pub async fn setup_page<S: OfficeStore>(State(state): State<AppState<S>>) -> Web
     }
     let token = new_device_token();
     let mut response = setup_markup(&token, None, None).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SIGN_IN_COOKIE, &token, 3600, state.secure_cookies),
+    add_cookie(
+        &mut response,
+        SIGN_IN_COOKIE,
+        &token,
+        3600,
+        state.secure_cookies,
     );
     Ok(response)
 }
