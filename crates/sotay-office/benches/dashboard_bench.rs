@@ -289,40 +289,38 @@ fn generate(p: &Province, today: NaiveDate) -> (Vec<Row>, Vec<(Uuid, Uuid, Naive
             },
             state: None,
         });
-        rows.push(Row {
-            id: Uuid::now_v7(),
-            entity: EntityKind::Quota,
-            commune: commune.clone(),
-            village: None,
-            facts: RecordFacts::of(
-                EntityKind::Quota,
-                &fields_of(json!({
-                    "period": {"kind": "year", "year": today.year()},
-                    "scope": {"kind": "village", "id": village},
-                    "target_signups": 40, "target_renewals": 20
-                })),
-            ),
-            state: None,
-        });
+        rows.push(quota_row(
+            commune,
+            json!({
+                "period": {"kind": "year", "year": today.year()},
+                "scope": {"kind": "village", "id": village},
+                "target_signups": 40, "target_renewals": 20
+            }),
+        ));
     }
     for (collector, commune) in &p.collectors {
-        rows.push(Row {
-            id: Uuid::now_v7(),
-            entity: EntityKind::Quota,
-            commune: commune.clone(),
-            village: None,
-            facts: RecordFacts::of(
-                EntityKind::Quota,
-                &fields_of(json!({
-                    "period": {"kind": "half_year", "year": today.year(), "half": if today.month() <= 6 { 1 } else { 2 }},
-                    "scope": {"kind": "collector", "id": collector},
-                    "target_signups": 60, "target_renewals": 30
-                })),
-            ),
-            state: None,
-        });
+        rows.push(quota_row(
+            commune,
+            json!({
+                "period": {"kind": "half_year", "year": today.year(), "half": if today.month() <= 6 { 1 } else { 2 }},
+                "scope": {"kind": "collector", "id": collector},
+                "target_signups": 60, "target_renewals": 30
+            }),
+        ));
     }
     (rows, remitted)
+}
+
+/// A quota of `commune` with the office's `fields` (its scope, period and targets).
+fn quota_row(commune: &str, fields: Value) -> Row {
+    Row {
+        id: Uuid::now_v7(),
+        entity: EntityKind::Quota,
+        commune: commune.to_owned(),
+        village: None,
+        facts: RecordFacts::of(EntityKind::Quota, &fields_of(fields)),
+        state: None,
+    }
 }
 
 fn load_sqlite(path: &std::path::Path, rows: &[Row], remitted: &[(Uuid, Uuid, NaiveDate)]) {
