@@ -2,8 +2,10 @@
 //! builds them ([`records`]: real commune codes, ID numbers that agree with the birth date and
 //! sex, mobile numbers with real prefixes), and whole generated areas with Vietnamese names and
 //! realistic shares of poor households, members, visits, sign-ups and payments ([`area`]), for
-//! the store, sync, app and dashboard benchmarks. A dev-dependency only; nothing ships it.
+//! the store, sync, app and dashboard benchmarks; and where the tests' PostgreSQL is
+//! ([`postgres`]). A dev-dependency only; nothing ships it.
 
 pub mod area;
 pub mod names;
+pub mod postgres;
 pub mod records;

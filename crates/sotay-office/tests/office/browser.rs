@@ -12,16 +12,14 @@
 use chrono::{Datelike, Utc};
 use sotay_domain::*;
 use sotay_fixtures::records;
-use sotay_store::{DeviceIdentity, Store};
 use sotay_sync::{SyncClient, SyncConfig};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use thirtyfour::prelude::*;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::{serve_process, wait_healthy};
+use crate::harness::{phone_store, serve_process, wait_healthy};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -209,17 +207,7 @@ async fn a_person_runs_the_campaign_from_the_dashboard_in_chromium() {
     let enrolled = sotay_sync::enroll(&base, &lan_code, "Điện thoại chị Lan")
         .await
         .expect("enrol");
-    let phone = Arc::new(Mutex::new(
-        Store::open(
-            dir.path().join("phone.db"),
-            DeviceIdentity {
-                device_id: enrolled.device_id,
-                user_id: enrolled.user.id,
-            },
-            &sotay_store::StoreKey::generate(),
-        )
-        .expect("phone store"),
-    ));
+    let phone = phone_store(dir.path().join("phone.db"), &enrolled);
     phone
         .lock()
         .expect("phone")

@@ -194,7 +194,7 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
         household(field.village, "Lê Văn Tám"),
     );
     office.push(&field, std::slice::from_ref(&op)).await;
-    let before = office.store().record(id).await.expect("read");
+    let before = office.record(id).await;
     let again = office.push(&field, &[op.clone(), op]).await;
     assert!(
         again
@@ -203,11 +203,7 @@ async fn duplicate_op_has_no_double_effect(office: Office) {
             .all(|r| r.outcome == OpOutcome::Duplicate),
         "repeats are duplicates"
     );
-    assert_eq!(
-        office.store().record(id).await.expect("read"),
-        before,
-        "a repeat changes nothing"
-    );
+    assert_eq!(office.record(id).await, before, "a repeat changes nothing");
     let page = office.pull(&field.token, "").await;
     assert_eq!(page.changes.iter().filter(|c| c.entity_id == id).count(), 1);
 }
@@ -254,14 +250,7 @@ async fn one_batch_isolates_each_op(office: Office) {
         );
     }
     assert_eq!(outcomes[4], &OpOutcome::Applied);
-    assert!(
-        office
-            .store()
-            .record(outside.entity_id)
-            .await
-            .expect("read")
-            .is_none()
-    );
+    assert!(office.record(outside.entity_id).await.is_none());
     let page = office.pull(&field.token, "").await;
     let seq_of = |id: Uuid| {
         page.changes
@@ -315,12 +304,7 @@ async fn out_of_scope_op_is_rejected_alone(office: Office) {
         "ops after a rejected one still apply"
     );
     assert!(
-        office
-            .store()
-            .record(outside.entity_id)
-            .await
-            .expect("read")
-            .is_none(),
+        office.record(outside.entity_id).await.is_none(),
         "rejected ops change nothing"
     );
     // Moving an in-scope record out of scope is refused too.
@@ -353,7 +337,7 @@ async fn id_reused_for_another_entity_is_rejected(office: Office) {
         "full_name": "Đỗ Thị Sáu", "sex": "female", "date_of_birth": null, "personal_id": null,
         "legacy_insurance_code": null, "phone": null, "occupation": "farmer", "ethnic_minority": false,
         "coverage": "none", "stage": "prospect", "decline_reason": null, "notes": ""});
-    let before = office.store().record(id).await.expect("read");
+    let before = office.record(id).await;
     let res = office
         .push(&field, &[field.op(EntityKind::Person, id, person.clone())])
         .await;
@@ -364,7 +348,7 @@ async fn id_reused_for_another_entity_is_rejected(office: Office) {
         res.results[0]
     );
     assert_eq!(
-        office.store().record(id).await.expect("read"),
+        office.record(id).await,
         before,
         "the household that owns the id is untouched"
     );
@@ -502,16 +486,7 @@ async fn revoked_device_gets_device_revoked(office: Office) {
     sotay_office::admin::revoke_device(office.store(), field.device_id)
         .await
         .expect("revoke");
-    let (status, code) = error_code(office.pull_raw(&field.token, "").await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "device_revoked")
-    );
-    let (status, code) = error_code(office.push_raw(&field.token, &[]).await).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "device_revoked")
-    );
+    assert_device_revoked(&office, &field.token).await;
 }
 
 async fn bad_tokens_and_protocol_mismatch_are_refused(office: Office) {
@@ -744,12 +719,7 @@ async fn office_decision_is_authoritative(office: Office) {
         OpOutcome::Applied,
         "the rest of the op applies"
     );
-    let record = office
-        .store()
-        .record(id)
-        .await
-        .expect("read")
-        .expect("stored");
+    let record = office.record(id).await.expect("stored");
     assert_eq!(
         record.state.fields["status"], "approved",
         "the office decision stands"
@@ -796,12 +766,7 @@ async fn office_decision_is_authoritative(office: Office) {
         )
         .await;
     assert_eq!(res.results[0].outcome, OpOutcome::Applied);
-    let record = office
-        .store()
-        .record(id)
-        .await
-        .expect("read")
-        .expect("stored");
+    let record = office.record(id).await.expect("stored");
     assert_eq!(
         record.state.fields["status"], "submitted",
         "resubmitting after a correction request is allowed"
@@ -945,7 +910,7 @@ async fn shutdown_lets_an_in_flight_batch_finish(mut office: Office) {
     assert!(body.results.iter().all(|r| r.outcome == OpOutcome::Applied));
     for id in ids {
         assert!(
-            office.store().record(id).await.expect("read").is_some(),
+            office.record(id).await.is_some(),
             "every op of the batch was applied"
         );
     }
@@ -1071,12 +1036,7 @@ async fn a_fault_mid_batch_rolls_back_the_whole_batch(office: Office) {
     assert_eq!(code, "internal");
     for op in &ops {
         assert!(
-            office
-                .store()
-                .record(op.entity_id)
-                .await
-                .expect("read")
-                .is_none(),
+            office.record(op.entity_id).await.is_none(),
             "nothing of the failed batch stays"
         );
     }

@@ -14,10 +14,10 @@ use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::storage::DashboardStore;
 use sotay_office::storage::dashboard::{Period, Visible};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use uuid::Uuid;
 
-use crate::harness::{COMMUNE, Field, OTHER_COMMUNE, Office};
+use crate::harness::{COMMUNE, Field, OTHER_COMMUNE, Office, phone_store};
 
 /// A browser-like client: keeps cookies, follows no redirects (tests look at them).
 struct Web {
@@ -40,6 +40,12 @@ impl Page {
             .unwrap_or_else(|| panic!("the page has a form with a CSRF field: {}", self.body));
         let rest = &self.body[at + "name=\"_csrf\" value=\"".len()..];
         rest[..rest.find('"').expect("closing quote")].to_owned()
+    }
+    /// Asserts a form was refused (400) with `message` on the page, next to what it is about.
+    #[track_caller]
+    fn assert_refused_saying(&self, message: &str, why: &str) {
+        assert_eq!(self.status, StatusCode::BAD_REQUEST, "{why}");
+        assert!(self.body.contains(message), "{why}: {}", self.body);
     }
     fn location(&self) -> String {
         self.headers
@@ -128,6 +134,14 @@ impl Web {
             .await
             .expect("POST");
         self.absorb(res).await
+    }
+
+    /// Posts `fields` to `path` with the session's CSRF `token` last, as a page's form sends
+    /// them.
+    async fn submit(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form = fields.to_vec();
+        form.push(("_csrf", token));
+        self.post(path, &form).await
     }
 
     async fn upload(&self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
@@ -424,12 +438,7 @@ async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
         .post(&path, &[("action", "approve"), ("_csrf", "not-the-token")])
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN, "wrong token: refused");
-    let record = office
-        .store()
-        .record(s.enrollment.id)
-        .await
-        .expect("read")
-        .expect("exists");
+    let record = office.record(s.enrollment.id).await.expect("exists");
     assert_eq!(
         record.state.fields["status"], "submitted",
         "nothing changed without the token"
@@ -510,12 +519,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
         StatusCode::NOT_FOUND,
         "an id in the URL is checked"
     );
-    let record = office
-        .store()
-        .record(theirs.enrollment.id)
-        .await
-        .expect("read")
-        .expect("exists");
+    let record = office.record(theirs.enrollment.id).await.expect("exists");
     assert_eq!(record.state.fields["status"], "submitted", "unchanged");
 
     for (path, form) in [
@@ -540,9 +544,7 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
             ],
         ),
     ] {
-        let mut form = form;
-        form.push(("_csrf", &token));
-        let page = web.post(path, &form).await;
+        let page = web.submit(path, &token, &form).await;
         assert_eq!(
             page.status,
             StatusCode::NOT_FOUND,
@@ -552,13 +554,13 @@ async fn a_supervisor_cannot_reach_another_commune(office: Office) {
     // A village of another commune named in a quota of one's own commune.
     let scope = format!("village:{}", other_village.id);
     let page = web
-        .post(
+        .submit(
             "/chi-tieu",
+            &token,
             &[
                 ("commune", COMMUNE),
                 ("scope", &scope),
                 ("target_signups", "10"),
-                ("_csrf", &token),
             ],
         )
         .await;
@@ -669,7 +671,6 @@ fn xlsx_formulas(bytes: &[u8]) -> Vec<String> {
 }
 
 async fn a_decision_reaches_the_collectors_phone(office: Office) {
-    use sotay_store::{DeviceIdentity, Store};
     use sotay_sync::{SyncClient, SyncConfig};
     use tokio_util::sync::CancellationToken;
     accounts(&office).await;
@@ -689,17 +690,7 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         .await
         .expect("enrol");
     let dir = tempfile::tempdir().expect("dir");
-    let phone = Arc::new(Mutex::new(
-        Store::open(
-            dir.path().join("sotay.db"),
-            DeviceIdentity {
-                device_id: enrolled.device_id,
-                user_id: enrolled.user.id,
-            },
-            &sotay_store::StoreKey::generate(),
-        )
-        .expect("phone store"),
-    ));
+    let phone = phone_store(dir.path().join("sotay.db"), &enrolled);
     let client = SyncClient::new(&office.base, &enrolled.device_token, SyncConfig::default())
         .expect("client");
     client
@@ -746,10 +737,9 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
     let no_reason = web
         .post(&path, &[("action", "reject"), ("_csrf", &token)])
         .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
-    assert!(
-        no_reason.body.contains("Hãy ghi lý do"),
-        "a rejection needs a reason, said next to the row"
+    no_reason.assert_refused_saying(
+        "Hãy ghi lý do",
+        "a rejection needs a reason, said next to the row",
     );
     let approved = web
         .post(&path, &[("action", "approve"), ("_csrf", &token)])
@@ -785,30 +775,26 @@ async fn a_quota_shows_on_the_overview(office: Office) {
     let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
     let token = web.token().await;
     let bad = web
-        .post(
+        .submit(
             "/chi-tieu",
+            &token,
             &[
                 ("commune", COMMUNE),
                 ("scope", "commune"),
                 ("target_signups", "nhiều"),
-                ("_csrf", &token),
             ],
         )
         .await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(
-        bad.body.contains("Hãy nhập số người đăng ký mới"),
-        "message next to the field"
-    );
+    bad.assert_refused_saying("Hãy nhập số người đăng ký mới", "message next to the field");
     let added = web
-        .post(
+        .submit(
             "/chi-tieu",
+            &token,
             &[
                 ("commune", COMMUNE),
                 ("scope", "commune"),
                 ("target_signups", "137"),
                 ("target_renewals", "20"),
-                ("_csrf", &token),
             ],
         )
         .await;
@@ -913,11 +899,7 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
     let legacy = web
         .upload("/nhap", &[("_csrf", &token)], ("ds.csv", cp1258))
         .await;
-    assert_eq!(legacy.status, StatusCode::BAD_REQUEST);
-    assert!(
-        legacy.body.contains("CSV UTF-8"),
-        "how to save as UTF-8 is said"
-    );
+    legacy.assert_refused_saying("CSV UTF-8", "how to save as UTF-8 is said");
     let pdf = web
         .upload("/nhap", &[("_csrf", &token)], ("ds.pdf", b"%PDF-1.4"))
         .await;
@@ -1306,26 +1288,25 @@ async fn the_first_run_sets_up_an_admin_once(office: Office) {
     let form = web.get("/thiet-lap").await;
     let token = form.csrf();
     let short = web
-        .post(
+        .submit(
             "/thiet-lap",
+            &token,
             &[
                 ("name", "Vũ Thu Hà"),
                 ("login", "quantri"),
                 ("password", "ngan"),
-                ("_csrf", &token),
             ],
         )
         .await;
-    assert_eq!(short.status, StatusCode::BAD_REQUEST);
-    assert!(short.body.contains("ít nhất 10 ký tự"), "{}", short.body);
+    short.assert_refused_saying("ít nhất 10 ký tự", "a short password is refused");
     let made = web
-        .post(
+        .submit(
             "/thiet-lap",
+            &token,
             &[
                 ("name", "Vũ Thu Hà"),
                 ("login", "quantri"),
                 ("password", ADMIN_PASSWORD),
-                ("_csrf", &token),
             ],
         )
         .await;
@@ -1358,9 +1339,7 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
         ("island", "0"),
         ("other", "5"),
     ];
-    let mut with_token = form.to_vec();
-    with_token.push(("_csrf", &token));
-    let refused = web.post("/chinh-sach", &with_token).await;
+    let refused = web.submit("/chinh-sach", &token, &form).await;
     assert_eq!(
         refused.status,
         StatusCode::FORBIDDEN,
@@ -1371,16 +1350,9 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     let token = web.token().await;
     let mut bad = form.to_vec();
     bad[2] = ("from", "32/13/2027");
-    bad.push(("_csrf", &token));
-    let page = web.post("/chinh-sach", &bad).await;
-    assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(
-        page.body.contains("Ngày bắt đầu theo dạng dd/mm/yyyy."),
-        "next to the field"
-    );
-    let mut good = form.to_vec();
-    good.push(("_csrf", &token));
-    let page = web.post("/chinh-sach", &good).await;
+    let page = web.submit("/chinh-sach", &token, &bad).await;
+    page.assert_refused_saying("Ngày bắt đầu theo dạng dd/mm/yyyy.", "next to the field");
+    let page = web.submit("/chinh-sach", &token, &form).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
         page.body.contains("Đã phát hành phiên bản"),
@@ -1406,8 +1378,7 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     // Hà Nội already has an open-ended top-up: an overlapping one is refused by the domain.
     let mut overlap = form.to_vec();
     overlap[0] = ("province", "01");
-    overlap.push(("_csrf", &token));
-    let page = web.post("/chinh-sach", &overlap).await;
+    let page = web.submit("/chinh-sach", &token, &overlap).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     assert!(
         page.body.contains("Tệp chính sách không hợp lệ"),

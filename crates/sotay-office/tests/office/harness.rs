@@ -13,6 +13,35 @@ use sotay_sync::protocol::{EnrollResponse, PullResponse, PushResponse};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+/// A phone's store at `path` for the device `enrolled`, with a fresh key, shared as the sync
+/// client wants it.
+pub fn phone_store(
+    path: std::path::PathBuf,
+    enrolled: &EnrollResponse,
+) -> std::sync::Arc<std::sync::Mutex<sotay_store::Store>> {
+    let identity = sotay_store::DeviceIdentity {
+        device_id: enrolled.device_id,
+        user_id: enrolled.user.id,
+    };
+    let store = sotay_store::Store::open(path, identity, &sotay_store::StoreKey::generate())
+        .expect("phone store");
+    std::sync::Arc::new(std::sync::Mutex::new(store))
+}
+
+/// Asserts that the office refuses the device of `token` as revoked, on pull and on push.
+pub async fn assert_device_revoked(office: &Office, token: &str) {
+    for res in [
+        office.pull_raw(token, "").await,
+        office.push_raw(token, &[]).await,
+    ] {
+        let (status, code) = error_code(res).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNAUTHORIZED, "device_revoked")
+        );
+    }
+}
+
 /// Runs each named `async fn(Office)` of the calling module on both backends: SQLite always,
 /// PostgreSQL when `SOTAY_PG_URL` is set.
 macro_rules! contract {
@@ -152,15 +181,7 @@ pub async fn store_at(backend: Backend, dir: &std::path::Path) -> Option<(AnySto
             ))
         }
         Backend::Postgres => {
-            let Ok(url) = std::env::var("SOTAY_PG_URL") else {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI must run the PostgreSQL contract suite: set SOTAY_PG_URL (scripts/test.sh does)"
-                );
-                eprintln!("SOTAY_PG_URL is not set: PostgreSQL variant not run here");
-                return None;
-            };
-            let schema = format!("t_{}", Uuid::now_v7().simple());
+            let (url, schema) = sotay_fixtures::postgres::test_database()?;
             Some((
                 AnyStore::Postgres(
                     PgStore::open(&url, Some(&schema))
@@ -230,6 +251,12 @@ impl Office {
             .expect("the device exists")
     }
 
+    /// The office's copy of a record, if it has one (the read itself must succeed).
+    pub async fn record(&self, id: Uuid) -> Option<sotay_office::apply::StoredRecord> {
+        use sotay_office::storage::OfficeStore;
+        self.store().record(id).await.expect("read")
+    }
+
     /// Starts a graceful shutdown: in-flight requests finish, new connections are refused.
     pub fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -267,25 +294,29 @@ impl Office {
         } else {
             Some(village.id)
         };
-        admin::assign_area(store, user.id, COMMUNE, area_village)
-            .await
-            .expect("area");
-        let code = admin::issue_code(store, user.id, Duration::hours(1))
-            .await
-            .expect("code");
-        let enrolled = self.enroll(&code).await;
+        let enrolled = self.enroll_in_area(user.id, COMMUNE, area_village).await;
         assert_eq!(
             enrolled.user.id, user.id,
             "the code belongs to the user it was issued for"
         );
-        Field {
-            user_id: user.id,
-            device_id: enrolled.device_id,
-            token: enrolled.device_token,
-            village: village.id,
-            other_village: other.id,
-            clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
-        }
+        Field::enrolled(user.id, &enrolled, village.id, other.id)
+    }
+
+    /// Gives `user_id` the area (`commune`, or one `village` of it) and enrols a device with a
+    /// fresh code for them.
+    pub async fn enroll_in_area(
+        &self,
+        user_id: Uuid,
+        commune: &str,
+        village: Option<Uuid>,
+    ) -> EnrollResponse {
+        admin::assign_area(self.store(), user_id, commune, village)
+            .await
+            .expect("area");
+        let code = admin::issue_code(self.store(), user_id, Duration::hours(1))
+            .await
+            .expect("code");
+        self.enroll(&code).await
     }
 
     /// A new user (no area) and a fresh enrolment code for them.
@@ -378,6 +409,24 @@ impl Office {
 }
 
 impl Field {
+    /// The device `enrolled` of `user_id`, whose own village is `village` and whose other
+    /// village (outside the area) is `other_village`.
+    pub fn enrolled(
+        user_id: Uuid,
+        enrolled: &EnrollResponse,
+        village: Uuid,
+        other_village: Uuid,
+    ) -> Field {
+        Field {
+            user_id,
+            device_id: enrolled.device_id,
+            token: enrolled.device_token.clone(),
+            village,
+            other_village,
+            clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
+        }
+    }
+
     /// An op by this device that creates a household (a new id) in `village`, headed by `head`.
     pub fn new_household(&self, village: Uuid, head: &str) -> Op {
         self.op(

@@ -3,15 +3,13 @@
 //! inconsistent pair is neither served to nor writable by a village's users, the office stores
 //! the one normalised form whoever sent the op, and money, text and body sizes have bounds.
 
-use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sotay_domain::{EntityKind, Role, VillageKind};
-use sotay_office::OfficeStore;
 use sotay_office::admin::{self, OfficeWriter};
 use sotay_office::apply::OFFICE_NODE;
 use sotay_office::storage::{DashboardStore, ScopeProblem};
-use sotay_sync::protocol::OpOutcome;
+use sotay_sync::protocol::{OpOutcome, PushResponse};
 use uuid::Uuid;
 
 use crate::harness::*;
@@ -68,25 +66,11 @@ async fn user_with_area(
     commune: &str,
     village: Option<Uuid>,
 ) -> Field {
-    let store = office.store();
-    let user = admin::create_user(store, "Người dùng thử", role, None)
+    let user = admin::create_user(office.store(), "Người dùng thử", role, None)
         .await
         .expect("user");
-    admin::assign_area(store, user.id, commune, village)
-        .await
-        .expect("area");
-    let code = admin::issue_code(store, user.id, Duration::hours(1))
-        .await
-        .expect("code");
-    let enrolled = office.enroll(&code).await;
-    Field {
-        user_id: user.id,
-        device_id: enrolled.device_id,
-        token: enrolled.device_token,
-        village: village.unwrap_or_default(),
-        other_village: Uuid::nil(),
-        clock: std::sync::Mutex::new(sotay_domain::HlcClock::new(enrolled.device_id)),
-    }
+    let enrolled = office.enroll_in_area(user.id, commune, village).await;
+    Field::enrolled(user.id, &enrolled, village.unwrap_or_default(), Uuid::nil())
 }
 
 async fn village_in(office: &Office, commune: &str, name: &str) -> Uuid {
@@ -107,6 +91,14 @@ fn rejected_code(outcome: &OpOutcome) -> Option<&str> {
         OpOutcome::Rejected { code, .. } => Some(code),
         _ => None,
     }
+}
+
+/// The refusal code of each op of a push, in order (`None` for an op that was not refused).
+fn rejected_codes(res: &PushResponse) -> Vec<Option<&str>> {
+    res.results
+        .iter()
+        .map(|r| rejected_code(&r.outcome))
+        .collect()
 }
 
 /// Every record id a device's pulls return, from the start.
@@ -141,14 +133,7 @@ async fn a_village_user_cannot_label_a_record_with_another_commune(office: Offic
         "{:?}",
         res.results
     );
-    assert!(
-        office
-            .store()
-            .record(op.entity_id)
-            .await
-            .expect("read")
-            .is_none()
-    );
+    assert!(office.record(op.entity_id).await.is_none());
     assert!(
         !pulled_ids(&office, &other_collector.token)
             .await
@@ -180,11 +165,7 @@ async fn a_commune_user_cannot_use_a_village_of_another_commune(office: Office) 
     let res = office
         .push(&collector, &[foreign.clone(), unknown, fine.clone()])
         .await;
-    let codes: Vec<_> = res
-        .results
-        .iter()
-        .map(|r| rejected_code(&r.outcome))
-        .collect();
+    let codes = rejected_codes(&res);
     assert_eq!(
         codes,
         vec![Some("village_mismatch"), Some("village_mismatch"), None],
@@ -272,12 +253,7 @@ async fn a_stored_inconsistent_record_is_out_of_every_village_users_reach(office
         "{:?}",
         res.results
     );
-    let stored = office
-        .store()
-        .record(id)
-        .await
-        .expect("read")
-        .expect("kept");
+    let stored = office.record(id).await.expect("kept");
     assert_ne!(
         stored.state.fields.get("deleted"),
         Some(&json!(true)),
@@ -308,12 +284,7 @@ async fn the_office_stores_the_normalised_form(office: Office) {
         "{:?}",
         res.results
     );
-    let stored = office
-        .store()
-        .record(person_id)
-        .await
-        .expect("read")
-        .expect("stored");
+    let stored = office.record(person_id).await.expect("stored");
     assert_eq!(stored.state.fields["full_name"], json!("Nguyễn Văn Đức"));
     assert_eq!(stored.state.fields["phone"], json!("0912345678"));
     assert_eq!(stored.state.fields["personal_id"], json!("001085000123"));
@@ -485,11 +456,7 @@ async fn a_remittance_must_add_up_to_its_payments(office: Office) {
     let res = office
         .push(&field, &[first, second, wrong, missing, right])
         .await;
-    let codes: Vec<_> = res
-        .results
-        .iter()
-        .map(|r| rejected_code(&r.outcome))
-        .collect();
+    let codes = rejected_codes(&res);
     assert_eq!(
         codes,
         vec![
