@@ -93,6 +93,17 @@ impl Fixture {
     }
 }
 
+/// The persons among the first `limit` hits of a search for `query`, in order (None for a
+/// household that matched itself).
+pub fn found_persons(store: &Store, query: &str, limit: usize) -> Vec<Option<Person>> {
+    store
+        .search(query, limit)
+        .expect("search")
+        .into_iter()
+        .map(|h| h.person)
+        .collect()
+}
+
 /// Asserts that `err` is the refusal `code` on `field`: the two things the UI acts on.
 #[track_caller]
 pub fn assert_refused(err: &sotay_store::StoreError, code: &str, field: &str) {

@@ -122,20 +122,8 @@ fn upgrading_a_version_1_database_keeps_records_and_indexes_them_for_search() {
         ..p.clone()
     };
     store.save_person(&edited).unwrap();
-    assert!(
-        store
-            .search("dat", 10)
-            .unwrap()
-            .iter()
-            .any(|h| h.person.as_ref() == Some(&edited))
-    );
-    assert!(
-        store
-            .search("duc", 10)
-            .unwrap()
-            .iter()
-            .all(|h| h.person.is_none())
-    );
+    assert!(found_persons(&store, "dat", 10).contains(&Some(edited)));
+    assert!(found_persons(&store, "duc", 10).iter().all(Option::is_none));
 }
 
 #[test]
