@@ -256,6 +256,32 @@ pub struct Person {
     pub notes: String,
 }
 
+impl Person {
+    /// A new prospect (a fresh id) of `household`, in its commune and village, known so far by
+    /// name and sex only: a farmer, not of an ethnic minority, with no social insurance and no
+    /// birth date, ID number, phone or notes yet. Fill in what is known with struct update.
+    pub fn prospect(household: &Household, full_name: String, sex: Sex) -> Person {
+        Person {
+            id: new_id(),
+            household_id: household.id,
+            commune_code: household.commune_code.clone(),
+            village_id: household.village_id,
+            full_name,
+            sex,
+            date_of_birth: None,
+            personal_id: None,
+            legacy_insurance_code: None,
+            phone: None,
+            occupation: Occupation::Farmer,
+            ethnic_minority: false,
+            coverage: Coverage::None,
+            stage: Stage::Prospect,
+            decline_reason: None,
+            notes: String::new(),
+        }
+    }
+}
+
 /// How a visit happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -35,22 +35,11 @@ pub fn household(commune: &str, village: Option<Uuid>, head: &str, address: &str
 /// man born in the 1900s, 85) and phone, both ending in `serial`; interested in joining.
 pub fn person(household: &Household, name: &str, serial: u32) -> Person {
     Person {
-        id: new_id(),
-        household_id: household.id,
-        commune_code: household.commune_code.clone(),
-        village_id: household.village_id,
-        full_name: name.into(),
-        sex: Sex::Male,
         date_of_birth: NaiveDate::from_ymd_opt(1985, 4, 12),
         personal_id: Some(format!("001085{serial:06}")),
-        legacy_insurance_code: None,
         phone: Some(format!("0912{serial:06}")),
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
         stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..Person::prospect(household, name.into(), Sex::Male)
     }
 }
 

@@ -59,21 +59,11 @@ fn household() -> Household {
 fn person() -> Person {
     Person {
         id: id(3),
-        household_id: id(2),
-        commune_code: COMMUNE.into(),
-        village_id: Some(id(1)),
-        full_name: "Trần Văn Minh".into(),
-        sex: Sex::Male,
         date_of_birth: Some(date(1985, 3, 7)),
         personal_id: Some("001085012345".into()),
-        legacy_insurance_code: None,
         phone: Some("0912345678".into()),
-        occupation: Occupation::Farmer,
-        ethnic_minority: false,
-        coverage: Coverage::None,
         stage: Stage::Interested,
-        decline_reason: None,
-        notes: String::new(),
+        ..Person::prospect(&household(), "Trần Văn Minh".into(), Sex::Male)
     }
 }
 
