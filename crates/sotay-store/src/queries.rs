@@ -15,7 +15,9 @@ use crate::clock::local_midnight_ms;
 use crate::error::Result;
 use crate::records::{quota_period_key, quota_scope_key, uuid_from};
 use crate::search::{self, SearchHit};
-use crate::store::{Store, counted_row, decode, decode_counted, decode_row, record_row};
+use crate::store::{
+    Store, counted_row, decode, decode_counted, decode_row, record_row, select_records,
+};
 
 /// A household in a village list.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,8 +30,8 @@ pub struct HouseholdSummary {
 
 /// Where a page of a village's households ended: the last row's head's name and id. The next
 /// page starts after it (keyset paging), so a household added or deleted meanwhile never
-/// shifts a page or shows a row twice.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// shifts a page or shows a row twice. A screen holds it as JSON and hands it back as it came.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdCursor {
     /// The last row's head's name.
     pub head_name: String,
@@ -259,11 +261,11 @@ impl Store {
 
     /// The members of a household (not deleted).
     pub fn persons_in_household(&self, household_id: Uuid) -> Result<Vec<Person>> {
-        let mut stmt = self.conn.prepare_cached(
+        select_records(
+            &self.conn,
             "SELECT id, data FROM persons WHERE household_id = ?1 AND deleted = 0 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([household_id.as_bytes()], record_row)?;
-        rows.map(|row| decode_row(row?)).collect()
+            [household_id.as_bytes()],
+        )
     }
 
     /// Persons (with their household) and households matching what the user typed: every word

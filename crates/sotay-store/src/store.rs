@@ -519,6 +519,17 @@ pub(crate) fn decode_row<E: Record>((id, data): RecordRow) -> Result<E> {
     decode(&data, uuid_from(&id)?)
 }
 
+/// The records `sql` (`SELECT id, data …`) selects on `conn` with `params`, decoded.
+pub(crate) fn select_records<E: Record>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<E>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, record_row)?;
+    rows.map(|row| decode_row(row?)).collect()
+}
+
 /// A record read with a count beside it (`SELECT x.id, x.data, (SELECT count(*) …)`): its id,
 /// its JSON and the count.
 pub(crate) type CountedRow = (Vec<u8>, String, i64);

@@ -27,7 +27,8 @@ use crate::error::{Result, StoreError};
 use crate::queries::period_bounds;
 use crate::records::Record;
 use crate::store::{
-    Store, counted_row, decode_counted, decode_row, load_state, record_row, write_record,
+    Store, counted_row, decode_counted, decode_row, load_state, record_row, select_records,
+    write_record,
 };
 
 /// A village with the number of its households.
@@ -151,33 +152,31 @@ impl Store {
 
     /// Outreach events, newest first, at most `limit`.
     pub fn outreach_events(&self, limit: usize) -> Result<Vec<OutreachEvent>> {
-        let mut stmt = self.conn.prepare_cached(
+        select_records(
+            &self.conn,
             "SELECT id, data FROM outreach_events WHERE deleted = 0 \
              ORDER BY date DESC, id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], record_row)?;
-        rows.map(|row| decode_row(row?)).collect()
+            [i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
     }
 
     /// A person's sign-ups, newest first, each with its payments.
     pub fn enrollments_of_person(&self, person_id: Uuid) -> Result<Vec<EnrollmentHistory>> {
-        let enrollments: Vec<Enrollment> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, data FROM enrollments WHERE person_id = ?1 AND deleted = 0 \
-                 ORDER BY id DESC",
-            )?;
-            let rows = stmt.query_map([person_id.as_bytes()], record_row)?;
-            rows.map(|row| decode_row(row?)).collect::<Result<_>>()?
-        };
-        let mut payments = self.conn.prepare_cached(
-            "SELECT id, data FROM payments WHERE enrollment_id = ?1 AND deleted = 0 \
-             ORDER BY months_from",
+        let enrollments: Vec<Enrollment> = select_records(
+            &self.conn,
+            "SELECT id, data FROM enrollments WHERE person_id = ?1 AND deleted = 0 \
+             ORDER BY id DESC",
+            [person_id.as_bytes()],
         )?;
         enrollments
             .into_iter()
             .map(|enrollment| {
-                let rows = payments.query_map([enrollment.id.as_bytes()], record_row)?;
-                let payments = rows.map(|row| decode_row(row?)).collect::<Result<_>>()?;
+                let payments = select_records(
+                    &self.conn,
+                    "SELECT id, data FROM payments WHERE enrollment_id = ?1 AND deleted = 0 \
+                     ORDER BY months_from",
+                    [enrollment.id.as_bytes()],
+                )?;
                 Ok(EnrollmentHistory {
                     enrollment,
                     payments,
@@ -227,21 +226,16 @@ impl Store {
         let tx = self.write_tx()?;
         let visit = self.stage(&tx, visit.clone())?;
         let mut logged = VisitLogged::default();
-        let due: Vec<FollowUp> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, data FROM follow_ups WHERE household_id = ?1 AND assigned_to = ?2 \
-                   AND done = 0 AND deleted = 0 AND due_date <= ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    visit.household_id.as_bytes(),
-                    visit.visited_by.as_bytes(),
-                    today.format("%Y-%m-%d").to_string()
-                ],
-                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
-            )?;
-            rows.map(|row| decode_row(row?)).collect::<Result<_>>()?
-        };
+        let due: Vec<FollowUp> = select_records(
+            &tx,
+            "SELECT id, data FROM follow_ups WHERE household_id = ?1 AND assigned_to = ?2 \
+               AND done = 0 AND deleted = 0 AND due_date <= ?3",
+            params![
+                visit.household_id.as_bytes(),
+                visit.visited_by.as_bytes(),
+                today.format("%Y-%m-%d").to_string()
+            ],
+        )?;
         for mut follow_up in due {
             if follow_up.reason == FollowUpReason::CallBack {
                 follow_up.done = true;

@@ -59,36 +59,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         match next() % 5 {
             // A new household with a member, in one batch transaction.
             0 | 1 => {
-                let h = Household {
-                    id: new_id(),
-                    commune_code: "00004".into(),
-                    village_id: None,
-                    address: format!("Số {serial}, thôn Đông"),
-                    head_name: format!("Nguyễn Văn {serial}"),
-                    poverty_status: PovertyStatus::None,
-                    poverty_year: None,
-                    notes: String::new(),
-                    location: None,
-                };
+                let h = household(
+                    format!("Nguyễn Văn {serial}"),
+                    format!("Số {serial}, thôn Đông"),
+                    (PovertyStatus::None, None),
+                );
                 store.save_household(&h)?;
-                let p = Person {
-                    id: new_id(),
-                    household_id: h.id,
-                    commune_code: h.commune_code.clone(),
-                    village_id: None,
-                    full_name: format!("Trần Thị {serial}"),
-                    sex: Sex::Female,
-                    date_of_birth: None,
-                    personal_id: None,
-                    legacy_insurance_code: None,
-                    phone: None,
-                    occupation: Occupation::Farmer,
-                    ethnic_minority: false,
-                    coverage: Coverage::None,
-                    stage: Stage::Prospect,
-                    decline_reason: None,
-                    notes: String::new(),
-                };
+                let p = Person::prospect(&h, format!("Trần Thị {serial}"), Sex::Female);
                 store.save_person(&p)?;
                 households.push(h);
             }
@@ -120,20 +97,35 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             // A batch of households in one transaction.
             _ => {
                 let batch: Vec<Household> = (0..20)
-                    .map(|k| Household {
-                        id: new_id(),
-                        commune_code: "00004".into(),
-                        village_id: None,
-                        address: format!("Lô {serial}-{k}"),
-                        head_name: format!("Lê Văn {serial}-{k}"),
-                        poverty_status: PovertyStatus::Poor,
-                        poverty_year: Some(2025),
-                        notes: String::new(),
-                        location: None,
+                    .map(|k| {
+                        household(
+                            format!("Lê Văn {serial}-{k}"),
+                            format!("Lô {serial}-{k}"),
+                            (PovertyStatus::Poor, Some(2025)),
+                        )
                     })
                     .collect();
                 store.save_batch(&batch)?;
             }
         }
+    }
+}
+
+/// A household of commune 00004 outside any village, with its poverty status and list year.
+fn household(
+    head_name: String,
+    address: String,
+    (poverty_status, poverty_year): (PovertyStatus, Option<i32>),
+) -> Household {
+    Household {
+        id: new_id(),
+        commune_code: "00004".into(),
+        village_id: None,
+        address,
+        head_name,
+        poverty_status,
+        poverty_year,
+        notes: String::new(),
+        location: None,
     }
 }
