@@ -15,9 +15,7 @@
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use sotay_domain::validate::{Validate, ValidationContext};
-use sotay_domain::{
-    Coverage, EntityKind, Household, Normalize, Occupation, Person, PovertyStatus, Sex, Stage,
-};
+use sotay_domain::{EntityKind, Household, Normalize, Person, PovertyStatus, Sex};
 use sotay_sync::protocol::codes;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -376,7 +374,7 @@ pub fn check_rows(
         let address = get(7);
         let household = Household {
             id: Uuid::now_v7(),
-            commune_code: commune_code.clone(),
+            commune_code,
             village_id,
             address,
             head_name: name.clone(),
@@ -387,22 +385,10 @@ pub fn check_rows(
         }
         .normalized();
         let person = Person {
-            id: Uuid::now_v7(),
-            household_id: household.id,
-            commune_code: commune_code.clone(),
-            village_id,
-            full_name: name,
-            sex: sex.unwrap_or(Sex::Male),
             date_of_birth,
             personal_id,
-            legacy_insurance_code: None,
             phone,
-            occupation: Occupation::Farmer,
-            ethnic_minority: false,
-            coverage: Coverage::None,
-            stage: Stage::Prospect,
-            decline_reason: None,
-            notes: String::new(),
+            ..Person::prospect(&household, name, sex.unwrap_or(Sex::Male))
         }
         .normalized();
         let mut seen_fields: HashSet<String> = HashSet::new();
@@ -452,21 +438,25 @@ pub fn duplicates(
     }
     for r in rows {
         let p = &r.person;
-        let where_ = |first: usize| {
-            if first == 0 {
-                "đã có trong cơ sở dữ liệu".to_owned()
+        // This row repeats `what` of row `first` (0: of a person already stored).
+        let duplicate = |column: &str, code: &str, what: String, first: usize| RowError {
+            row: r.row,
+            column: column.into(),
+            code: code.into(),
+            message: if first == 0 {
+                format!("{what} đã có trong cơ sở dữ liệu.")
             } else {
-                format!("trùng với dòng {first}")
-            }
+                format!("{what} trùng với dòng {first}.")
+            },
         };
         if let Some(id) = &p.personal_id {
-            if let Some(first) = ids.get(id) {
-                errors.push(RowError {
-                    row: r.row,
-                    column: COLUMNS[3].into(),
-                    code: codes::DUPLICATE_PERSONAL_ID.into(),
-                    message: format!("Số CCCD {id} {}.", where_(*first)),
-                });
+            if let Some(&first) = ids.get(id) {
+                errors.push(duplicate(
+                    COLUMNS[3],
+                    codes::DUPLICATE_PERSONAL_ID,
+                    format!("Số CCCD {id}"),
+                    first,
+                ));
                 continue;
             }
             ids.insert(id.clone(), r.row);
@@ -476,13 +466,13 @@ pub fn duplicates(
             p.date_of_birth,
             p.village_id,
         );
-        if let Some(first) = keys.get(&key) {
-            errors.push(RowError {
-                row: r.row,
-                column: COLUMNS[0].into(),
-                code: codes::DUPLICATE_PERSON.into(),
-                message: format!("Người cùng họ tên, ngày sinh và thôn {}.", where_(*first)),
-            });
+        if let Some(&first) = keys.get(&key) {
+            errors.push(duplicate(
+                COLUMNS[0],
+                codes::DUPLICATE_PERSON,
+                "Người cùng họ tên, ngày sinh và thôn".to_owned(),
+                first,
+            ));
             continue;
         }
         keys.insert(key, r.row);

@@ -3,20 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// `1234567` → `1.234.567`.
+/// `1234567` → `1.234.567`: counts are grouped as the domain groups money
+/// ([`sotay_domain::Vnd::grouped`]).
 pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+    sotay_domain::Vnd(n).grouped()
 }
 
 /// `1500000` → `1.500.000 ₫`.

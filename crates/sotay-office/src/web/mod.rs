@@ -108,6 +108,20 @@ impl IntoResponse for WebError {
 /// Shorthand for dashboard handlers.
 pub type WebResult<T = Response> = Result<T, WebError>;
 
+/// Refuses with [`WebError::RateLimited`] a client `address` that used up what `limiter` allows
+/// it this minute.
+async fn within_limit(
+    limiter: &crate::limit::RateLimiter,
+    store: &impl crate::storage::LifecycleStore,
+    address: &str,
+) -> WebResult<()> {
+    if limiter.allow(store, address).await? {
+        Ok(())
+    } else {
+        Err(WebError::RateLimited)
+    }
+}
+
 /// The dashboard's routes (merged into the office's router beside `/api` and `/health`).
 pub fn routes<S: OfficeStore>() -> Router<AppState<S>> {
     Router::new()

@@ -13,9 +13,9 @@ use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
+use super::WebResult;
 use super::format::{date, money};
 use super::layout::{bare, field_error};
-use super::{WebError, WebResult};
 use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{DEFAULT_REMIT_DEADLINE_DAYS, REMIT_DEADLINE_KEY, ReceiptMatch};
@@ -83,13 +83,7 @@ pub async fn check<S: OfficeStore>(
     let mut result = None;
     if asked {
         let address = peer.ip().to_string();
-        if !state
-            .receipt_limiter
-            .allow(state.store.as_ref(), &address)
-            .await?
-        {
-            return Err(WebError::RateLimited);
-        }
+        super::within_limit(&state.receipt_limiter, state.store.as_ref(), &address).await?;
         // Every check counts: the limit is on checks, not only on failures.
         state
             .receipt_limiter

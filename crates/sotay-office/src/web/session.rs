@@ -237,13 +237,7 @@ pub async fn sign_in<S: OfficeStore>(
         return Err(WebError::Csrf);
     }
     let address = peer.ip().to_string();
-    if !state
-        .sign_in_limiter
-        .allow(state.store.as_ref(), &address)
-        .await?
-    {
-        return Err(WebError::RateLimited);
-    }
+    super::within_limit(&state.sign_in_limiter, state.store.as_ref(), &address).await?;
     let now = Utc::now();
     let login_name = form.login.trim().to_lowercase();
     let shown_login: String = login_name.chars().take(40).collect();
