@@ -19,6 +19,14 @@ fn office(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs `args` on `db`, which must succeed; what it printed.
+#[track_caller]
+fn run_ok(db: &std::path::Path, args: &[&str]) -> String {
+    let (ok, out, err) = office(db, args);
+    assert!(ok, "{}: {err}", args[0]);
+    out
+}
+
 /// Runs `args` on `db`, which must fail and say `says` (with `why` when it does not); what it
 /// wrote to standard error.
 #[track_caller]
@@ -63,7 +71,7 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
     )
     .expect("write");
     assert!(office(&db, &["migrate"]).0);
-    let (ok, out, err) = office(
+    let out = run_ok(
         &db,
         &[
             "import-units",
@@ -71,12 +79,11 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
             villages.to_str().expect("path"),
         ],
     );
-    assert!(ok, "import-units: {err}");
     assert!(
         out.contains("3321"),
         "every commune of the official list is imported: {out}"
     );
-    let (ok, out, err) = office(
+    let out = run_ok(
         &db,
         &[
             "create-user",
@@ -88,7 +95,6 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
             "0912345678",
         ],
     );
-    assert!(ok, "create-user: {err}");
     assert!(
         out.contains("Nguyễn Thị Lan") && out.contains("assign-area") && out.contains("issue-code"),
         "create-user says what it made and what comes next: {out}"
@@ -132,10 +138,8 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
         "99999",
         "an unknown commune is refused",
     );
-    let (ok, _, err) = office(&db, &["assign-area", "--user", &user, "--commune", "00376"]);
-    assert!(ok, "assign-area: {err}");
-    let (ok, out, err) = office(&db, &["issue-code", "--user", &user, "--ttl-hours", "2"]);
-    assert!(ok, "issue-code: {err}");
+    run_ok(&db, &["assign-area", "--user", &user, "--commune", "00376"]);
+    let out = run_ok(&db, &["issue-code", "--user", &user, "--ttl-hours", "2"]);
     let code = printed(&out, "Mã kích hoạt: ");
     assert_eq!(code.len(), 11, "a code like K7QX2-M9PRA: {code}");
     assert!(
@@ -295,7 +299,7 @@ fn a_newcomer_gets_messages_next_steps_and_a_list() {
         out.contains("assign-area"),
         "create-village names the next step: {out}"
     );
-    let (ok, out, err) = office(
+    let out = run_ok(
         &db,
         &[
             "create-user",
@@ -305,7 +309,6 @@ fn a_newcomer_gets_messages_next_steps_and_a_list() {
             "board_member",
         ],
     );
-    assert!(ok, "create-user: {err}");
     let board = printed(&out, "Mã người dùng: ");
 
     // An area is a pair: a village of another commune is refused.
@@ -342,8 +345,7 @@ fn a_newcomer_gets_messages_next_steps_and_a_list() {
     );
     assert!(ok && out.contains("Đã giao"), "assign-area: {out} {err}");
 
-    let (ok, out, err) = office(&db, &["list-users"]);
-    assert!(ok, "list-users: {err}");
+    let out = run_ok(&db, &["list-users"]);
     assert!(
         out.contains("Lò Văn Páo") && out.contains(&village) && out.contains("chưa có"),
         "list-users shows the user, their village and that no device is enrolled yet: {out}"
@@ -419,8 +421,7 @@ fn a_port_in_use_names_the_way_out() {
 #[test]
 fn review_records_the_office_decision_on_a_sign_up() {
     let (_dir, db) = fresh_database();
-    let (ok, _, err) = office(&db, &["seed-demo", "--households", "40"]);
-    assert!(ok, "seed-demo: {err}");
+    run_ok(&db, &["seed-demo", "--households", "40"]);
     let state_of = |id: &str| -> serde_json::Value {
         let conn = rusqlite::Connection::open(&db).expect("open");
         let state: String = conn
@@ -554,8 +555,7 @@ fn import_reports_bad_rows_as_json_and_imports_the_good_ones() {
 #[test]
 fn backup_and_restore_keep_the_data_and_start_a_new_epoch() {
     let (dir, db) = fresh_database();
-    let (ok, _, err) = office(&db, &["seed-demo", "--households", "20"]);
-    assert!(ok, "seed-demo: {err}");
+    run_ok(&db, &["seed-demo", "--households", "20"]);
     let read = |path: &std::path::Path, sql: &str| -> String {
         let conn = rusqlite::Connection::open(path).expect("open");
         conn.query_row(sql, [], |r| r.get::<_, String>(0))
