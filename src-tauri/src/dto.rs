@@ -1,17 +1,20 @@
 //! Transport types at the boundary with the UI: what each screen receives, and what its forms
 //! send. Records inside them are the domain's entities (their JSON is the sync wire format, one
-//! definition); everything shaped for a screen is declared here, so the library crates never
-//! change shape for the UI. Form inputs carry what the user typed as text where a typo must come
-//! back as a message next to the field (dates, amounts, counts) instead of failing to decode.
+//! definition), the enrolled user is the device's and a page's cursor the store's, passed
+//! through as they are; everything shaped for a screen is declared here, so the library crates
+//! never change shape for the UI. Form inputs carry what the user typed as text where a typo
+//! must come back as a message next to the field (dates, amounts, counts) instead of failing to
+//! decode.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sotay_device::{AppAction, Language};
+use sotay_device::{AppAction, EnrolledUser, Language};
 use sotay_domain::{
     BenefitEstimate, Coverage, Enrollment, FollowUp, GeoPoint, Household, Occupation,
     OutreachEvent, OutreachKind, Payment, PaymentMethod, PaymentMode, Person, PovertyStatus, Quote,
-    Role, Sex, Stage, SupportGroup, Visit, VisitChannel, VisitOutcome, Vnd,
+    Sex, Stage, SupportGroup, Visit, VisitChannel, VisitOutcome, Vnd,
 };
+use sotay_store::HouseholdCursor;
 use uuid::Uuid;
 
 use crate::error::CommandError;
@@ -21,8 +24,8 @@ use crate::error::CommandError;
 pub struct AppStatus {
     /// Enrolled with an office (its store opens once the PIN unwraps the key).
     pub enrolled: bool,
-    /// The user, once enrolled.
-    pub user: Option<UserDto>,
+    /// The user (id, full name, role), once enrolled.
+    pub user: Option<EnrolledUser>,
     /// The office address, once enrolled.
     pub office_url: Option<String>,
     /// This device's id, once enrolled.
@@ -51,17 +54,6 @@ pub struct AppStatus {
     pub store_error: Option<CommandError>,
     /// What the first-run screen says: the office had this device wiped (`device_wipe`).
     pub notice: Option<CommandError>,
-}
-
-/// The enrolled user.
-#[derive(Clone, Debug, Serialize)]
-pub struct UserDto {
-    /// The user's id at the office (uuid v7).
-    pub id: Uuid,
-    /// Full name.
-    pub full_name: String,
-    /// Their role (collector, post-office collector, board member…): it decides what they may do.
-    pub role: Role,
 }
 
 /// `enroll`'s form.
@@ -201,16 +193,6 @@ pub struct HouseholdRow {
     pub members: u32,
 }
 
-/// Where the next page of a village's households starts (the last row's head's name and id),
-/// handed back as it came.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HouseholdCursorDto {
-    /// The last row's head's name.
-    pub head_name: String,
-    /// The last row's household id.
-    pub id: Uuid,
-}
-
 /// `village_households`: one page of a village's households.
 #[derive(Clone, Debug, Serialize)]
 pub struct VillageHouseholdsDto {
@@ -219,7 +201,7 @@ pub struct VillageHouseholdsDto {
     /// The households of this page, by head's name.
     pub rows: Vec<HouseholdRow>,
     /// Where the next page starts; `null` on the last page.
-    pub next: Option<HouseholdCursorDto>,
+    pub next: Option<HouseholdCursor>,
 }
 
 /// A search result.

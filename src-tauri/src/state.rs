@@ -17,7 +17,7 @@ use sotay_device::{
 };
 use sotay_store::{DeviceIdentity, Store, StoreKey};
 
-use crate::dto::{AppStatus, UserDto};
+use crate::dto::AppStatus;
 use crate::error::{CmdResult, CommandError};
 use crate::sync_task::SyncTask;
 
@@ -276,11 +276,7 @@ impl AppState {
         let pin_set = self.pin_set();
         AppStatus {
             enrolled: enrolment.is_some(),
-            user: enrolment.map(|e| UserDto {
-                id: e.user.id,
-                full_name: e.user.full_name.clone(),
-                role: e.user.role,
-            }),
+            user: enrolment.map(|e| e.user.clone()),
             office_url: enrolment.map(|e| e.office_url.clone()),
             device_id: enrolment.map(|e| e.device_id),
             communes: enrolment.map(|e| e.communes.clone()).unwrap_or_default(),

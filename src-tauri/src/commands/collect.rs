@@ -4,17 +4,14 @@
 
 use chrono::Utc;
 use sotay_device::AppAction;
-use sotay_domain::EntityKind;
+use sotay_domain::{Enrollment, Household, Payment, Person};
 use tauri::State;
 use uuid::Uuid;
 
+use crate::commands::require;
 use crate::dto::{CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptDto};
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::state::AppState;
-
-fn not_found(entity: EntityKind, id: Uuid) -> CommandError {
-    CommandError::from(sotay_store::StoreError::NotFound { entity, id })
-}
 
 /// The next period of a sign-up and what to collect for it.
 #[tauri::command(async)]
@@ -24,9 +21,7 @@ pub fn payment_draft(
 ) -> CmdResult<PaymentDraftDto> {
     state.with_store_for(AppAction::HandleMoney, |store, _| {
         let draft = store.payment_draft(enrollment_id)?;
-        let person = store
-            .get_person(draft.enrollment.person_id)?
-            .ok_or_else(|| not_found(EntityKind::Person, draft.enrollment.person_id))?;
+        let person = require::<Person>(store, draft.enrollment.person_id)?;
         Ok(PaymentDraftDto {
             person_name: person.full_name,
             months: draft.quote.period_months,
@@ -54,18 +49,10 @@ pub fn collect_payment(state: State<'_, AppState>, input: CollectInput) -> CmdRe
 #[tauri::command(async)]
 pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<ReceiptDto> {
     state.with_store_for(AppAction::HandleMoney, |store, enrolment| {
-        let payment = store
-            .get_payment(payment_id)?
-            .ok_or_else(|| not_found(EntityKind::Payment, payment_id))?;
-        let person = store
-            .get_person(payment.person_id)?
-            .ok_or_else(|| not_found(EntityKind::Person, payment.person_id))?;
-        let household = store
-            .get_household(payment.household_id)?
-            .ok_or_else(|| not_found(EntityKind::Household, payment.household_id))?;
-        let enrollment = store
-            .get_enrollment(payment.enrollment_id)?
-            .ok_or_else(|| not_found(EntityKind::Enrollment, payment.enrollment_id))?;
+        let payment = require::<Payment>(store, payment_id)?;
+        let person = require::<Person>(store, payment.person_id)?;
+        let household = require::<Household>(store, payment.household_id)?;
+        let enrollment = require::<Enrollment>(store, payment.enrollment_id)?;
         Ok(ReceiptDto {
             person_name: person.full_name,
             personal_id: person.personal_id,

@@ -8,21 +8,18 @@ use tauri::State;
 use uuid::Uuid;
 
 use crate::commands::sync::rejections_where;
+use crate::commands::{not_found, require};
 use crate::dto::{
-    EnrollmentDto, HouseholdCursorDto, HouseholdInput, HouseholdPage, HouseholdRef, HouseholdRow,
-    IdCardFill, PersonInput, PersonPage, PersonRef, SearchHitDto, TimelineItem, VillageDto,
+    EnrollmentDto, HouseholdInput, HouseholdPage, HouseholdRef, HouseholdRow, IdCardFill,
+    PersonInput, PersonPage, PersonRef, SearchHitDto, TimelineItem, VillageDto,
     VillageHouseholdsDto,
 };
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::forms;
 use crate::state::AppState;
 
 /// Most search results shown.
 const SEARCH_LIMIT: usize = 50;
-
-fn not_found(entity: EntityKind, id: Uuid) -> CommandError {
-    CommandError::from(sotay_store::StoreError::NotFound { entity, id })
-}
 
 /// Most households in one page of a village's list.
 const VILLAGE_PAGE_LIMIT: usize = 200;
@@ -45,13 +42,9 @@ pub fn villages(state: State<'_, AppState>) -> CmdResult<Vec<VillageDto>> {
 pub fn village_households(
     state: State<'_, AppState>,
     village_id: Uuid,
-    after: Option<HouseholdCursorDto>,
+    after: Option<HouseholdCursor>,
     limit: Option<usize>,
 ) -> CmdResult<VillageHouseholdsDto> {
-    let after = after.map(|c| HouseholdCursor {
-        head_name: c.head_name,
-        id: c.id,
-    });
     let limit = limit
         .unwrap_or(VILLAGE_PAGE_LIMIT)
         .clamp(1, VILLAGE_PAGE_LIMIT);
@@ -76,10 +69,7 @@ pub fn village_households(
                     members: s.member_count,
                 })
                 .collect(),
-            next: page.next.map(|c| HouseholdCursorDto {
-                head_name: c.head_name,
-                id: c.id,
-            }),
+            next: page.next,
         })
     })
 }
@@ -103,9 +93,7 @@ pub fn search(state: State<'_, AppState>, query: String) -> CmdResult<Vec<Search
 #[tauri::command(async)]
 pub fn household_page(state: State<'_, AppState>, household_id: Uuid) -> CmdResult<HouseholdPage> {
     state.with_store(|store, _| {
-        let household = store
-            .get_household(household_id)?
-            .ok_or_else(|| not_found(EntityKind::Household, household_id))?;
+        let household = require::<Household>(store, household_id)?;
         let village_name = match household.village_id {
             Some(id) => store.get_village(id)?.map(|v| v.name),
             None => None,
@@ -145,11 +133,7 @@ pub fn save_household(state: State<'_, AppState>, input: HouseholdInput) -> CmdR
             not_found(EntityKind::Village, input.village_id).on_field("village_id")
         })?;
         let existing = match input.id {
-            Some(id) => Some(
-                store
-                    .get_household(id)?
-                    .ok_or_else(|| not_found(EntityKind::Household, id))?,
-            ),
+            Some(id) => Some(require::<Household>(store, id)?),
             None => None,
         };
         let household = Household {
@@ -172,12 +156,8 @@ pub fn save_household(state: State<'_, AppState>, input: HouseholdInput) -> CmdR
 #[tauri::command(async)]
 pub fn person_page(state: State<'_, AppState>, person_id: Uuid) -> CmdResult<PersonPage> {
     state.with_store(|store, _| {
-        let person = store
-            .get_person(person_id)?
-            .ok_or_else(|| not_found(EntityKind::Person, person_id))?;
-        let household = store
-            .get_household(person.household_id)?
-            .ok_or_else(|| not_found(EntityKind::Household, person.household_id))?;
+        let person = require::<Person>(store, person_id)?;
+        let household = require::<Household>(store, person.household_id)?;
         let enrollments = store
             .enrollments_of_person(person_id)?
             .into_iter()
@@ -200,9 +180,7 @@ pub fn person_page(state: State<'_, AppState>, person_id: Uuid) -> CmdResult<Per
 pub fn save_person(state: State<'_, AppState>, input: PersonInput) -> CmdResult<Uuid> {
     let date_of_birth = forms::date("date_of_birth", &input.date_of_birth)?;
     state.save(None, |store, _| {
-        let household = store
-            .get_household(input.household_id)?
-            .ok_or_else(|| not_found(EntityKind::Household, input.household_id))?;
+        let household = require::<Household>(store, input.household_id)?;
         let existing = match input.id {
             Some(id) => store.get_person(id)?,
             None => None,

@@ -66,7 +66,7 @@ export interface CommandError {
   params?: Record<string, string>;
 }
 
-export interface UserDto {
+export interface EnrolledUser {
   id: Uuid;
   full_name: string;
   role: Role;
@@ -74,7 +74,7 @@ export interface UserDto {
 
 export interface AppStatus {
   enrolled: boolean;
-  user: UserDto | null;
+  user: EnrolledUser | null;
   office_url: string | null;
   device_id: Uuid | null;
   communes: string[];
