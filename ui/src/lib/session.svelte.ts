@@ -1,10 +1,11 @@
 // What the whole UI shares: the app's status (enrolled, user, role, lock, language) and the sync
 // status line, kept current from the `app://status` and `sync://status` events.
 
+import { onMount } from 'svelte';
 import { api, onAppStatus, onSyncStatus } from './api';
 import { setLocale } from './i18n';
 import { markStart } from './startup';
-import type { AppStatus, SyncStatus } from './types';
+import type { AppStatus, CommandError, SyncStatus } from './types';
 
 export const session = $state<{ app: AppStatus | null; sync: SyncStatus | null }>({
   app: null,
@@ -32,4 +33,32 @@ export async function startSession(): Promise<void> {
 
 export async function refreshApp(): Promise<void> {
   setApp(await api.appStatus());
+}
+
+/** Loads a screen when it opens and again whenever a sync brought records (its revision moved
+ *  on), so what it shows is never older than the last sync. Call it while the screen is made. */
+export function loadNowAndAfterSync(load: () => Promise<void>): void {
+  onMount(load);
+  $effect(() => {
+    if (session.sync?.revision) load();
+  });
+}
+
+/** What a screen shows, fetched when it opens and again after each sync that brought records;
+ *  a failed fetch is kept as `error`. Make it while the screen is made. */
+export class SyncedPage<T> {
+  /** The last fetched page, `null` until one arrives. */
+  page = $state.raw<T | null>(null);
+  /** The last failure. */
+  error = $state<CommandError | null>(null);
+
+  constructor(fetch: () => Promise<T>) {
+    loadNowAndAfterSync(async () => {
+      try {
+        this.page = await fetch();
+      } catch (e) {
+        this.error = e as CommandError;
+      }
+    });
+  }
 }
