@@ -161,41 +161,15 @@ fn prepare(data_dir: &Path) -> AnyResult<Prepared> {
         return Err(format!("only {} households in commune {commune}", moved.len()).into());
     }
     let into = Some(village.id);
-    for p in area
-        .persons
-        .iter_mut()
-        .filter(|p| moved.contains(&p.household_id))
-    {
-        p.village_id = into;
+    // Everything of a moved household names the big village.
+    macro_rules! follow_households {
+        ($($list:ident),*) => {$(
+            for r in area.$list.iter_mut().filter(|r| moved.contains(&r.household_id)) {
+                r.village_id = into;
+            }
+        )*};
     }
-    for v in area
-        .visits
-        .iter_mut()
-        .filter(|v| moved.contains(&v.household_id))
-    {
-        v.village_id = into;
-    }
-    for f in area
-        .follow_ups
-        .iter_mut()
-        .filter(|f| moved.contains(&f.household_id))
-    {
-        f.village_id = into;
-    }
-    for e in area
-        .enrollments
-        .iter_mut()
-        .filter(|e| moved.contains(&e.household_id))
-    {
-        e.village_id = into;
-    }
-    for p in area
-        .payments
-        .iter_mut()
-        .filter(|p| moved.contains(&p.household_id))
-    {
-        p.village_id = into;
-    }
+    follow_households!(persons, visits, follow_ups, enrollments, payments);
     area.villages.push(village.clone());
 
     let enrolment = sotay_device::Enrolment {
@@ -621,6 +595,17 @@ async fn search_keystroke(app: &AppSession, press: KeyPress<'_>, query: &str) ->
     Ok(ms)
 }
 
+/// How long each run took from mark `previous` (from the start when None) to mark `mark`, for
+/// the runs that have both.
+fn since_previous(runs: &[BTreeMap<String, f64>], previous: Option<&str>, mark: &str) -> Vec<f64> {
+    runs.iter()
+        .filter_map(|m| {
+            let before = previous.map_or(Some(0.0), |p| m.get(p).copied())?;
+            Some(m.get(mark)? - before)
+        })
+        .collect()
+}
+
 /// The start-up phases: the median moment of each mark and the median and p95 of each phase.
 fn print_phases(starts: &[BTreeMap<String, f64>]) {
     println!("Start by phase (ms since spawn; median of each mark, and the median phase):");
@@ -633,13 +618,7 @@ fn print_phases(starts: &[BTreeMap<String, f64>]) {
         if at.is_empty() {
             continue;
         }
-        let phase: Vec<f64> = starts
-            .iter()
-            .filter_map(|m| {
-                let before = previous.map_or(Some(0.0), |p| m.get(p).copied())?;
-                Some(m.get(mark)? - before)
-            })
-            .collect();
+        let phase = since_previous(starts, previous, mark);
         let (at, phase) = (sorted(at), sorted(phase));
         println!(
             "| {what} | {:.0} | {:.0} | {:.0} |",
@@ -685,13 +664,7 @@ fn print_steps(title: &str, runs: &[BTreeMap<String, f64>]) {
     println!("|---|---|---|");
     let mut previous: Option<&str> = None;
     for (step, what) in UNLOCK_STEPS {
-        let took: Vec<f64> = runs
-            .iter()
-            .filter_map(|m| {
-                let before = previous.map_or(Some(0.0), |p| m.get(p).copied())?;
-                Some(m.get(step)? - before)
-            })
-            .collect();
+        let took = since_previous(runs, previous, step);
         if !took.is_empty() {
             let took = sorted(took);
             println!(

@@ -64,21 +64,15 @@ fn all_codes() -> BTreeSet<String> {
         }
     }
     // Quote codes: the arms of `QuoteError::code`.
-    let quote = include_str!("../../../crates/sotay-domain/src/quote.rs");
-    let code_fn = quote
-        .split("pub fn code(&self) -> &'static str {")
-        .nth(1)
-        .and_then(|rest| rest.split("\n    }").next())
-        .expect("QuoteError::code");
-    codes.extend(literals_after(code_fn, "=>"));
+    codes.extend(code_fn_arms(
+        include_str!("../../../crates/sotay-domain/src/quote.rs"),
+        "QuoteError::code",
+    ));
     // Policy codes: the arms of `PolicyError::code` (a quote reports them as its own).
-    let policy = include_str!("../../../crates/sotay-domain/src/policy/error.rs");
-    let code_fn = policy
-        .split("pub fn code(&self) -> &'static str {")
-        .nth(1)
-        .and_then(|rest| rest.split("\n    }").next())
-        .expect("PolicyError::code");
-    codes.extend(literals_after(code_fn, "=>"));
+    codes.extend(code_fn_arms(
+        include_str!("../../../crates/sotay-domain/src/policy/error.rs"),
+        "PolicyError::code",
+    ));
     // Store codes: its error enum's arms and the rules it checks against other records.
     codes.extend(literals_after(
         include_str!("../../../crates/sotay-store/src/error.rs"),
@@ -169,4 +163,15 @@ fn the_ui_knows_every_error_code_the_app_can_send() {
         "ui/src/lib/generated/error-codes.json is out of date: run `SOTAY_BLESS=1 cargo test -p \
          sotay-app --test app codes`, then give every new code a message in ui/src/lib/i18n"
     );
+}
+
+/// The codes an error type's `pub fn code(&self) -> &'static str` returns: the string literals
+/// of its arms in `source` (the file that defines it, `what` naming it if it is not there).
+fn code_fn_arms(source: &str, what: &str) -> Vec<String> {
+    let body = source
+        .split("pub fn code(&self) -> &'static str {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }").next())
+        .unwrap_or_else(|| panic!("{what} not found"));
+    literals_after(body, "=>")
 }

@@ -96,12 +96,41 @@ impl MockApp {
         app
     }
 
+    /// Saves a new household of `village` through `save_household`, as its form sends it
+    /// (`poverty` = the status and the list year as typed); its id.
+    pub fn add_household(
+        &self,
+        village: Uuid,
+        head_name: &str,
+        address: &str,
+        (poverty_status, poverty_year): (&str, &str),
+    ) -> String {
+        self.call(
+            "save_household",
+            json!({ "input": { "id": null, "village_id": village, "head_name": head_name,
+                "address": address, "poverty_status": poverty_status, "poverty_year": poverty_year,
+                "notes": "" } }),
+        )
+        .expect("a household")
+    }
+
     pub fn error(&self, cmd: &str, args: Value) -> Value {
         match self.call::<Value>(cmd, args) {
             Ok(answer) => panic!("{cmd} should fail, answered {answer}"),
             Err(err) => err,
         }
     }
+}
+
+/// Asserts that a command's error is the refusal `code` on `field`: the two things the UI acts
+/// on.
+#[track_caller]
+fn assert_refused(err: &Value, code: &str, field: &str) {
+    assert_eq!(
+        (err["code"].as_str(), err["field"].as_str()),
+        (Some(code), Some(field)),
+        "{err}"
+    );
 }
 
 /// A data folder with an enrolment (for an office that is not running) and a store holding one
@@ -216,13 +245,7 @@ fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
     let (dir, village) = enrolled_dir(Role::Collector);
     let app = MockApp::start_unlocked(dir);
     for head in ["Trần Văn Ba", "Nguyễn Văn Đức", "Lê Thị Hoa"] {
-        app.call::<String>(
-            "save_household",
-            json!({ "input": { "id": null, "village_id": village, "head_name": head,
-                "address": "Thôn Đông", "poverty_status": "none", "poverty_year": "",
-                "notes": "" } }),
-        )
-        .expect("a household");
+        app.add_household(village, head, "Thôn Đông", ("none", ""));
     }
     let first: Value = app
         .call(
@@ -266,14 +289,12 @@ fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
 fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
     let (dir, village) = enrolled_dir(Role::Collector);
     let app = MockApp::start_unlocked(dir);
-    let household: String = app
-        .call(
-            "save_household",
-            json!({ "input": { "id": null, "village_id": village, "head_name": "Nguyễn Văn Đức",
-                "address": "Số 1 Thôn Đông", "poverty_status": "near_poor", "poverty_year": "2025",
-                "notes": "" } }),
-        )
-        .expect("a household");
+    let household = app.add_household(
+        village,
+        "Nguyễn Văn Đức",
+        "Số 1 Thôn Đông",
+        ("near_poor", "2025"),
+    );
     let before = outbox_len(app.dir.path());
     let person = |pid: &str, phone: &str, dob: &str| {
         json!({ "input": { "id": null, "household_id": household, "full_name": "Nguyễn Văn Đức",
@@ -282,11 +303,7 @@ fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
             "notes": "" } })
     };
     let err = app.error("save_person", person("12345", "0912345678", "12/04/1985"));
-    assert_eq!(
-        (err["code"].as_str(), err["field"].as_str()),
-        (Some("cccd_length"), Some("personal_id")),
-        "{err}"
-    );
+    assert_refused(&err, "cccd_length", "personal_id");
     let err = app.error("save_person", person("001085001234", "0123", "12/04/1985"));
     assert_eq!(err["field"], "phone", "{err}");
     assert!(
@@ -294,11 +311,7 @@ fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
         "{err}"
     );
     let err = app.error("save_person", person("", "", "01/01/2099"));
-    assert_eq!(
-        (err["code"].as_str(), err["field"].as_str()),
-        (Some("date_in_future"), Some("date_of_birth")),
-        "{err}"
-    );
+    assert_refused(&err, "date_in_future", "date_of_birth");
     let err = app.error("save_person", person("", "", "31/02/1985"));
     assert_eq!(err["code"], "date_format", "{err}");
     let err = app.error("save_person", person("12345", "0123", "12/04/1985"));
@@ -323,19 +336,13 @@ fn bad_input_gets_a_message_on_its_field_and_saves_nothing() {
         json!({ "input": { "person_id": person_id, "income": "1.000.000",
             "mode": { "kind": "quarterly" }, "support_groups": ["near_poor"] } }),
     );
-    assert_eq!(
-        (err["code"].as_str(), err["field"].as_str()),
-        (Some("income_below_floor"), Some("monthly_income"))
-    );
+    assert_refused(&err, "income_below_floor", "monthly_income");
     let err = app.error(
         "save_meeting",
         json!({ "input": { "kind": "village_meeting", "village_id": village, "date": "15/11/2026",
             "attendees": "bốn mươi", "organiser": "", "notes": "" } }),
     );
-    assert_eq!(
-        (err["code"].as_str(), err["field"].as_str()),
-        (Some("number_format"), Some("attendees"))
-    );
+    assert_refused(&err, "number_format", "attendees");
 }
 
 #[test]
@@ -458,13 +465,7 @@ fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
 fn a_changed_pin_rewraps_the_key_and_leaves_the_database_as_it_was() {
     let (dir, village) = enrolled_dir(Role::Collector);
     let app = MockApp::start_unlocked(dir);
-    app.call::<String>(
-        "save_household",
-        json!({ "input": { "id": null, "village_id": village, "head_name": "Trần Thị Bình",
-            "address": "Số 3 Thôn Đông", "poverty_status": "none", "poverty_year": "",
-            "notes": "" } }),
-    )
-    .expect("a household");
+    app.add_household(village, "Trần Thị Bình", "Số 3 Thôn Đông", ("none", ""));
     let before = database_bytes(app.dir.path());
     let key_file = app
         .dir

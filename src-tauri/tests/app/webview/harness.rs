@@ -504,6 +504,16 @@ impl AppSession {
             .expect("select");
     }
 
+    /// What the page's script `js` (`return …`) returns, as `T` (`what` names it when it fails).
+    pub async fn eval<T: serde::de::DeserializeOwned>(&self, js: &str, what: &str) -> T {
+        self.driver
+            .execute(js, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+            .convert()
+            .unwrap_or_else(|e| panic!("{what} as expected: {e}"))
+    }
+
     pub async fn page_text(&self) -> String {
         match self.driver.find(By::Css("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),
@@ -563,8 +573,8 @@ impl AppSession {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    /// A 360×740 screenshot, taken after two animation frames.
-    pub async fn screenshot(&self, name: &str) {
+    /// Waits two animation frames: the page is laid out and painted after the last change.
+    pub async fn two_frames(&self) {
         self.driver
             .execute_async(
                 "const done=arguments[arguments.length-1];\
@@ -573,6 +583,11 @@ impl AppSession {
             )
             .await
             .expect("two frames");
+    }
+
+    /// A 360×740 screenshot, taken after two animation frames.
+    pub async fn screenshot(&self, name: &str) {
+        self.two_frames().await;
         let png = self.driver.screenshot_as_png().await.expect("screenshot");
         let dir = screens_dir();
         std::fs::create_dir_all(&dir).expect("screens dir");

@@ -55,21 +55,8 @@ async fn set_text_size(app: &AppSession, percent: u32) {
 /// Checks the screen on show fits its width at the raised text size.
 async fn fits(app: &AppSession, screen: &str) {
     // Two frames: the layout after the last change.
-    app.driver
-        .execute_async(
-            "const done=arguments[arguments.length-1];\
-             requestAnimationFrame(()=>requestAnimationFrame(()=>done(true)))",
-            vec![],
-        )
-        .await
-        .expect("frames");
-    let found: Value = app
-        .driver
-        .execute(OVERFLOW_JS, vec![])
-        .await
-        .expect("measure")
-        .json()
-        .clone();
+    app.two_frames().await;
+    let found: Value = app.eval(OVERFLOW_JS, "the overflowing elements").await;
     assert_eq!(
         found,
         serde_json::json!([]),

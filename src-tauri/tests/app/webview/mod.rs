@@ -45,13 +45,7 @@ pub async fn unlock(app: &AppSession, pin: &str) {
 
 /// The part of `location.hash` after `prefix` (a record id).
 pub async fn hash_id(app: &AppSession, prefix: &str) -> String {
-    let hash: String = app
-        .driver
-        .execute("return location.hash", vec![])
-        .await
-        .expect("hash")
-        .convert()
-        .expect("a string");
+    let hash: String = app.eval("return location.hash", "the hash").await;
     hash.trim_start_matches(&format!("#/{prefix}/"))
         .split(['/', '?'])
         .next()
@@ -104,12 +98,8 @@ fn count_of(text: &str) -> u64 {
 /// below Y on the way, Y the same on every page and equal to what the sync received in the end.
 pub async fn check_first_sync_progress(app: &AppSession) {
     let seen: Vec<String> = app
-        .driver
-        .execute("return window.__progress", vec![])
-        .await
-        .expect("progress")
-        .convert()
-        .expect("texts");
+        .eval("return window.__progress", "the progress texts")
+        .await;
     let done = app.text_of("first-sync-done").await;
     let received = done
         .split(':')
