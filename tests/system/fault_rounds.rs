@@ -37,6 +37,15 @@ impl Tracked {
     }
 }
 
+/// The ids of the tracked records of `kind`, in the order they were made.
+fn tracked_ids(tracked: &[Tracked], kind: EntityKind) -> Vec<uuid::Uuid> {
+    tracked
+        .iter()
+        .filter(|t| t.kind() == kind)
+        .map(|t| t.id())
+        .collect()
+}
+
 const NOTES: [&str; 4] = [
     "Gọi lại Chủ nhật",
     "Đã tư vấn",
@@ -118,13 +127,7 @@ async fn round(seed: u64, backend: Backend, instances: usize) -> Result<Restarts
                 }
             }
             3..=4 => {
-                let people: Vec<uuid::Uuid> = tracked
-                    .iter()
-                    .filter_map(|t| match t {
-                        Tracked::Person(id) => Some(*id),
-                        _ => None,
-                    })
-                    .collect();
+                let people = tracked_ids(&tracked, EntityKind::Person);
                 let target = people[rng.random_range(0..people.len())];
                 let found: Option<Person> =
                     device.store().get(target).map_err(|e| e.to_string())?;
@@ -149,13 +152,7 @@ async fn round(seed: u64, backend: Backend, instances: usize) -> Result<Restarts
                 }
             }
             7 => {
-                let visits: Vec<uuid::Uuid> = tracked
-                    .iter()
-                    .filter_map(|t| match t {
-                        Tracked::Visit(id) => Some(*id),
-                        _ => None,
-                    })
-                    .collect();
+                let visits = tracked_ids(&tracked, EntityKind::Visit);
                 if !visits.is_empty() {
                     let target = visits[rng.random_range(0..visits.len())];
                     let has: Option<Visit> =
@@ -341,25 +338,21 @@ async fn run(group: u64, per_group: u64, backend: Backend, instances: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_rounds_sqlite_group_1() {
-    run(1, 50, Backend::Sqlite, 1).await;
+/// The SQLite rounds in four groups of 50, each its own test so that they run side by side.
+macro_rules! sqlite_groups {
+    ($($name:ident = $group:literal),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            run($group, 50, Backend::Sqlite, 1).await;
+        }
+    )*};
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_rounds_sqlite_group_2() {
-    run(2, 50, Backend::Sqlite, 1).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_rounds_sqlite_group_3() {
-    run(3, 50, Backend::Sqlite, 1).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_rounds_sqlite_group_4() {
-    run(4, 50, Backend::Sqlite, 1).await;
-}
+sqlite_groups!(
+    hostile_rounds_sqlite_group_1 = 1,
+    hostile_rounds_sqlite_group_2 = 2,
+    hostile_rounds_sqlite_group_3 = 3,
+    hostile_rounds_sqlite_group_4 = 4
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_rounds_postgres() {

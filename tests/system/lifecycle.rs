@@ -100,21 +100,17 @@ async fn a_restored_office_gets_back_everything_saved_after_its_backup() {
     for device in &devices {
         device.sync().await.expect("sync after the backup");
     }
+    // The last household was made after the backup.
+    let after_backup = houses.last().unwrap().1.id;
     assert!(
-        office
-            .record_state(houses.last().unwrap().1.id)
-            .await
-            .is_some(),
+        office.record_state(after_backup).await.is_some(),
         "the office had the late records before it was lost"
     );
 
     office.restore_from(&backup).await;
     proxy.set_upstreams(vec![office.addr]);
     assert!(
-        office
-            .record_state(houses.last().unwrap().1.id)
-            .await
-            .is_none(),
+        office.record_state(after_backup).await.is_none(),
         "the restored office has forgotten what came after the backup"
     );
 

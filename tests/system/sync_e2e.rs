@@ -8,10 +8,27 @@ use sotay_domain::*;
 use sotay_office::admin;
 use sotay_sync::SyncError;
 
-#[tokio::test]
-async fn a_second_device_in_the_village_sees_the_first_ones_household() {
+/// A SQLite office and Lan's phone, enrolled with it (nothing synced yet).
+async fn office_and_lan() -> (Office, Device) {
     let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
     let lan = office.device("Nguyễn Thị Lan").await;
+    (office, lan)
+}
+
+/// Saves `n` households of `village` on `device`, "Hộ số 0" to "Hộ số n-1"; they are returned.
+fn numbered_households(device: &Device, village: uuid::Uuid, n: usize) -> Vec<Household> {
+    let houses: Vec<Household> = (0..n)
+        .map(|i| household(village, &format!("Hộ số {i}")))
+        .collect();
+    for house in &houses {
+        device.save(house);
+    }
+    houses
+}
+
+#[tokio::test]
+async fn a_second_device_in_the_village_sees_the_first_ones_household() {
+    let (office, lan) = office_and_lan().await;
     let tu = office.device("Trần Văn Tư").await;
 
     let house = household(office.village, "Lê Văn Nam");
@@ -70,8 +87,7 @@ async fn a_second_device_in_the_village_sees_the_first_ones_household() {
 
 #[tokio::test]
 async fn a_rejected_op_is_set_aside_with_its_reason_and_the_rest_applies() {
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
+    let (office, lan) = office_and_lan().await;
     // A household in a commune that is not Lan's (Phường Ba Đình): valid on the phone, outside
     // her area at the office.
     let mut outside = household(office.village, "Phạm Thị Hoa");
@@ -115,8 +131,7 @@ async fn a_rejected_op_is_set_aside_with_its_reason_and_the_rest_applies() {
 
 #[tokio::test]
 async fn a_revoked_device_is_refused_with_a_code_the_app_understands() {
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
+    let (office, lan) = office_and_lan().await;
     lan.save(&household(office.village, "Lê Văn Nam"));
     admin::revoke_device(&*office.state.store, lan.identity.device_id)
         .await
@@ -183,11 +198,8 @@ async fn an_interrupted_sync_resumes_without_resending_what_was_acknowledged() {
 async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
     use sotay_sync::SyncProgress;
     use tokio_util::sync::CancellationToken;
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
-    for i in 0..15 {
-        lan.save(&household(office.village, &format!("Hộ số {i}")));
-    }
+    let (office, lan) = office_and_lan().await;
+    numbered_households(&lan, office.village, 15);
 
     let cancel = CancellationToken::new();
     cancel.cancel();
@@ -241,8 +253,7 @@ async fn progress_is_reported_and_a_cancelled_sync_keeps_everything() {
 
 #[tokio::test]
 async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
+    let (office, lan) = office_and_lan().await;
     let tu = office.device("Trần Văn Tư").await;
     let house = household(office.village, "Lê Văn Nam");
     lan.save(&house);
@@ -280,8 +291,7 @@ async fn a_device_copy_that_drifted_is_found_by_the_checksum_and_repaired() {
 /// edition never replaces it.
 #[tokio::test]
 async fn a_published_policy_edition_reaches_the_phone_and_stays() {
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
+    let (office, lan) = office_and_lan().await;
     let built_in = Policy::embedded();
     assert_eq!(lan.store().policy_version().unwrap(), built_in.version);
 
@@ -382,34 +392,46 @@ async fn an_op_too_large_to_send_is_set_aside_and_the_rest_goes() {
     assert!(office.record_state(long.id).await.is_none());
 }
 
+/// Lan's replacement phone, enrolled, with an empty store of its identity (in the returned
+/// folder) to watch a first sync into: enrolment's own first sync already filled its own store.
+async fn replacement_phone(
+    office: &Office,
+) -> (
+    Device,
+    tempfile::TempDir,
+    std::sync::Arc<std::sync::Mutex<sotay_store::Store>>,
+) {
+    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
+    let url = office.url();
+    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sotay_store::Store::open(
+        dir.path().join("new.db"),
+        phone.identity,
+        &sotay_store::StoreKey::generate(),
+    )
+    .unwrap();
+    (
+        phone,
+        dir,
+        std::sync::Arc::new(std::sync::Mutex::new(store)),
+    )
+}
+
 /// A replacement phone's first sync says how much is left, page by page, down to nothing, and
 /// receives every record of the area with one clock per field (the office sent them compact).
 #[tokio::test]
 async fn a_first_sync_says_how_much_is_left_and_brings_everything() {
     use sotay_sync::SyncProgress;
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
-    let houses: Vec<Household> = (0..23)
-        .map(|i| household(office.village, &format!("Hộ số {i}")))
-        .collect();
+    let (office, lan) = office_and_lan().await;
+    let houses = numbered_households(&lan, office.village, 23);
     for house in &houses {
-        lan.save(house);
         lan.save(&person(house, &house.head_name, 0));
     }
     lan.sync().await.expect("the old phone sends everything");
-    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
-    let url = office.url();
-    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
     // Enrolment's own first sync already ran on the phone's store: watch the same first sync
     // into an empty one.
-    let fresh_dir = tempfile::tempdir().unwrap();
-    let fresh = sotay_store::Store::open(
-        fresh_dir.path().join("fresh.db"),
-        phone.identity,
-        &sotay_store::StoreKey::generate(),
-    )
-    .unwrap();
-    let fresh = std::sync::Arc::new(std::sync::Mutex::new(fresh));
+    let (phone, _fresh_dir, fresh) = replacement_phone(&office).await;
     let seen = std::sync::Mutex::new(Vec::new());
     let report = phone
         .client
@@ -457,23 +479,10 @@ async fn a_first_sync_says_how_much_is_left_and_brings_everything() {
 #[tokio::test]
 async fn a_first_sync_cut_in_the_middle_resumes_from_its_last_page() {
     use sotay_sync::SyncProgress;
-    let office = Office::start(Backend::Sqlite).await.expect("SQLite office");
-    let lan = office.device("Nguyễn Thị Lan").await;
-    for i in 0..30 {
-        lan.save(&household(office.village, &format!("Hộ số {i}")));
-    }
+    let (office, lan) = office_and_lan().await;
+    numbered_households(&lan, office.village, 30);
     lan.sync().await.expect("the old phone sends everything");
-    let code = office.collector_code("Nguyễn Thị Lan (máy mới)").await;
-    let url = office.url();
-    let phone = Device::enroll(&url, &url, &code, Duration::zero(), test_config()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = sotay_store::Store::open(
-        dir.path().join("new.db"),
-        phone.identity,
-        &sotay_store::StoreKey::generate(),
-    )
-    .unwrap();
-    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let (phone, _dir, store) = replacement_phone(&office).await;
     // The link dies after the third page.
     let cut = tokio_util::sync::CancellationToken::new();
     let err = phone

@@ -57,15 +57,7 @@ impl Office {
                 )
             }
             Backend::Postgres => {
-                let Ok(url) = std::env::var("SOTAY_PG_URL") else {
-                    assert!(
-                        std::env::var_os("CI").is_none(),
-                        "CI must set SOTAY_PG_URL (scripts/test.sh does)"
-                    );
-                    eprintln!("SOTAY_PG_URL is not set: PostgreSQL variant not run here");
-                    return None;
-                };
-                let schema = format!("t_{}", Uuid::now_v7().simple());
+                let (url, schema) = sotay_fixtures::postgres::test_database()?;
                 (
                     AnyStore::Postgres(
                         PgStore::open(&url, Some(&schema))
