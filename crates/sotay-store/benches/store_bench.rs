@@ -665,7 +665,7 @@ fn raw_fill<E: sotay_store::Record>(
                 .keys()
                 .map(|k| (k.clone(), Value::String(hlc.clone())))
                 .collect();
-            let columns = record.columns();
+            let columns = record.row_columns();
             let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
             let marks: Vec<String> = (6..6 + names.len()).map(|i| format!("?{i}")).collect();
             let mut values: Vec<rusqlite::types::Value> = vec![

@@ -28,7 +28,7 @@ pub trait Record: Entity {
     /// Whether the kind's table has a `village_id` column (filled from [`Record::area`]).
     const VILLAGE_COLUMN: bool = true;
     /// Typed copies of the fields queries use: (column, value), besides the place columns
-    /// ([`Record::place_columns`]).
+    /// ([`Record::place_columns`]; [`Record::row_columns`] has both).
     fn columns(&self) -> Vec<(&'static str, Value)>;
     /// The place columns, from [`Record::area`]: `commune_code`, and `village_id` where the
     /// table has one.
@@ -38,6 +38,12 @@ pub trait Record: Entity {
         if Self::VILLAGE_COLUMN {
             columns.push(("village_id", opt_blob(village)));
         }
+        columns
+    }
+    /// Every typed column of the record's row: the place columns, then [`Record::columns`].
+    fn row_columns(&self) -> Vec<(&'static str, Value)> {
+        let mut columns = self.place_columns();
+        columns.extend(self.columns());
         columns
     }
     /// Folded text for full-text search, for the entities that are searched.

@@ -563,8 +563,7 @@ pub(crate) fn materialise<E: Record>(
     state: &RecordState,
 ) -> Result<()> {
     let deleted = is_deleted(state);
-    let mut columns = record.place_columns();
-    columns.extend(record.columns());
+    let columns = record.row_columns();
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     let placeholders: Vec<String> = (6..6 + names.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> = names
