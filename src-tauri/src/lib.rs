@@ -150,6 +150,7 @@ pub fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
 /// Starts Sotay (desktop `main`, and the Android/iOS entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    memory::draw_without_gl_compositing();
     startup::mark("main");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -5,13 +5,33 @@
 //! stay in the heap after use; [`release_freed`] hands them back after an unlock or a PIN change.
 //! (A phone's allocator is the system's and is left alone.)
 //!
-//! Tried and left out: WebKitGTK without GL compositing (`WEBKIT_DISABLE_COMPOSITING_MODE`)
-//! saves about 50 MiB in WebKit's web process on a machine without a GPU, but WebKitWebDriver's
-//! screenshots never answer without it (the whole-story test hangs on one, the web process
-//! idle); docs/benchmarks.md has the numbers. A user can still set it.
+//! On desktop Linux, WebKitGTK draws the page without GL compositing
+//! ([`draw_without_gl_compositing`]). Sotay's screens are forms and lists, which WebKit's
+//! software path paints in a few milliseconds; compositing would load a GL driver into both the
+//! app and WebKit's web process (on a machine without a GPU, Mesa's software renderer and LLVM:
+//! about 60 MiB) and keep layer buffers besides. docs/benchmarks.md has the numbers. Starting
+//! the app with `SOTAY_GL_COMPOSITING=1` (or with WebKit's own variable already set) leaves
+//! WebKit's choice alone. (WebKitWebDriver's screenshots need
+//! compositing, so the real-webview tests read their screenshots from the X display instead.)
 //!
 //! This is the one module where the workspace allows `unsafe` (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
+
+/// Asks WebKitGTK to draw without GL compositing, unless the environment already says (see the
+/// module doc). Called first thing in [`crate::run`], before any thread starts: the variable is
+/// read by WebKit when it starts and passed on to its web process.
+pub fn draw_without_gl_compositing() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && std::env::var_os("SOTAY_GL_COMPOSITING").is_none_or(|v| v != "1")
+    {
+        // SAFETY: called at the top of `run`, while the process has one thread: nothing reads
+        // the environment concurrently.
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+    }
+}
 
 /// Hands the allocator's free memory back to the system (glibc); nothing elsewhere.
 pub fn release_freed() {

@@ -2,7 +2,10 @@
 //! WebKitWebDriver, which starts the app binary built with `custom-protocol`), a fresh data
 //! folder per app, and a real `sotay-office` process on 127.0.0.1 over a temp SQLite file.
 //! Screens are 360×740 (a cheap phone); screenshots wait two animation frames so they are not
-//! stale, and go to `docs/screens/` when `SOTAY_SCREENSHOTS=1`.
+//! stale, and go to `docs/screens/` when `SOTAY_SCREENSHOTS=1`. They are read from the X
+//! display (the window sits at its top-left corner and no window manager draws a frame), not
+//! through WebDriver: WebKitWebDriver's screenshot never answers when WebKit draws without GL
+//! compositing, which the app turns off on Linux to save memory (`src-tauri/src/memory.rs`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -270,6 +273,8 @@ pub struct AppSession {
     driver_process: Child,
     pub driver: WebDriver,
     pub data_home: PathBuf,
+    /// The X display the app draws on (screenshots are read from it).
+    display: String,
 }
 
 /// Where screenshots go.
@@ -336,6 +341,7 @@ impl AppSession {
                         driver_process,
                         driver,
                         data_home: data_home.to_owned(),
+                        display: display.name.clone(),
                     };
                     session.wait_css("#app > *").await;
                     return session;
@@ -588,9 +594,39 @@ impl AppSession {
     /// A 360×740 screenshot, taken after two animation frames.
     pub async fn screenshot(&self, name: &str) {
         self.two_frames().await;
-        let png = self.driver.screenshot_as_png().await.expect("screenshot");
+        let png = screen_png(&self.display, 360, 740);
         let dir = screens_dir();
         std::fs::create_dir_all(&dir).expect("screens dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
+}
+
+/// The top-left `width`×`height` pixels of X `display` as a PNG: the app's window, which the
+/// harness puts at (0, 0) on a display without a window manager.
+fn screen_png(display: &str, width: u16, height: u16) -> Vec<u8> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+    let (conn, screen) = x11rb::connect(Some(display)).expect("X display");
+    let root = conn.setup().roots[screen].root;
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, root, 0, 0, width, height, !0)
+        .expect("get_image request")
+        .reply()
+        .expect("get_image reply");
+    // Xvfb's 24-bit screen: 4 bytes a pixel, blue, green, red, unused.
+    let rgb: Vec<u8> = image
+        .data
+        .chunks_exact(4)
+        .flat_map(|p| [p[2], p[1], p[0]])
+        .collect();
+    assert_eq!(rgb.len(), usize::from(width) * usize::from(height) * 3, "a whole screen");
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, u32::from(width), u32::from(height));
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("png header");
+        writer.write_image_data(&rgb).expect("png data");
+    }
+    png
 }
