@@ -619,7 +619,11 @@ fn screen_png(display: &str, width: u16, height: u16) -> Vec<u8> {
         .chunks_exact(4)
         .flat_map(|p| [p[2], p[1], p[0]])
         .collect();
-    assert_eq!(rgb.len(), usize::from(width) * usize::from(height) * 3, "a whole screen");
+    assert_eq!(
+        rgb.len(),
+        usize::from(width) * usize::from(height) * 3,
+        "a whole screen"
+    );
     let mut png = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut png, u32::from(width), u32::from(height));
