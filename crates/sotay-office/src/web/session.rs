@@ -201,12 +201,11 @@ fn sign_in_markup(token: &str, login: &str, error: Option<&str>) -> maud::Markup
     )
 }
 
-fn sign_in_response<S>(state: &AppState<S>, login: &str, error: Option<&str>) -> Response {
+/// A sign-in or set-up form made with a fresh form token, which also goes into the cookie the
+/// form's answer is checked against (for an hour).
+fn form_with_token<S>(state: &AppState<S>, markup: impl FnOnce(&str) -> maud::Markup) -> Response {
     let token = new_device_token();
-    let mut response = sign_in_markup(&token, login, error).into_response();
-    if error.is_some() {
-        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-    }
+    let mut response = markup(&token).into_response();
     add_cookie(
         &mut response,
         SIGN_IN_COOKIE,
@@ -214,6 +213,14 @@ fn sign_in_response<S>(state: &AppState<S>, login: &str, error: Option<&str>) ->
         3600,
         state.secure_cookies,
     );
+    response
+}
+
+fn sign_in_response<S>(state: &AppState<S>, login: &str, error: Option<&str>) -> Response {
+    let mut response = form_with_token(state, |token| sign_in_markup(token, login, error));
+    if error.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    }
     response
 }
 
@@ -411,16 +418,9 @@ pub async fn setup_page<S: OfficeStore>(State(state): State<AppState<S>>) -> Web
     if state.store.count_logins().await? > 0 {
         return Ok(Redirect::to("/dang-nhap").into_response());
     }
-    let token = new_device_token();
-    let mut response = setup_markup(&token, None, None).into_response();
-    add_cookie(
-        &mut response,
-        SIGN_IN_COOKIE,
-        &token,
-        3600,
-        state.secure_cookies,
-    );
-    Ok(response)
+    Ok(form_with_token(&state, |token| {
+        setup_markup(token, None, None)
+    }))
 }
 
 /// `POST /thiet-lap`.
