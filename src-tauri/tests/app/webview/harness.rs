@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
+/// The window's size, a cheap phone's screen: the app is laid out for it and screenshots are
+/// taken of it.
+pub const PHONE_SCREEN: (u16, u16) = (360, 740);
+
 /// Webview tests run one at a time: each starts a whole app and an office on 2 cores.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -334,7 +338,7 @@ impl AppSession {
             match WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await {
                 Ok(driver) => {
                     driver
-                        .set_window_rect(0, 0, 360, 740)
+                        .set_window_rect(0, 0, u32::from(PHONE_SCREEN.0), u32::from(PHONE_SCREEN.1))
                         .await
                         .expect("phone size");
                     let session = AppSession {
@@ -594,7 +598,8 @@ impl AppSession {
     /// A 360×740 screenshot, taken after two animation frames.
     pub async fn screenshot(&self, name: &str) {
         self.two_frames().await;
-        let png = screen_png(&self.display, 360, 740);
+        let (width, height) = PHONE_SCREEN;
+        let png = screen_png(&self.display, width, height);
         let dir = screens_dir();
         std::fs::create_dir_all(&dir).expect("screens dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
