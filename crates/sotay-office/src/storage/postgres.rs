@@ -1,8 +1,9 @@
 //! The PostgreSQL backend, for a province office or several stateless servers behind a load
 //! balancer. tokio-postgres with a small deadpool pool; each office operation is one transaction.
 //! The statements of a sync (sign-in, scope, push, pull, checksum) are prepared once per pooled
-//! connection and kept (`prepare_cached`): the database parses and plans them once, not on every
-//! request, and each costs one round trip instead of two.
+//! connection and kept (`prepare_cached`), and the connections ask for generic plans: the
+//! database parses and plans them once, not on every request, and each costs one round trip
+//! instead of two.
 //!
 //! The change feed's numbers come from a sequence, taken under a transaction-level advisory lock
 //! held until commit: without it two concurrent pushes could commit seq 11 before seq 10, and a
@@ -126,6 +127,15 @@ fn retryable(err: &tokio_postgres::Error) -> bool {
     )
 }
 
+/// Adds a server setting (`-c name=value`) to those the connection string may already carry.
+fn add_option(config: &mut tokio_postgres::Config, option: &str) {
+    let options = match config.get_options() {
+        Some(given) if !given.trim().is_empty() => format!("{given} {option}"),
+        _ => option.to_owned(),
+    };
+    config.options(options);
+}
+
 impl PgStore {
     /// Connects to `url`. With `schema`, every connection works in that schema (created if
     /// missing): tests use one fresh schema each, so they run in parallel on one database.
@@ -145,8 +155,15 @@ impl PgStore {
                 .await?;
             drop(client);
             let _ = task.await;
-            config.options(format!("-c search_path={schema}"));
+            add_option(&mut config, &format!("-c search_path={schema}"));
         }
+        // A prepared statement is planned once, with its parameters as parameters (a generic
+        // plan). PostgreSQL's default plans the first five runs on each connection again with
+        // the values in (and every run, when it judges a generic plan dearer): a profile of 500
+        // phones syncing at once found a quarter of the database's time in the planner. The
+        // sync's statements were checked with their generic plans on a province-sized table
+        // (docs/benchmarks.md): each reads by index.
+        add_option(&mut config, "-c plan_cache_mode=force_generic_plan");
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -418,18 +435,19 @@ async fn apply_batch(
         &now,
     ];
     // The feed lock, held until commit: feed numbers are taken and committed in order (see the
-    // module doc). Everything under it goes in one pipeline, sent at once behind the lock and
-    // run in this order: the lock covers the statements' work and the commit, no round trip
-    // of the office's.
+    // module doc). Everything goes in one pipeline, sent at once and run in this order: the
+    // batch's own facts before the lock (`FactsWrite::send_own`), then the lock and what needs
+    // it; the lock covers those statements' work and the commit, no round trip of the office's.
     let lock_sql = format!("SELECT pg_advisory_xact_lock({FEED_LOCK})");
-    let (locked, claimed, written, facts_written, conflicts_logged) = tokio::join!(
+    let (own_facts, locked, claimed, written, facts_written, conflicts_logged) = tokio::join!(
         biased;
+        facts.send_own(&tx),
         tx.batch_execute(&lock_sql),
         tx.execute(&claim_sql, &claim_params),
         // unnest yields the rows in array order, so feed numbers follow the order of the
         // records' last changes.
         tx.execute(&write_sql, &write_params),
-        facts.send(&tx),
+        facts.send_shared(&tx),
         async {
             if lost_writes.is_empty() {
                 return Ok(0);
@@ -437,6 +455,7 @@ async fn apply_batch(
             tx.execute(&conflicts_sql, &conflicts_params).await
         },
     );
+    own_facts?;
     locked?;
     claimed?;
     written?;
@@ -1043,8 +1062,9 @@ impl super::sql::SqlRunner for PgStore {
 }
 
 /// The typed facts (`record_facts`, `fact_rollup`, `remitted_payments`) of a batch's touched
-/// records: read and worked out by [`FactsWrite::plan`] before the feed lock, sent by
-/// [`FactsWrite::send`] in the lock's pipeline, so the lock covers no round trip of theirs.
+/// records: read and worked out by [`FactsWrite::plan`] before the feed lock, the batch's own
+/// rows written just before the lock ([`FactsWrite::send_own`]) and the rest in the lock's
+/// pipeline ([`FactsWrite::send_shared`]), so the lock covers no round trip of theirs.
 ///
 /// Reading before the lock is exact for what the facts read: a touched record's old facts
 /// change only with the record, whose row the batch holds (`FOR NO KEY UPDATE`) to commit, and
@@ -1277,9 +1297,13 @@ impl FactsWrite {
         Ok(out)
     }
 
-    /// Writes the facts, two to five statements sent at once: call it in the pipeline behind
-    /// the records' writes (the sign-ups' recount reads the payments' facts written just before).
-    async fn send(
+    /// Writes the touched records' own facts and their changes to the counts, two statements
+    /// sent at once: call it in the pipeline before the feed lock. Only this batch writes these
+    /// rows: a touched record's facts change with the record, whose row the batch holds, and
+    /// `fact_rollup` is only ever added to, its rows taken in one key order by every batch; a
+    /// batch waiting for the lock holds nothing the lock's holder needs (the holder wrote its
+    /// own before it took the lock).
+    async fn send_own(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
     ) -> std::result::Result<(), AttemptError> {
@@ -1315,8 +1339,8 @@ impl FactsWrite {
         let rollup_params: [&(dyn ToSql + Sync); 9] = [
             &entities, &communes, &villages, &actors, &statuses, &months, &flags, &counts, &totals,
         ];
-        // Each optional statement is sent when `join!` first polls it: `biased`, in this order.
-        let (facts, rollup, recount, unlink, link) = tokio::join!(
+        // The optional statement is sent when `join!` first polls it: `biased`, in this order.
+        let (facts, rollup) = tokio::join!(
             biased;
             tx.execute(&sql.facts, &facts_params),
             async {
@@ -1325,6 +1349,23 @@ impl FactsWrite {
                 }
                 tx.execute(&sql.rollup, &rollup_params).await
             },
+        );
+        facts?;
+        rollup?;
+        Ok(())
+    }
+
+    /// Writes the facts that read other records' facts (a sign-up's last paid month, from its
+    /// payments') and the remittances' links, up to three statements sent at once: call it in
+    /// the lock's pipeline, behind the records' writes.
+    async fn send_shared(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> std::result::Result<(), AttemptError> {
+        let sql = &self.sql;
+        // Each optional statement is sent when `join!` first polls it: `biased`, in this order.
+        let (recount, unlink, link) = tokio::join!(
+            biased;
             async {
                 if self.signups_to_recount.is_empty() {
                     return Ok(0);
@@ -1345,7 +1386,7 @@ impl FactsWrite {
                 tx.execute(&sql.link, &[payments, remittances, days]).await
             },
         );
-        for done in [facts, rollup, recount, unlink, link] {
+        for done in [recount, unlink, link] {
             done?;
         }
         Ok(())
