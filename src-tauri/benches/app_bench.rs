@@ -30,7 +30,8 @@
 //!   must bubble: Svelte 5 handles `oninput` by delegation at the root.)
 //! - Memory: RSS (anonymous, file, shared), PSS and peak of the app process and every process
 //!   under it, with Today shown, after the list visits and searches, and with a village's
-//!   2,000 households all drawn.
+//!   list of 2,000 households scrolled to its end (every page loaded; the list keeps only the
+//!   rows near the screen in the page).
 //!
 //! Without `--bench` (as `cargo test --all-targets` would) it does nothing.
 
@@ -498,12 +499,13 @@ async fn village_visit(app: &AppSession, from: &str, village: Uuid) -> AnyResult
         .execute_async(
             "const done=arguments[arguments.length-1];const t0=performance.now();\
              location.hash=arguments[0];\
-             const ready=()=>document.querySelectorAll(\"[data-testid='village-households'] li\").length>=60\
-               &&document.querySelector(\"[data-testid='village-count']\");\
+             const list=()=>document.querySelector(\"[data-testid='village-households']\");\
+             const ready=()=>list()&&Number(list().dataset.loaded)>=60\
+               &&list().querySelector(\"[role='listitem']\")&&document.querySelector(\"[data-testid='village-count']\");\
              const finish=()=>requestAnimationFrame(()=>done(performance.now()-t0));\
              const mo=new MutationObserver(()=>{if(ready()){mo.disconnect();finish()}});\
              mo.observe(document.body,{subtree:true,childList:true,attributes:true,characterData:true});\
-             setTimeout(()=>{mo.disconnect();done(-document.querySelectorAll(\"[data-testid='village-households'] li\").length-1)},20000);",
+             setTimeout(()=>{mo.disconnect();done(-Number(list()?.dataset.loaded??0)-1)},20000);",
             vec![json!(format!("#/households/village/{village}"))],
         )
         .await?
@@ -830,16 +832,18 @@ async fn main() -> AnyResult<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after_use = app_memory();
     eprintln!("memory after use: {after_use:?}");
-    // Then the worst case: the village's list scrolled to its end, every household drawn.
+    // Then the worst case: the village's list scrolled to its end, every household loaded.
     village_visit(&app, "more", prepared.village).await?;
     let all: f64 = app
         .driver
         .execute_async(
             "const done=arguments[arguments.length-1];const t0=performance.now();const n=arguments[0];\
-             const step=()=>{const l=document.querySelectorAll(\"[data-testid='village-households'] li\");\
-             if(l.length>=n){requestAnimationFrame(()=>done(performance.now()-t0))}\
-             else if(performance.now()-t0>60000){done(-l.length)}\
-             else{l[l.length-1].scrollIntoView();requestAnimationFrame(step)}};step();",
+             const list=document.querySelector(\"[data-testid='village-households']\");\
+             const step=()=>{const loaded=Number(list.dataset.loaded);\
+             window.scrollTo(0,document.documentElement.scrollHeight);\
+             if(loaded>=n){requestAnimationFrame(()=>done(performance.now()-t0))}\
+             else if(performance.now()-t0>60000){done(-loaded)}\
+             else{requestAnimationFrame(step)}};step();",
             vec![json!(VILLAGE_HOUSEHOLDS)],
         )
         .await?
@@ -912,7 +916,10 @@ async fn main() -> AnyResult<()> {
         ("the PIN screen shown (store not open yet)", &at_pin),
         ("Today shown (after the unlocks)", &at_start),
         ("after the list visits and the searches", &after_use),
-        ("a village's 2,000 households all drawn", &whole_list),
+        (
+            "a village's 2,000 households scrolled to the end",
+            &whole_list,
+        ),
     ] {
         let app_only: Vec<Memory> = memory
             .iter()
@@ -940,7 +947,7 @@ async fn main() -> AnyResult<()> {
         ("PIN screen", &at_pin),
         ("Today shown", &at_start),
         ("list visits, searches", &after_use),
-        ("2,000 rows drawn", &whole_list),
+        ("2,000 rows scrolled", &whole_list),
     ] {
         for m in memory {
             println!(

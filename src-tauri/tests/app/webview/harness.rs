@@ -176,9 +176,15 @@ pub struct OfficeData {
 
 impl OfficeData {
     pub fn seed() -> OfficeData {
+        OfficeData::seed_with(30)
+    }
+
+    /// The demo commune with `households` households, spread over its six villages in turn.
+    pub fn seed_with(households: usize) -> OfficeData {
         let dir = tempfile::tempdir().expect("dir");
         let db = dir.path().join("office.sqlite3");
-        let (ok, out, err) = office_cli(&db, &["seed-demo", "--households", "30"]);
+        let count = households.to_string();
+        let (ok, out, err) = office_cli(&db, &["seed-demo", "--households", &count]);
         assert!(ok, "seed-demo: {err}");
         let code = |name: &str| {
             out.lines()
@@ -254,8 +260,13 @@ pub struct Stage {
 
 impl Stage {
     pub async fn new() -> Stage {
+        Stage::with_households(30).await
+    }
+
+    /// A stage whose demo commune has `households` households (see [`OfficeData::seed_with`]).
+    pub async fn with_households(households: usize) -> Stage {
         let turn = SERIAL.lock().await;
-        let data = OfficeData::seed();
+        let data = OfficeData::seed_with(households);
         let office = Office::serve(&data, free_port());
         Stage {
             home: tempfile::tempdir().expect("data home"),

@@ -1,0 +1,122 @@
+//! A village of many households (issue 10): its list shows the first page at once and the next
+//! ones as it is scrolled, all the way to the last household, while only the rows near the
+//! screen are in the page — what keeps a 2,000-household village from costing the webview
+//! 2,000 rows of memory. The last row opens its household, and scrolling back shows the first.
+
+use serde_json::Value;
+
+use super::enrol;
+use super::harness::Stage;
+
+/// Scrolls the window to its end, a frame at a time, until the list has loaded `count` rows
+/// (or 30 s pass); answers what the page then holds.
+const SCROLL_TO_END_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const count = arguments[0];
+const list = document.querySelector("[data-testid='village-households']");
+const t0 = performance.now();
+let most = 0;
+const step = () => {
+  const rows = list.querySelectorAll("[role='listitem']");
+  most = Math.max(most, rows.length);
+  if (Number(list.dataset.loaded) >= count || performance.now() - t0 > 30000) {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      const drawn = list.querySelectorAll("[role='listitem']");
+      done({
+        loaded: Number(list.dataset.loaded),
+        most: Math.max(most, drawn.length),
+        last: drawn[drawn.length - 1].querySelector('.title').textContent,
+      });
+    }));
+    return;
+  }
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  requestAnimationFrame(step);
+};
+step();
+"#;
+
+/// The first row the list shows, and how many rows are in the page.
+const FIRST_ROW_JS: &str = r#"
+const rows = document.querySelectorAll("[data-testid='village-households'] [role='listitem']");
+return { first: rows[0].querySelector('.title').textContent, drawn: rows.length };
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_page() {
+    // 720 households over the six villages: 120 in Thôn Đông, the board member's area — two
+    // pages of 60 and the start of a third.
+    let stage = Stage::with_households(720).await;
+    let app = stage.app(&[]).await;
+    enrol(&app, &stage.office.url, &stage.data.board_code, None).await;
+    app.click("go-today").await;
+    app.testid("today-date").await;
+
+    app.go("households").await;
+    app.testid("villages").await;
+    app.click_text("Thôn Đông").await;
+    app.testid("village-households").await;
+    app.wait_testid_text("village-count", "120 hộ").await;
+    let route: String = app.eval("return location.hash", "the list's route").await;
+    app.two_frames().await;
+    let top: Value = app.eval(FIRST_ROW_JS, "the first row").await;
+    let first = top["first"].as_str().expect("a first row").to_owned();
+    assert!(
+        (5..=30).contains(&top["drawn"].as_u64().unwrap_or(0)),
+        "a screenful of rows is drawn at first, not the page of 60: {top}"
+    );
+
+    let end: Value = app
+        .driver
+        .execute_async(SCROLL_TO_END_JS, vec![serde_json::json!(120)])
+        .await
+        .expect("scroll to the end")
+        .convert()
+        .expect("what the page holds");
+    assert_eq!(end["loaded"], 120, "every household loaded: {end}");
+    let most = end["most"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        most <= 40,
+        "at most the rows near the screen are in the page, never the 120: {end}"
+    );
+    let last = end["last"].as_str().expect("a last row").to_owned();
+    // The last row drawn is the village's last household, whose name is one of the office's.
+    let names = stage.data.query(
+        "SELECT json_extract(h.state, '$.fields.head_name') FROM records h
+         JOIN records v ON v.entity_id = h.village_id AND v.entity = 'village'
+         WHERE h.entity = 'household' AND json_extract(v.state, '$.fields.name') = 'Thôn Đông'",
+    );
+    assert_eq!(names.len(), 120, "the office's households of Thôn Đông");
+    assert!(
+        names.contains(&last),
+        "{last:?} is a household of Thôn Đông"
+    );
+
+    // The last row opens its household.
+    app.driver
+        .execute(
+            "const rows = document.querySelectorAll(\"[data-testid='village-households'] [role='listitem'] button\");\
+             rows[rows.length - 1].click();",
+            vec![],
+        )
+        .await
+        .expect("tap the last row");
+    app.testid("household-summary").await;
+    assert!(
+        app.page_text().await.contains(&last),
+        "the household page of {last}"
+    );
+
+    // Back in the list and at its top, the first household is there again.
+    app.go(route.trim_start_matches("#/")).await;
+    app.testid("village-households").await;
+    app.driver
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .expect("scroll to the top");
+    app.two_frames().await;
+    let again: Value = app.eval(FIRST_ROW_JS, "the first row again").await;
+    assert_eq!(again["first"], first.as_str(), "{again}");
+    app.stop().await;
+}
