@@ -151,6 +151,7 @@ pub fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     memory::draw_without_gl_compositing();
+    memory::run_javascript_without_jit();
     startup::mark("main");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -3,7 +3,10 @@
 //! The PIN's Argon2id needs a 19 MiB work area for a few milliseconds. glibc raises its threshold
 //! for handing large blocks back to the system after the first one is freed, so later work areas
 //! stay in the heap after use; [`release_freed`] hands them back after an unlock or a PIN change.
-//! (A phone's allocator is the system's and is left alone.)
+//! (A phone's allocator is the system's and is left alone.) The Today command does the same
+//! after handing back the store's page cache (`Store::release_memory`): its list reads every
+//! sign-up and payment of the area once. So does the lock: a locked app keeps no decrypted page
+//! of the villagers' records in memory.
 //!
 //! On desktop Linux, WebKitGTK draws the page without GL compositing
 //! ([`draw_without_gl_compositing`]). Sotay's screens are forms and lists, which WebKit's
@@ -13,6 +16,14 @@
 //! the app with `SOTAY_GL_COMPOSITING=1` (or with WebKit's own variable already set) leaves
 //! WebKit's choice alone. (WebKitWebDriver's screenshots need
 //! compositing, so the real-webview tests read their screenshots from the X display instead.)
+//!
+//! WebKit's web process also runs the page's JavaScript without a JIT
+//! ([`run_javascript_without_jit`]): Sotay's script is small and event-driven (a form, a list, a
+//! search as you type), which JavaScriptCore's interpreter runs within the same frame, while the
+//! JIT tiers keep compiled code and profiling data besides — 8 MiB of the web process at the PIN
+//! screen and 24–29 MiB after the lists and searches (docs/benchmarks.md). No JIT is also the
+//! hardening browsers offer for sensitive pages: no memory that is both written and run.
+//! `SOTAY_JIT=1` (or JavaScriptCore's own `JSC_useJIT` already set) leaves it on.
 //!
 //! This is the one module where the workspace allows `unsafe` (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
@@ -29,6 +40,21 @@ pub fn draw_without_gl_compositing() {
         // the environment concurrently.
         unsafe {
             std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+    }
+}
+
+/// Asks JavaScriptCore to interpret the page's script without compiling it (see the module doc),
+/// unless the environment already says. Called first thing in [`crate::run`], with
+/// [`draw_without_gl_compositing`]: WebKit's web process inherits the variable.
+pub fn run_javascript_without_jit() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("JSC_useJIT").is_none()
+        && std::env::var_os("SOTAY_JIT").is_none_or(|v| v != "1")
+    {
+        // SAFETY: as in `draw_without_gl_compositing`: the process has one thread.
+        unsafe {
+            std::env::set_var("JSC_useJIT", "false");
         }
     }
 }

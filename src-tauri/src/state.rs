@@ -445,6 +445,16 @@ impl AppState {
         if lock.protection != KeyProtection::NoPin && self.enrolment().is_some() {
             lock.locked = true;
         }
+        drop(lock);
+        // A locked app keeps no decrypted page of the villagers' records in its memory: the
+        // store's page cache is handed back (the next screen reads them from the file again).
+        // A sync holding the store keeps it: the lock does not wait for the sync.
+        if let Some(session) = self.session()
+            && let Ok(store) = session.store.try_lock()
+            && let Err(e) = store.release_memory()
+        {
+            tracing::warn!("the store's cache was not released at lock: {e}");
+        }
     }
 
     /// Whether a PIN protects the key.

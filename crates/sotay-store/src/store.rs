@@ -265,6 +265,15 @@ impl Store {
         Ok(())
     }
 
+    /// Hands back the memory of the page cache (SQLite frees every page no statement holds).
+    /// Call it after work that reads much of the file once — Today's list reads every sign-up
+    /// and payment of the area — so a cheap phone does not keep those pages decrypted in memory
+    /// while the screen is read; the pages a later query needs come back from the file.
+    pub fn release_memory(&self) -> Result<()> {
+        self.conn.release_memory()?;
+        Ok(())
+    }
+
     /// A write transaction that takes the write lock at once (no upgrade deadlocks).
     pub(crate) fn write_tx(&self) -> Result<Transaction<'_>> {
         Ok(Transaction::new_unchecked(

@@ -49,11 +49,17 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
     })
 }
 
-/// The Today screen.
+/// The Today screen. Its list reads every sign-up and payment of the area, pages no other
+/// screen needs soon: they leave the store's cache once the answer is made (see
+/// `Store::release_memory`), and the allocator hands the memory back.
 #[tauri::command(async)]
 pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
-    state.with_store(|store, enrolment| {
+    let today = state.with_store(|store, enrolment| {
         let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
-        today_for(store, enrolment.user.id, money)
-    })
+        let today = today_for(store, enrolment.user.id, money)?;
+        store.release_memory()?;
+        Ok(today)
+    })?;
+    crate::memory::release_freed();
+    Ok(today)
 }

@@ -322,6 +322,16 @@ fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
         list,
         "today comes from the store's clock in Asia/Ho_Chi_Minh"
     );
+    // With the page cache handed back (the app does it after each Today), the same answer is
+    // read again from the file.
+    fx.store.release_memory().unwrap();
+    assert_eq!(
+        fx.store
+            .today_list_on(me, today, TodayOptions::default())
+            .unwrap(),
+        list,
+        "the same list after the cache is released"
+    );
     assert!(
         fx.store
             .today_list_on(other, today, TodayOptions::default())
