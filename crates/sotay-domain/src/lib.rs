@@ -1,9 +1,9 @@
 //! `sotay-domain` is the business of Sotay in one place: the entities the field app and the office
 //! keep, the rules that make a record valid, the hybrid logical clock and field-level merge that
 //! sync relies on, Vietnamese identity data (personal ID numbers, ID-card QR codes, mobile numbers,
-//! the 2025 administrative units), search folding, the dated policy data with its legal sources,
-//! and what is computed from it: the contribution quote, the pension and lump-sum estimate and
-//! the household health-insurance quote.
+//! the 2025 administrative units), search folding and Vietnamese alphabetical order, the dated
+//! policy data with its legal sources, and what is computed from it: the contribution quote,
+//! the pension and lump-sum estimate and the household health-insurance quote.
 //!
 //! Inside the crate, dependencies run one way: `calendar` and `money` at the bottom, then the
 //! entities, then `policy` (which knows nothing of its users), then the calculators (`quote`,
@@ -18,6 +18,7 @@ pub mod admin_units;
 pub mod benefit;
 pub mod calendar;
 pub mod cccd;
+pub mod collate;
 pub mod entities;
 pub mod error;
 pub mod fold;

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{OptionalExtension, params};
+use sotay_domain::collate::sort_key;
 use sotay_domain::policy::month_end;
 use sotay_domain::{
     Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
@@ -197,15 +198,16 @@ pub const RENEWAL_RECORDS_SQL: &str = "SELECT e.data, p.data, h.data FROM enroll
      WHERE e.id = ?1 AND e.deleted = 0";
 
 impl Store {
-    /// The households of a village with their member counts, by head's name.
+    /// The households of a village with their member counts, by head's name in Vietnamese
+    /// alphabetical order (`sotay_domain::collate`).
     pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {
         self.village_households_after(village_id, None, None)
     }
 
-    /// One page of a village's households with their member counts, by head's name (then id):
-    /// the first `limit` after `after` (from the start without it), and where the next page
-    /// starts when there is one. A page is read through the `(village_id, head_name)` index,
-    /// so the hundredth page costs what the first does.
+    /// One page of a village's households with their member counts, by head's name in
+    /// Vietnamese alphabetical order (then id): the first `limit` after `after` (from the start
+    /// without it), and where the next page starts when there is one. A page is read through
+    /// the `(village_id, name_key, id)` index, so the hundredth page costs what the first does.
     pub fn village_households_page(
         &self,
         village_id: Uuid,
@@ -231,10 +233,11 @@ impl Store {
         after: Option<&HouseholdCursor>,
         limit: Option<usize>,
     ) -> Result<Vec<HouseholdSummary>> {
-        // ('', x'') sorts before every row: the first page is the same statement.
-        let (head_name, id): (&str, &[u8]) = match after {
-            Some(cursor) => (&cursor.head_name, cursor.id.as_bytes()),
-            None => ("", &[]),
+        // (x'', x'') sorts before every row: the first page is the same statement. The cursor
+        // carries the last row's name; its sort key is made again here (the same as stored).
+        let (name_key, id): (Vec<u8>, &[u8]) = match after {
+            Some(cursor) => (sort_key(&cursor.head_name), cursor.id.as_bytes()),
+            None => (Vec::new(), &[]),
         };
         // A negative LIMIT is no limit in SQLite.
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -242,11 +245,11 @@ impl Store {
             "SELECT h.id, h.data, (SELECT count(*) FROM persons p \
                WHERE p.household_id = h.id AND p.deleted = 0) \
              FROM households h \
-             WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.head_name, h.id) > (?2, ?3) \
-             ORDER BY h.head_name, h.id LIMIT ?4",
+             WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.name_key, h.id) > (?2, ?3) \
+             ORDER BY h.name_key, h.id LIMIT ?4",
         )?;
         let rows = stmt.query_map(
-            params![village_id.as_bytes(), head_name, id, limit],
+            params![village_id.as_bytes(), name_key, id, limit],
             counted_row,
         )?;
         rows.map(|row| {

@@ -7,6 +7,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use sotay_domain::collate::sort_key;
 use sotay_domain::fold::fold;
 use sotay_domain::{
     Enrollment, Entity, EntityKind, FollowUp, Household, OutreachEvent, Payment, PaymentMethod,
@@ -95,6 +96,22 @@ pub(crate) fn search_table(kind: EntityKind) -> Option<&'static str> {
         }
     }
     visit_record(kind, SearchTable)
+}
+
+/// Gives every household the sort key of its head's name (after the migration that added the
+/// column, or a new version of the collation data), and clears the flag that asked for it.
+pub(crate) fn rebuild_name_keys(conn: &Connection) -> Result<()> {
+    {
+        let mut read = conn.prepare("SELECT rowid, head_name FROM households")?;
+        let mut write = conn.prepare("UPDATE households SET name_key = ?2 WHERE rowid = ?1")?;
+        let mut rows = read.query([])?;
+        while let Some(row) = rows.next()? {
+            let name: String = row.get(1)?;
+            write.execute(params![row.get::<_, i64>(0)?, sort_key(&name)])?;
+        }
+    }
+    conn.execute("DELETE FROM meta WHERE key = 'name_keys_rebuild'", [])?;
+    Ok(())
 }
 
 pub(crate) fn blob(id: Uuid) -> Value {
@@ -282,6 +299,7 @@ impl Record for Household {
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("head_name", text(&self.head_name)),
+            ("name_key", Value::Blob(sort_key(&self.head_name))),
             ("address", text(&self.address)),
         ]
     }

@@ -33,6 +33,9 @@ pub static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../migrations/device/0003_search_domain_fold.sql"
     )),
+    M::up(include_str!(
+        "../../../migrations/device/0004_household_name_keys.sql"
+    )),
 ];
 
 /// The migration list as `rusqlite_migration` wants it.
@@ -218,6 +221,11 @@ impl Store {
         if store.meta("search_rebuild")?.is_some() {
             let tx = store.write_tx()?;
             search::rebuild(&tx)?;
+            tx.commit()?;
+        }
+        if store.meta("name_keys_rebuild")?.is_some() {
+            let tx = store.write_tx()?;
+            crate::records::rebuild_name_keys(&tx)?;
             tx.commit()?;
         }
         Ok(store)

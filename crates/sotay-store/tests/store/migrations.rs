@@ -116,6 +116,20 @@ fn upgrading_a_version_1_database_keeps_records_and_indexes_them_for_search() {
         Some(p.id),
         "records from version 1 are searchable after the upgrade"
     );
+    let (key, flags): (Vec<u8>, i64) = raw
+        .query_row(
+            "SELECT name_key, (SELECT count(*) FROM meta WHERE key = 'name_keys_rebuild') \
+             FROM households WHERE id = ?1",
+            [h.id.as_bytes()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        key,
+        sotay_domain::collate::sort_key(&h.head_name),
+        "a household from version 1 gets the sort key of its head's name, once"
+    );
+    assert_eq!(flags, 0);
     // The rebuild runs once: a later save keeps the index right without a rebuild.
     let edited = sotay_domain::Person {
         full_name: "Nguyễn Văn Đạt".into(),
@@ -179,7 +193,14 @@ fn upgrading_a_version_2_database_refolds_the_search_index_with_the_domain_rule(
             [p.id.as_bytes()],
         )
         .unwrap();
-        raw.execute_batch("PRAGMA user_version = 2;").unwrap();
+        // And version 2's households, before the sort keys of version 4.
+        raw.execute_batch(
+            "DROP INDEX households_village;
+             ALTER TABLE households DROP COLUMN name_key;
+             CREATE INDEX households_village ON households (village_id, head_name);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
     }
     let person_hits = |store: &Store| {
         store

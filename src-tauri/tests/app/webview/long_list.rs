@@ -2,6 +2,7 @@
 //! ones as it is scrolled, all the way to the last household, while only the rows near the
 //! screen are in the page — what keeps a 2,000-household village from costing the webview
 //! 2,000 rows of memory. The last row opens its household, and scrolling back shows the first.
+//! Screenshots of the list's top and of its end.
 
 use serde_json::Value;
 
@@ -60,6 +61,7 @@ async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_pa
     app.wait_testid_text("village-count", "120 hộ").await;
     let route: String = app.eval("return location.hash", "the list's route").await;
     app.two_frames().await;
+    app.screenshot("28-ho-trong-thon").await;
     let top: Value = app.eval(FIRST_ROW_JS, "the first row").await;
     let first = top["first"].as_str().expect("a first row").to_owned();
     assert!(
@@ -81,6 +83,7 @@ async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_pa
         "at most the rows near the screen are in the page, never the 120: {end}"
     );
     let last = end["last"].as_str().expect("a last row").to_owned();
+    app.screenshot("29-cuoi-danh-sach-thon").await;
     // The last row drawn is the village's last household, whose name is one of the office's.
     let names = stage.data.query(
         "SELECT json_extract(h.state, '$.fields.head_name') FROM records h
