@@ -32,31 +32,32 @@
 /// module doc). Called first thing in [`crate::run`], before any thread starts: the variable is
 /// read by WebKit when it starts and passed on to its web process.
 pub fn draw_without_gl_compositing() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
-        && std::env::var_os("SOTAY_GL_COMPOSITING").is_none_or(|v| v != "1")
-    {
-        // SAFETY: called at the top of `run`, while the process has one thread: nothing reads
-        // the environment concurrently.
-        unsafe {
-            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-        }
-    }
+    set_unless_given(
+        "WEBKIT_DISABLE_COMPOSITING_MODE",
+        "1",
+        "SOTAY_GL_COMPOSITING",
+    );
 }
 
 /// Asks JavaScriptCore to interpret the page's script without compiling it (see the module doc),
 /// unless the environment already says. Called first thing in [`crate::run`], with
 /// [`draw_without_gl_compositing`]: WebKit's web process inherits the variable.
 pub fn run_javascript_without_jit() {
+    set_unless_given("JSC_useJIT", "false", "SOTAY_JIT");
+}
+
+/// Sets WebKit's `variable` to `value` on Linux, unless it is already set or `opt_out` is `1`.
+fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("JSC_useJIT").is_none()
-        && std::env::var_os("SOTAY_JIT").is_none_or(|v| v != "1")
-    {
-        // SAFETY: as in `draw_without_gl_compositing`: the process has one thread.
+    if std::env::var_os(variable).is_none() && std::env::var_os(opt_out).is_none_or(|v| v != "1") {
+        // SAFETY: called at the top of `run`, while the process has one thread: nothing reads
+        // the environment concurrently.
         unsafe {
-            std::env::set_var("JSC_useJIT", "false");
+            std::env::set_var(variable, value);
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (variable, value, opt_out);
 }
 
 /// Hands the allocator's free memory back to the system (glibc); nothing elsewhere.

@@ -164,7 +164,7 @@ pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
     fn user(&self, id: Uuid) -> impl Future<Output = Result<Option<User>>> + Send;
     /// Number of users (to tell an empty database).
     fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
-    /// Every user, by name.
+    /// Every user, by name in Vietnamese alphabetical order ([`sort_users`]).
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Gives a user a whole commune (`village` None) or one village of it.
     fn assign_area(
@@ -425,4 +425,12 @@ impl OfficeStore for AnyStore {
     async fn latest_policy(&self, unless: Option<&str>) -> Result<Option<PolicyEdition>> {
         delegate!(self, s => s.latest_policy(unless))
     }
+}
+
+/// Sorts users by name in Vietnamese alphabetical order, then id (`sotay_domain::collate`): the
+/// databases' own order puts every Đặng and Đỗ after Vũ.
+pub(crate) fn sort_users(users: &mut [User]) {
+    users.sort_by(|a, b| {
+        sotay_domain::collate::compare(&a.full_name, &b.full_name).then(a.id.cmp(&b.id))
+    });
 }

@@ -576,13 +576,11 @@ impl OfficeStore for PgStore {
     async fn list_users(&self) -> Result<Vec<User>> {
         let client = self.client().await?;
         let statement = client
-            .prepare_cached(
-                "SELECT id, full_name, role, phone, organisation FROM users
-                 ORDER BY full_name, id",
-            )
+            .prepare_cached("SELECT id, full_name, role, phone, organisation FROM users")
             .await?;
         let rows = client.query(&statement, &[]).await?;
-        rows.iter()
+        let mut users = rows
+            .iter()
             .map(|r| {
                 Ok(User {
                     id: r.get(0),
@@ -592,7 +590,9 @@ impl OfficeStore for PgStore {
                     organisation: r.get(4),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        super::sort_users(&mut users);
+        Ok(users)
     }
 
     async fn assign_area(

@@ -355,10 +355,8 @@ impl OfficeStore for SqliteStore {
 
     async fn list_users(&self) -> Result<Vec<User>> {
         self.run(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, full_name, role, phone, organisation FROM users
-                 ORDER BY full_name, id",
-            )?;
+            let mut stmt =
+                conn.prepare("SELECT id, full_name, role, phone, organisation FROM users")?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -379,6 +377,7 @@ impl OfficeStore for SqliteStore {
                     organisation,
                 });
             }
+            super::sort_users(&mut users);
             Ok(users)
         })
         .await

@@ -30,7 +30,42 @@ contract!(
     concurrent_pushes_never_hide_a_change_from_a_pull,
     a_fault_mid_batch_rolls_back_the_whole_batch,
     policy_editions_reach_devices_on_the_last_page,
+    users_are_listed_in_vietnamese_alphabetical_order,
 );
+
+async fn users_are_listed_in_vietnamese_alphabetical_order(office: Office) {
+    let store = office.store();
+    for name in [
+        "Vũ Thị Hạnh",
+        "Đỗ Văn Hải",
+        "Dương Minh",
+        "Ánh Hồng",
+        "Anh Tuấn",
+    ] {
+        sotay_office::admin::create_user(store, name, sotay_domain::Role::Collector, None)
+            .await
+            .expect("user");
+    }
+    let names: Vec<String> = store
+        .list_users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.full_name)
+        .collect();
+    // Đ right after D (the databases' own order put it after V); tones only break a tie of
+    // the whole name, so "Ánh Hồng" comes before "Anh Tuấn" (h before t).
+    assert_eq!(
+        names,
+        [
+            "Ánh Hồng",
+            "Anh Tuấn",
+            "Dương Minh",
+            "Đỗ Văn Hải",
+            "Vũ Thị Hạnh"
+        ]
+    );
+}
 
 async fn health_and_openapi_list_every_route(office: Office) {
     let res = office.get("/health").await;
