@@ -9,8 +9,8 @@ use crate::dto::QuotaItem;
 use crate::error::CmdResult;
 use crate::state::AppState;
 
-/// The quotas in force today on the device that concern the user (theirs, their villages',
-/// their communes'), each with its progress. A village's name is read by its id (not from the
+/// The quotas in force today on the device that concern the user (theirs, their communes',
+/// their villages' by name), each with its progress. A village's name is read by its id (not from the
 /// list of villages, whose household counts read every household of the area: the Today screen
 /// calls this at start).
 pub fn quota_items(store: &Store, user_id: Uuid) -> CmdResult<Vec<QuotaItem>> {
@@ -36,6 +36,21 @@ pub fn quota_items(store: &Store, user_id: Uuid) -> CmdResult<Vec<QuotaItem>> {
             renewals: progress.renewals,
         });
     }
+    // The user's own quota first, then the commune's, then the villages' by name in Vietnamese
+    // alphabetical order.
+    let rank = |kind: &str| match kind {
+        "collector" => 0,
+        "commune" => 1,
+        _ => 2,
+    };
+    items.sort_by(|a, b| {
+        rank(a.scope_kind).cmp(&rank(b.scope_kind)).then_with(|| {
+            sotay_domain::collate::compare(
+                a.scope_name.as_deref().unwrap_or_default(),
+                b.scope_name.as_deref().unwrap_or_default(),
+            )
+        })
+    });
     Ok(items)
 }
 

@@ -142,6 +142,16 @@ pub fn enrolled_dir(role: Role) -> (tempfile::TempDir, Uuid) {
 
 /// The same, enrolled with the office at `office_url`.
 pub fn enrolled_dir_at(role: Role, office_url: &str) -> (tempfile::TempDir, Uuid) {
+    enrolled_dir_with(role, office_url, |_, _| {})
+}
+
+/// The same, and `prepare` writes more into the store before the app opens it (as a sync
+/// would have brought it), given the store and the user's id.
+pub fn enrolled_dir_with(
+    role: Role,
+    office_url: &str,
+    prepare: impl FnOnce(&Store, Uuid),
+) -> (tempfile::TempDir, Uuid) {
     let dir = tempfile::tempdir().expect("temp dir");
     let enrolment = Enrolment {
         office_url: office_url.into(),
@@ -176,6 +186,7 @@ pub fn enrolled_dir_at(role: Role, office_url: &str) -> (tempfile::TempDir, Uuid
         kind: VillageKind::Village,
     };
     store.save_village(&village).expect("village");
+    prepare(&store, enrolment.user.id);
     (dir, village.id)
 }
 
@@ -283,6 +294,58 @@ fn a_village_list_comes_a_page_at_a_time_with_the_village_on_the_first() {
         json!({ "villageId": Uuid::now_v7(), "after": null, "limit": 60 }),
     );
     assert_eq!(err["code"], "not_found", "{err}");
+}
+
+#[test]
+fn targets_come_the_users_own_first_then_the_communes_then_the_villages_by_name() {
+    use chrono::Datelike;
+    use sotay_domain::{QuotaPeriod, QuotaScope};
+    let today = chrono::Utc::now().date_naive();
+    let period = QuotaPeriod::HalfYear {
+        year: today.year(),
+        half: if today.month() <= 6 { 1 } else { 2 },
+    };
+    let (dir, _) = enrolled_dir_with(Role::Collector, "http://127.0.0.1:9", |store, user| {
+        let mut scopes = Vec::new();
+        for name in ["Thôn Hạ", "Thôn Đông", "Thôn Đoài"] {
+            let village = Village {
+                id: new_id(),
+                commune_code: "00376".into(),
+                name: name.into(),
+                kind: VillageKind::Village,
+            };
+            store.save_village(&village).expect("village");
+            scopes.push(QuotaScope::Village(village.id));
+        }
+        scopes.insert(1, QuotaScope::Collector(user));
+        scopes.insert(3, QuotaScope::Commune("00376".into()));
+        for scope in scopes {
+            let quota = sotay_fixtures::records::quota("00376", scope, period, 20, 10);
+            store.save_quota(&quota).expect("quota");
+        }
+    });
+    let app = MockApp::start_unlocked(dir);
+    let items: Value = app.call("targets", json!({})).expect("the targets");
+    let order: Vec<(String, String)> = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|q| {
+            (
+                q["scope_kind"].as_str().unwrap_or_default().to_owned(),
+                q["scope_name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("collector", ""),
+        ("commune", "Xã Sóc Sơn"),
+        ("village", "Thôn Đoài"),
+        ("village", "Thôn Đông"),
+        ("village", "Thôn Hạ"),
+    ]
+    .map(|(k, n)| (k.to_owned(), n.to_owned()));
+    assert_eq!(order, expected, "{items}");
 }
 
 #[test]

@@ -164,7 +164,7 @@ pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
     fn user(&self, id: Uuid) -> impl Future<Output = Result<Option<User>>> + Send;
     /// Number of users (to tell an empty database).
     fn count_users(&self) -> impl Future<Output = Result<u64>> + Send;
-    /// Every user, by name in Vietnamese alphabetical order ([`sort_users`]).
+    /// Every user, by name in Vietnamese alphabetical order (`sotay_domain::collate`).
     fn list_users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Gives a user a whole commune (`village` None) or one village of it.
     fn assign_area(
