@@ -10,9 +10,9 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// The quotas in force today on the device that concern the user (theirs, their communes',
-/// their villages' by name), each with its progress. A village's name is read by its id (not from the
-/// list of villages, whose household counts read every household of the area: the Today screen
-/// calls this at start).
+/// their villages' by name), each with its progress. A village's name is read by its id (not
+/// from the list of villages, whose household counts read every household of the area: the
+/// Today screen calls this at start).
 pub fn quota_items(store: &Store, user_id: Uuid) -> CmdResult<Vec<QuotaItem>> {
     let mut items = Vec::new();
     for quota in store.quotas_on(store.today())? {
