@@ -1,12 +1,16 @@
 //! Keeping the app small in memory on a cheap machine, where the platform leaves it to us.
 //!
-//! The PIN's Argon2id needs a 19 MiB work area for a few milliseconds. glibc raises its threshold
-//! for handing large blocks back to the system after the first one is freed, so later work areas
-//! stay in the heap after use; [`release_freed`] hands them back after an unlock or a PIN change.
-//! (A phone's allocator is the system's and is left alone.) The Today command does the same
-//! after handing back the store's page cache (`Store::release_memory`): its list reads every
-//! sign-up and payment of the area once. So does the lock: a locked app keeps no decrypted page
-//! of the villagers' records in memory.
+//! The PIN's Argon2id needs a 19 MiB work area for a few milliseconds, and Today's answer, the
+//! IPC buffers and a sync's pages are large blocks too. By default glibc raises its threshold for
+//! mapping a block on its own after the first such block is freed, so later ones are carved from
+//! the heap and stay there after use: the app process held 50 to 85 MiB of anonymous memory with
+//! Today shown, run to run. [`return_large_blocks_at_once`] keeps the threshold at 128 KiB, so
+//! every large block goes back to the system when it is freed (33 MiB with Today shown,
+//! docs/benchmarks.md). [`release_freed`] hands back what small blocks leave free: after an
+//! unlock or a PIN change, after the Today command has handed back the store's page cache
+//! (`Store::release_memory`: its list reads every sign-up and payment of the area once), and at
+//! the lock (a locked app keeps no decrypted page of the villagers' records in memory). (A
+//! phone's allocator is the system's and is left alone.)
 //!
 //! On desktop Linux, WebKitGTK draws the page without GL compositing
 //! ([`draw_without_gl_compositing`]). Sotay's screens are forms and lists, which WebKit's
@@ -58,6 +62,17 @@ fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (variable, value, opt_out);
+}
+
+/// Keeps glibc's threshold for mapping a block on its own at 128 KiB, its default, instead of
+/// letting it grow (see the module doc); nothing elsewhere. Called first thing in [`crate::run`].
+pub fn return_large_blocks_at_once() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes two integers and only changes the allocator's settings; it is
+    // thread-safe and called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
 
 /// Hands the allocator's free memory back to the system (glibc); nothing elsewhere.
