@@ -44,12 +44,40 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 /// The bytes that sort `text` in Vietnamese alphabetical order: for any two texts,
 /// `sort_key(a).cmp(&sort_key(b)) == compare(a, b)`. Kept beside a name in a database, it lets
 /// an index page a list in that order. A key is only comparable with keys made by the same
-/// version of the collation data; the device store makes them again when that changes.
+/// collation data: the device store keeps the [`fingerprint`] of the data its keys were made
+/// with and makes them again when it changes.
 pub fn sort_key(text: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(text.len() * 2 + 8);
     // Writing into a Vec cannot fail.
     let _ = VIETNAMESE.write_sort_key_to(text, &mut key);
     key
+}
+
+/// Names whose keys show any change in the collation data that matters here: the letters with
+/// marks, the tones, `Đ`, case and spacing.
+const PROBES: [&str; 8] = [
+    "An Ăn Ân",
+    "Đỗ Đức",
+    "Dương",
+    "ma mà mả mã má mạ",
+    "Ơn Ưng Ôn",
+    "Êm Yến",
+    "nguyễn VĂN",
+    "Lò Văn Páo",
+];
+
+/// What the keys of a few probe names are, as hex text: equal for the same collation data, and
+/// different when an update of it changes how these names sort (then stored keys are made
+/// again).
+pub fn fingerprint() -> String {
+    let mut text = String::new();
+    for probe in PROBES {
+        for byte in sort_key(probe) {
+            text.push_str(&format!("{byte:02x}"));
+        }
+        text.push('.');
+    }
+    text
 }
 
 #[cfg(test)]
@@ -105,6 +133,17 @@ mod tests {
         assert_eq!(sorted, tones);
         // A base letter decides before a tone does: "mạnh" after "màn".
         assert_eq!(compare("mạnh", "màn"), Ordering::Greater);
+    }
+
+    #[test]
+    fn the_fingerprint_is_stable_and_tells_keys_apart() {
+        assert_eq!(fingerprint(), fingerprint());
+        assert_eq!(fingerprint().matches('.').count(), PROBES.len());
+        assert_ne!(
+            sort_key("Đỗ Đức"),
+            sort_key("Do Duc"),
+            "the stroke is in the key"
+        );
     }
 
     #[test]

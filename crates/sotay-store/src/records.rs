@@ -99,8 +99,9 @@ pub(crate) fn search_table(kind: EntityKind) -> Option<&'static str> {
 }
 
 /// Gives every household the sort key of its head's name (after the migration that added the
-/// column, or a new version of the collation data), and clears the flag that asked for it.
-pub(crate) fn rebuild_name_keys(conn: &Connection) -> Result<()> {
+/// column, or when the collation data changed), clears the flag that asked for it and notes the
+/// `collation` (`sotay_domain::collate::fingerprint`) the keys were made with.
+pub(crate) fn rebuild_name_keys(conn: &Connection, collation: &str) -> Result<()> {
     {
         let mut read = conn.prepare("SELECT rowid, head_name FROM households")?;
         let mut write = conn.prepare("UPDATE households SET name_key = ?2 WHERE rowid = ?1")?;
@@ -111,6 +112,11 @@ pub(crate) fn rebuild_name_keys(conn: &Connection) -> Result<()> {
         }
     }
     conn.execute("DELETE FROM meta WHERE key = 'name_keys_rebuild'", [])?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('name_keys_collation', ?1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [collation],
+    )?;
     Ok(())
 }
 

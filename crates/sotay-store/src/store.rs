@@ -223,9 +223,14 @@ impl Store {
             search::rebuild(&tx)?;
             tx.commit()?;
         }
-        if store.meta("name_keys_rebuild")?.is_some() {
+        // Sort keys are made again after the migration that added them, and whenever the
+        // collation data this build carries sorts differently from the data they were made with.
+        let collation = sotay_domain::collate::fingerprint();
+        if store.meta("name_keys_rebuild")?.is_some()
+            || store.meta("name_keys_collation")?.as_deref() != Some(collation.as_str())
+        {
             let tx = store.write_tx()?;
-            crate::records::rebuild_name_keys(&tx)?;
+            crate::records::rebuild_name_keys(&tx, &collation)?;
             tx.commit()?;
         }
         Ok(store)

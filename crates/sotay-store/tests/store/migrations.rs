@@ -228,6 +228,39 @@ fn upgrading_a_version_2_database_refolds_the_search_index_with_the_domain_rule(
     assert_eq!(person_hits(&fx.store), vec![p.id]);
 }
 
+#[test]
+fn sort_keys_made_with_other_collation_data_are_made_again_at_open() {
+    let mut fx = Fixture::new();
+    let v = village("Thôn Đông");
+    fx.store.save_village(&v).unwrap();
+    let h = household(Some(v.id), "Đỗ Văn Hải", "Thôn Đông");
+    fx.store.save_household(&h).unwrap();
+    let key_and_collation = |fx: &Fixture| -> (Vec<u8>, String) {
+        fx.raw()
+            .query_row(
+                "SELECT name_key, (SELECT value FROM meta WHERE key = 'name_keys_collation') \
+                 FROM households WHERE id = ?1",
+                [h.id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let made = (
+        sotay_domain::collate::sort_key(&h.head_name),
+        sotay_domain::collate::fingerprint(),
+    );
+    assert_eq!(key_and_collation(&fx), made);
+    // As if the keys had been made by an older build whose collation data sorted otherwise.
+    fx.raw()
+        .execute_batch(
+            "UPDATE households SET name_key = x'00';
+             UPDATE meta SET value = 'older data' WHERE key = 'name_keys_collation';",
+        )
+        .unwrap();
+    fx.reopen();
+    assert_eq!(key_and_collation(&fx), made, "made again with this build's data");
+}
+
 /// Every kind of the domain's one list has its table, with the columns every record row needs:
 /// a kind added to the list without its migration fails here (the store's dispatch and
 /// repositories are generated from the same list, so the compiler catches the rest).
