@@ -258,7 +258,11 @@ fn sort_keys_made_with_other_collation_data_are_made_again_at_open() {
         )
         .unwrap();
     fx.reopen();
-    assert_eq!(key_and_collation(&fx), made, "made again with this build's data");
+    assert_eq!(
+        key_and_collation(&fx),
+        made,
+        "made again with this build's data"
+    );
 }
 
 /// Every kind of the domain's one list has its table, with the columns every record row needs:
