@@ -150,9 +150,7 @@ pub fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
 /// Starts Sotay (desktop `main`, and the Android/iOS entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    memory::return_large_blocks_at_once();
-    memory::draw_without_gl_compositing();
-    memory::run_javascript_without_jit();
+    memory::set_up_at_start();
     startup::mark("main");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -4,16 +4,16 @@
 //! IPC buffers and a sync's pages are large blocks too. By default glibc raises its threshold for
 //! mapping a block on its own after the first such block is freed, so later ones are carved from
 //! the heap and stay there after use: the app process held 50 to 85 MiB of anonymous memory with
-//! Today shown, run to run. [`return_large_blocks_at_once`] keeps the threshold at 128 KiB, so
+//! Today shown, run to run. `return_large_blocks_at_once` keeps the threshold at 128 KiB, so
 //! every large block goes back to the system when it is freed (33 MiB with Today shown,
 //! docs/benchmarks.md). [`release_freed`] hands back what small blocks leave free: after an
-//! unlock or a PIN change, after the Today command has handed back the store's page cache
-//! (`Store::release_memory`: its list reads every sign-up and payment of the area once), and at
-//! the lock (a locked app keeps no decrypted page of the villagers' records in memory). (A
+//! unlock or a PIN change, and with [`release_store`] after the store's page cache is handed
+//! back: after the Today command (its list reads every sign-up and payment of the area once) and
+//! at the lock (a locked app keeps no decrypted page of the villagers' records in memory). (A
 //! phone's allocator is the system's and is left alone.)
 //!
 //! On desktop Linux, WebKitGTK draws the page without GL compositing
-//! ([`draw_without_gl_compositing`]). Sotay's screens are forms and lists, which WebKit's
+//! (`draw_without_gl_compositing`). Sotay's screens are forms and lists, which WebKit's
 //! software path paints in a few milliseconds; compositing would load a GL driver into both the
 //! app and WebKit's web process (on a machine without a GPU, Mesa's software renderer and LLVM:
 //! about 60 MiB) and keep layer buffers besides. docs/benchmarks.md has the numbers. Starting
@@ -22,20 +22,21 @@
 //! compositing, so the real-webview tests read their screenshots from the X display instead.)
 //!
 //! WebKit's web process also runs the page's JavaScript without a JIT
-//! ([`run_javascript_without_jit`]): Sotay's script is small and event-driven (a form, a list, a
+//! (`run_javascript_without_jit`): Sotay's script is small and event-driven (a form, a list, a
 //! search as you type), which JavaScriptCore's interpreter runs within the same frame, while the
 //! JIT tiers keep compiled code and profiling data besides — 8 MiB of the web process at the PIN
 //! screen and 24–29 MiB after the lists and searches (docs/benchmarks.md). No JIT is also the
 //! hardening browsers offer for sensitive pages: no memory that is both written and run.
 //! `SOTAY_JIT=1` (or JavaScriptCore's own `JSC_useJIT` already set) leaves it on.
 //!
-//! This is the one module where the workspace allows `unsafe` (scripts/check-architecture.sh).
+//! [`set_up_at_start`] sets the allocator and WebKit's two variables first thing in
+//! [`crate::run`]. This is the one module where the workspace allows `unsafe`
+//! (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
 
 /// Asks WebKitGTK to draw without GL compositing, unless the environment already says (see the
-/// module doc). Called first thing in [`crate::run`], before any thread starts: the variable is
-/// read by WebKit when it starts and passed on to its web process.
-pub fn draw_without_gl_compositing() {
+/// module doc).
+fn draw_without_gl_compositing() {
     set_unless_given(
         "WEBKIT_DISABLE_COMPOSITING_MODE",
         "1",
@@ -44,9 +45,8 @@ pub fn draw_without_gl_compositing() {
 }
 
 /// Asks JavaScriptCore to interpret the page's script without compiling it (see the module doc),
-/// unless the environment already says. Called first thing in [`crate::run`], with
-/// [`draw_without_gl_compositing`]: WebKit's web process inherits the variable.
-pub fn run_javascript_without_jit() {
+/// unless the environment already says.
+fn run_javascript_without_jit() {
     set_unless_given("JSC_useJIT", "false", "SOTAY_JIT");
 }
 
@@ -54,7 +54,7 @@ pub fn run_javascript_without_jit() {
 fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     #[cfg(target_os = "linux")]
     if std::env::var_os(variable).is_none() && std::env::var_os(opt_out).is_none_or(|v| v != "1") {
-        // SAFETY: called at the top of `run`, while the process has one thread: nothing reads
+        // SAFETY: called from `set_up_at_start`, while the process has one thread: nothing reads
         // the environment concurrently.
         unsafe {
             std::env::set_var(variable, value);
@@ -64,9 +64,26 @@ fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     let _ = (variable, value, opt_out);
 }
 
+/// Everything this module sets before the app starts, called first thing in [`crate::run`],
+/// while the process has one thread: the allocator's threshold, then WebKit's two variables
+/// (read by WebKit when it starts and passed on to its web process).
+pub fn set_up_at_start() {
+    return_large_blocks_at_once();
+    draw_without_gl_compositing();
+    run_javascript_without_jit();
+}
+
+/// Hands back the store's page cache, then what the allocator holds free (see the module doc):
+/// after work that read much of the file once, and at the lock.
+pub fn release_store(store: &sotay_store::Store) -> sotay_store::Result<()> {
+    store.release_memory()?;
+    release_freed();
+    Ok(())
+}
+
 /// Keeps glibc's threshold for mapping a block on its own at 128 KiB, its default, instead of
-/// letting it grow (see the module doc); nothing elsewhere. Called first thing in [`crate::run`].
-pub fn return_large_blocks_at_once() {
+/// letting it grow (see the module doc); nothing elsewhere.
+fn return_large_blocks_at_once() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt takes two integers and only changes the allocator's settings; it is
     // thread-safe and called before any other thread starts.

@@ -451,7 +451,7 @@ impl AppState {
         // A sync holding the store keeps it: the lock does not wait for the sync.
         if let Some(session) = self.session()
             && let Ok(store) = session.store.try_lock()
-            && let Err(e) = store.release_memory()
+            && let Err(e) = crate::memory::release_store(&store)
         {
             tracing::warn!("the store's cache was not released at lock: {e}");
         }

@@ -80,7 +80,6 @@ pub fn set_pin(state: State<'_, AppState>, input: PinInput) -> CmdResult<AppStat
 #[tauri::command(async)]
 pub fn lock(state: State<'_, AppState>) -> AppStatus {
     state.lock_now();
-    crate::memory::release_freed();
     state.status()
 }
 

@@ -50,16 +50,15 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
 }
 
 /// The Today screen. Its list reads every sign-up and payment of the area, pages no other
-/// screen needs soon: they leave the store's cache once the answer is made (see
-/// `Store::release_memory`), and the allocator hands the memory back.
+/// screen needs soon: they leave the store's cache once the answer is made, and the allocator
+/// hands the memory back (`memory::release_store`).
 #[tauri::command(async)]
 pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
     let today = state.with_store(|store, enrolment| {
         let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
         let today = today_for(store, enrolment.user.id, money)?;
-        store.release_memory()?;
+        crate::memory::release_store(store)?;
         Ok(today)
     })?;
-    crate::memory::release_freed();
     Ok(today)
 }
