@@ -42,6 +42,19 @@ for (const el of document.querySelectorAll('body *')) {
 return found.slice(0, 12);
 "#;
 
+/// Starts noting, every 50 ms, the status line's height with what it says: sync comes a few
+/// seconds after each save, and the line must not grow or shrink then, or the screen below it
+/// moves under a finger about to tap a button.
+const WATCH_STATUS_JS: &str = r#"
+window.__statusSeen = [];
+setInterval(() => {
+  const el = document.querySelector("[data-testid='status-line']");
+  if (!el) return;
+  const seen = `${el.offsetHeight}px ${el.textContent.replace(/\s+/g, ' ').trim()}`;
+  if (window.__statusSeen[window.__statusSeen.length - 1] !== seen) window.__statusSeen.push(seen);
+}, 50);
+"#;
+
 async fn set_text_size(app: &AppSession, percent: u32) {
     app.driver
         .execute(
@@ -87,6 +100,7 @@ async fn every_main_screen_fits_a_phone_with_the_text_at_150_percent() {
     app.wait_text("Đã đồng bộ lúc").await;
     fits(&app, "Hôm nay").await;
     app.screenshot("25-chu-lon-hom-nay").await;
+    let _: Value = app.eval(WATCH_STATUS_JS, "watching the status line").await;
 
     app.go("households").await;
     app.testid("villages").await;
@@ -137,6 +151,24 @@ async fn every_main_screen_fits_a_phone_with_the_text_at_150_percent() {
         app.testid(ready).await;
         fits(&app, screen).await;
     }
+
+    let seen: Vec<String> = app
+        .eval("return window.__statusSeen", "what the status line showed")
+        .await;
+    let heights: std::collections::BTreeSet<&str> = seen
+        .iter()
+        .map(|s| s.split(' ').next().expect("a height"))
+        .collect();
+    assert!(
+        seen.len() >= 2,
+        "the saves changed what the status line says: {seen:?}"
+    );
+    assert_eq!(
+        heights.len(),
+        1,
+        "the status line kept its height through the saves and their syncs: {seen:?}"
+    );
+
     app.click("lock-now").await;
     app.testid("unlock").await;
     fits(&app, "Khoá").await;
