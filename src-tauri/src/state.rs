@@ -112,14 +112,16 @@ pub fn open_store(
     enrolment: &Enrolment,
     key: &StoreKey,
 ) -> Result<Store, CommandError> {
-    Ok(Store::open(
+    let store = Store::open(
         data_dir.join(STORE_FILE),
         DeviceIdentity {
             device_id: enrolment.device_id,
             user_id: enrolment.user.id,
         },
         key,
-    )?)
+    )?;
+    crate::memory::size_store_cache(&store)?;
+    Ok(store)
 }
 
 /// Moves a database left in the data folder (with its write-ahead log and its key files, so it

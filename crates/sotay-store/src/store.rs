@@ -287,6 +287,23 @@ impl Store {
         Ok(())
     }
 
+    /// Sets how much page cache this store's connection keeps, in KiB (the store opens with
+    /// [`STORE_CACHE_KIB`]). A smaller cache leaves the caching of the file to the system's page
+    /// cache, which the system can take back when memory is short; on the encrypted file each page
+    /// read again is also decrypted again (a few microseconds).
+    pub fn set_page_cache_kib(&self, kib: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(kib))?;
+        Ok(())
+    }
+
+    /// How much page cache this store's connection may keep, in KiB (the store always sets
+    /// SQLite's `cache_size` in KiB, as a negative number).
+    pub fn page_cache_kib(&self) -> Result<u64> {
+        let size: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        Ok(size.unsigned_abs())
+    }
+
     /// A write transaction that takes the write lock at once (no upgrade deadlocks).
     pub(crate) fn write_tx(&self) -> Result<Transaction<'_>> {
         Ok(Transaction::new_unchecked(

@@ -418,6 +418,22 @@ fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
         list,
         "the same list after the cache is released"
     );
+    // And with a cache of a few pages only (the app keeps 8 MiB): pages come and go from the
+    // file in the middle of the query, the answer stays the same.
+    assert_eq!(
+        fx.store.page_cache_kib().unwrap(),
+        32 * 1024,
+        "the store's default"
+    );
+    fx.store.set_page_cache_kib(16).unwrap();
+    assert_eq!(fx.store.page_cache_kib().unwrap(), 16);
+    assert_eq!(
+        fx.store
+            .today_list_on(me, today, TodayOptions::default())
+            .unwrap(),
+        list,
+        "the same list through a 16 KiB cache"
+    );
     assert!(
         fx.store
             .today_list_on(other, today, TodayOptions::default())
