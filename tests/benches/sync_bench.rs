@@ -319,10 +319,20 @@ async fn instances() {
         println!("| several instances | not run: SOTAY_PG_URL unset | |");
         return;
     }
+    // SOTAY_BENCH_PHONES=light (or =full) runs just that kind, for comparing two builds.
+    let only = std::env::var("SOTAY_BENCH_PHONES").ok();
     for (phones, what) in [
         (Phones::Light, "the office's requests only"),
         (Phones::Full, "with the phones' own work on the same cores"),
     ] {
+        let name = if phones == Phones::Light {
+            "light"
+        } else {
+            "full"
+        };
+        if only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
         for n in [1, 2] {
             let schema = format!("bench_{}", Uuid::now_v7().simple());
             let (errors, p50, p99) = many_phones(500, Some(&schema), n, phones).await;

@@ -25,6 +25,7 @@ pub mod fold;
 pub mod health_insurance;
 pub mod hlc;
 pub mod kinds;
+pub mod labels;
 pub mod merge;
 pub mod money;
 pub mod op;

@@ -2,6 +2,7 @@
 //! field each and expect exactly one error on that field with a stable code.
 
 use super::*;
+use crate::EntityKind;
 use chrono::TimeZone;
 use proptest::prelude::*;
 use rstest::rstest;
@@ -785,4 +786,115 @@ proptest! {
             .expect("bounded");
         prop_assert!(Vnd(gross) <= bound);
     }
+}
+
+/// Every field of every kind of record has a Vietnamese name, and every chosen value in the
+/// samples a Vietnamese name too (`labels`: the dashboard's conflict log shows them).
+#[test]
+fn every_field_and_choice_has_a_vietnamese_name() {
+    use crate::labels::{field_label_vi, value_label_vi};
+    let samples: Vec<(EntityKind, serde_json::Value)> = vec![
+        (
+            EntityKind::Village,
+            serde_json::to_value(village()).unwrap(),
+        ),
+        (
+            EntityKind::Household,
+            serde_json::to_value(household()).unwrap(),
+        ),
+        (EntityKind::Person, serde_json::to_value(person()).unwrap()),
+        (EntityKind::Visit, serde_json::to_value(visit()).unwrap()),
+        (
+            EntityKind::FollowUp,
+            serde_json::to_value(follow_up()).unwrap(),
+        ),
+        (
+            EntityKind::OutreachEvent,
+            serde_json::to_value(outreach()).unwrap(),
+        ),
+        (
+            EntityKind::Enrollment,
+            serde_json::to_value(enrollment()).unwrap(),
+        ),
+        (
+            EntityKind::Payment,
+            serde_json::to_value(payment()).unwrap(),
+        ),
+        (
+            EntityKind::Remittance,
+            serde_json::to_value(remittance()).unwrap(),
+        ),
+        (EntityKind::Quota, serde_json::to_value(quota()).unwrap()),
+    ];
+    assert_eq!(
+        samples.len(),
+        EntityKind::ALL.len(),
+        "a sample of every kind"
+    );
+    let mut choices = 0;
+    for (kind, sample) in samples {
+        for (field, value) in sample.as_object().expect("a record is an object") {
+            assert!(
+                field_label_vi(kind, field).is_some(),
+                "{kind:?}.{field} has no Vietnamese name"
+            );
+            let chosen: Vec<&str> = match value {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(items) => {
+                    items.iter().filter_map(|v| v.as_str()).collect()
+                }
+                serde_json::Value::Object(o) => {
+                    o.get("kind").and_then(|k| k.as_str()).into_iter().collect()
+                }
+                _ => vec![],
+            };
+            for value in chosen {
+                if value_label_vi(kind, field, value).is_some() {
+                    choices += 1;
+                }
+            }
+        }
+    }
+    // sex, occupation, coverage, stage, poverty status, channel, outcome, reason, outreach
+    // kind, village kind, support group, payment mode, status, method.
+    assert!(choices >= 14, "the samples' choices were named: {choices}");
+    assert_eq!(
+        value_label_vi(EntityKind::Enrollment, "status", "submitted"),
+        Some("Đã gửi")
+    );
+    assert_eq!(
+        value_label_vi(EntityKind::Enrollment, "status", "bogus"),
+        None
+    );
+    assert_eq!(
+        value_label_vi(EntityKind::Person, "full_name", "male"),
+        None
+    );
+}
+
+/// The dashboard names each choice as the field app does: the app's `vi.json` has the same
+/// names for the same values.
+#[test]
+fn choices_are_named_as_the_app_names_them() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/lib/i18n/vi.json");
+    let app: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the app's vi.json")).unwrap();
+    let app = app["enum"].as_object().expect("an enum section");
+    let mut compared = 0;
+    for (name, values) in crate::labels::CHOICES {
+        let Some(theirs) = app.get(*name) else {
+            assert_eq!(
+                *name, "village_kind",
+                "{name} is missing in the app's vi.json"
+            );
+            continue;
+        };
+        let ours: serde_json::Map<String, serde_json::Value> = values
+            .iter()
+            .map(|(v, label)| ((*v).to_owned(), serde_json::Value::from(*label)))
+            .collect();
+        assert_eq!(theirs.as_object(), Some(&ours), "the names of {name}");
+        compared += 1;
+    }
+    assert_eq!(compared, crate::labels::CHOICES.len() - 1);
 }

@@ -29,8 +29,10 @@ h2{font-size:1.15rem;margin:1.2rem 0 .5rem}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #d0d7de;padding:.4rem .5rem;text-align:left;vertical-align:top;font-size:.95rem}
-th{background:#eef2f6;font-weight:600}
-td.num,th.num{text-align:right;white-space:nowrap}
+th{background:#eef2f6;font-weight:600;vertical-align:bottom}
+td.num{text-align:right;white-space:nowrap}
+th.num{text-align:right}
+td:first-child{min-width:9rem}
 form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.92rem;gap:.15rem}
 input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #8a96a3;border-radius:4px;min-height:2.5rem;background:#fff}

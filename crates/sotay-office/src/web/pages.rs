@@ -14,7 +14,10 @@ use sotay_domain::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::format::{basis_points, date, instant, money, month, number, opt_date, permille};
+use super::format::{
+    basis_points, capitalised, commune_name, date, instant, money, month, number, opt_date,
+    permille, record_field,
+};
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
 use super::{Viewer, WebError, WebResult, charts};
@@ -745,13 +748,30 @@ pub async fn decide<S: OfficeStore>(
         EnrollmentStatus::Rejected => "rejected",
         _ => "needs_correction",
     });
+    // The log names the participant, as a supervisor looks them up (the id if the person's
+    // record is not at the office).
+    let person = record
+        .state
+        .fields
+        .get("person_id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|p| p.parse::<Uuid>().ok());
+    let who = match person {
+        Some(p) => state
+            .store
+            .record(p)
+            .await?
+            .and_then(|r| r.state.fields.get("full_name")?.as_str().map(str::to_owned)),
+        None => None,
+    }
+    .unwrap_or_else(|| id.to_string());
     state
         .store
         .audit(&viewer.audit(
             "decision",
             Some(&record.commune_code),
             format!(
-                "Hồ sơ {id}: {word}{}",
+                "Tờ khai của {who}: {word}{}",
                 if needs_reason {
                     format!(" — {reason}")
                 } else {
@@ -1674,11 +1694,11 @@ pub async fn audit<S: OfficeStore>(
         .await?;
     let body = html! {
         div.scroll { table {
-            thead { tr { th { "Thời gian" } th { "Người" } th { "Việc" } th { "Xã" } th { "Chi tiết" } } }
+            thead { tr { th { "Thời gian" } th { "Người" } th { "Việc" } th { "Xã/phường" } th { "Chi tiết" } } }
             tbody {
                 @for e in entries.iter().take(PER_PAGE as usize) {
                     tr { td { (instant(e.at)) } td { (e.user_name) } td { (action_vi(&e.action)) }
-                         td { (e.commune_code.as_deref().unwrap_or("—")) } td { (e.detail) } }
+                         td { (e.commune_code.as_deref().map_or_else(|| "—".to_owned(), commune_name)) } td { (e.detail) } }
                 }
                 @if entries.is_empty() { tr { td colspan="5" { "Chưa có." } } }
             }
@@ -1690,12 +1710,17 @@ pub async fn audit<S: OfficeStore>(
         }
         h2 { "Xung đột đồng bộ gần đây" }
         div.scroll { table {
-            thead { tr { th { "Thời gian" } th { "Loại" } th { "Trường" } th { "Giá trị bị thay" } th { "Xã" } } }
+            thead { tr { th { "Thời gian" } th { "Loại" } th { "Trường" } th { "Giá trị bị thay" } th { "Xã/phường" } } }
             tbody {
                 @for c in &conflicts {
+                    @let kind = EntityKind::parse(&c.entity);
+                    @let (field, value) = match (kind, serde_json::from_str::<serde_json::Value>(&c.losing_value)) {
+                        (Some(kind), Ok(value)) => record_field(kind, &c.field, &value),
+                        _ => (c.field.clone(), c.losing_value.clone()),
+                    };
                     tr { td { (instant(c.logged_at)) }
-                         td { (EntityKind::parse(&c.entity).map(|k| k.label_vi()).unwrap_or("—")) }
-                         td { (c.field) } td { (c.losing_value) } td { (c.commune_code) } }
+                         td { (kind.map(|k| capitalised(k.label_vi())).unwrap_or_else(|| "—".into())) }
+                         td { (field) } td { (value) } td { (commune_name(&c.commune_code)) } }
                 }
                 @if conflicts.is_empty() { tr { td colspan="5" { "Không có xung đột." } } }
             }
