@@ -405,7 +405,7 @@ pub async fn collectors<S: OfficeStore>(
         p.muted { "Kết quả tính cho " (label) "." }
         div.scroll { table {
             thead { tr {
-                th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn (xã)" } th.num { "Thiết bị" }
+                th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn" } th.num { "Thiết bị" }
                 th { "Đồng bộ lần cuối" } th.num { "Xung đột chờ xem" } th.num { "Đăng ký mới" }
                 th.num { "Tiền đã thu" } th.num { "Chưa nộp" }
             } }
@@ -417,7 +417,7 @@ pub async fn collectors<S: OfficeStore>(
                     tr {
                         td { (listing.user.full_name) }
                         td { (listing.user.role.label_vi()) }
-                        td { (communes.join(", ")) }
+                        td { (communes.iter().map(|c| commune_name(c)).collect::<Vec<_>>().join(", ")) }
                         td.num { (listing.devices.iter().filter(|d| d.revoked_at.is_none()).count()) }
                         td { (last.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into())) }
                         td.num { (waiting) }
@@ -1051,10 +1051,12 @@ async fn render_areas<S: OfficeStore>(
             }
         }
         @if communes.is_empty() { p { "Chưa có xã nào được giao." } }
+        // The communes already in use, offered as the code is typed (a new one is typed whole).
+        datalist id="communes" { @for (code, name) in &communes { option value=(code) { (name) } } }
         h2 { "Thêm thôn/tổ dân phố" }
         form.inline.card method="post" action="/dia-ban/thon" {
             (csrf_field(viewer))
-            label { "Mã xã/phường" input name="commune" inputmode="numeric" maxlength="5" required; }
+            label { "Xã/phường (mã 5 số)" input name="commune" list="communes" inputmode="numeric" maxlength="5" required; }
             label { "Tên thôn/tổ" input name="name" maxlength="100" required; }
             label { "Loại" select name="kind" { option value="village" { "Thôn" } option value="residential_group" { "Tổ dân phố" } } }
             button type="submit" { "Thêm" }
@@ -1065,7 +1067,7 @@ async fn render_areas<S: OfficeStore>(
             label { "Người"
                 select name="user" { @for u in &all_field_users { option value=(u.id) { (u.full_name) " — " (u.role.label_vi()) } } }
             }
-            label { "Mã xã/phường" input name="commune" inputmode="numeric" maxlength="5" required; }
+            label { "Xã/phường (mã 5 số)" input name="commune" list="communes" inputmode="numeric" maxlength="5" required; }
             label { "Thôn (để trống: cả xã)"
                 select name="village" { option value="" { "Cả xã" } @for v in &villages { option value=(v.id) { (v.name) " (" (v.commune_code) ")" } } }
             }
