@@ -454,12 +454,21 @@ impl AppSession {
     }
 
     /// Clicks an element after scrolling it to the middle of the screen (the tab bar is fixed at
-    /// the bottom, as on a phone, and would take a click meant for a button under it).
+    /// the bottom, as on a phone, and would take a click meant for a button under it), once it
+    /// has stayed in place for two frames: a tap lands where the button is, not where it was.
     pub async fn click(&self, id: &str) {
         let el = self.testid(id).await;
         self.driver
-            .execute(
-                "arguments[0].scrollIntoView({block:'center'})",
+            .execute_async(
+                "const el=arguments[0],done=arguments[arguments.length-1];\
+                 el.scrollIntoView({block:'center'});\
+                 let last='',same=0;const t0=performance.now();\
+                 const step=()=>{const r=el.getBoundingClientRect();\
+                   const at=[r.x,r.y,r.width,r.height].join();\
+                   if(at===last){if(++same>=2)return done(true)}else{same=0;last=at}\
+                   if(performance.now()-t0>2000)return done(false);\
+                   requestAnimationFrame(step)};\
+                 requestAnimationFrame(step);",
                 vec![el.to_json().expect("element")],
             )
             .await
