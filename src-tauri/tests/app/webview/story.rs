@@ -65,6 +65,7 @@ async fn the_whole_story_in_the_real_app() {
     // The quote for the person: near-poor in Hà Nội at 3.000.000 ₫: 660.000 − 132.000 (40% ×
     // 22% × 1.500.000) − 198.000 (Hà Nội +60%) = 330.000 ₫ a month (rules.md §2).
     app.go(&format!("person/{person}")).await;
+    app.testid("sign-up").await;
     app.click("quote-person").await;
     app.testid("quote-for").await;
     app.fill("monthly_income", "3000000").await;
@@ -124,6 +125,14 @@ async fn the_whole_story_in_the_real_app() {
     app.go(&format!("person/{person}")).await;
     app.wait_text("Đã duyệt").await;
     assert_eq!(app.text_of("enrollment-status").await, "Đã duyệt");
+    // Signed up: the next step is to collect on it, not to fill in a second sign-up.
+    let sign_up = app
+        .driver
+        .find_all(thirtyfour::By::Css("[data-testid='sign-up']"))
+        .await
+        .expect("find");
+    assert!(sign_up.is_empty(), "no second sign-up is offered");
+    app.testid("collect").await;
     app.screenshot("14-nguoi-da-duyet").await;
 
     // Hand the cash to the office.
