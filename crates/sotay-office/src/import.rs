@@ -334,7 +334,8 @@ pub fn check_rows(
                 COLUMNS[6],
                 codes::VILLAGE_UNKNOWN,
                 format!(
-                    "Thôn/tổ \"{village_name}\" chưa có ở xã {commune_code}. Hãy thêm thôn ở trang Địa bàn hoặc sửa tên thôn."
+                    "Thôn/tổ \"{village_name}\" chưa có ở {} ({commune_code}). Hãy thêm thôn ở trang Địa bàn hoặc sửa tên thôn.",
+                    sotay_domain::admin_units::commune(&commune_code).map_or("xã", |c| c.name)
                 ),
             );
         }

@@ -831,18 +831,18 @@ async fn render_quotas<S: OfficeStore>(
         }
         p.muted { "Chỉ tiêu " (label) "." }
         div.scroll { table {
-            thead { tr { th { "Xã" } th { "Giao cho" } th { "Kỳ" } th.num { "Đăng ký mới" }
+            thead { tr { th { "Xã/phường" } th { "Giao cho" } th { "Kỳ" } th.num { "Đăng ký mới" }
                 th.num { "Đã đạt" } th { "Tiến độ" } th.num { "Tái tục" } } }
             tbody {
                 @for r in &rows {
                     tr {
-                        td { (r.commune_code) }
+                        td { (commune_name(&r.commune_code)) }
                         td { (match (r.scope_kind.as_str(), r.scope_id) {
                             ("village", Some(id)) => format!("Thôn: {}", village_names.get(&id).map(|v| v.name.as_str()).unwrap_or("—")),
                             ("collector", Some(id)) => format!("Người thu: {}", user_names.get(&id).copied().unwrap_or("—")),
                             _ => "Cả xã".to_owned(),
                         }) }
-                        td { (r.period_key) }
+                        td { (parse_period(Some(&r.period_key), today).map_or_else(|_| r.period_key.clone(), |(_, label)| label)) }
                         td.num { (number(r.target_signups)) }
                         td.num { (number(r.achieved_signups)) }
                         td { (charts::inline_progress(r.achieved_signups, r.target_signups)) }

@@ -56,8 +56,11 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
 
 async fn start_driver(driver: &Path, chromium: &Path, profile: &Path) -> (Running, WebDriver) {
     let port = free_port();
+    // An office PC in Vietnam: Chromium on Linux takes its own language (the file picker's
+    // "Chọn tệp") from the environment, not from --lang.
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
+        .env("LANGUAGE", "vi")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -437,7 +440,7 @@ async fn a_person_runs_the_campaign_from_the_dashboard_in_chromium() {
     submit(&driver, By::Css("form[action='/nhap'] button[type=submit]")).await;
     let report = text_of(&driver).await;
     assert!(
-        report.contains("Ngày sinh") && report.contains("chưa có ở xã 00376"),
+        report.contains("Ngày sinh") && report.contains("chưa có ở Xã Sóc Sơn (00376)"),
         "{report}"
     );
     assert!(report.contains("Chưa nhập gì"), "{report}");

@@ -843,7 +843,7 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
     );
     for (row, reason) in [
         ("3", "Ngày sinh"),
-        ("4", "chưa có ở xã 00376"),
+        ("4", "chưa có ở Xã Sóc Sơn (00376)"),
         ("5", "phải là Nam hoặc Nữ"),
         ("5", "phải là \"nghèo\" hoặc \"cận nghèo\""),
         ("6", "trùng với dòng 2"),
