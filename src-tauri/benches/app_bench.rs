@@ -435,6 +435,17 @@ struct Memory {
     peak: f64,
 }
 
+/// How long the app is left alone before its memory is read (`SOTAY_APP_BENCH_SETTLE`, seconds;
+/// 2 by default): a person reading the screen.
+fn settle() -> Duration {
+    Duration::from_secs(
+        std::env::var("SOTAY_APP_BENCH_SETTLE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2),
+    )
+}
+
 fn memory_of(pid: &str) -> Option<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let mib = |text: &str, key: &str| -> f64 {
@@ -751,7 +762,7 @@ async fn main() -> AnyResult<()> {
         unlocks.push(unlock_to_today(&app).await?);
     }
     eprintln!("unlocks after a lock: {unlocks:?}");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(settle()).await;
     let at_start = app_memory();
     eprintln!("memory at start: {at_start:?}");
     let mut from_tab = Vec::new();
@@ -829,7 +840,7 @@ async fn main() -> AnyResult<()> {
     }
     eprintln!("search by an X key press: {}", summary(&search_x11));
 
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(settle()).await;
     let after_use = app_memory();
     eprintln!("memory after use: {after_use:?}");
     // Then the worst case: the village's list scrolled to its end, every household loaded.
@@ -853,7 +864,7 @@ async fn main() -> AnyResult<()> {
     }
     eprintln!("scrolled through all {VILLAGE_HOUSEHOLDS} rows in {all:.0} ms");
 
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(settle()).await;
     let whole_list = app_memory();
     eprintln!("memory with the whole list: {whole_list:?}");
     app.stop().await;
