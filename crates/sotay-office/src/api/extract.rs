@@ -147,7 +147,7 @@ pub fn check_protocol(version: u32) -> Result<(), ApiError> {
 }
 
 /// An authenticated, not revoked device (from `Authorization: Bearer <token>`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DeviceAuth {
     /// The device.
     pub device_id: Uuid,
@@ -157,6 +157,10 @@ pub struct DeviceAuth {
     pub wipe: bool,
     /// Its user's role, from the office's users.
     pub role: sotay_domain::Role,
+    /// Its user's area, read with the device (never as the device says).
+    pub scope: sotay_sync::protocol::Scope,
+    /// The office's epoch, read with the device: every answer carries it.
+    pub epoch: String,
 }
 
 impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
@@ -171,11 +175,12 @@ impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or(ApiError::Unauthorized)?;
-        let device = state
+        let session = state
             .store
-            .device_by_token(&hash_secret(token), Utc::now())
+            .device_session(&hash_secret(token), Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        let device = session.device;
         // A lost device may also have been revoked: the wipe order still reaches it, and what it
         // pushes first is still taken, so nothing its user saved is lost.
         if device.revoked && !device.wipe_requested {
@@ -186,6 +191,8 @@ impl<S: OfficeStore> FromRequestParts<AppState<S>> for DeviceAuth {
             user_id: device.user_id,
             wipe: device.wipe_requested,
             role: device.role,
+            scope: session.scope,
+            epoch: session.epoch,
         })
     }
 }

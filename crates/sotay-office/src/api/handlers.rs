@@ -130,7 +130,7 @@ pub async fn push<S: OfficeStore>(
             "tối đa {MAX_OPS_PER_PUSH} thao tác mỗi lần gửi"
         )));
     }
-    let scope = state.store.scope(auth.user_id).await?;
+    let scope = auth.scope.clone();
     let policy = state.policy().await;
     // The batch runs in its own task: if the client hangs up or the server is shutting down,
     // the batch still finishes (it commits or rolls back whole) instead of being dropped
@@ -196,7 +196,7 @@ pub async fn push<S: OfficeStore>(
     Ok(Json(PushResponse {
         results,
         server_clock: state.tick(),
-        epoch: Some(state.store.office_epoch().await?),
+        epoch: Some(auth.epoch.clone()),
     }))
 }
 
@@ -249,7 +249,7 @@ pub async fn pull<S: OfficeStore>(
             "limit phải từ 1 đến {MAX_PULL_LIMIT}"
         )));
     }
-    let scope = state.store.scope(auth.user_id).await?;
+    let scope = auth.scope.clone();
     let mut changes = state.store.pull(&scope, after, limit + 1).await?;
     let has_more = changes.len() > limit as usize;
     changes.truncate(limit as usize);
@@ -288,7 +288,7 @@ pub async fn pull<S: OfficeStore>(
         device_id: auth.device_id,
         after: query.after.unwrap_or_default(),
         remaining,
-        epoch: Some(state.store.office_epoch().await?),
+        epoch: Some(auth.epoch.clone()),
     }))
 }
 

@@ -14,7 +14,7 @@ use super::sql::{SqlRow, SqlRunner, cell, first_row};
 use crate::error::Result;
 
 /// The settings key of the office's epoch.
-const EPOCH_KEY: &str = "epoch";
+pub(crate) const EPOCH_KEY: &str = "epoch";
 
 /// What a failed attempt was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -57,6 +57,18 @@ pub struct DeviceRecord {
     pub role: sotay_domain::Role,
 }
 
+/// What a sync request needs to know of the device that sends it: the device, its user's area
+/// and the office's epoch, read together ([`OfficeStore::device_session`]).
+#[derive(Clone, Debug)]
+pub struct DeviceSession {
+    /// The device.
+    pub device: DeviceRecord,
+    /// Its user's area, as the office has it now.
+    pub scope: Scope,
+    /// The office's epoch (see [`LifecycleStore::office_epoch`]).
+    pub epoch: String,
+}
+
 /// A new device, made at enrolment.
 #[derive(Clone, Debug)]
 pub struct NewDevice {
@@ -197,6 +209,26 @@ pub trait OfficeStore: DashboardStore + LifecycleStore + Send + Sync + 'static {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<DeviceRecord>>> + Send;
+    /// Everything a sync request reads before its work ([`DeviceSession`]): the device holding
+    /// the token (noted as seen, as [`OfficeStore::device_by_token`]), its user's area and the
+    /// epoch. By default three reads; PostgreSQL reads them in one statement, as every push and
+    /// pull of every phone starts with it.
+    fn device_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<DeviceSession>>> + Send {
+        async move {
+            let Some(device) = self.device_by_token(token_hash, now).await? else {
+                return Ok(None);
+            };
+            Ok(Some(DeviceSession {
+                scope: self.scope(device.user_id).await?,
+                epoch: self.office_epoch().await?,
+                device,
+            }))
+        }
+    }
     /// Revokes a device; false when there is no such device.
     fn revoke_device(
         &self,
@@ -388,6 +420,13 @@ impl OfficeStore for AnyStore {
         now: DateTime<Utc>,
     ) -> Result<Option<DeviceRecord>> {
         delegate!(self, s => s.device_by_token(token_hash, now))
+    }
+    async fn device_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeviceSession>> {
+        delegate!(self, s => s.device_session(token_hash, now))
     }
     async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
         delegate!(self, s => s.revoke_device(device_id, now))

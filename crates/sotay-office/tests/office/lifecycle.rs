@@ -10,7 +10,7 @@ use serde_json::json;
 use sotay_domain::EntityKind;
 use sotay_office::admin::{self, Actor};
 use sotay_office::storage::lifecycle::AttemptKind;
-use sotay_office::storage::{DashboardStore, LifecycleStore};
+use sotay_office::storage::{DashboardStore, LifecycleStore, OfficeStore};
 use sotay_sync::protocol::OpOutcome;
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ contract!(
     a_wipe_order_for_an_unknown_device_is_a_clear_error,
     one_device_is_read_by_its_id,
     every_answer_carries_the_epoch_and_a_new_epoch_changes_it,
+    a_device_session_is_the_device_its_area_and_the_epoch,
     failed_attempts_are_counted_in_the_database,
 );
 
@@ -183,5 +184,79 @@ async fn failed_attempts_are_counted_in_the_database(office: Office) {
             .expect("count"),
         0,
         "a minute later the address may try again"
+    );
+}
+
+/// What a sync request reads first, in one statement on PostgreSQL: the same as the device,
+/// its user's area and the epoch read one by one, the area as it is now.
+async fn a_device_session_is_the_device_its_area_and_the_epoch(office: Office) {
+    let field = office.field_user(false).await;
+    let store = office.store();
+    let hash = sotay_office::auth::hash_secret(&field.token);
+    // Before anything made the epoch (a new office), many requests at once: each makes it or
+    // reads it, and none waits for a connection another one holds (the pool has 16).
+    let mut at_once = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let store = std::sync::Arc::clone(&office.state.store);
+        let hash = hash.clone();
+        at_once.spawn(async move { store.device_session(&hash, Utc::now()).await });
+    }
+    let epochs: std::collections::HashSet<String> =
+        tokio::time::timeout(std::time::Duration::from_secs(30), at_once.join_all())
+            .await
+            .expect("64 sessions at once finish")
+            .into_iter()
+            .map(|s| s.expect("session").expect("the device").epoch)
+            .collect();
+    assert_eq!(epochs.len(), 1, "one epoch for all: {epochs:?}");
+    let session = store
+        .device_session(&hash, Utc::now())
+        .await
+        .expect("session")
+        .expect("the device");
+    assert_eq!(session.epoch, store.office_epoch().await.expect("epoch"));
+    let device = store
+        .device_by_token(&hash, Utc::now())
+        .await
+        .expect("device")
+        .expect("the device");
+    assert_eq!(
+        (
+            session.device.id,
+            session.device.user_id,
+            session.device.role
+        ),
+        (device.id, device.user_id, device.role)
+    );
+    assert_eq!(session.device.id, field.device_id);
+    assert_eq!(
+        session.scope,
+        store.scope(field.user_id).await.expect("scope")
+    );
+    assert_eq!(session.scope.villages, vec![field.village]);
+    // A commune added to the area shows in the next session, after the village.
+    admin::assign_area(store, field.user_id, OTHER_COMMUNE, None)
+        .await
+        .expect("assign");
+    let session = store
+        .device_session(&hash, Utc::now())
+        .await
+        .expect("session")
+        .expect("the device");
+    assert_eq!(
+        session.scope,
+        store.scope(field.user_id).await.expect("scope")
+    );
+    assert_eq!(session.scope.communes, vec![OTHER_COMMUNE.to_owned()]);
+    assert!(
+        store
+            .device_session(
+                &sotay_office::auth::hash_secret("no such token"),
+                Utc::now()
+            )
+            .await
+            .expect("session")
+            .is_none(),
+        "an unknown token has no session"
     );
 }
