@@ -698,40 +698,12 @@ impl OfficeStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DeviceRecord>> {
-        let client = self.client().await?;
-        // "Last seen" to the minute, so most calls of a sync write nothing.
-        let statement = client
-            .prepare_cached(
-                "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at, wipe_requested_at
-                                 FROM devices WHERE token_hash = $1),
-                      seen AS (UPDATE devices SET last_seen_at = $2
-                               WHERE id = (SELECT id FROM device)
-                                 AND (last_seen_at IS NULL OR last_seen_at < $3))
-                 SELECT d.id, d.user_id, d.revoked_at IS NOT NULL,
-                        d.wipe_requested_at IS NOT NULL, u.role
-                 FROM device d JOIN users u ON u.id = d.user_id",
-            )
-            .await?;
-        let row = client
-            .query_opt(
-                &statement,
-                &[
-                    &token_hash,
-                    &now,
-                    &(now - chrono::Duration::seconds(super::LAST_SEEN_RESOLUTION_SECS)),
-                ],
-            )
-            .await?;
-        row.map(|r| {
-            Ok(DeviceRecord {
-                id: r.get(0),
-                user_id: r.get(1),
-                revoked: r.get(2),
-                wipe_requested: r.get(3),
-                role: super::sqlite::parse_role(r.get::<_, &str>(4))?,
-            })
-        })
-        .transpose()
+        // Sync requests sign in through `device_session`; this reads what it reads, and keeps
+        // the device.
+        Ok(self
+            .device_session(token_hash, now)
+            .await?
+            .map(|session| session.device))
     }
 
     async fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -912,6 +884,7 @@ impl OfficeStore for PgStore {
         // where there were three.
         let statement = client
             .prepare_cached(
+                // "Last seen" to the minute, so most calls of a sync write nothing.
                 "WITH device AS (SELECT id, user_id, revoked_at, last_seen_at, wipe_requested_at
                                  FROM devices WHERE token_hash = $1),
                       seen AS (UPDATE devices SET last_seen_at = $2

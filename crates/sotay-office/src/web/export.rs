@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use serde_json::{Map, Value};
+use sotay_domain::{EntityKind, labels};
 use uuid::Uuid;
 
 use super::format::permille;
@@ -204,42 +205,13 @@ fn number(fields: &Map<String, Value>, name: &str) -> Cell {
         .unwrap_or(Cell::Empty)
 }
 
-fn vi(fields: &Map<String, Value>, name: &str, words: &[(&str, &str)]) -> Cell {
+/// A choice in Vietnamese, as the app and the dashboard name it (`sotay_domain::labels`).
+fn vi(fields: &Map<String, Value>, kind: EntityKind, name: &str) -> Cell {
     let Some(t) = fields.get(name).and_then(Value::as_str) else {
         return Cell::Empty;
     };
-    Cell::Text(
-        words
-            .iter()
-            .find(|(k, _)| *k == t)
-            .map(|(_, v)| (*v).to_owned())
-            .unwrap_or_else(|| t.to_owned()),
-    )
+    Cell::Text(labels::value_label_vi(kind, name, t).map_or_else(|| t.to_owned(), str::to_owned))
 }
-
-const SEX: &[(&str, &str)] = &[("male", "Nam"), ("female", "Nữ")];
-const STATUS: &[(&str, &str)] = &[
-    ("draft", "Bản nháp"),
-    ("submitted", "Đã gửi"),
-    ("received", "Cơ quan đã nhận"),
-    ("approved", "Đã duyệt"),
-    ("rejected", "Bị từ chối"),
-    ("needs_correction", "Cần bổ sung"),
-];
-const METHOD: &[(&str, &str)] = &[("cash", "Tiền mặt"), ("transfer", "Chuyển khoản")];
-const CHANNEL: &[(&str, &str)] = &[
-    ("door_to_door", "Đến nhà"),
-    ("phone", "Gọi điện"),
-    ("meeting", "Tại buổi họp"),
-];
-const OUTCOME: &[(&str, &str)] = &[
-    ("not_at_home", "Không có nhà"),
-    ("informed", "Đã tư vấn"),
-    ("interested", "Quan tâm"),
-    ("declined", "Từ chối"),
-    ("signed_up", "Đã đăng ký"),
-    ("paid", "Đã đóng tiền"),
-];
 
 fn mode(fields: &Map<String, Value>) -> Cell {
     fields
@@ -303,7 +275,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
         ExportKind::Enrollments => vec![
             text(s, "full_name"),
             date_cell(s, "date_of_birth"),
-            vi(s, "sex", SEX),
+            vi(s, EntityKind::Person, "sex"),
             text(s, "personal_id"),
             text(s, "phone"),
             Cell::Text(row.commune_code.clone()),
@@ -311,7 +283,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             number(f, "monthly_income"),
             mode(f),
             date_cell(f, "first_month"),
-            vi(f, "status", STATUS),
+            vi(f, EntityKind::Enrollment, "status"),
             text(f, "status_reason"),
         ],
         ExportKind::Visits => vec![
@@ -320,8 +292,8 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             text(s, "address"),
             Cell::Text(row.commune_code.clone()),
             village,
-            vi(f, "channel", CHANNEL),
-            vi(f, "outcome", OUTCOME),
+            vi(f, EntityKind::Visit, "channel"),
+            vi(f, EntityKind::Visit, "outcome"),
             text(f, "notes"),
         ],
         ExportKind::Payments => vec![
@@ -331,7 +303,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             number(f, "amount"),
             date_cell(f, "months_from"),
             date_cell(f, "months_to"),
-            vi(f, "method", METHOD),
+            vi(f, EntityKind::Payment, "method"),
             Cell::Text(row.commune_code.clone()),
             row.remitted_on.map(Cell::Date).unwrap_or(Cell::Empty),
         ],
@@ -530,18 +502,18 @@ mod tests {
             VisitChannel::Meeting,
         ];
         let outcomes = VisitOutcome::ALL;
-        for (field, value, table) in channels
+        for (field, value) in channels
             .iter()
-            .map(|c| ("channel", serde_json::to_value(c).expect("json"), CHANNEL))
+            .map(|c| ("channel", serde_json::to_value(c).expect("json")))
             .chain(
                 outcomes
                     .iter()
-                    .map(|o| ("outcome", serde_json::to_value(o).expect("json"), OUTCOME)),
+                    .map(|o| ("outcome", serde_json::to_value(o).expect("json"))),
             )
         {
             let mut fields = Map::new();
             fields.insert(field.into(), value.clone());
-            let Cell::Text(shown) = vi(&fields, field, table) else {
+            let Cell::Text(shown) = vi(&fields, EntityKind::Visit, field) else {
                 panic!("{value} has a cell");
             };
             assert_ne!(Value::String(shown.clone()), value, "{value} is translated");

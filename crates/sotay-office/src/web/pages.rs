@@ -132,16 +132,10 @@ pub struct OverviewQuery {
     xa: Option<String>,
 }
 
+/// A sign-up's status in Vietnamese (`sotay_domain::labels`, as the app names it).
 fn status_vi(status: &str) -> &'static str {
-    match status {
-        "draft" => "Bản nháp",
-        "submitted" => "Đã gửi",
-        "received" => "Cơ quan đã nhận",
-        "approved" => "Đã duyệt",
-        "rejected" => "Bị từ chối",
-        "needs_correction" => "Cần bổ sung",
-        _ => "Không rõ",
-    }
+    sotay_domain::labels::value_label_vi(EntityKind::Enrollment, "status", status)
+        .unwrap_or("Không rõ")
 }
 
 /// `GET /tong-quan`.
