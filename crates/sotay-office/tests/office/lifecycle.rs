@@ -187,6 +187,18 @@ async fn failed_attempts_are_counted_in_the_database(office: Office) {
     );
 }
 
+/// The session of a device known to exist.
+async fn session_of(
+    store: &sotay_office::AnyStore,
+    hash: &str,
+) -> sotay_office::storage::DeviceSession {
+    store
+        .device_session(hash, Utc::now())
+        .await
+        .expect("session")
+        .expect("the device")
+}
+
 /// What a sync request reads first, in one statement on PostgreSQL: the same as the device,
 /// its user's area and the epoch read one by one, the area as it is now.
 async fn a_device_session_is_the_device_its_area_and_the_epoch(office: Office) {
@@ -209,11 +221,7 @@ async fn a_device_session_is_the_device_its_area_and_the_epoch(office: Office) {
             .map(|s| s.expect("session").expect("the device").epoch)
             .collect();
     assert_eq!(epochs.len(), 1, "one epoch for all: {epochs:?}");
-    let session = store
-        .device_session(&hash, Utc::now())
-        .await
-        .expect("session")
-        .expect("the device");
+    let session = session_of(store, &hash).await;
     assert_eq!(session.epoch, store.office_epoch().await.expect("epoch"));
     let device = store
         .device_by_token(&hash, Utc::now())
@@ -238,11 +246,7 @@ async fn a_device_session_is_the_device_its_area_and_the_epoch(office: Office) {
     admin::assign_area(store, field.user_id, OTHER_COMMUNE, None)
         .await
         .expect("assign");
-    let session = store
-        .device_session(&hash, Utc::now())
-        .await
-        .expect("session")
-        .expect("the device");
+    let session = session_of(store, &hash).await;
     assert_eq!(
         session.scope,
         store.scope(field.user_id).await.expect("scope")
