@@ -81,6 +81,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             startup::mark("state");
             let handle = app.handle().clone();
             sync_loop::start(handle.clone());
+            let trimmer = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = trimmer.state::<AppState>();
+                let trim = || state.release_store_cache();
+                state.idle_trim.run(memory::IDLE_TRIM_AFTER, trim).await;
+            });
             if let Some(input) = options.enrol_at_start.clone()
                 && app.state::<AppState>().enrolment().is_none()
             {

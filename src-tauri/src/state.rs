@@ -84,6 +84,9 @@ pub struct AppState {
     pub sync: SyncTask,
     /// When the process started (for the start-up benchmark).
     pub started: Instant,
+    /// Hands back the store's page cache a second after the last command
+    /// ([`crate::memory::IdleTrim`]).
+    pub idle_trim: crate::memory::IdleTrim,
 }
 
 fn lock_mutex<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -260,6 +263,7 @@ impl AppState {
             settings: Mutex::new(settings),
             sync,
             started: Instant::now(),
+            idle_trim: crate::memory::IdleTrim::default(),
         }
     }
 
@@ -448,14 +452,20 @@ impl AppState {
             lock.locked = true;
         }
         drop(lock);
-        // A locked app keeps no decrypted page of the villagers' records in its memory: the
-        // store's page cache is handed back (the next screen reads them from the file again).
-        // A sync holding the store keeps it: the lock does not wait for the sync.
+        // A locked app keeps no decrypted page of the villagers' records in its memory.
+        self.release_store_cache();
+    }
+
+    /// Hands back the store's page cache, if a store is open (the next screen reads its pages
+    /// from the file again): at the lock, and a second after the last command
+    /// ([`crate::memory::IdleTrim`]). A sync holding the store keeps it: this does not wait for
+    /// the sync.
+    pub fn release_store_cache(&self) {
         if let Some(session) = self.session()
             && let Ok(store) = session.store.try_lock()
             && let Err(e) = crate::memory::release_store(&store)
         {
-            tracing::warn!("the store's cache was not released at lock: {e}");
+            tracing::warn!("the store's cache was not released: {e}");
         }
     }
 
@@ -531,7 +541,9 @@ impl AppState {
     ) -> CmdResult<T> {
         let session = self.require_session()?;
         let store = lock_mutex(&session.store);
-        work(&store, &session.enrolment)
+        let result = work(&store, &session.enrolment);
+        self.idle_trim.touch();
+        result
     }
 
     /// Runs `work` on the store after checking the role may do `action`.
@@ -542,7 +554,9 @@ impl AppState {
     ) -> CmdResult<T> {
         let session = self.require_action(action)?;
         let store = lock_mutex(&session.store);
-        work(&store, &session.enrolment)
+        let result = work(&store, &session.enrolment);
+        self.idle_trim.touch();
+        result
     }
 
     /// Runs a save on the store (after checking the role may do `action`), then tells the
@@ -560,6 +574,7 @@ impl AppState {
         let result = work(&store, &session.enrolment)?;
         let pending = store.outbox_pending_count().unwrap_or_default();
         drop(store);
+        self.idle_trim.touch();
         self.sync.saved(pending);
         Ok(result)
     }

@@ -123,6 +123,8 @@ async fn run<R: Runtime>(app: AppHandle<R>, input: LoopInput) {
             }
             Err(err) => Err(err),
         };
+        // What the sync read and merged stays in the page cache only until the app is idle.
+        state.idle_trim.touch();
         match result {
             Ok(report) => {
                 failures = 0;
