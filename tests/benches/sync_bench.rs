@@ -673,9 +673,14 @@ async fn many_phones(
     if std::env::var_os("SOTAY_BENCH_VERBOSE").is_some() {
         eprintln!("{count} devices ready, syncing");
     }
+    // Every phone gets ready first (its request read and gzipped, its HTTP client built), then
+    // all start together: the clock of each starts at the barrier, and no phone's preparation
+    // runs on the cores while the others sync.
+    let start = Arc::new(tokio::sync::Barrier::new(devices.len() + 1));
     let mut tasks = Vec::new();
     for (i, dev) in devices.into_iter().enumerate() {
         let url = office.urls[i % office.urls.len()].clone();
+        let start = Arc::clone(&start);
         if phones == Phones::Light {
             let ops = dev.store.lock().unwrap().outbox_pending(500).unwrap();
             let sent = ops.len();
@@ -684,6 +689,7 @@ async fn many_phones(
             let body = gz.finish().unwrap();
             let http = reqwest::Client::builder().gzip(true).build().unwrap();
             tasks.push(tokio::spawn(async move {
+                start.wait().await;
                 let started = Instant::now();
                 let result = light_sync(&http, &url, &dev.token, body, sent).await;
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -701,6 +707,7 @@ async fn many_phones(
                 },
             )
             .unwrap();
+            start.wait().await;
             let started = Instant::now();
             let result = client
                 .sync(&dev.store, &|_| {}, &CancellationToken::new())
@@ -711,6 +718,7 @@ async fn many_phones(
             (result.err().map(|e| e.to_string()), ms, dev)
         }));
     }
+    start.wait().await;
     let mut errors = 0;
     let mut latencies = Vec::new();
     let mut finished = Vec::new();
