@@ -81,7 +81,8 @@ async fn the_whole_story_in_the_real_app() {
     app.click_text("Đăng ký với mức này").await;
     app.testid("signup-form").await;
     // What the participant will pay shows before the declaration is saved.
-    app.wait_testid_text("signup-preview-due", "990.000 ₫").await;
+    app.wait_testid_text("signup-preview-due", "990.000 ₫")
+        .await;
     app.screenshot("09-dang-ky").await;
     app.click("save").await;
     app.testid("signup-saved").await;
