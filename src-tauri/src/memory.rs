@@ -8,9 +8,9 @@
 //! every large block goes back to the system when it is freed (33 MiB with Today shown,
 //! docs/benchmarks.md). [`release_freed`] hands back what small blocks leave free: after an
 //! unlock or a PIN change, and with [`release_store`] after the store's page cache is handed
-//! back: after the Today command (its list reads every sign-up and payment of the area once) and
-//! at the lock (a locked app keeps no decrypted page of the villagers' records in memory). (A
-//! phone's allocator is the system's and is left alone.)
+//! back: a second after the last command ([`IdleTrim`]) and at the lock (a locked app keeps no
+//! decrypted page of the villagers' records in memory). (A phone's allocator is the system's
+//! and is left alone.)
 //!
 //! The store's page cache is held to 8 MiB ([`STORE_CACHE_KIB`], a quarter of the store's
 //! default): the system's page cache keeps the file's pages as well, and gives them back when

@@ -49,16 +49,13 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
     })
 }
 
-/// The Today screen. Its list reads every sign-up and payment of the area, pages no other
-/// screen needs soon: they leave the store's cache once the answer is made, and the allocator
-/// hands the memory back (`memory::release_store`).
+/// The Today screen. Its list reads every sign-up and payment of the area; those pages leave
+/// the store's cache a second after the last command, like every screen's
+/// (`memory::IdleTrim`).
 #[tauri::command(async)]
 pub fn today(state: State<'_, AppState>) -> CmdResult<TodayDto> {
-    let today = state.with_store(|store, enrolment| {
+    state.with_store(|store, enrolment| {
         let money = AppAction::HandleMoney.allowed_for(enrolment.user.role);
-        let today = today_for(store, enrolment.user.id, money)?;
-        crate::memory::release_store(store)?;
-        Ok(today)
-    })?;
-    Ok(today)
+        today_for(store, enrolment.user.id, money)
+    })
 }
