@@ -1274,6 +1274,25 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
         .await
         .expect("months");
     assert_eq!(months, vec![(jan, 2)]);
+
+    // A correction of p2's amount alone names no sign-up: the office reads it for the payment,
+    // and p2 still counts as a renewal.
+    let mut amount = serde_json::Map::new();
+    amount.insert("amount".into(), serde_json::json!(750_000));
+    writer
+        .write(store, EntityKind::Payment, p2.id, amount)
+        .await
+        .expect("correction");
+    let eval = store
+        .evaluation(&Visible::All, h1, today, 5)
+        .await
+        .expect("evaluation");
+    let lan = eval
+        .iter()
+        .find(|r| r.collector_id == field.user_id)
+        .expect("the collector");
+    assert_eq!(lan.renewals, 1, "the corrected payment is still a renewal");
+    assert_eq!(lan.cash_collected, 2 * 742_500 + 750_000);
 }
 
 async fn the_first_run_sets_up_an_admin_once(office: Office) {
