@@ -31,7 +31,12 @@ export function watchIdle(minutes: () => number, onIdle: () => void): () => void
 
 /** How long the page must be quiet before the collector is nudged: longer than the pause
  * between two keystrokes or two flicks of a scroll, shorter than a person reading a screen. */
-export const NUDGE_AFTER_MS = 1000;
+const NUDGE_AFTER_MS = 1000;
+
+/** The collector nudge ([`nudgeCollector`]) a second after each touch, key or scroll. */
+export function nudgeWhenQuiet(): () => void {
+  return afterQuiet(() => NUDGE_AFTER_MS, nudgeCollector);
+}
 
 /** WebKit's script collector (JavaScriptCore) times its work by what the script allocates, and
  * the page's nodes are not counted: the rows a long list drew and dropped while it was scrolled
