@@ -285,7 +285,7 @@ fn start_once(
     };
     // The memory of the app at its first screen, a second after it was drawn.
     std::thread::sleep(Duration::from_secs(1));
-    let memory = app_memory();
+    let memory = app_memory("pin");
     let _ = child.kill();
     let _ = child.wait();
     let mut marks = BTreeMap::new();
@@ -472,9 +472,23 @@ fn memory_of(pid: &str) -> Option<Memory> {
     })
 }
 
-/// The memory of the app's processes now.
-fn app_memory() -> Vec<Memory> {
-    app_tree().iter().filter_map(|pid| memory_of(pid)).collect()
+/// The memory of the app's processes now, at `moment`. With `SOTAY_APP_BENCH_SMAPS=<folder>`,
+/// each process's `/proc/<pid>/smaps` is copied there as `<moment>-<name>-<pid>.smaps`, to see
+/// which mappings hold the memory (`scripts/smaps-summary.py` sums them).
+fn app_memory(moment: &str) -> Vec<Memory> {
+    let tree = app_tree();
+    if let Some(folder) = std::env::var_os("SOTAY_APP_BENCH_SMAPS") {
+        let folder = PathBuf::from(folder);
+        let _ = std::fs::create_dir_all(&folder);
+        for pid in &tree {
+            let name = memory_of(pid).map(|m| m.name).unwrap_or_default();
+            let _ = std::fs::copy(
+                format!("/proc/{pid}/smaps"),
+                folder.join(format!("{moment}-{name}-{pid}.smaps")),
+            );
+        }
+    }
+    tree.iter().filter_map(|pid| memory_of(pid)).collect()
 }
 
 fn sum_of(memory: &[Memory], field: impl Fn(&Memory) -> f64) -> f64 {
@@ -763,7 +777,7 @@ async fn main() -> AnyResult<()> {
     }
     eprintln!("unlocks after a lock: {unlocks:?}");
     tokio::time::sleep(settle()).await;
-    let at_start = app_memory();
+    let at_start = app_memory("today");
     eprintln!("memory at start: {at_start:?}");
     let mut from_tab = Vec::new();
     let mut from_villages = Vec::new();
@@ -841,7 +855,7 @@ async fn main() -> AnyResult<()> {
     eprintln!("search by an X key press: {}", summary(&search_x11));
 
     tokio::time::sleep(settle()).await;
-    let after_use = app_memory();
+    let after_use = app_memory("after-use");
     eprintln!("memory after use: {after_use:?}");
     // Then the worst case: the village's list scrolled to its end, every household loaded.
     village_visit(&app, "more", prepared.village).await?;
@@ -865,7 +879,7 @@ async fn main() -> AnyResult<()> {
     eprintln!("scrolled through all {VILLAGE_HOUSEHOLDS} rows in {all:.0} ms");
 
     tokio::time::sleep(settle()).await;
-    let whole_list = app_memory();
+    let whole_list = app_memory("scrolled");
     eprintln!("memory with the whole list: {whole_list:?}");
     app.stop().await;
     let (raw, gz) = gzip_size(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"))?;

@@ -35,7 +35,14 @@
 //! hardening browsers offer for sensitive pages: no memory that is both written and run.
 //! `SOTAY_JIT=1` (or JavaScriptCore's own `JSC_useJIT` already set) leaves it on.
 //!
-//! [`set_up_at_start`] sets the allocator and WebKit's two variables first thing in
+//! WebKit's frames also reach the window without its DMA-BUF renderer
+//! (`show_frames_without_dmabuf`). That renderer exists to pass GPU buffers from the web process
+//! to the window; with compositing off there are none to pass, and setting it up still made the
+//! app process load Mesa's GLX driver, touch more of Mesa's software renderer and LLVM, and keep
+//! a larger heap: 3 to 5 MiB of the whole at every moment the benchmark reads
+//! (docs/benchmarks.md). `SOTAY_DMABUF=1` (or WebKit's own variable already set) leaves it on.
+//!
+//! [`set_up_at_start`] sets the allocator and WebKit's three variables first thing in
 //! [`crate::run`]. This is the one module where the workspace allows `unsafe`
 //! (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
@@ -56,6 +63,12 @@ fn run_javascript_without_jit() {
     set_unless_given("JSC_useJIT", "false", "SOTAY_JIT");
 }
 
+/// Asks WebKitGTK to show the web process's frames without its DMA-BUF renderer (see the module
+/// doc), unless the environment already says.
+fn show_frames_without_dmabuf() {
+    set_unless_given("WEBKIT_DISABLE_DMABUF_RENDERER", "1", "SOTAY_DMABUF");
+}
+
 /// Sets WebKit's `variable` to `value` on Linux, unless it is already set or `opt_out` is `1`.
 fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     #[cfg(target_os = "linux")]
@@ -71,11 +84,12 @@ fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
 }
 
 /// Everything this module sets before the app starts, called first thing in [`crate::run`],
-/// while the process has one thread: the allocator's threshold, then WebKit's two variables
+/// while the process has one thread: the allocator's threshold, then WebKit's three variables
 /// (read by WebKit when it starts and passed on to its web process).
 pub fn set_up_at_start() {
     return_large_blocks_at_once();
     draw_without_gl_compositing();
+    show_frames_without_dmabuf();
     run_javascript_without_jit();
 }
 
