@@ -164,14 +164,13 @@ impl<S: OfficeStore> FromRequestParts<AppState<S>> for Viewer {
     }
 }
 
-#[derive(Deserialize)]
-/// The sign-in form.
+/// The sign-in form (a field the browser leaves out is empty, and then refused as such).
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SignInForm {
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     password: String,
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
 }
 
@@ -381,16 +380,15 @@ pub async fn sign_out<S: OfficeStore>(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-/// The first-run set-up form.
+/// The first-run set-up form (a field the browser leaves out is empty, and then refused as
+/// such).
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SetupForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     password: String,
-    #[serde(default, rename = "_csrf")]
+    #[serde(rename = "_csrf")]
     csrf: String,
 }
 
