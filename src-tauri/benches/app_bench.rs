@@ -384,40 +384,54 @@ const UNLOCK_STEPS: [(&str, &str); 4] = [
     ("drawn", "→ Today drawn (next animation frame)"),
 ];
 
-/// The app process (this build's binary) and every process under it, by pid.
-fn app_tree() -> Vec<String> {
-    let pids: Vec<String> = std::fs::read_dir("/proc")
+/// Every process's pid.
+fn all_pids() -> Vec<String> {
+    std::fs::read_dir("/proc")
         .map(|d| {
             d.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
                 .collect()
         })
-        .unwrap_or_default();
-    let parent = |pid: &str| -> Option<String> {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()?
-            .lines()
-            .find_map(|l| l.strip_prefix("PPid:").map(|p| p.trim().to_owned()))
-    };
-    let mut tree: Vec<String> = pids
-        .iter()
-        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == Path::new(APP)))
-        .cloned()
-        .collect();
-    let parents: Vec<(String, Option<String>)> =
-        pids.iter().map(|p| (p.clone(), parent(p))).collect();
+        .unwrap_or_default()
+}
+
+/// A line of `/proc/<pid>/status` (`key` with its colon), trimmed; empty if there is none.
+fn status_field(pid: &str, key: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()))
+        .unwrap_or_default()
+}
+
+/// `roots` and every process under them, by pid.
+fn with_descendants(roots: Vec<String>, pids: &[String]) -> Vec<String> {
+    let mut tree = roots;
+    let parents: Vec<(&String, String)> =
+        pids.iter().map(|p| (p, status_field(p, "PPid:"))).collect();
     let mut grew = true;
     while grew {
         grew = false;
         for (pid, ppid) in &parents {
-            if !tree.contains(pid) && ppid.as_ref().is_some_and(|pp| tree.contains(pp)) {
-                tree.push(pid.clone());
+            if !tree.contains(pid) && tree.contains(ppid) {
+                tree.push((*pid).clone());
                 grew = true;
             }
         }
     }
     tree
+}
+
+/// The app process (this build's binary) and every process under it, by pid.
+fn app_tree() -> Vec<String> {
+    let pids = all_pids();
+    let apps = pids
+        .iter()
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == Path::new(APP)))
+        .cloned()
+        .collect();
+    with_descendants(apps, &pids)
 }
 
 /// Memory of one process, in MiB.
@@ -881,6 +895,7 @@ async fn main() -> AnyResult<()> {
     tokio::time::sleep(settle()).await;
     let whole_list = app_memory("scrolled");
     eprintln!("memory with the whole list: {whole_list:?}");
+    let sharing = others_sharing_pages();
     app.stop().await;
     let (raw, gz) = gzip_size(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"))?;
 
@@ -981,5 +996,37 @@ async fn main() -> AnyResult<()> {
             );
         }
     }
+    println!();
+    if sharing.is_empty() {
+        println!(
+            "No process outside the benchmark (its Xvfb, the app and WebKit's processes) mapped \
+             WebKit's or Mesa's libraries at the last moment."
+        );
+    } else {
+        println!(
+            "**Read the PSS above as low**: other processes mapped WebKit's or Mesa's libraries at \
+             the last moment and took a share of their pages: {}.",
+            sharing.join(", ")
+        );
+    }
     Ok(())
+}
+
+/// Processes outside this benchmark that map WebKit's or Mesa's libraries (`libwebkit2gtk`,
+/// `libLLVM`): each takes a share of the pages those libraries' mappers share, so the app's PSS
+/// reads lower while they run (another Xvfb with GLX maps Mesa's LLVM). The benchmark's own
+/// processes (its Xvfb, tauri-driver, WebKitWebDriver, the app) are not counted.
+fn others_sharing_pages() -> Vec<String> {
+    let pids = all_pids();
+    // The benchmark and everything under it (its Xvfb, tauri-driver, WebKitWebDriver, the app).
+    let mut ours = with_descendants(vec![std::process::id().to_string()], &pids);
+    ours.extend(app_tree());
+    pids.iter()
+        .filter(|pid| !ours.contains(pid))
+        .filter(|pid| {
+            let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+            maps.contains("libwebkit2gtk") || maps.contains("libLLVM")
+        })
+        .map(|pid| format!("{} ({pid})", status_field(pid, "Name:")))
+        .collect()
 }
