@@ -231,6 +231,18 @@ pub async fn sign_in_page<S: OfficeStore>(State(state): State<AppState<S>>) -> W
     Ok(sign_in_response(&state, "", None))
 }
 
+/// Checks a signed-out form's CSRF token against the one its page set in the sign-in cookie
+/// (the sign-in and first-run set-up forms, sent before any session exists). No cookie, no
+/// token: refused ([`constant_time_eq`] never matches an empty token).
+fn signed_out_csrf(headers: &HeaderMap, token: &str) -> Result<(), WebError> {
+    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(WebError::Csrf)
+    }
+}
+
 /// `POST /dang-nhap`.
 pub async fn sign_in<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -238,10 +250,7 @@ pub async fn sign_in<S: OfficeStore>(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> WebResult {
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if !constant_time_eq(form.csrf.as_bytes(), expected.as_bytes()) {
-        return Err(WebError::Csrf);
-    }
+    signed_out_csrf(&headers, &form.csrf)?;
     let address = peer.ip().to_string();
     super::within_limit(&state.sign_in_limiter, state.store.as_ref(), &address).await?;
     let now = Utc::now();
@@ -427,10 +436,7 @@ pub async fn setup<S: OfficeStore>(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> WebResult {
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if !constant_time_eq(form.csrf.as_bytes(), expected.as_bytes()) {
-        return Err(WebError::Csrf);
-    }
+    signed_out_csrf(&headers, &form.csrf)?;
     if state.store.count_logins().await? > 0 {
         return Ok(Redirect::to("/dang-nhap").into_response());
     }
