@@ -495,7 +495,7 @@ fn app_memory(moment: &str) -> Vec<Memory> {
         let folder = PathBuf::from(folder);
         let _ = std::fs::create_dir_all(&folder);
         for pid in &tree {
-            let name = memory_of(pid).map(|m| m.name).unwrap_or_default();
+            let name = status_field(pid, "Name:");
             let _ = std::fs::copy(
                 format!("/proc/{pid}/smaps"),
                 folder.join(format!("{moment}-{name}-{pid}.smaps")),
