@@ -542,6 +542,46 @@ pub struct ReceiptDto {
     pub collector_name: String,
     /// Payment mode of the sign-up.
     pub payment_mode: PaymentMode,
+    /// Its check code for the office's receipt page; `None` on a device enrolled before the
+    /// office gave receipt keys.
+    pub check: Option<ReceiptCheckDto>,
+}
+
+/// What lets a participant check a receipt at the office: the code printed beside the receipt
+/// number, and the office's receipt page for it as a link and a QR code.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceiptCheckDto {
+    /// The check code, `XXXX-XXXX`.
+    pub code: String,
+    /// The office's receipt page with this receipt's number and code filled in.
+    pub url: String,
+    /// A QR code of `url`, as SVG markup drawn from the code's modules only.
+    pub qr_svg: String,
+}
+
+impl ReceiptCheckDto {
+    /// The check of a receipt on the office at `office_url`.
+    pub fn new(office_url: &str, check: sotay_store::ReceiptCheck) -> ReceiptCheckDto {
+        let url = format!("{office_url}/tra-cuu?{}", check.query);
+        let qr_svg = qrcode::QrCode::new(url.as_bytes())
+            .map(|qr| {
+                qr.render::<qrcode::render::svg::Color<'_>>()
+                    .min_dimensions(180, 180)
+                    .quiet_zone(true)
+                    .build()
+            })
+            // Inline in the page: without the XML declaration.
+            .map(|svg| match svg.split_once("?>") {
+                Some((_, rest)) => rest.trim_start().to_owned(),
+                None => svg,
+            })
+            .unwrap_or_default();
+        ReceiptCheckDto {
+            code: check.code,
+            url,
+            qr_svg,
+        }
+    }
 }
 
 /// A cash payment on hand.

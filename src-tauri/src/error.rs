@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sotay_device::DeviceError;
+use sotay_domain::calendar::TypedDateError;
 use sotay_domain::{QuoteError, ValidationError, ValidationErrors};
 use sotay_store::StoreError;
 use sotay_sync::SyncError;
@@ -66,7 +67,7 @@ impl CommandError {
     pub fn not_enrolled() -> Self {
         CommandError::new(
             "not_enrolled",
-            "Thiết bị chưa được đăng ký với cơ quan BHXH. Hãy nhập địa chỉ máy chủ và mã đăng ký \
+            "Thiết bị chưa được kích hoạt với cơ quan BHXH. Hãy nhập địa chỉ máy chủ và mã kích hoạt \
              ở màn hình Bắt đầu.",
         )
     }
@@ -94,7 +95,16 @@ impl CommandError {
     pub fn date_format(field: &str, typed: &str) -> Self {
         CommandError::new(
             "date_format",
-            format!("Ngày \"{typed}\" không đọc được. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 07/03/1985."),
+            TypedDateError::Unreadable.message("Ngày", typed),
+        )
+        .on_field(field)
+    }
+
+    /// A date typed in a form reads as day, month and year, but there is no such day.
+    pub fn date_no_such_day(field: &str, typed: &str) -> Self {
+        CommandError::new(
+            "date_no_such_day",
+            TypedDateError::NoSuchDay.message("Ngày", typed),
         )
         .on_field(field)
     }
@@ -258,6 +268,7 @@ pub const APP_CODES: &[&str] = &[
     "locked",
     "forbidden_for_role",
     "date_format",
+    "date_no_such_day",
     "number_format",
     "invalid_amount",
     "not_found",

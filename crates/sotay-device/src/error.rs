@@ -13,7 +13,7 @@ pub enum DeviceError {
     OfficeUrl(String),
     /// The enrolment code is empty or has characters a code never has.
     #[error(
-        "Mã đăng ký thiết bị không hợp lệ. Mã gồm 10 chữ và số, ví dụ K7QX2-M9PRA; hãy nhập lại \
+        "Mã kích hoạt không hợp lệ. Mã gồm 10 chữ và số, ví dụ K7QX2-M9PRA; hãy nhập lại \
          đúng mã cán bộ BHXH cấp."
     )]
     EnrolmentCode,

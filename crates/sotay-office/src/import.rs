@@ -14,6 +14,7 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Serialize;
+use sotay_domain::calendar::parse_typed_date;
 use sotay_domain::validate::{Validate, ValidationContext};
 use sotay_domain::{EntityKind, Household, Normalize, Person, PovertyStatus, Sex};
 use sotay_sync::protocol::codes;
@@ -291,14 +292,17 @@ pub fn check_rows(
         }
         let name = get(0);
         let dob_text = get(1);
-        let date_of_birth = NaiveDate::parse_from_str(&dob_text, "%d/%m/%Y").ok();
-        if date_of_birth.is_none() {
-            err!(
-                COLUMNS[1],
-                codes::DATE_INVALID,
-                format!("Ngày sinh \"{dob_text}\" không đúng dạng dd/mm/yyyy."),
-            );
-        }
+        let date_of_birth = match parse_typed_date(&dob_text) {
+            Ok(day) => Some(day),
+            Err(e) => {
+                err!(
+                    COLUMNS[1],
+                    codes::DATE_INVALID,
+                    e.message("Ngày sinh", &dob_text)
+                );
+                None
+            }
+        };
         let sex = match sotay_domain::fold::fold(&get(2)).as_str() {
             "nam" => Some(Sex::Male),
             "nu" => Some(Sex::Female),

@@ -160,7 +160,7 @@ impl Store {
             return Err(StoreError::rule(
                 "identity_missing",
                 "device_id",
-                "Thiết bị chưa được đăng ký với cơ quan BHXH. Hãy đăng ký thiết bị bằng mã do cán \
+                "Thiết bị chưa được kích hoạt với cơ quan BHXH. Hãy kích hoạt thiết bị bằng mã do cán \
                  bộ BHXH cấp rồi mở lại.",
             ));
         }

@@ -149,7 +149,7 @@ pub enum SyncError {
     )]
     Network(String),
     /// The device token is unknown.
-    #[error("Thiết bị chưa được đăng ký với cơ quan. Hãy nhập mã đăng ký mới.")]
+    #[error("Thiết bị chưa được kích hoạt với cơ quan. Hãy nhập mã kích hoạt mới.")]
     Unauthorized,
     /// The office revoked this device.
     #[error("Thiết bị này đã bị thu hồi quyền đồng bộ. Hãy liên hệ cơ quan BHXH.")]

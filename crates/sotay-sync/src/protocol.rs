@@ -287,7 +287,7 @@ macro_rules! wire_codes {
 
 wire_codes! {
     /// No token, or a token the office does not know (401).
-    UNAUTHORIZED = "unauthorized", "Thiết bị chưa được đăng ký với cơ quan BHXH hoặc mã thiết bị sai. Hãy đăng ký lại bằng mã kích hoạt do cơ quan cấp.";
+    UNAUTHORIZED = "unauthorized", "Thiết bị chưa được kích hoạt với cơ quan BHXH hoặc mã thiết bị sai. Hãy kích hoạt lại bằng mã kích hoạt do cơ quan cấp.";
     /// The device was revoked by an office admin: stop syncing, tell the user to see the office
     /// (401).
     DEVICE_REVOKED = "device_revoked", "Thiết bị này đã bị cơ quan BHXH thu hồi quyền đồng bộ. Dữ liệu trên máy vẫn còn; hãy liên hệ cơ quan để được cấp lại.";

@@ -34,7 +34,7 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
     if state.enrolment().is_some() {
         return Err(CommandError::new(
             "already_enrolled",
-            "Thiết bị đã được đăng ký. Muốn đăng ký lại, hãy liên hệ cán bộ BHXH.",
+            "Thiết bị đã được kích hoạt. Muốn kích hoạt lại, hãy liên hệ cán bộ BHXH.",
         ));
     }
     let device_name = format!("Sotay ({})", std::env::consts::OS);
@@ -59,6 +59,9 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
             let key = StoreKey::generate();
             let store = open_store(&data_dir, &enrolment, &key)?;
             store.observe_clock(answer.server_clock)?;
+            if let Some(receipt_key) = &answer.receipt_key {
+                store.set_receipt_key(receipt_key)?;
+            }
             enrolment.save(&data_dir)?;
             Ok((
                 Session {

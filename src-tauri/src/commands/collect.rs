@@ -9,7 +9,7 @@ use tauri::State;
 use uuid::Uuid;
 
 use crate::commands::require;
-use crate::dto::{CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptDto};
+use crate::dto::{CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptCheckDto, ReceiptDto};
 use crate::error::CmdResult;
 use crate::state::AppState;
 
@@ -45,7 +45,8 @@ pub fn collect_payment(state: State<'_, AppState>, input: CollectInput) -> CmdRe
     })
 }
 
-/// The receipt of a payment, to show the participant.
+/// The receipt of a payment, to show the participant: with its check code and a QR code of the
+/// office's receipt page for it, where the participant can see that the money reached the office.
 #[tauri::command(async)]
 pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<ReceiptDto> {
     state.with_store_for(AppAction::HandleMoney, |store, enrolment| {
@@ -53,6 +54,12 @@ pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<Receip
         let person = require::<Person>(store, payment.person_id)?;
         let household = require::<Household>(store, payment.household_id)?;
         let enrollment = require::<Enrollment>(store, payment.enrollment_id)?;
+        let check = match store.receipt_check_code(payment_id) {
+            Ok(check) => Some(ReceiptCheckDto::new(&enrolment.office_url, check)),
+            // A device enrolled before the office gave receipt keys prints no code.
+            Err(e) if e.code() == "receipt_key_missing" => None,
+            Err(e) => return Err(e.into()),
+        };
         Ok(ReceiptDto {
             person_name: person.full_name,
             personal_id: person.personal_id,
@@ -60,6 +67,7 @@ pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<Receip
             collector_name: enrolment.user.full_name.clone(),
             payment_mode: enrollment.payment_mode,
             payment,
+            check,
         })
     })
 }

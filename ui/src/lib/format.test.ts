@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, date, groupDigits, instantDate, money, monthRange, percent, time } from './format';
+import { addressInVillage, count, date, groupDigits, instantDate, money, monthRange, percent, policyEdition, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -50,5 +50,31 @@ describe('count', () => {
     expect(count(1200)).toBe('1.200');
     expect(count(27500)).toBe('27.500');
     expect(count(0)).toBe('0');
+  });
+});
+
+describe('policyEdition', () => {
+  it('names an edition by its day, and a later one of the same day by its number', () => {
+    expect(policyEdition('2026-12-01.1')).toBe('01/12/2026');
+    expect(policyEdition('2026-12-01.2')).toBe('01/12/2026 (lần 2)');
+    expect(policyEdition('2026-12-01.3', (n) => `edition ${n}`)).toBe('01/12/2026 (edition 3)');
+  });
+
+  it('shows another label as it is', () => {
+    expect(policyEdition('thử nghiệm')).toBe('thử nghiệm');
+    expect(policyEdition('2026-12-01')).toBe('2026-12-01');
+  });
+});
+
+describe('addressInVillage', () => {
+  it('keeps what comes before the village in its list', () => {
+    expect(addressInVillage('Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội', 'Thôn Đông')).toBe('Số 511');
+    expect(addressInVillage('Xóm 3 - thôn Đông', 'Thôn Đông')).toBe('Xóm 3');
+  });
+
+  it('shows an address that does not name the village whole, and the village alone as nothing', () => {
+    expect(addressInVillage('Số 7, Thôn Đoài', 'Thôn Đông')).toBe('Số 7, Thôn Đoài');
+    expect(addressInVillage('Thôn Đông, Xã Sóc Sơn', 'Thôn Đông')).toBe('');
+    expect(addressInVillage('Số 9', null)).toBe('Số 9');
   });
 });

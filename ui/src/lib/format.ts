@@ -77,3 +77,22 @@ export function monthRange(from: string, to: string): string {
 export function percent(bp: number): string {
   return `${new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 }).format(bp / 100)}%`;
 }
+
+/** A policy edition's label as people read it: `2026-12-01.1` → `01/12/2026`, a later edition of
+ * the same day with its number (`2026-12-01.2` → `01/12/2026 (lần 2)`); another label as it is. */
+export function policyEdition(version: string, revision = (n: number) => `lần ${n}`): string {
+  const m = /^(\d{4}-\d{2}-\d{2})\.(\d+)$/.exec(version);
+  if (!m) return version;
+  const n = Number(m[2]);
+  return n > 1 ? `${date(m[1])} (${revision(n)})` : date(m[1]);
+}
+
+/** A household's address within a list of its village: what comes before the village's name
+ * (`Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội` in Thôn Đông → `Số 511`). An address that does not
+ * name the village is shown whole. */
+export function addressInVillage(address: string, village: string | null | undefined): string {
+  if (!village) return address;
+  const at = address.toLocaleLowerCase('vi').indexOf(village.toLocaleLowerCase('vi'));
+  if (at < 0) return address;
+  return address.slice(0, at).replace(/[\s,;–-]+$/, '');
+}

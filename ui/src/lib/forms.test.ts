@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MODE_KINDS, modeMonths, paymentMode, progress } from './forms';
+import { MODE_KINDS, modeMonths, paymentMode, progress, quotaPeriod } from './forms';
 import { parse } from './router.svelte';
 
 describe('form state', () => {
@@ -21,5 +21,15 @@ describe('form state', () => {
     expect(parse('#/household/abc/edit')).toEqual({ path: ['household', 'abc', 'edit'], query: {} });
     expect(parse('#/quote?person=p1')).toEqual({ path: ['quote'], query: { person: 'p1' } });
     expect(parse('')).toEqual({ path: ['today'], query: {} });
+  });
+});
+
+describe('quotaPeriod', () => {
+  it('names a year or a half-year', () => {
+    expect(quotaPeriod({ kind: 'year', year: 2026 })).toEqual({ key: 'targets.year', values: { year: 2026 } });
+    expect(quotaPeriod({ kind: 'half_year', year: 2027, half: 1 })).toEqual({
+      key: 'targets.half',
+      values: { half: 1, year: 2027 },
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Form state shared by the screens: which payment modes exist, how a typed mode becomes the
 // wire form, and the options of each choice (labels come from i18n `enum.*`).
 
-import type { PaymentMode } from './types';
+import type { PaymentMode, QuotaPeriod } from './types';
 
 export type ModeKind = PaymentMode['kind'];
 
@@ -60,4 +60,11 @@ export const OUTREACH_KINDS = ['village_meeting', 'conference', 'dialogue', 'lou
 export function progress(done: number, target: number): number {
   if (target <= 0) return done > 0 ? 100 : 0;
   return Math.min(100, Math.round((done / target) * 100));
+}
+
+/** The message naming a quota's period (`Năm 2026`, `6 tháng 1/2026`), for `$_(key, { values })`. */
+export function quotaPeriod(period: QuotaPeriod): { key: string; values: Record<string, number> } {
+  return period.kind === 'half_year'
+    ? { key: 'targets.half', values: { half: period.half, year: period.year } }
+    : { key: 'targets.year', values: { year: period.year } };
 }

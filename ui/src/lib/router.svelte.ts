@@ -30,6 +30,12 @@ export function go(path: string): void {
   location.hash = path.startsWith('#') ? path : `#/${path.replace(/^\//, '')}`;
 }
 
+/** Goes to `path` in place of the current entry: back then skips the page left (a form whose
+ * work is done). */
+export function replace(path: string): void {
+  location.replace(`#/${path.replace(/^[#/]+/, '')}`);
+}
+
 export function back(fallback = 'today'): void {
   if (history.length > 1) history.back();
   else go(fallback);

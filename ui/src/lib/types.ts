@@ -448,6 +448,15 @@ export interface ReceiptDto {
   address: string;
   collector_name: string;
   payment_mode: PaymentMode;
+  /** Null on a device enrolled before the office gave receipt keys. */
+  check: ReceiptCheck | null;
+}
+
+/** A receipt's check code and the office's receipt page for it (a link and its QR code). */
+export interface ReceiptCheck {
+  code: string;
+  url: string;
+  qr_svg: string;
 }
 
 export interface CashDto {

@@ -23,8 +23,8 @@ main{padding:1rem;max-width:1400px;margin:0 auto}
 h1{font-size:1.45rem;margin:.2rem 0 .8rem}
 h2{font-size:1.15rem;margin:1.2rem 0 .5rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin-bottom:1rem}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.8rem;margin-bottom:1rem}
-.big{font-size:1.6rem;font-weight:700;color:#0b4f8a;white-space:nowrap}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:.8rem;margin-bottom:1rem}
+.big{font-size:clamp(1.2rem,2.2vw,1.6rem);font-weight:700;color:#0b4f8a;white-space:nowrap}
 .muted{color:#4a5560}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;background:#fff}

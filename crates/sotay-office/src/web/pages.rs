@@ -32,6 +32,13 @@ use crate::storage::dashboard::{
 /// Rows per page of a list.
 pub const PER_PAGE: i64 = 25;
 
+/// A period's label inside a sentence: "Năm 2026" → "năm 2026".
+fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    let first = chars.next().map(|c| c.to_lowercase().to_string());
+    first.unwrap_or_default() + chars.as_str()
+}
+
 /// The period named by `ky`: `2026`, `2026-H1`, `2026-H2` or `2026-11`; this year by default.
 pub fn parse_period(ky: Option<&str>, today: NaiveDate) -> Result<(Period, String), String> {
     let ky = ky.map(str::trim).filter(|k| !k.is_empty());
@@ -138,6 +145,15 @@ fn status_vi(status: &str) -> &'static str {
         .unwrap_or("Không rõ")
 }
 
+/// A sign-up's status as the office reviews it: one the phone sent and the office has not
+/// decided on is waiting for review, whatever the phone called it.
+fn review_status_vi(status: &str) -> &'static str {
+    match status {
+        "submitted" | "received" => "Chờ duyệt",
+        other => status_vi(other),
+    }
+}
+
 /// `GET /tong-quan`.
 pub async fn overview<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -208,8 +224,10 @@ async fn render_overview<S: OfficeStore>(
             div.card { div.muted { "Dừng đóng" } div.big { (number(total(|r| r.lapses))) } }
             div.card { div.muted { "Tiền đã thu" } div.big { (money(total(|r| r.collected))) } }
             div.card { div.muted { "Lượt thăm hộ" } div.big { (number(total(|r| r.visits))) } }
-            div.card { div.muted { "Buổi tuyên truyền · người dự" } div.big { (number(total(|r| r.events))) " · " (number(total(|r| r.attendance))) } }
-            div.card { div.muted { "Hộ gia đình · người tiềm năng" } div.big { (number(total(|r| r.households))) " · " (number(total(|r| r.prospects))) } }
+            div.card { div.muted { "Buổi tuyên truyền" } div.big { (number(total(|r| r.events))) } }
+            div.card { div.muted { "Người dự tuyên truyền" } div.big { (number(total(|r| r.attendance))) } }
+            div.card { div.muted { "Hộ gia đình" } div.big { (number(total(|r| r.households))) } }
+            div.card { div.muted { "Người tiềm năng" } div.big { (number(total(|r| r.prospects))) } }
         }
         div.cards {
             div.card {
@@ -396,7 +414,7 @@ pub async fn collectors<S: OfficeStore>(
         .map(|r| (r.collector_id, r))
         .collect();
     let body = html! {
-        p.muted { "Kết quả tính cho " (label) "." }
+        p.muted { "Kết quả tính cho " (in_sentence(&label)) "." }
         div.scroll { table {
             thead { tr {
                 th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn" } th.num { "Thiết bị" }
@@ -654,7 +672,7 @@ async fn render_review<S: OfficeStore>(
                         td { (item.collector_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("—")) }
                         td { (item.first_month.map(month).unwrap_or_else(|| "—".into())) }
                         td.num { (money(item.monthly_income)) }
-                        td { span.tag { (status_vi(&item.status)) } }
+                        td { span.tag { (review_status_vi(&item.status)) } }
                         @if waiting {
                             td {
                                 form.inline method="post" action={ "/duyet/" (item.enrollment_id) } {
@@ -823,7 +841,7 @@ async fn render_quotas<S: OfficeStore>(
             (period_select(&ky, today))
             button type="submit" { "Xem" }
         }
-        p.muted { "Chỉ tiêu " (label) "." }
+        p.muted { "Chỉ tiêu " (in_sentence(&label)) "." }
         div.scroll { table {
             thead { tr { th { "Xã/phường" } th { "Giao cho" } th { "Kỳ" } th.num { "Đăng ký mới" }
                 th.num { "Đã đạt" } th { "Tiến độ" } th.num { "Tái tục" } } }
@@ -832,7 +850,7 @@ async fn render_quotas<S: OfficeStore>(
                     tr {
                         td { (commune_name(&r.commune_code)) }
                         td { (match (r.scope_kind.as_str(), r.scope_id) {
-                            ("village", Some(id)) => format!("Thôn: {}", village_names.get(&id).map(|v| v.name.as_str()).unwrap_or("—")),
+                            ("village", Some(id)) => village_names.get(&id).map(|v| v.name.clone()).unwrap_or_else(|| "—".into()),
                             ("collector", Some(id)) => format!("Người thu: {}", user_names.get(&id).copied().unwrap_or("—")),
                             _ => "Cả xã".to_owned(),
                         }) }
@@ -860,7 +878,7 @@ async fn render_quotas<S: OfficeStore>(
                 label { "Giao cho"
                     select name="scope" {
                         option value="commune" { "Cả xã" }
-                        @for v in &villages { option value={ "village:" (v.id) } { "Thôn: " (v.name) } }
+                        @for v in &villages { option value={ "village:" (v.id) } { (v.name) } }
                         @for (l, _) in &users { option value={ "collector:" (l.user.id) } { "Người thu: " (l.user.full_name) } }
                     }
                     (field_error(errors.get("scope").map(String::as_str)))
@@ -1224,7 +1242,7 @@ async fn render_devices<S: OfficeStore>(
             div.card {
                 h2 { "Mã kích hoạt cho " (name) }
                 p { "Mã dùng một lần, hết hạn sau 72 giờ: " strong style="font-size:1.4rem;letter-spacing:.1em" { (code) } }
-                p.muted { "Mở ứng dụng Sổ tay BHXH trên điện thoại, chọn Kích hoạt và quét mã QR này (hoặc gõ mã)." }
+                p.muted { "Mở ứng dụng Sổ tay BHXH trên điện thoại, ở màn hình Bắt đầu gõ mã này (hoặc quét mã QR) rồi chọn Kích hoạt thiết bị." }
                 (charts::qr_svg(&enrol_qr_text(code)))
             }
         }
@@ -1733,6 +1751,18 @@ pub fn dashboard_role(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_inside_a_sentence_starts_in_lower_case() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let (_, label) = parse_period(Some("2026"), today).expect("year");
+        assert_eq!(
+            format!("Chỉ tiêu {}.", in_sentence(&label)),
+            "Chỉ tiêu năm 2026."
+        );
+        assert_eq!(in_sentence("Đợt 1"), "đợt 1");
+        assert_eq!(in_sentence(""), "");
+    }
 
     #[test]
     fn periods_parse_to_half_open_ranges() {

@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
 use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -69,6 +70,11 @@ pub fn answer(
     Ok(ReceiptAnswer::NotFound)
 }
 
+/// The last day a collector may hand in cash collected on `collected_on`, `deadline_days` later.
+pub fn remit_due(collected_on: NaiveDate, deadline_days: i64) -> NaiveDate {
+    collected_on + chrono::Days::new(u64::try_from(deadline_days).unwrap_or(0))
+}
+
 /// `GET /tra-cuu`.
 pub async fn check<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -107,6 +113,7 @@ pub async fn check<S: OfficeStore>(
         .await?
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(DEFAULT_REMIT_DEADLINE_DAYS);
+    let today = crate::clock::today_in_vietnam();
     let body = html! {
         div.card {
             p { "Nhập số biên lai và mã kiểm tra in trên biên lai (hoặc quét mã QR trên màn hình biên lai của người thu) để biết cơ quan BHXH đã nhận khoản tiền của bạn chưa." }
@@ -125,11 +132,19 @@ pub async fn check<S: OfficeStore>(
             Some(ReceiptAnswer::Received(m)) => div id="ket-qua" class="card" data-ket-qua="chua-nop" {
                 p.ok { "Cơ quan đã nhận thông tin biên lai này." }
                 p { "Biên lai số " (m.receipt_number) ": " (money(m.amount)) ", thu ngày " (m.collected_on.map(date).unwrap_or_default()) "." }
-                p.error { "Người thu chưa nộp khoản tiền này về cơ quan BHXH. Hạn nộp là " (deadline) " ngày sau khi thu; nếu đã quá hạn, hãy báo cơ quan BHXH huyện." }
+                @match m.collected_on.map(|day| remit_due(day, deadline)) {
+                    Some(due) if due < today => p.error data-han-nop="qua-han" {
+                        "Người thu chưa nộp khoản tiền này về cơ quan BHXH, dù đã quá hạn nộp (" (date(due)) "). Hãy báo cơ quan BHXH."
+                    },
+                    Some(due) => p data-han-nop="chua-den-han" {
+                        "Người thu chưa nộp khoản tiền này về cơ quan BHXH. Hạn nộp: " (date(due)) " (chưa đến hạn)."
+                    },
+                    None => p { "Người thu chưa nộp khoản tiền này về cơ quan BHXH. Hạn nộp là " (deadline) " ngày sau khi thu." },
+                }
             },
             Some(ReceiptAnswer::NotFound) => div id="ket-qua" class="card" data-ket-qua="chua-thay" {
                 p.error { "Cơ quan chưa có biên lai với số và mã kiểm tra này." }
-                p { "Hãy xem lại số và mã trên biên lai. Nếu bạn vừa nộp tiền, điện thoại của người thu có thể chưa đồng bộ: hãy tra lại sau 1–2 ngày. Nếu sau " (deadline) " ngày vẫn chưa có, hãy báo cơ quan BHXH huyện." }
+                p { "Hãy xem lại số và mã trên biên lai. Nếu bạn vừa nộp tiền, điện thoại của người thu có thể chưa đồng bộ: hãy tra lại sau 1–2 ngày. Nếu sau " (deadline) " ngày vẫn chưa có, hãy báo cơ quan BHXH." }
             },
             None => {}
         }

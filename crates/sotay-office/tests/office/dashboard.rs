@@ -842,7 +842,7 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
         page.body
     );
     for (row, reason) in [
-        ("3", "Ngày sinh"),
+        ("3", "không có thật trên lịch"),
         ("4", "chưa có ở Xã Sóc Sơn (00376)"),
         ("5", "phải là Nam hoặc Nữ"),
         ("5", "phải là \"nghèo\" hoặc \"cận nghèo\""),
@@ -1064,6 +1064,11 @@ async fn receipt_codes_verify_only_with_the_recording_devices_key(office: Office
         "received, not remitted: {page}"
     );
     assert!(page.contains("742.500 ₫"), "{page}");
+    // Collected on 05/01/2026 with 5 days to hand it in: the page says the deadline has passed.
+    assert!(
+        page.contains("data-han-nop=\"qua-han\"") && page.contains("quá hạn nộp (10/01/2026)"),
+        "{page}"
+    );
     let page = check(forged).await;
     assert!(
         page.contains("data-ket-qua=\"chua-thay\""),

@@ -14,6 +14,12 @@ fn digits(text: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The text of an office page, as a participant's phone would fetch it.
+async fn page_at(url: &str) -> String {
+    let answer = reqwest::get(url).await.expect("the office answers");
+    answer.text().await.expect("the page's text")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_in_the_real_app() {
     let stage = Stage::new().await;
@@ -74,7 +80,7 @@ async fn the_whole_story_in_the_real_app() {
     assert_eq!(app.text_of("quote-net").await, "330.000 ₫");
     assert_eq!(app.text_of("quote-due").await, "990.000 ₫");
     app.testid("pension").await;
-    app.wait_text("Theo dữ liệu chính sách").await;
+    app.wait_text("Theo số liệu chính sách bản ngày").await;
     app.screenshot("08-tinh-muc-dong").await;
 
     // Sign-up, then collect the first quarter.
@@ -95,7 +101,34 @@ async fn the_whole_story_in_the_real_app() {
     app.click("collect-submit").await;
     app.testid("receipt").await;
     assert_eq!(app.text_of("receipt-number").await, "0001234");
+    // The check code the participant can take to the office's receipt page, and its QR code.
+    let check_code = app.text_of("receipt-check-code").await;
+    let check_url: String = app
+        .eval(
+            "return document.querySelector('[data-testid=receipt-qr]').dataset.url",
+            "the receipt's QR address",
+        )
+        .await;
+    assert_eq!(
+        check_url,
+        format!("{}/tra-cuu?so=0001234&ma={check_code}", office.url)
+    );
+    let qr_modules: usize = app
+        .eval(
+            "return document.querySelectorAll('[data-testid=receipt-qr] svg path, [data-testid=receipt-qr] svg rect').length",
+            "the QR code's drawing",
+        )
+        .await;
+    assert!(qr_modules > 0, "the receipt shows a QR code");
     app.screenshot("11-bien-lai").await;
+    let _: bool = app
+        .eval(
+            "document.querySelector('[data-testid=receipt-check-how]').scrollIntoView({block: 'center'}); return true",
+            "the receipt's check, in view",
+        )
+        .await;
+    app.two_frames().await;
+    app.screenshot("30-bien-lai-ma-kiem-tra").await;
     app.click("to-cash").await;
     let cash = digits(&app.text_of("cash-total").await);
     assert_eq!(
@@ -117,6 +150,22 @@ async fn the_whole_story_in_the_real_app() {
          AND json_extract(state, '$.fields.person_id') = '{person}'"
     ));
     assert_eq!(enrollment.len(), 1, "the sign-up is at the office once");
+    // The participant checks the receipt on the office's public page, by the QR code's address.
+    let page = page_at(&check_url).await;
+    assert!(
+        page.contains(r#"data-ket-qua="chua-nop""#),
+        "the office knows the receipt (not yet remitted): {page}"
+    );
+    assert!(
+        page.contains(r#"data-han-nop="chua-den-han""#),
+        "collected today, the cash is not due yet: {page}"
+    );
+    let forged = format!("{}/tra-cuu?so=0001234&ma=AAAA-AAAA", office.url);
+    let page = page_at(&forged).await;
+    assert!(
+        page.contains(r#"data-ket-qua="chua-thay""#),
+        "another code finds nothing: {page}"
+    );
 
     // The office approves; the next sync shows it on the person.
     let (ok, out, err) = super::harness::office_cli(
