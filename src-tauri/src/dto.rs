@@ -280,6 +280,8 @@ pub struct RejectionDto {
     pub household_id: Option<Uuid>,
     /// …and the person, for a person or a sign-up.
     pub person_id: Option<Uuid>,
+    /// Whose record it is: the person's name, else the household head's.
+    pub name: Option<String>,
 }
 
 /// `household_page`.
@@ -295,6 +297,8 @@ pub struct HouseholdPage {
     pub timeline: Vec<TimelineItem>,
     /// Refused changes on this household or its records.
     pub rejections: Vec<RejectionDto>,
+    /// Its next step: the open follow-up due first.
+    pub next_follow_up: Option<FollowUp>,
 }
 
 /// A sign-up with its payments.

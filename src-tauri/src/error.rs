@@ -100,6 +100,16 @@ impl CommandError {
         .on_field(field)
     }
 
+    /// The office did not answer an enrolment: most often a wrong address or no network.
+    pub fn office_unreachable() -> Self {
+        CommandError::new(
+            "office_unreachable",
+            "Chưa kết nối được máy chủ. Hãy kiểm tra địa chỉ máy chủ và mạng, rồi bấm Kích hoạt \
+             thiết bị lại.",
+        )
+        .on_field("office_url")
+    }
+
     /// A date typed in a form reads as day, month and year, but there is no such day.
     pub fn date_no_such_day(field: &str, typed: &str) -> Self {
         CommandError::new(
@@ -225,6 +235,12 @@ impl From<SyncError> for CommandError {
     fn from(err: SyncError) -> Self {
         match err {
             SyncError::Store(store) => CommandError::from(store),
+            // The office's own code and message (`invalid_code`, `rate_limited`…): the UI picks
+            // its message by that code, and shows the office's text for a code it does not know.
+            SyncError::Refused { code, message } if !code.is_empty() => {
+                CommandError::new(&code, message)
+            }
+            SyncError::Refused { message, .. } => CommandError::new("refused", message),
             other => CommandError::new(other.code(), other.to_string()),
         }
     }
@@ -247,6 +263,8 @@ impl From<DeviceError> for CommandError {
             }
             DeviceError::PinLockedOut { seconds } => {
                 params.insert("seconds".into(), seconds.to_string());
+                // People count a wait of 900 s in minutes.
+                params.insert("minutes".into(), seconds.div_ceil(60).max(1).to_string());
             }
             _ => {}
         }
@@ -269,6 +287,7 @@ pub const APP_CODES: &[&str] = &[
     "forbidden_for_role",
     "date_format",
     "date_no_such_day",
+    "office_unreachable",
     "number_format",
     "invalid_amount",
     "not_found",

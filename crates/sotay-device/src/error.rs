@@ -30,7 +30,7 @@ pub enum DeviceError {
         remaining: u32,
     },
     /// Too many wrong PINs: wait.
-    #[error("Nhập sai mã PIN nhiều lần. Hãy chờ {seconds} giây rồi thử lại.")]
+    #[error("Nhập sai mã PIN nhiều lần. Hãy chờ khoảng {} phút rồi thử lại.", seconds.div_ceil(60).max(1))]
     PinLockedOut {
         /// Seconds to wait.
         seconds: u64,

@@ -34,7 +34,7 @@ pub const MIN_KEY_BYTES: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptCodeError {
     /// The key is too short (a device that enrolled before receipt keys existed has none).
-    #[error("khóa biên lai của thiết bị không hợp lệ; hãy kích hoạt lại thiết bị")]
+    #[error("khoá biên lai của thiết bị không hợp lệ; hãy kích hoạt lại thiết bị")]
     BadKey,
     /// The typed code is not eight base-32 characters.
     #[error("mã kiểm tra phải gồm 8 ký tự chữ và số, ví dụ 7K2M-9QXD")]

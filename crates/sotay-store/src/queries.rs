@@ -310,6 +310,22 @@ impl Store {
         Ok(entries)
     }
 
+    /// The household's next step: its open follow-up due first (anyone's), if any.
+    pub fn next_follow_up(&self, household_id: Uuid) -> Result<Option<FollowUp>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, data FROM follow_ups \
+             WHERE household_id = ?1 AND done = 0 AND deleted = 0 \
+             ORDER BY due_date, id LIMIT 1",
+        )?;
+        let row = stmt
+            .query_row([household_id.as_bytes()], |row| {
+                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?;
+        row.map(|(id, data)| decode(&data, uuid_from(&id)?))
+            .transpose()
+    }
+
     /// Today's list for `user_id`, by the store's clock in Asia/Ho_Chi_Minh.
     pub fn today_list(&self, user_id: Uuid, options: TodayOptions) -> Result<TodayList> {
         self.today_list_on(user_id, self.today(), options)

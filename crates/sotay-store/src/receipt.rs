@@ -25,17 +25,6 @@ pub struct ReceiptCheck {
     pub query: String,
 }
 
-fn query_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 impl Store {
     /// Keeps the receipt key the office returned at enrolment (base64url of 32 random bytes).
     /// The app calls this right after `sotay_sync::client::enroll` succeeds, when the response
@@ -46,7 +35,7 @@ impl Store {
             return Err(StoreError::rule(
                 "receipt_key_invalid",
                 "receipt_key",
-                "Khóa biên lai cơ quan gửi không hợp lệ. Hãy kích hoạt lại thiết bị.",
+                "Khoá biên lai cơ quan gửi không hợp lệ. Hãy kích hoạt lại thiết bị.",
             ));
         }
         self.conn.execute(
@@ -69,7 +58,7 @@ impl Store {
                 StoreError::rule(
                     "receipt_key_missing",
                     "receipt_key",
-                    "Máy này chưa có khóa biên lai (kích hoạt trước khi có mã kiểm tra). Hãy \
+                    "Máy này chưa có khoá biên lai (kích hoạt trước khi có mã kiểm tra). Hãy \
                      kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.",
                 )
             })?;
@@ -93,11 +82,10 @@ impl Store {
             },
         )
         .map_err(|e| StoreError::rule(e.code(), "receipt_key", e.to_string()))?;
-        let query = format!(
-            "so={}&ma={}",
-            query_escape(&payment.receipt_number),
-            query_escape(&code)
-        );
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("so", &payment.receipt_number)
+            .append_pair("ma", &code)
+            .finish();
         Ok(ReceiptCheck {
             receipt_number: payment.receipt_number,
             code,

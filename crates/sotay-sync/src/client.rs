@@ -223,6 +223,15 @@ pub async fn enroll(
         .send()
         .await
         .map_err(|e| SyncError::Network(e.to_string()))?;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        // A person typing codes, not a sync that retries by itself: say so now.
+        return Err(SyncError::Refused {
+            code: codes::RATE_LIMITED.to_owned(),
+            message: codes::message_vi(codes::RATE_LIMITED)
+                .unwrap_or_default()
+                .to_owned(),
+        });
+    }
     read_json(response).await.map_err(Attempt::into_error)
 }
 

@@ -334,9 +334,9 @@ wire_codes! {
     /// the office or not this collector's.
     REMITTANCE_MISMATCH = "remittance_mismatch", "Lần nộp tiền không khớp với các biên lai đã gửi. Hãy đồng bộ các khoản thu trước, kiểm tra tổng tiền rồi lưu lại.";
     /// The receipt key given at enrolment is not 32 bytes of base64url (the device keeps none).
-    RECEIPT_KEY_INVALID = "receipt_key_invalid", "Khóa biên lai của thiết bị không hợp lệ. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
+    RECEIPT_KEY_INVALID = "receipt_key_invalid", "Khoá biên lai của thiết bị không hợp lệ. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
     /// The device enrolled before receipt keys existed and cannot make check codes.
-    RECEIPT_KEY_MISSING = "receipt_key_missing", "Máy này chưa có khóa biên lai. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
+    RECEIPT_KEY_MISSING = "receipt_key_missing", "Máy này chưa có khoá biên lai. Hãy kích hoạt lại thiết bị để in mã kiểm tra trên biên lai.";
     /// A typed receipt check code is not eight Crockford base-32 characters.
     RECEIPT_CODE_MALFORMED = "receipt_code_malformed", "Mã kiểm tra phải gồm 8 ký tự chữ và số, ví dụ 7K2M-9QXD.";
     /// An imported list is not UTF-8 (Windows-1258, TCVN3): save it again as CSV UTF-8.

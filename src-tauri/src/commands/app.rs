@@ -38,7 +38,17 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
         ));
     }
     let device_name = format!("Sotay ({})", std::env::consts::OS);
-    let answer = sotay_sync::enroll(&office_url, &code, &device_name).await?;
+    let answer = sotay_sync::enroll(&office_url, &code, &device_name)
+        .await
+        .map_err(|e| match e {
+            sotay_sync::SyncError::Network(_) => CommandError::office_unreachable(),
+            sotay_sync::SyncError::Refused { code, message }
+                if code == sotay_sync::protocol::codes::INVALID_CODE =>
+            {
+                CommandError::new(&code, message).on_field("code")
+            }
+            other => other.into(),
+        })?;
     let enrolment = Enrolment {
         office_url,
         device_id: answer.device_id,

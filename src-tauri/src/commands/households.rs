@@ -114,6 +114,7 @@ pub fn household_page(state: State<'_, AppState>, household_id: Uuid) -> CmdResu
             })
             .collect();
         Ok(HouseholdPage {
+            next_follow_up: store.next_follow_up(household_id)?,
             members: store.persons_in_household(household_id)?,
             rejections: rejections_where(store, |r| r.household_id == Some(household_id))?,
             household,

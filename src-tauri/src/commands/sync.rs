@@ -23,14 +23,22 @@ pub fn rejections_where(
             EntityKind::Payment => store.get_payment(id)?.map(|p| p.person_id),
             _ => None,
         };
+        let household_id = store.household_of(entity, id)?;
+        // Whose record it is, as the list names it: the person, else the household's head.
+        let name = match (person_id, household_id) {
+            (Some(person), _) => store.get_person(person)?.map(|p| p.full_name),
+            (None, Some(household)) => store.get_household(household)?.map(|h| h.head_name),
+            (None, None) => None,
+        };
         let dto = RejectionDto {
             entity: entity.as_str().to_owned(),
             entity_id: id,
             code: rejection.code,
             message: rejection.message,
             field: rejection.field,
-            household_id: store.household_of(entity, id)?,
+            household_id,
             person_id,
+            name,
         };
         if keep(&dto) {
             out.push(dto);

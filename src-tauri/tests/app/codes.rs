@@ -154,14 +154,11 @@ fn the_ui_knows_every_error_code_the_app_can_send() {
         assert!(codes.contains(expected), "{expected} is collected");
     }
     let json = serde_json::to_string_pretty(&codes).expect("json") + "\n";
-    if std::env::var_os("SOTAY_BLESS").is_some() {
-        std::fs::write(GENERATED, &json).expect("write the generated list");
-    }
-    let committed = std::fs::read_to_string(GENERATED).unwrap_or_default();
-    assert_eq!(
-        committed, json,
-        "ui/src/lib/generated/error-codes.json is out of date: run `SOTAY_BLESS=1 cargo test -p \
-         sotay-app --test app codes`, then give every new code a message in ui/src/lib/i18n"
+    crate::generated_for_the_ui(
+        GENERATED,
+        &json,
+        "run `SOTAY_BLESS=1 cargo test -p sotay-app --test app codes`, then give every new code \
+         a message in ui/src/lib/i18n",
     );
 }
 

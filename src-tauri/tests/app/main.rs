@@ -1,10 +1,22 @@
 //! Tests of the field app, in one binary (one compile for all): the commands through Tauri's
-//! mock runtime (no display), the list of error codes the UI must know, and the real app in
+//! mock runtime (no display), the lists the UI is built with (error codes, provinces), and the real app in
 //! WebKitGTK through tauri-driver under Xvfb against a real `sotay-office` process.
 
 mod codes;
 mod mock;
+mod provinces;
 mod webview;
+
+/// A file the UI is built with, written by a test from the Rust side: rewritten with
+/// `SOTAY_BLESS=1`, otherwise compared with `fresh` (the test fails with `how_to_bless` when the
+/// committed file is out of date).
+pub fn generated_for_the_ui(path: &str, fresh: &str, how_to_bless: &str) {
+    if std::env::var_os("SOTAY_BLESS").is_some() {
+        std::fs::write(path, fresh).expect("write the generated file");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(committed, fresh, "{path} is out of date: {how_to_bless}");
+}
 
 /// The PIN the tests set.
 pub const PIN: &str = "2468";

@@ -704,6 +704,7 @@ fn the_lock_out_after_wrong_pins_holds_even_for_the_right_one() {
     let err = app.error("unlock", json!({ "pin": "0000" }));
     assert_eq!(err["code"], "pin_locked_out", "{err}");
     assert_eq!(err["params"]["seconds"], "30");
+    assert_eq!(err["params"]["minutes"], "1", "the wait as people count it");
     let err = app.error("unlock", json!({ "pin": crate::PIN }));
     assert_eq!(
         err["code"], "pin_locked_out",

@@ -1,6 +1,7 @@
 // Form state shared by the screens: which payment modes exist, how a typed mode becomes the
 // wire form, and the options of each choice (labels come from i18n `enum.*`).
 
+import provinceList from './generated/provinces.json';
 import type { PaymentMode, QuotaPeriod } from './types';
 
 export type ModeKind = PaymentMode['kind'];
@@ -62,9 +63,29 @@ export function progress(done: number, target: number): number {
   return Math.min(100, Math.round((done / target) * 100));
 }
 
-/** The message naming a quota's period (`Năm 2026`, `6 tháng 1/2026`), for `$_(key, { values })`. */
+/** The message naming a quota's period (`Năm 2026`, `6 tháng đầu năm 2026`), for
+ * `$_(key, { values })`. */
 export function quotaPeriod(period: QuotaPeriod): { key: string; values: Record<string, number> } {
   return period.kind === 'half_year'
-    ? { key: 'targets.half', values: { half: period.half, year: period.year } }
+    ? { key: `targets.half_${period.half === 1 ? 1 : 2}`, values: { year: period.year } }
     : { key: 'targets.year', values: { year: period.year } };
 }
+
+/** What the office's enrolment QR code holds (`sotay://kich-hoat?ma=…&may-chu=…`): the one-time
+ * code and, when the office knows it, its address. `null` for any other text (a code typed or
+ * scanned alone). */
+export function readEnrolmentQr(text: string): { code: string; officeUrl: string | null } | null {
+  const trimmed = text.trim();
+  if (!trimmed.toLowerCase().startsWith('sotay://kich-hoat?')) return null;
+  const query = new URLSearchParams(trimmed.slice(trimmed.indexOf('?') + 1));
+  const code = query.get('ma')?.trim();
+  if (!code) return null;
+  const officeUrl = query.get('may-chu')?.trim() || null;
+  return { code, officeUrl };
+}
+
+/** The 34 provinces for a choice, by the name people say (`Hà Nội`, not `Thành phố Hà Nội`), in
+ * Vietnamese alphabetical order. */
+export const PROVINCES: { code: string; name: string }[] = provinceList
+  .map((p) => ({ code: p.code, name: p.name.replace(/^(Thành phố|Tỉnh)\s+/, '') }))
+  .sort((a, b) => new Intl.Collator('vi').compare(a.name, b.name));

@@ -285,6 +285,8 @@ export interface RejectionDto {
   field: string | null;
   household_id: Uuid | null;
   person_id: Uuid | null;
+  /** Whose record it is: the person's name, else the household head's. */
+  name: string | null;
 }
 
 export interface HouseholdPage {
@@ -293,6 +295,8 @@ export interface HouseholdPage {
   members: Person[];
   timeline: TimelineItem[];
   rejections: RejectionDto[];
+  /** The household's next step: its open follow-up due first. */
+  next_follow_up: FollowUp | null;
 }
 
 export interface PersonPage {

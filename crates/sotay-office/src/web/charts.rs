@@ -20,43 +20,41 @@ pub fn monthly_bars(counts: &[(NaiveDate, i64)], period: Period) -> Markup {
         m = m + chrono::Months::new(1);
     }
     let max = months.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
-    let bar_w = 36;
-    let gap = 10;
     let height = 160;
     let top = 20;
-    let width = months.len() as i64 * (bar_w + gap) + gap;
+    // Places across in percent of the chart's width, sizes down in pixels and no viewBox: the
+    // bars share whatever width the card has, and the labels keep their size on a tablet.
+    let slot = 100.0 / months.len().max(1) as f64;
     html! {
-        svg role="img" aria-label="Biểu đồ đăng ký mới theo tháng" viewBox={ "0 0 " (width) " " (height + top + 30) }
-            width="100%" style="max-width:720px" preserveAspectRatio="xMinYMin meet" {
+        svg role="img" aria-label="Biểu đồ đăng ký mới theo tháng" width="100%" height=(height + top + 30) {
             @for (i, (m, c)) in months.iter().enumerate() {
-                @let x = gap + i as i64 * (bar_w + gap);
                 @let h = c * height / max;
-                rect x=(x) y=(top + height - h) width=(bar_w) height=(h.max(1)) fill="#0b4f8a" {}
-                text x=(x + bar_w / 2) y=(top + height - h - 5) text-anchor="middle" font-size="13" fill="#1a1a1a" { (number(*c)) }
-                text x=(x + bar_w / 2) y=(top + height + 18) text-anchor="middle" font-size="13" fill="#4a5560" { (month(*m).get(..2).unwrap_or("")) }
+                @let centre = format!("{:.2}%", slot * (i as f64 + 0.5));
+                rect x={ (format!("{:.2}", slot * (i as f64 + 0.15))) "%" } y=(top + height - h) width={ (format!("{:.2}", slot * 0.7)) "%" } height=(h.max(1)) fill="#0b4f8a" {}
+                text x=(centre) y=(top + height - h - 5) text-anchor="middle" font-size="13" fill="#1a1a1a" { (number(*c)) }
+                text x=(centre) y=(top + height + 18) text-anchor="middle" font-size="13" fill="#4a5560" { (month(*m).get(..2).unwrap_or("")) }
             }
         }
         p.muted { "Các tháng " (month(period.from)) " – " (month(period.to - chrono::Months::new(1))) "." }
     }
 }
 
-/// Horizontal bars: achieved against quota per named row.
+/// Horizontal bars: achieved against quota per named row. HTML rather than SVG, so the names and
+/// numbers keep their size however narrow the card is and the bar takes the width left.
 pub fn progress_bars(rows: &[(String, i64, i64)]) -> Markup {
     let rows: Vec<&(String, i64, i64)> = rows.iter().take(30).collect();
-    let row_h = 30;
-    let height = rows.len().max(1) as i64 * row_h + 10;
     html! {
         @if rows.is_empty() { p.muted { "Chưa có xã nào." } }
         @else {
-            svg role="img" aria-label="Biểu đồ tiến độ chỉ tiêu theo xã" viewBox={ "0 0 440 " (height) } width="100%" style="max-width:720px" {
-                @for (i, (name, done, target)) in rows.iter().enumerate() {
-                    @let y = 5 + i as i64 * row_h;
+            div.pbars role="img" aria-label="Biểu đồ tiến độ chỉ tiêu theo xã" {
+                @for (name, done, target) in &rows {
                     @let pct = if *target > 0 { (done * 100 / target).min(100) } else { 0 };
-                    text x="0" y=(y + 18) font-size="14" fill="#1a1a1a" { (truncate(name, 18)) }
-                    rect x="150" y=(y + 4) width="180" height="18" fill="#eef2f6" {}
-                    rect x="150" y=(y + 4) width=(pct * 18 / 10) height="18" fill=(if pct >= 100 { "#1b6b2f" } else { "#0b4f8a" }) {}
-                    text x="336" y=(y + 18) font-size="14" fill="#1a1a1a" {
-                        (number(*done)) " / " @if *target > 0 { (number(*target)) } @else { "chưa giao" }
+                    div.pbar {
+                        span.name title=(name) { (truncate(name, 24)) }
+                        span.track { span.fill.done[pct >= 100] style={ "width:" (pct) "%" } {} }
+                        span.value {
+                            (number(*done)) " / " @if *target > 0 { (number(*target)) } @else { "chưa giao" }
+                        }
                     }
                 }
             }

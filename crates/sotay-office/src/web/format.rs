@@ -21,6 +21,19 @@ pub fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// A policy edition's label as people read it: `2026-12-01.1` → `01/12/2026`, a later edition of
+/// the same day with its number (`01/12/2026 (lần 2)`); another label as it is.
+pub fn policy_edition(version: &str) -> String {
+    let Some((day, n)) = version.split_once('.') else {
+        return version.to_owned();
+    };
+    match (NaiveDate::parse_from_str(day, "%Y-%m-%d"), n.parse::<u32>()) {
+        (Ok(day), Ok(1)) => date(day),
+        (Ok(day), Ok(n)) => format!("{} (lần {n})", date(day)),
+        _ => version.to_owned(),
+    }
+}
+
 /// An optional date, or a dash.
 pub fn opt_date(d: Option<NaiveDate>) -> String {
     d.map(date).unwrap_or_else(|| "—".to_owned())
@@ -132,6 +145,14 @@ fn field_value(kind: EntityKind, field: &str, value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_edition_is_named_by_its_day() {
+        assert_eq!(policy_edition("2026-12-01.1"), "01/12/2026");
+        assert_eq!(policy_edition("2026-12-01.2"), "01/12/2026 (lần 2)");
+        assert_eq!(policy_edition("thử nghiệm"), "thử nghiệm");
+        assert_eq!(policy_edition("2026-13-01.1"), "2026-13-01.1");
+    }
 
     #[test]
     fn a_record_field_reads_in_vietnamese() {

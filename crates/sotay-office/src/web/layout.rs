@@ -25,6 +25,12 @@ h2{font-size:1.15rem;margin:1.2rem 0 .5rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin-bottom:1rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:.8rem;margin-bottom:1rem}
 .big{font-size:clamp(1.2rem,2.2vw,1.6rem);font-weight:700;color:#0b4f8a;white-space:nowrap}
+.pbar{display:grid;grid-template-columns:minmax(6rem,10rem) 1fr auto;gap:.6rem;align-items:center;margin:.35rem 0}
+.pbar .name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.pbar .track{background:#eef2f6;height:18px;display:block}
+.pbar .fill{background:#0b4f8a;height:100%;display:block}
+.pbar .fill.done{background:#1b6b2f}
+.pbar .value{white-space:nowrap}
 .muted{color:#4a5560}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;background:#fff}

@@ -4,6 +4,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 use super::format::{
     basis_points, capitalised, commune_name, date, instant, money, month, number, opt_date,
-    permille, record_field,
+    permille, policy_edition, record_field,
 };
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
@@ -1233,17 +1234,21 @@ async fn render_devices<S: OfficeStore>(
     state: &AppState<S>,
     viewer: &Viewer,
     message: Option<(bool, String)>,
-    issued: Option<(String, String)>,
+    issued: Option<IssuedCode>,
 ) -> WebResult {
     let users = visible_field_users(state, viewer).await?;
     let body = html! {
         (notice(message.as_ref()))
-        @if let Some((name, code)) = &issued {
+        @if let Some(issued) = &issued {
             div.card {
-                h2 { "Mã kích hoạt cho " (name) }
-                p { "Mã dùng một lần, hết hạn sau 72 giờ: " strong style="font-size:1.4rem;letter-spacing:.1em" { (code) } }
-                p.muted { "Mở ứng dụng Sổ tay BHXH trên điện thoại, ở màn hình Bắt đầu gõ mã này (hoặc quét mã QR) rồi chọn Kích hoạt thiết bị." }
-                (charts::qr_svg(&enrol_qr_text(code)))
+                h2 { "Mã kích hoạt cho " (issued.name) }
+                p { "Mã dùng một lần, hết hạn sau 72 giờ: " strong style="font-size:1.4rem;letter-spacing:.1em" { (issued.code) } }
+                p { "Địa chỉ máy chủ: " strong data-dia-chi-may-chu { (issued.office) } }
+                @if issued.office_is_this_machine {
+                    p.error { "Địa chỉ này chỉ dùng được trên chính máy chủ, điện thoại không tới được. Hãy mở bảng điều khiển bằng địa chỉ của máy chủ trong mạng (ví dụ http://192.168.1.10:8080), hoặc chạy máy chủ với SOTAY_PUBLIC_URL là địa chỉ đó, rồi cấp mã lại." }
+                }
+                p.muted { "Mở ứng dụng Sổ tay BHXH trên điện thoại và quét mã QR này ở màn hình Bắt đầu (mã điền sẵn cả địa chỉ máy chủ), hoặc gõ địa chỉ máy chủ và mã ở trên, rồi chọn Kích hoạt thiết bị." }
+                (charts::qr_svg(&enrol_qr_text(&issued.code, &issued.office)))
             }
         }
         h2 { "Cấp mã kích hoạt" }
@@ -1296,9 +1301,44 @@ async fn render_devices<S: OfficeStore>(
 }
 
 /// What the enrolment QR code holds: the office's address and the code, as a URL the app reads.
-pub fn enrol_qr_text(code: &str) -> String {
-    let office = std::env::var("SOTAY_PUBLIC_URL").unwrap_or_default();
-    format!("sotay://kich-hoat?ma={code}&may-chu={office}")
+pub fn enrol_qr_text(code: &str, office: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("ma", code)
+        .append_pair("may-chu", office)
+        .finish();
+    format!("sotay://kich-hoat?{query}")
+}
+
+/// The address phones reach the office at, for an enrolment code's card and QR code: the
+/// office's public address when it was given one (`SOTAY_PUBLIC_URL`), else the address this
+/// browser used. The flag says whether it is this machine's own (`localhost`, `127.0.0.1`),
+/// which a phone cannot use.
+pub fn office_address_for_phones(headers: &HeaderMap) -> (String, bool) {
+    office_address_from(std::env::var("SOTAY_PUBLIC_URL").ok(), headers)
+}
+
+/// [`office_address_for_phones`] with the public address given.
+fn office_address_from(public_url: Option<String>, headers: &HeaderMap) -> (String, bool) {
+    let address = public_url
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let https = headers
+                .get("x-forwarded-proto")
+                .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+            format!("{}://{host}", if https { "https" } else { "http" })
+        });
+    let host = address
+        .split_once("://")
+        .map_or(address.as_str(), |(_, rest)| rest);
+    let own = ["localhost", "127.", "[::1]"]
+        .iter()
+        .any(|local| host.starts_with(local));
+    (address, own)
 }
 
 /// A form naming a user.
@@ -1314,6 +1354,7 @@ pub struct UserForm {
 pub async fn issue_code<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
+    headers: HeaderMap,
     Form(form): Form<UserForm>,
 ) -> WebResult {
     viewer.check_csrf(&form.csrf)?;
@@ -1332,13 +1373,26 @@ pub async fn issue_code<S: OfficeStore>(
             format!("Cấp mã kích hoạt cho {}", listing.user.full_name),
         ))
         .await?;
-    render_devices(
-        &state,
-        &viewer,
-        None,
-        Some((listing.user.full_name.clone(), code)),
-    )
-    .await
+    let (office, office_is_this_machine) = office_address_for_phones(&headers);
+    let issued = IssuedCode {
+        name: listing.user.full_name.clone(),
+        code,
+        office,
+        office_is_this_machine,
+    };
+    render_devices(&state, &viewer, None, Some(issued)).await
+}
+
+/// A code just issued, for its card on the devices page.
+struct IssuedCode {
+    /// Whose phone it is for.
+    name: String,
+    /// The one-time code.
+    code: String,
+    /// The office's address for phones ([`office_address_for_phones`]).
+    office: String,
+    /// Whether that address is this machine's own.
+    office_is_this_machine: bool,
 }
 
 /// The device a `/thiet-bi/{id}/...` form names, with its owner's listing and communes, when
@@ -1457,30 +1511,31 @@ async fn render_policy<S: OfficeStore>(
             button type="submit" { "Xem" }
         }
         div.card {
-            p { "Phiên bản dữ liệu chính sách đang dùng: " strong { (policy.version) } }
+            p { "Dữ liệu chính sách đang dùng: bản ngày " strong title=(policy.version) { (policy_edition(&policy.version)) } }
             @if let Some(r) = rate { p { "Tỷ lệ đóng: " strong { (bp(r.rate_bp)) } " — " span.muted { (r.legal_ref) } } }
             @if let Some(f) = floor { p { "Mức thu nhập thấp nhất làm căn cứ đóng: " strong { (money(f.amount.0)) } " — " span.muted { (f.legal_ref) } } }
             @if let Some(n) = national {
                 p { "Nhà nước hỗ trợ: hộ nghèo " (bp(n.poor_bp)) ", hộ cận nghèo " (bp(n.near_poor_bp))
-                    ", người dân tộc thiểu số " (bp(n.ethnic_minority_bp)) ", đối tượng khác " (bp(n.other_bp))
+                    ", người dân tộc thiểu số " (bp(n.ethnic_minority_bp)) ", xã đảo, đặc khu " (bp(n.island_bp))
+                    ", đối tượng khác " (bp(n.other_bp))
                     " — " span.muted { (n.legal_ref) } }
             }
             @if rate.is_none() { p.error { "Không có dữ liệu chính sách cho ngày " (date(day)) "." } }
         }
         h2 { "Hỗ trợ thêm của tỉnh/thành phố đang áp dụng ngày " (date(day)) }
         div.scroll { table {
-            thead { tr { th { "Tỉnh" } th { "Từ ngày" } th { "Đến ngày" } th.num { "Hộ nghèo" } th.num { "Cận nghèo" } th.num { "Dân tộc thiểu số" } th.num { "Khác" } th { "Căn cứ" } } }
+            thead { tr { th { "Tỉnh" } th { "Từ ngày" } th { "Đến ngày" } th.num { "Hộ nghèo" } th.num { "Cận nghèo" } th.num { "Dân tộc thiểu số" } th.num { "Xã đảo, đặc khu" } th.num { "Khác" } th { "Căn cứ" } } }
             tbody {
                 @for l in &locals {
                     tr {
                         td { (sotay_domain::policy::province_name(&l.province_code).unwrap_or(&l.province_code)) }
                         td { (date(l.effective_from)) } td { (opt_date(l.effective_to)) }
                         td.num { (bp(l.poor_bp)) } td.num { (bp(l.near_poor_bp)) }
-                        td.num { (bp(l.ethnic_minority_bp)) } td.num { (bp(l.other_bp)) }
+                        td.num { (bp(l.ethnic_minority_bp)) } td.num { (bp(l.island_bp)) } td.num { (bp(l.other_bp)) }
                         td { (l.legal_ref) }
                     }
                 }
-                @if locals.is_empty() { tr { td colspan="8" { "Không có." } } }
+                @if locals.is_empty() { tr { td colspan="9" { "Không có." } } }
             }
         } }
         @if viewer.is_admin() {
@@ -1751,6 +1806,40 @@ pub fn dashboard_role(role: Role) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_enrolment_qr_code_carries_the_code_and_the_office_address() {
+        assert_eq!(
+            enrol_qr_text("K7QX2-M9PRA", "http://192.168.1.10:8080"),
+            "sotay://kich-hoat?ma=K7QX2-M9PRA&may-chu=http%3A%2F%2F192.168.1.10%3A8080"
+        );
+        let host = |h: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, axum::http::HeaderValue::from_static(h));
+            headers
+        };
+        assert_eq!(
+            office_address_from(None, &host("192.168.1.10:8080")),
+            ("http://192.168.1.10:8080".into(), false)
+        );
+        assert_eq!(
+            office_address_from(None, &host("127.0.0.1:8080")),
+            ("http://127.0.0.1:8080".into(), true)
+        );
+        assert_eq!(
+            office_address_from(Some("https://bhxh.example.vn/ ".into()), &host("localhost")),
+            ("https://bhxh.example.vn".into(), false)
+        );
+        let mut proxied = host("bhxh.example.vn");
+        proxied.insert(
+            "x-forwarded-proto",
+            axum::http::HeaderValue::from_static("https"),
+        );
+        assert_eq!(
+            office_address_from(None, &proxied),
+            ("https://bhxh.example.vn".into(), false)
+        );
+    }
 
     #[test]
     fn a_period_inside_a_sentence_starts_in_lower_case() {

@@ -284,7 +284,7 @@ pub async fn sign_in<S: OfficeStore>(
             &state,
             &shown_login,
             Some(&format!(
-                "Tài khoản đang tạm khóa vì nhập sai mật khẩu nhiều lần. Hãy thử lại sau {}.",
+                "Tài khoản đang tạm khoá vì nhập sai mật khẩu nhiều lần. Hãy thử lại sau {}.",
                 super::format::instant(until)
             )),
         ));
@@ -314,14 +314,14 @@ pub async fn sign_in<S: OfficeStore>(
                 action: "sign_in_failed".into(),
                 commune_code: None,
                 detail: if locked {
-                    format!("Đăng nhập sai; tài khoản bị khóa {LOCK_MINUTES} phút")
+                    format!("Đăng nhập sai; tài khoản bị khoá {LOCK_MINUTES} phút")
                 } else {
                     "Đăng nhập sai mật khẩu".into()
                 },
             })
             .await?;
         let message = if locked {
-            format!("Bạn đã nhập sai {MAX_FAILURES} lần. Tài khoản tạm khóa {LOCK_MINUTES} phút.")
+            format!("Bạn đã nhập sai {MAX_FAILURES} lần. Tài khoản tạm khoá {LOCK_MINUTES} phút.")
         } else {
             wrong.to_owned()
         };

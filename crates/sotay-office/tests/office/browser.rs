@@ -511,7 +511,14 @@ async fn a_person_runs_the_campaign_from_the_dashboard_in_chromium() {
         .await
         .expect("devices");
     submit(&driver, By::Css("form[action='/thiet-bi/ma'] button")).await;
-    assert!(text_of(&driver).await.contains("Mã kích hoạt cho"));
+    let text = text_of(&driver).await;
+    assert!(text.contains("Mã kích hoạt cho"), "{text}");
+    // Opened at 127.0.0.1, the page gives that address and says a phone cannot reach it.
+    assert!(
+        text.contains("Địa chỉ máy chủ: http://127.0.0.1:")
+            && text.contains("chỉ dùng được trên chính máy chủ"),
+        "{text}"
+    );
     driver
         .find(By::Css("[aria-label='Mã QR kích hoạt'] svg"))
         .await

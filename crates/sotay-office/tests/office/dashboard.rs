@@ -463,7 +463,7 @@ async fn repeated_failures_lock_the_login(office: Office) {
         StatusCode::UNAUTHORIZED,
         "the right password is refused while locked"
     );
-    assert!(locked.body.contains("tạm khóa"), "{}", locked.body);
+    assert!(locked.body.contains("tạm khoá"), "{}", locked.body);
     // Another login is not locked by these failures.
     web.sign_in_ok("quantri", ADMIN_PASSWORD).await;
 }

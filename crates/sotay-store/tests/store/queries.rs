@@ -318,6 +318,35 @@ fn a_household_timeline_has_visits_sign_ups_and_payments_newest_first() {
 }
 
 #[test]
+fn a_households_next_step_is_its_open_follow_up_due_first() {
+    let fx = Fixture::new();
+    let me = fx.user();
+    let (h, _) = saved_family(&fx, "Lục Văn Hùng", 31);
+    let (elsewhere, _) = saved_family(&fx, "Mạc Thị Lan", 32);
+    assert!(fx.store.next_follow_up(h.id).unwrap().is_none(), "none yet");
+    let later = follow_up(&h, me, date(2026, 12, 20));
+    let sooner = follow_up(&h, Uuid::now_v7(), date(2026, 12, 5));
+    let done = FollowUp {
+        done: true,
+        ..follow_up(&h, me, date(2026, 12, 1))
+    };
+    let other_household = follow_up(&elsewhere, me, date(2026, 11, 1));
+    for f in [&later, &sooner, &done, &other_household] {
+        fx.store.save_follow_up(f).unwrap();
+    }
+    let next = fx.store.next_follow_up(h.id).unwrap().expect("one is open");
+    assert_eq!(next.id, sooner.id, "the earliest open one, whoever has it");
+    fx.store
+        .save_follow_up(&FollowUp {
+            done: true,
+            ..sooner.clone()
+        })
+        .unwrap();
+    let next = fx.store.next_follow_up(h.id).unwrap().expect("one is open");
+    assert_eq!(next.id, later.id, "a done one is no next step");
+}
+
+#[test]
 fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
     let fx = Fixture::new();
     let me = fx.user();

@@ -505,10 +505,13 @@ impl AppSession {
         }
     }
 
-    /// Types into the field with this id (after clearing it).
+    /// Types into the field with this id (after clearing it; empty text leaves it empty).
     pub async fn fill(&self, id: &str, text: &str) {
         let el = self.wait_css(&format!("#{id}")).await;
         el.clear().await.expect("clear");
+        if text.is_empty() {
+            return;
+        }
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("type into {id}: {e}"));

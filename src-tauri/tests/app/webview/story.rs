@@ -190,6 +190,17 @@ async fn the_whole_story_in_the_real_app() {
     // Hand the cash to the office.
     app.go("cash").await;
     app.click("remit").await;
+    // The total is read back before anything is recorded.
+    app.testid("remit-confirmation").await;
+    let (asked, on_hand) = (
+        app.text_of("remit-confirmation").await,
+        app.text_of("cash-total").await,
+    );
+    assert!(
+        asked.contains(&on_hand) && on_hand != "0 ₫",
+        "the total is read back, nothing recorded yet: {asked} / {on_hand}"
+    );
+    app.click("remit-confirm").await;
     app.testid("remitted").await;
     assert_eq!(app.text_of("cash-total").await, "0 ₫");
 
