@@ -210,6 +210,12 @@ fn before_enrolment_the_calculator_works_and_the_rest_says_what_to_do() {
         err["message"].as_str().unwrap_or("").contains("Bắt đầu"),
         "{err}"
     );
+    // Nothing listens at the address typed: said on the address field, with what to check.
+    let err = app.error(
+        "enroll",
+        json!({ "input": { "office_url": "http://127.0.0.1:9", "code": "K7QX2-M9PRA" } }),
+    );
+    assert_refused(&err, "office_unreachable", "office_url");
 
     let quote: Value = app
         .call(

@@ -148,10 +148,14 @@ mod tests {
 
     #[test]
     fn a_policy_edition_is_named_by_its_day() {
-        assert_eq!(policy_edition("2026-12-01.1"), "01/12/2026");
-        assert_eq!(policy_edition("2026-12-01.2"), "01/12/2026 (lần 2)");
-        assert_eq!(policy_edition("thử nghiệm"), "thử nghiệm");
-        assert_eq!(policy_edition("2026-13-01.1"), "2026-13-01.1");
+        for (label, shown) in [
+            ("2026-12-01.1", "01/12/2026"),
+            ("2026-12-01.2", "01/12/2026 (lần 2)"),
+            ("thử nghiệm", "thử nghiệm"),
+            ("2026-13-01.1", "2026-13-01.1"),
+        ] {
+            assert_eq!(policy_edition(label), shown, "{label}");
+        }
     }
 
     #[test]

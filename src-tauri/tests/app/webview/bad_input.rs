@@ -107,6 +107,11 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         data.board_code,
         office.url.replace(':', "%3A").replace('/', "%2F")
     );
+    // A code typed wrong first: the office's refusal, in Vietnamese, on the code field.
+    board.fill("office_url", &office.url).await;
+    board.fill("code", "K7QX2-M9PRA").await;
+    board.click("enroll").await;
+    board.wait_text("Mã kích hoạt không đúng").await;
     enrol(&board, "", &qr_text, None).await;
     board.click("go-today").await;
     board.go("more").await;
