@@ -546,9 +546,11 @@ pub struct ReceiptDto {
     pub collector_name: String,
     /// Payment mode of the sign-up.
     pub payment_mode: PaymentMode,
-    /// Its check code for the office's receipt page; `None` on a device enrolled before the
-    /// office gave receipt keys.
+    /// Its check code for the office's receipt page, when this device can make it.
     pub check: Option<ReceiptCheckDto>,
+    /// Why there is none: `receipt_key_missing`, `receipt_key_invalid` or
+    /// `receipt_other_device`.
+    pub check_unavailable: Option<String>,
 }
 
 /// What lets a participant check a receipt at the office: the code printed beside the receipt

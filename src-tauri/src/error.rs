@@ -235,9 +235,10 @@ impl From<SyncError> for CommandError {
     fn from(err: SyncError) -> Self {
         match err {
             SyncError::Store(store) => CommandError::from(store),
-            // The office's own code and message (`invalid_code`, `rate_limited`…): the UI picks
-            // its message by that code, and shows the office's text for a code it does not know.
-            SyncError::Refused { code, message } if !code.is_empty() => {
+            // The office's own codes that mean the same on the phone as at the office: the UI
+            // has its message for each. Any other refusal is `refused`, with the office's text
+            // (an office `not_found` is not the app's "no such record").
+            SyncError::Refused { code, message } if OFFICE_CODES_AS_IS.contains(&code.as_str()) => {
                 CommandError::new(&code, message)
             }
             SyncError::Refused { message, .. } => CommandError::new("refused", message),
@@ -263,8 +264,13 @@ impl From<DeviceError> for CommandError {
             }
             DeviceError::PinLockedOut { seconds } => {
                 params.insert("seconds".into(), seconds.to_string());
-                // People count a wait of 900 s in minutes.
-                params.insert("minutes".into(), seconds.div_ceil(60).max(1).to_string());
+                // People count a wait of 900 s in minutes (0: under a minute, said in seconds).
+                let minutes = if *seconds < 60 {
+                    0
+                } else {
+                    seconds.div_ceil(60)
+                };
+                params.insert("minutes".into(), minutes.to_string());
             }
             _ => {}
         }
@@ -278,6 +284,13 @@ impl From<DeviceError> for CommandError {
     }
 }
 
+/// The office's refusals the app passes on under their own code (see `From<SyncError>`).
+pub const OFFICE_CODES_AS_IS: &[&str] = &[
+    sotay_sync::protocol::codes::INVALID_CODE,
+    sotay_sync::protocol::codes::RATE_LIMITED,
+    sotay_sync::protocol::codes::ROLE_FORBIDDEN,
+];
+
 /// Codes only the app shell sends (the libraries' own codes come with their errors).
 pub const APP_CODES: &[&str] = &[
     "internal",
@@ -288,6 +301,7 @@ pub const APP_CODES: &[&str] = &[
     "date_format",
     "date_no_such_day",
     "office_unreachable",
+    "not_locked",
     "number_format",
     "invalid_amount",
     "not_found",

@@ -137,6 +137,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::settings::set_pin,
             commands::settings::lock,
             commands::settings::unlock,
+            commands::settings::start_over,
         ])
 }
 

@@ -127,6 +127,9 @@ pub fn open_store(
     Ok(store)
 }
 
+/// What a start-over after a forgotten PIN names the files it moves aside.
+const FORGOTTEN_PIN: &str = "forgotten-pin";
+
 /// Moves a database left in the data folder (with its write-ahead log and its key files, so it
 /// stays readable) aside under `<name>.<why>-<time>`: a new store starts beside it, and nothing
 /// that might hold a saved record is deleted.
@@ -495,6 +498,57 @@ impl AppState {
         write(&self.store_error, erased.clone().err());
         write(&self.notice, Some(notice));
         erased
+    }
+
+    /// "Quên mã PIN": nobody can open the store without the PIN, so the device starts over.
+    /// This activation's files (the store with its write-ahead log, its key files, and the
+    /// enrolment) are moved aside under `<name>.forgotten-pin-<time>`, never deleted: with the
+    /// old PIN they still open. The store is closed if it was open, and the app returns to the
+    /// first-run screen, to be activated again with a new code. Only while the lock is on.
+    pub fn start_over(&self) -> CmdResult<()> {
+        let mut slot = lock_mutex(&self.key);
+        if self.enrolment().is_none() {
+            return Err(CommandError::not_enrolled());
+        }
+        if !self.lock_state().locked {
+            return Err(CommandError::new(
+                "not_locked",
+                "Ứng dụng đang mở: đổi mã PIN trong Cài đặt.",
+            ));
+        }
+        let session = self
+            .session
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(session) = session {
+            close_store(session);
+        }
+        *slot = None;
+        set_aside(&self.data_dir, FORGOTTEN_PIN)?;
+        let enrolment_file = Enrolment::path(&self.data_dir);
+        if enrolment_file.exists() {
+            let mut aside = enrolment_file.as_os_str().to_owned();
+            aside.push(format!(
+                ".{FORGOTTEN_PIN}-{}",
+                chrono::Utc::now().timestamp()
+            ));
+            std::fs::rename(&enrolment_file, &aside).map_err(|e| {
+                CommandError::from(DeviceError::File {
+                    what: format!("{}: {e}", enrolment_file.display()),
+                })
+            })?;
+        }
+        write(&self.enrolment, None);
+        *self.lock_state() = LockState::default();
+        write(&self.store_error, None);
+        self.sync.update(|status| {
+            *status = crate::dto::SyncStatusDto {
+                state: "not_enrolled",
+                ..crate::dto::SyncStatusDto::default()
+            }
+        });
+        Ok(())
     }
 
     /// The settings, locked for reading or writing.

@@ -30,7 +30,7 @@ pub enum DeviceError {
         remaining: u32,
     },
     /// Too many wrong PINs: wait.
-    #[error("Nhập sai mã PIN nhiều lần. Hãy chờ khoảng {} phút rồi thử lại.", seconds.div_ceil(60).max(1))]
+    #[error("Nhập sai mã PIN nhiều lần. Hãy chờ {} rồi thử lại.", wait_vi(*seconds))]
     PinLockedOut {
         /// Seconds to wait.
         seconds: u64,
@@ -103,4 +103,13 @@ impl DeviceError {
         "store_key_damaged",
         "keystore",
     ];
+}
+
+/// A wait as people say it: `30 giây`, `khoảng 15 phút`.
+fn wait_vi(seconds: u64) -> String {
+    if seconds < 60 {
+        format!("{seconds} giây")
+    } else {
+        format!("khoảng {} phút", seconds.div_ceil(60))
+    }
 }

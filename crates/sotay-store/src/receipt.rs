@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
@@ -49,7 +49,9 @@ impl Store {
     /// The check code of a saved payment, for its receipt screen and printed receipt.
     ///
     /// Errors: `receipt_key_missing` when the device enrolled before receipt keys existed (it
-    /// must enrol again to print codes), `not_found` when no such payment is saved.
+    /// must enrol again to print codes), `not_found` when no such payment is saved,
+    /// `receipt_other_device` when another device recorded it (only that device's key makes a
+    /// code the office accepts).
     pub fn receipt_check_code(&self, payment_id: Uuid) -> Result<ReceiptCheck> {
         let key = self
             .meta(RECEIPT_KEY)?
@@ -69,6 +71,30 @@ impl Store {
                 "Không tìm thấy khoản thu này trên máy.",
             )
         })?;
+        // The office checks a code with the key of the device that recorded the payment: a
+        // payment that came by sync from another device (a colleague's, or this user's old
+        // phone) cannot get a code from this one.
+        let created_by: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT coalesce(json_extract(field_clocks, '$.id'), \
+                   json_extract(field_clocks, '$.\"*\"')) FROM payments WHERE id = ?1",
+                [payment_id.as_bytes()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten();
+        let here = self.identity().device_id;
+        if created_by
+            .and_then(|clock| clock.parse::<sotay_domain::Hlc>().ok())
+            .is_some_and(|clock| clock.node != here)
+        {
+            return Err(StoreError::rule(
+                "receipt_other_device",
+                "payment_id",
+                "Khoản thu này được ghi trên máy khác: mã kiểm tra in trên biên lai của máy đó.",
+            ));
+        }
         let collected_on = payment
             .collected_at
             .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)

@@ -181,6 +181,24 @@ pub enum SyncError {
     /// The user or the app cancelled the sync.
     #[error("Đã dừng đồng bộ.")]
     Cancelled,
+    /// Something answered at the address, but not a Sotay office (a page, another service).
+    #[error(
+        "Địa chỉ này trả lời nhưng không phải máy chủ Sổ tay BHXH (HTTP {status}). Hãy kiểm tra \
+         lại địa chỉ máy chủ."
+    )]
+    NotAnOffice {
+        /// The HTTP status it answered with.
+        status: u16,
+    },
+    /// The office answered with an error of its own (it is down or failing): try again later.
+    #[error(
+        "Máy chủ của cơ quan đang gặp lỗi (HTTP {status}). Hãy thử lại sau ít phút; nếu vẫn \
+         vậy, hãy báo cán bộ BHXH."
+    )]
+    OfficeFailing {
+        /// The HTTP status it answered with.
+        status: u16,
+    },
 }
 
 impl SyncError {
@@ -197,6 +215,8 @@ impl SyncError {
             SyncError::Internal(_) => codes::INTERNAL,
             SyncError::ChecksumMismatch => "checksum_mismatch",
             SyncError::Cancelled => "cancelled",
+            SyncError::NotAnOffice { .. } => "not_an_office",
+            SyncError::OfficeFailing { .. } => "office_failing",
         }
     }
 }
@@ -223,7 +243,8 @@ pub async fn enroll(
         .send()
         .await
         .map_err(|e| SyncError::Network(e.to_string()))?;
-    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+    let status = response.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
         // A person typing codes, not a sync that retries by itself: say so now.
         return Err(SyncError::Refused {
             code: codes::RATE_LIMITED.to_owned(),
@@ -232,6 +253,27 @@ pub async fn enroll(
                 .to_owned(),
         });
     }
+    // A person is waiting at the first screen: an answer that is not the office's is said as
+    // such, not retried as if the network had failed.
+    let answer_is_ours = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if status.is_server_error() {
+        return Err(SyncError::OfficeFailing {
+            status: status.as_u16(),
+        });
+    }
+    if !answer_is_ours
+        || status == StatusCode::NOT_FOUND
+        || status == StatusCode::METHOD_NOT_ALLOWED
+    {
+        return Err(SyncError::NotAnOffice {
+            status: status.as_u16(),
+        });
+    }
+    // A body cut on the way (the link failed mid-answer) is a network failure.
     read_json(response).await.map_err(Attempt::into_error)
 }
 

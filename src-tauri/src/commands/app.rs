@@ -42,6 +42,10 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
         .await
         .map_err(|e| match e {
             sotay_sync::SyncError::Network(_) => CommandError::office_unreachable(),
+            // Something else answers at that address: the address is what to fix.
+            err @ sotay_sync::SyncError::NotAnOffice { .. } => {
+                CommandError::from(err).on_field("office_url")
+            }
             sotay_sync::SyncError::Refused { code, message }
                 if code == sotay_sync::protocol::codes::INVALID_CODE =>
             {
@@ -69,8 +73,12 @@ pub async fn enroll_with(state: &AppState, input: EnrollInput) -> CmdResult<AppS
             let key = StoreKey::generate();
             let store = open_store(&data_dir, &enrolment, &key)?;
             store.observe_clock(answer.server_clock)?;
-            if let Some(receipt_key) = &answer.receipt_key {
-                store.set_receipt_key(receipt_key)?;
+            // The one-time code is spent by now: a bad receipt key costs the receipts their
+            // check codes (the receipt says so), never the activation.
+            if let Some(receipt_key) = &answer.receipt_key
+                && let Err(err) = store.set_receipt_key(receipt_key)
+            {
+                tracing::warn!(%err, "the office's receipt key was not kept");
             }
             enrolment.save(&data_dir)?;
             Ok((

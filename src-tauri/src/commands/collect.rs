@@ -54,10 +54,14 @@ pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<Receip
         let person = require::<Person>(store, payment.person_id)?;
         let household = require::<Household>(store, payment.household_id)?;
         let enrollment = require::<Enrollment>(store, payment.enrollment_id)?;
-        let check = match store.receipt_check_code(payment_id) {
-            Ok(check) => Some(ReceiptCheckDto::new(&enrolment.office_url, check)),
-            // A device enrolled before the office gave receipt keys prints no code.
-            Err(e) if e.code() == "receipt_key_missing" => None,
+        // No code where this device cannot make one the office accepts: no receipt key (an
+        // activation before keys existed, or a bad one), or another device recorded it.
+        let (check, check_unavailable) = match store.receipt_check_code(payment_id) {
+            Ok(check) => (
+                Some(ReceiptCheckDto::new(&enrolment.office_url, check)),
+                None,
+            ),
+            Err(e) if e.code().starts_with("receipt_") => (None, Some(e.code())),
             Err(e) => return Err(e.into()),
         };
         Ok(ReceiptDto {
@@ -68,6 +72,7 @@ pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<Receip
             payment_mode: enrollment.payment_mode,
             payment,
             check,
+            check_unavailable,
         })
     })
 }

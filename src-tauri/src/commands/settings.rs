@@ -83,6 +83,14 @@ pub fn lock(state: State<'_, AppState>) -> AppStatus {
     state.status()
 }
 
+/// "Quên mã PIN": the locked device's data is moved aside (not deleted) and the app goes back
+/// to the first-run screen, to be activated again (see [`AppState::start_over`]).
+#[tauri::command(async)]
+pub fn start_over(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    state.start_over()?;
+    Ok(state.status())
+}
+
 /// Opens the lock with the PIN (at start, this unwraps the key and opens the store).
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, pin: String) -> CmdResult<AppStatus> {

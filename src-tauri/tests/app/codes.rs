@@ -109,6 +109,8 @@ fn all_codes() -> BTreeSet<String> {
         SyncError::Internal(String::new()),
         SyncError::ChecksumMismatch,
         SyncError::Cancelled,
+        SyncError::NotAnOffice { status: 404 },
+        SyncError::OfficeFailing { status: 503 },
         SyncError::Store(StoreError::DiskFull),
     ] {
         codes.insert(err.code().to_owned());
@@ -119,12 +121,14 @@ fn all_codes() -> BTreeSet<String> {
             wire::UNAUTHORIZED,
             wire::DEVICE_REVOKED,
             wire::PROTOCOL_UNSUPPORTED,
-            wire::INVALID_CODE,
-            wire::RATE_LIMITED,
-            // An op the office refuses because of the user's role: the app says it on the record.
-            wire::ROLE_FORBIDDEN,
         ]
         .map(str::to_owned),
+    );
+    // The office's refusals the app passes on as they are (any other is `refused`).
+    codes.extend(
+        sotay_app::error::OFFICE_CODES_AS_IS
+            .iter()
+            .map(|c| (*c).to_owned()),
     );
     codes.extend(
         sotay_device::DeviceError::CODES

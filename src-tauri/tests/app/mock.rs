@@ -438,6 +438,46 @@ fn a_board_member_handles_no_money() {
 }
 
 #[test]
+fn a_forgotten_pin_starts_over_with_the_old_data_set_aside() {
+    let (dir, _) = enrolled_dir(Role::Collector);
+    let app = MockApp::start_unlocked(dir);
+    assert_eq!(
+        app.error("start_over", json!({}))["code"],
+        "not_locked",
+        "an open app changes its PIN in Settings instead"
+    );
+    let _: Value = app.call("lock", json!({})).expect("lock");
+    let status: Value = app.call("start_over", json!({})).expect("start over");
+    assert_eq!(status["enrolled"], false, "{status}");
+    assert_eq!(app.error("today", json!({}))["code"], "not_enrolled");
+    // Nothing deleted: the store, its key and the enrolment are all beside, renamed.
+    let names: Vec<String> = std::fs::read_dir(app.dir.path())
+        .expect("the data folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let database = sotay_device::erase::DATABASE_FILE_NAME;
+    assert!(!names.iter().any(|n| n == database), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with(&format!("{database}.forgotten-pin-"))),
+        "the store set aside: {names:?}"
+    );
+    assert!(
+        !sotay_device::Enrolment::path(app.dir.path()).exists(),
+        "the enrolment set aside too: {names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .filter(|n| n.contains(".forgotten-pin-"))
+            .count()
+            >= 3,
+        "store, key and enrolment kept under the new names: {names:?}"
+    );
+}
+
+#[test]
 fn the_pin_locks_every_data_command_until_it_is_typed() {
     let (dir, _) = enrolled_dir(Role::Collector);
     let app = MockApp::start(dir);
@@ -710,7 +750,10 @@ fn the_lock_out_after_wrong_pins_holds_even_for_the_right_one() {
     let err = app.error("unlock", json!({ "pin": "0000" }));
     assert_eq!(err["code"], "pin_locked_out", "{err}");
     assert_eq!(err["params"]["seconds"], "30");
-    assert_eq!(err["params"]["minutes"], "1", "the wait as people count it");
+    assert_eq!(
+        err["params"]["minutes"], "0",
+        "under a minute: said in seconds"
+    );
     let err = app.error("unlock", json!({ "pin": crate::PIN }));
     assert_eq!(
         err["code"], "pin_locked_out",

@@ -63,6 +63,7 @@ export const api = {
     call<T.AppStatus>('set_pin', { input: { current, pin, confirm } }),
   lock: () => call<T.AppStatus>('lock'),
   unlock: (pin: string) => call<T.AppStatus>('unlock', { pin }),
+  startOver: () => call<T.AppStatus>('start_over', {}),
 };
 
 /** Sync state changes and progress (`sync://status`). */

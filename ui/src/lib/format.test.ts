@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressInVillage, count, date, groupDigits, instantDate, money, monthRange, percent, policyEdition, time } from './format';
+import { addressInVillage, addressNamesVillage, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -63,6 +63,10 @@ describe('policyEdition', () => {
   it('shows another label as it is', () => {
     expect(policyEdition('thử nghiệm')).toBe('thử nghiệm');
     expect(policyEdition('2026-12-01')).toBe('2026-12-01');
+    expect(policyEdition('2026-13-01.1')).toBe('2026-13-01.1');
+    expect(policyEdition('2026-02-30.1')).toBe('2026-02-30.1');
+    expect(isDatedEdition('2026-12-01.1')).toBe(true);
+    expect(isDatedEdition('thử nghiệm')).toBe(false);
   });
 });
 
@@ -76,5 +80,9 @@ describe('addressInVillage', () => {
     expect(addressInVillage('Số 7, Thôn Đoài', 'Thôn Đông')).toBe('Số 7, Thôn Đoài');
     expect(addressInVillage('Thôn Đông, Xã Sóc Sơn', 'Thôn Đông')).toBe('');
     expect(addressInVillage('Số 9', null)).toBe('Số 9');
+    // A part is the village only when it is the whole name.
+    expect(addressInVillage('Số 3, Thôn 12, Xã Sóc Sơn', 'Thôn 1')).toBe('Số 3, Thôn 12, Xã Sóc Sơn');
+    expect(addressNamesVillage('Số 3, Thôn 12', 'Thôn 1')).toBe(false);
+    expect(addressNamesVillage('Số 3, Thôn 1', 'Thôn 1')).toBe(true);
   });
 });

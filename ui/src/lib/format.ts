@@ -81,18 +81,33 @@ export function percent(bp: number): string {
 /** A policy edition's label as people read it: `2026-12-01.1` → `01/12/2026`, a later edition of
  * the same day with its number (`2026-12-01.2` → `01/12/2026 (lần 2)`); another label as it is. */
 export function policyEdition(version: string, revision = (n: number) => `lần ${n}`): string {
-  const m = /^(\d{4}-\d{2}-\d{2})\.(\d+)$/.exec(version);
+  const m = /^((\d{4})-(\d{2})-(\d{2}))\.(\d+)$/.exec(version);
   if (!m) return version;
-  const n = Number(m[2]);
+  const [y, mo, d] = [Number(m[2]), Number(m[3]), Number(m[4])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  // A label that is not a day on the calendar (`2026-13-01.1`) is shown as it is.
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return version;
+  const n = Number(m[5]);
   return n > 1 ? `${date(m[1])} (${revision(n)})` : date(m[1]);
 }
 
-/** A household's address within a list of its village: what comes before the village's name
- * (`Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội` in Thôn Đông → `Số 511`). An address that does not
- * name the village is shown whole. */
+/** Whether a policy edition's label names a day (`2026-12-01.1`), as the office labels them. */
+export function isDatedEdition(version: string): boolean {
+  return policyEdition(version) !== version;
+}
+
+/** A household's address within a list of its village: the parts before the one that names the
+ * village (`Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội` in Thôn Đông → `Số 511`). An address with no
+ * part that is the village's name (`Thôn 12` is not `Thôn 1`) is shown whole. */
 export function addressInVillage(address: string, village: string | null | undefined): string {
   if (!village) return address;
-  const at = address.toLocaleLowerCase('vi').indexOf(village.toLocaleLowerCase('vi'));
-  if (at < 0) return address;
-  return address.slice(0, at).replace(/[\s,;–-]+$/, '');
+  const wanted = village.trim().toLocaleLowerCase('vi');
+  const parts = address.split(/\s*[,;]\s*|\s+[–-]\s+/);
+  const at = parts.findIndex((part) => part.trim().toLocaleLowerCase('vi') === wanted);
+  return at < 0 ? address : parts.slice(0, at).join(', ');
+}
+
+/** Whether an address names the village as one of its parts. */
+export function addressNamesVillage(address: string, village: string | null | undefined): boolean {
+  return !!village && addressInVillage(address, village) !== address;
 }

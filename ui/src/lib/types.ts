@@ -452,8 +452,9 @@ export interface ReceiptDto {
   address: string;
   collector_name: string;
   payment_mode: PaymentMode;
-  /** Null on a device enrolled before the office gave receipt keys. */
+  /** Null where this device cannot make the code; `check_unavailable` says why. */
   check: ReceiptCheck | null;
+  check_unavailable: 'receipt_key_missing' | 'receipt_key_invalid' | 'receipt_other_device' | null;
 }
 
 /** A receipt's check code and the office's receipt page for it (a link and its QR code). */

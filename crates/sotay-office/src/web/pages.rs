@@ -4,7 +4,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
@@ -1313,31 +1313,48 @@ pub fn enrol_qr_text(code: &str, office: &str) -> String {
 /// office's public address when it was given one (`SOTAY_PUBLIC_URL`), else the address this
 /// browser used. The flag says whether it is this machine's own (`localhost`, `127.0.0.1`),
 /// which a phone cannot use.
-pub fn office_address_for_phones(headers: &HeaderMap) -> (String, bool) {
-    office_address_from(std::env::var("SOTAY_PUBLIC_URL").ok(), headers)
+pub fn office_address_for_phones(headers: &HeaderMap, uri: &Uri) -> (String, bool) {
+    office_address_from(std::env::var("SOTAY_PUBLIC_URL").ok(), headers, uri)
 }
 
 /// [`office_address_for_phones`] with the public address given.
-fn office_address_from(public_url: Option<String>, headers: &HeaderMap) -> (String, bool) {
+fn office_address_from(
+    public_url: Option<String>,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> (String, bool) {
     let address = public_url
         .map(|url| url.trim().trim_end_matches('/').to_owned())
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| {
+            // HTTP/1.1 names the host in `Host`, HTTP/2 in the request's authority.
             let host = headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1");
-            let https = headers
-                .get("x-forwarded-proto")
-                .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+                .map(str::to_owned)
+                .or_else(|| uri.authority().map(ToString::to_string))
+                .unwrap_or_else(|| "127.0.0.1".into());
+            let https = uri.scheme_str() == Some("https")
+                || headers
+                    .get("x-forwarded-proto")
+                    .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
             format!("{}://{host}", if https { "https" } else { "http" })
         });
-    let host = address
+    let authority = address
         .split_once("://")
-        .map_or(address.as_str(), |(_, rest)| rest);
-    let own = ["localhost", "127.", "[::1]"]
-        .iter()
-        .any(|local| host.starts_with(local));
+        .map_or(address.as_str(), |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    // The host without its port (`[::1]:8080` → `::1`, `127.0.0.1:8080` → `127.0.0.1`).
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let own = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
     (address, own)
 }
 
@@ -1355,6 +1372,7 @@ pub async fn issue_code<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
     headers: HeaderMap,
+    uri: Uri,
     Form(form): Form<UserForm>,
 ) -> WebResult {
     viewer.check_csrf(&form.csrf)?;
@@ -1373,7 +1391,7 @@ pub async fn issue_code<S: OfficeStore>(
             format!("Cấp mã kích hoạt cho {}", listing.user.full_name),
         ))
         .await?;
-    let (office, office_is_this_machine) = office_address_for_phones(&headers);
+    let (office, office_is_this_machine) = office_address_for_phones(&headers, &uri);
     let issued = IssuedCode {
         name: listing.user.full_name.clone(),
         code,
@@ -1818,16 +1836,24 @@ mod tests {
             headers.insert(header::HOST, axum::http::HeaderValue::from_static(h));
             headers
         };
+        let path: Uri = "/thiet-bi/ma".parse().expect("uri");
+        for (browser_host, address, own) in [
+            ("192.168.1.10:8080", "http://192.168.1.10:8080", false),
+            ("127.0.0.1:8080", "http://127.0.0.1:8080", true),
+            ("localhost:8080", "http://localhost:8080", true),
+            ("[::1]:8080", "http://[::1]:8080", true),
+            ("0.0.0.0:8080", "http://0.0.0.0:8080", true),
+            ("localhost.bhxh.vn", "http://localhost.bhxh.vn", false),
+        ] {
+            assert_eq!(
+                office_address_from(None, &host(browser_host), &path),
+                (address.into(), own),
+                "{browser_host}"
+            );
+        }
+        let public = Some("https://bhxh.example.vn/ ".to_owned());
         assert_eq!(
-            office_address_from(None, &host("192.168.1.10:8080")),
-            ("http://192.168.1.10:8080".into(), false)
-        );
-        assert_eq!(
-            office_address_from(None, &host("127.0.0.1:8080")),
-            ("http://127.0.0.1:8080".into(), true)
-        );
-        assert_eq!(
-            office_address_from(Some("https://bhxh.example.vn/ ".into()), &host("localhost")),
+            office_address_from(public, &host("localhost"), &path),
             ("https://bhxh.example.vn".into(), false)
         );
         let mut proxied = host("bhxh.example.vn");
@@ -1836,8 +1862,14 @@ mod tests {
             axum::http::HeaderValue::from_static("https"),
         );
         assert_eq!(
-            office_address_from(None, &proxied),
+            office_address_from(None, &proxied, &path),
             ("https://bhxh.example.vn".into(), false)
+        );
+        // HTTP/2: no Host header, the authority in the request.
+        let http2: Uri = "https://10.0.0.5:8443/thiet-bi/ma".parse().expect("uri");
+        assert_eq!(
+            office_address_from(None, &HeaderMap::new(), &http2),
+            ("https://10.0.0.5:8443".into(), false)
         );
     }
 

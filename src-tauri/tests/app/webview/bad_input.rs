@@ -112,7 +112,18 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     board.fill("code", "K7QX2-M9PRA").await;
     board.click("enroll").await;
     board.wait_text("Mã kích hoạt không đúng").await;
-    enrol(&board, "", &qr_text, None).await;
+    let on_the_code: String = board
+        .eval(
+            "return document.querySelector('#code')?.closest('.field')?.textContent ?? ''",
+            "the code field's message",
+        )
+        .await;
+    assert!(
+        on_the_code.contains("Mã kích hoạt không đúng"),
+        "the refusal is next to the code: {on_the_code}"
+    );
+    // The address field still holds a wrong one: only the QR code's address can succeed.
+    enrol(&board, "http://127.0.0.1:9", &qr_text, None).await;
     board.click("go-today").await;
     board.go("more").await;
     board.testid("more-meetings").await;

@@ -46,11 +46,14 @@ async fn offline_work_arrives_once_when_the_office_comes_back() {
     app.testid("follow-ups").await;
     app.wait_text("Trần Thị Hoa").await;
     app.wait_text("Mất kết nối").await;
-    // The app keeps trying; a screenshot taken while it tries again shows that instead.
+    // The app keeps trying; a screenshot taken while it tries again would show that instead,
+    // so it is kept only when the line said "offline" just before and just after it.
+    let says_offline = async || app.page_text().await.contains("sẽ tự gửi lại");
     for _ in 0..5 {
         app.wait_text("thay đổi chờ gửi, sẽ tự gửi lại").await;
+        let before = says_offline().await;
         app.screenshot("20-ngoai-tuyen").await;
-        if app.page_text().await.contains("sẽ tự gửi lại") {
+        if before && says_offline().await {
             break;
         }
     }
