@@ -175,6 +175,11 @@ pub fn period_bounds(period: QuotaPeriod) -> (NaiveDate, NaiveDate) {
 /// Enrollment statuses that count as a sign-up.
 const COUNTED_STATUSES: &str = "('submitted', 'received', 'approved')";
 
+/// A record's creation clock in SQL: the clock of its `id` field, or the shared clock of a
+/// record kept in compact form (`*`). Its node is the device that created the record.
+pub(crate) const CREATION_CLOCK_SQL: &str =
+    "coalesce(json_extract(field_clocks, '$.id'), json_extract(field_clocks, '$.\"*\"'))";
+
 /// Today's list as SQL, shared with the benchmark's raw baseline.
 pub const FOLLOW_UPS_DUE_SQL: &str = "SELECT f.data, h.data FROM follow_ups f \
      JOIN households h ON h.id = f.household_id \
@@ -283,8 +288,7 @@ impl Store {
         let mut entries = Vec::new();
         for (table, wrap) in [("visits", 0u8), ("enrollments", 1), ("payments", 2)] {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT id, data, coalesce(json_extract(field_clocks, '$.id'), \
-                   json_extract(field_clocks, '$.\"*\"')) FROM {table} \
+                "SELECT id, data, {CREATION_CLOCK_SQL} FROM {table} \
                  WHERE household_id = ?1 AND deleted = 0"
             ))?;
             let mut rows = stmt.query([household_id.as_bytes()])?;

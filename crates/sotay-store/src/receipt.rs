@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
+use crate::queries::CREATION_CLOCK_SQL;
 use crate::store::Store;
 
 const RECEIPT_KEY: &str = "receipt_key";
@@ -77,8 +78,7 @@ impl Store {
         let created_by: Option<String> = self
             .conn
             .query_row(
-                "SELECT coalesce(json_extract(field_clocks, '$.id'), \
-                   json_extract(field_clocks, '$.\"*\"')) FROM payments WHERE id = ?1",
+                &format!("SELECT {CREATION_CLOCK_SQL} FROM payments WHERE id = ?1"),
                 [payment_id.as_bytes()],
                 |row| row.get(0),
             )

@@ -69,6 +69,14 @@ pub fn capitalised(text: &str) -> String {
     })
 }
 
+/// A label inside a sentence, the inverse of [`capitalised`]: `Năm 2026` → `năm 2026`.
+pub fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 /// A commune by its official name (`Xã Sóc Sơn`), or its code when the list does not have it.
 pub fn commune_name(code: &str) -> String {
     sotay_domain::admin_units::commune(code).map_or_else(|| code.to_owned(), |c| c.name.to_owned())

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::format::{
-    basis_points, capitalised, commune_name, date, instant, money, month, number, opt_date,
-    permille, policy_edition, record_field,
+    basis_points, capitalised, commune_name, date, in_sentence, instant, money, month, number,
+    opt_date, permille, policy_edition, record_field,
 };
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
@@ -32,13 +32,6 @@ use crate::storage::dashboard::{
 
 /// Rows per page of a list.
 pub const PER_PAGE: i64 = 25;
-
-/// A period's label inside a sentence: "Năm 2026" → "năm 2026".
-fn in_sentence(label: &str) -> String {
-    let mut chars = label.chars();
-    let first = chars.next().map(|c| c.to_lowercase().to_string());
-    first.unwrap_or_default() + chars.as_str()
-}
 
 /// The period named by `ky`: `2026`, `2026-H1`, `2026-H2` or `2026-11`; this year by default.
 pub fn parse_period(ky: Option<&str>, today: NaiveDate) -> Result<(Period, String), String> {
