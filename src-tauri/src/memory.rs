@@ -42,8 +42,18 @@
 //! a larger heap: 3 to 5 MiB of the whole at every moment the benchmark reads
 //! (docs/benchmarks.md). `SOTAY_DMABUF=1` (or WebKit's own variable already set) leaves it on.
 //!
-//! [`set_up_at_start`] sets the allocator and WebKit's three variables first thing in
-//! [`crate::run`]. This is the one module where the workspace allows `unsafe`
+//! With both off, the app's own process has no use for GL at all, yet two things loaded a GL
+//! driver into it: GTK probing GLX when it opens the X display, and WebKit making an EGL display
+//! there before it starts its web process. On a machine without a GPU that driver is Mesa's
+//! software renderer with LLVM, 20 to 25 MiB of the app process, 8 MiB of it LLVM's relocated
+//! data that no other process shares. `keep_gl_out_of_the_app_process` turns GTK's probe off
+//! (`GDK_GL=disable`) and gives WebKit's EGL calls in the app process no driver to load; the
+//! web process, started after, loads its EGL driver as before and paints the page with it
+//! (docs/benchmarks.md, tenth session; the long-list webview test checks both processes and
+//! the screen). `SOTAY_APP_GL=1` leaves both alone.
+//!
+//! [`set_up_at_start`] sets the allocator, WebKit's three variables and the app process's GL
+//! first thing in [`crate::run`]. This is the one module where the workspace allows `unsafe`
 //! (scripts/check-architecture.sh).
 #![allow(unsafe_code)]
 
@@ -83,14 +93,63 @@ fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     let _ = (variable, value, opt_out);
 }
 
+/// Whether the environment now says WebKit draws without GL compositing and without its
+/// DMA-BUF renderer (this module's defaults), the two things GL is for in the app's process.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn frames_need_no_gl() -> bool {
+    std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some_and(|v| v == "1")
+        && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_some_and(|v| v == "1")
+}
+
+/// Keeps the app's own process from loading a GL driver it has no use for (see the module
+/// doc): GTK's probe of GLX at start (`GDK_GL=disable`), and WebKit's EGL display in the app's
+/// process. For the second, the EGL dispatcher (libglvnd, which WebKitGTK links) is made to
+/// load its vendors now, while `__EGL_VENDOR_LIBRARY_FILENAMES` names none; the variable is
+/// then put back as it was, so the web process, started later, loads the system's EGL as
+/// before. Only when frames need no GL ([`frames_need_no_gl`]); `SOTAY_APP_GL=1` (or either
+/// variable already set) leaves both alone.
+fn keep_gl_out_of_the_app_process() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const VENDORS: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
+        let opted_out = std::env::var_os("SOTAY_APP_GL").is_some_and(|v| v == "1");
+        if opted_out || !frames_need_no_gl() {
+            return;
+        }
+        set_unless_given("GDK_GL", "disable", "SOTAY_APP_GL");
+        if std::env::var_os(VENDORS).is_some() {
+            return;
+        }
+        // SAFETY: called from `set_up_at_start`, while the process has one thread: nothing
+        // reads the environment concurrently. `eglQueryString` is looked up in what the process
+        // has already loaded (WebKitGTK links libEGL) and called with `EGL_NO_DISPLAY` and
+        // `EGL_EXTENSIONS`, which only reads the dispatcher's vendor list; the string it
+        // returns is the dispatcher's own and is not kept.
+        unsafe {
+            std::env::set_var(VENDORS, "/dev/null/sotay-no-egl-in-the-app-process.json");
+            let query = libc::dlsym(libc::RTLD_DEFAULT, c"eglQueryString".as_ptr());
+            if !query.is_null() {
+                type QueryString =
+                    unsafe extern "C" fn(*mut libc::c_void, i32) -> *const libc::c_char;
+                const EGL_EXTENSIONS: i32 = 0x3055;
+                let query: QueryString = std::mem::transmute(query);
+                query(std::ptr::null_mut(), EGL_EXTENSIONS);
+            }
+            std::env::remove_var(VENDORS);
+        }
+    }
+}
+
 /// Everything this module sets before the app starts, called first thing in [`crate::run`],
 /// while the process has one thread: the allocator's threshold, then WebKit's three variables
-/// (read by WebKit when it starts and passed on to its web process).
+/// (read by WebKit when it starts and passed on to its web process), then no GL driver for the
+/// app's own process.
 pub fn set_up_at_start() {
     return_large_blocks_at_once();
     draw_without_gl_compositing();
     show_frames_without_dmabuf();
     run_javascript_without_jit();
+    keep_gl_out_of_the_app_process();
 }
 
 /// The page cache the app's store keeps, in KiB: a quarter of the store's default. A village's

@@ -388,9 +388,11 @@ impl AppSession {
         self.data_home.join("vn.sotay.field")
     }
 
-    /// Kills the app process with SIGKILL, as a dead battery or the system would.
-    pub async fn kill_app(mut self) {
-        let mut killed = 0;
+    /// This session's app process: the one running the app binary with this session's data
+    /// folder.
+    pub fn app_pid(&self) -> String {
+        let needle = format!("XDG_DATA_HOME={}", self.data_home.display());
+        let mut found = Vec::new();
         for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
             let path = entry.path();
             let Ok(exe) = std::fs::read_link(path.join("exe")) else {
@@ -406,29 +408,44 @@ impl AppSession {
             {
                 continue;
             }
-            let needle = format!("XDG_DATA_HOME={}", self.data_home.display());
             if environ
                 .split(|b| *b == 0)
                 .any(|var| var == needle.as_bytes())
             {
-                // The app and its WebKit processes go together, as when the system kills an
-                // app: an orphaned WebKit process could keep web storage locked for the next run.
-                let pid = entry.file_name().to_string_lossy().into_owned();
-                let mut victims = children_of(&pid);
-                victims.push(pid);
-                let status = Command::new("kill")
-                    .arg("-KILL")
-                    .args(&victims)
-                    .status()
-                    .expect("kill");
-                assert!(status.success());
-                killed += 1;
+                found.push(entry.file_name().to_string_lossy().into_owned());
             }
         }
-        assert_eq!(
-            killed, 1,
-            "exactly one app process of this session was killed"
-        );
+        assert_eq!(found.len(), 1, "one app process of this session: {found:?}");
+        found.remove(0)
+    }
+
+    /// The app's WebKit processes (its children), each with its name (`/proc/<pid>/comm`).
+    pub fn webkit_processes(&self) -> Vec<(String, String)> {
+        children_of(&self.app_pid())
+            .into_iter()
+            .map(|pid| {
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                (pid, name)
+            })
+            .collect()
+    }
+
+    /// Kills the app process with SIGKILL, as a dead battery or the system would.
+    pub async fn kill_app(mut self) {
+        // The app and its WebKit processes go together, as when the system kills an app: an
+        // orphaned WebKit process could keep web storage locked for the next run.
+        let pid = self.app_pid();
+        let mut victims = children_of(&pid);
+        victims.push(pid);
+        let status = Command::new("kill")
+            .arg("-KILL")
+            .args(&victims)
+            .status()
+            .expect("kill");
+        assert!(status.success());
         tokio::time::sleep(Duration::from_millis(300)).await;
         let _ = self.driver.clone().quit().await;
         terminate(&mut self.driver_process);
@@ -627,11 +644,35 @@ impl AppSession {
         std::fs::create_dir_all(&dir).expect("screens dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
+
+    /// How many different colours the phone-sized screen shows now: a page drawn on it has
+    /// hundreds (text, its anti-aliasing, buttons), an empty window one.
+    pub fn screen_colours(&self) -> usize {
+        let (width, height) = PHONE_SCREEN;
+        screen_rgb(&self.display, width, height)
+            .chunks_exact(3)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
 }
 
 /// The top-left `width`×`height` pixels of X `display` as a PNG: the app's window, which the
 /// harness puts at (0, 0) on a display without a window manager.
 fn screen_png(display: &str, width: u16, height: u16) -> Vec<u8> {
+    let rgb = screen_rgb(display, width, height);
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, u32::from(width), u32::from(height));
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("png header");
+        writer.write_image_data(&rgb).expect("png data");
+    }
+    png
+}
+
+/// The top-left `width`×`height` pixels of X `display`, 3 bytes (red, green, blue) a pixel.
+fn screen_rgb(display: &str, width: u16, height: u16) -> Vec<u8> {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
     let (conn, screen) = x11rb::connect(Some(display)).expect("X display");
@@ -652,13 +693,5 @@ fn screen_png(display: &str, width: u16, height: u16) -> Vec<u8> {
         usize::from(width) * usize::from(height) * 3,
         "a whole screen"
     );
-    let mut png = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut png, u32::from(width), u32::from(height));
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().expect("png header");
-        writer.write_image_data(&rgb).expect("png data");
-    }
-    png
+    rgb
 }

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::enrol;
-use super::harness::Stage;
+use super::harness::{AppSession, Stage};
 
 /// Scrolls the window to its end, a frame at a time, until the list has loaded `count` rows
 /// (or 30 s pass); answers what the page then holds.
@@ -62,6 +62,7 @@ async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_pa
     let route: String = app.eval("return location.hash", "the list's route").await;
     app.two_frames().await;
     app.screenshot("28-ho-trong-thon").await;
+    the_app_process_draws_without_a_gl_driver(&app);
     let top: Value = app.eval(FIRST_ROW_JS, "the first row").await;
     let first = top["first"].as_str().expect("a first row").to_owned();
     assert!(
@@ -122,4 +123,32 @@ async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_pa
     let again: Value = app.eval(FIRST_ROW_JS, "the first row again").await;
     assert_eq!(again["first"], first.as_str(), "{again}");
     app.stop().await;
+}
+
+/// The frames reach the window while the app's own process has loaded no GL driver (issue 10's
+/// memory; `memory::keep_gl_out_of_the_app_process`): GTK's GLX probe and WebKit's EGL display
+/// there are kept out, and only WebKit's web process, which paints the page, loads EGL.
+fn the_app_process_draws_without_a_gl_driver(app: &AppSession) {
+    let maps = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("maps");
+    let app_maps = maps(&app.app_pid());
+    for driver in ["libGLX_mesa", "libEGL_mesa", "swrast_dri", "libLLVM"] {
+        assert!(
+            !app_maps.contains(driver),
+            "the app's own process maps {driver}"
+        );
+    }
+    let web = app
+        .webkit_processes()
+        .into_iter()
+        .find(|(_, name)| name.starts_with("WebKitWebProces"))
+        .expect("WebKit's web process");
+    assert!(
+        maps(&web.0).contains("libEGL_"),
+        "the web process has its EGL driver"
+    );
+    let colours = app.screen_colours();
+    assert!(
+        colours > 50,
+        "the list is on the screen ({colours} colours)"
+    );
 }
