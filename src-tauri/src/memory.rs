@@ -106,8 +106,9 @@ fn frames_need_no_gl() -> bool {
 /// process. For the second, the EGL dispatcher (libglvnd, which WebKitGTK links) is made to
 /// load its vendors now, while `__EGL_VENDOR_LIBRARY_FILENAMES` names none; the variable is
 /// then put back as it was, so the web process, started later, loads the system's EGL as
-/// before. Only when frames need no GL ([`frames_need_no_gl`]); `SOTAY_APP_GL=1` (or either
-/// variable already set) leaves both alone.
+/// before. Only when frames need no GL ([`frames_need_no_gl`]); `SOTAY_APP_GL=1` leaves both
+/// alone, and either variable already set in the environment is left as it is (and, for the
+/// vendors' list, the dispatcher with it).
 fn keep_gl_out_of_the_app_process() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
