@@ -76,6 +76,17 @@ describe('addressInVillage', () => {
     expect(addressInVillage('Xóm 3 - thôn Đông', 'Thôn Đông')).toBe('Xóm 3');
   });
 
+  it('finds the village at the end of a part, as addresses are usually written', () => {
+    expect(addressInVillage('Số 151 Thôn Đông, Xã Sóc Sơn, Hà Nội', 'Thôn Đông')).toBe('Số 151');
+    expect(addressInVillage('Ngõ 2, Số 4 thôn Đông, Sóc Sơn', 'Thôn Đông')).toBe('Ngõ 2, Số 4');
+    expect(addressNamesVillage('Số 151 Thôn Đông, Xã Sóc Sơn', 'Thôn Đông')).toBe(true);
+    // Not a longer village's name, nor a one-word name inside another village's.
+    expect(addressInVillage('Số 5 Thôn Đông Lớn, Xã Sóc Sơn', 'Thôn Đông')).toBe('Số 5 Thôn Đông Lớn, Xã Sóc Sơn');
+    expect(addressInVillage('Số 3 Thôn 12', 'Thôn 1')).toBe('Số 3 Thôn 12');
+    expect(addressInVillage('Số 5 Thôn Đông', 'Đông')).toBe('Số 5 Thôn Đông');
+    expect(addressInVillage('Số 5 Thôn Đông Lớn', 'Đông Lớn')).toBe('Số 5 Thôn Đông Lớn');
+  });
+
   it('shows an address that does not name the village whole, and the village alone as nothing', () => {
     expect(addressInVillage('Số 7, Thôn Đoài', 'Thôn Đông')).toBe('Số 7, Thôn Đoài');
     expect(addressInVillage('Thôn Đông, Xã Sóc Sơn', 'Thôn Đông')).toBe('');

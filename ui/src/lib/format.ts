@@ -96,15 +96,29 @@ export function isDatedEdition(version: string): boolean {
   return policyEdition(version) !== version;
 }
 
-/** A household's address within a list of its village: the parts before the one that names the
- * village (`Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội` in Thôn Đông → `Số 511`). An address with no
- * part that is the village's name (`Thôn 12` is not `Thôn 1`) is shown whole. */
+/** Words that name a kind of village; a part that ends with one is not a house's place. */
+const VILLAGE_KINDS = /(^|\s)(thôn|xóm|tổ|bản|ấp|khu|làng|buôn|khóm|phố|sóc|plei|phum)$/;
+
+/** A household's address within a list of its village: what comes before the village's name
+ * (`Số 511, Thôn Đông, Xã Sóc Sơn, Hà Nội` and `Số 511 Thôn Đông, Xã Sóc Sơn` in Thôn Đông →
+ * `Số 511`). The name must be a whole part, or end a part after a space when it has two words or
+ * more (`Thôn Đông`); an address that does not name the village so (`Thôn 12` is not `Thôn 1`) is
+ * shown whole. */
 export function addressInVillage(address: string, village: string | null | undefined): string {
   if (!village) return address;
   const wanted = village.trim().toLocaleLowerCase('vi');
   const parts = address.split(/\s*[,;]\s*|\s+[–-]\s+/);
-  const at = parts.findIndex((part) => part.trim().toLocaleLowerCase('vi') === wanted);
-  return at < 0 ? address : parts.slice(0, at).join(', ');
+  for (const [at, part] of parts.entries()) {
+    const lower = part.trim().toLocaleLowerCase('vi');
+    if (lower === wanted) return parts.slice(0, at).join(', ');
+    if (wanted.includes(' ') && lower.endsWith(` ${wanted}`)) {
+      const before = part.trim().slice(0, part.trim().length - wanted.length).trim();
+      if (before && !VILLAGE_KINDS.test(before.toLocaleLowerCase('vi'))) {
+        return [...parts.slice(0, at), before].join(', ');
+      }
+    }
+  }
+  return address;
 }
 
 /** Whether an address names the village as one of its parts. */
