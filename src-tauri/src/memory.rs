@@ -79,10 +79,16 @@ fn show_frames_without_dmabuf() {
     set_unless_given("WEBKIT_DISABLE_DMABUF_RENDERER", "1", "SOTAY_DMABUF");
 }
 
+/// Whether the environment sets `variable` to `1` (WebKit's switches and the app's opt-outs).
+#[cfg(target_os = "linux")]
+fn is_one(variable: &str) -> bool {
+    std::env::var_os(variable).is_some_and(|v| v == "1")
+}
+
 /// Sets WebKit's `variable` to `value` on Linux, unless it is already set or `opt_out` is `1`.
 fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
     #[cfg(target_os = "linux")]
-    if std::env::var_os(variable).is_none() && std::env::var_os(opt_out).is_none_or(|v| v != "1") {
+    if std::env::var_os(variable).is_none() && !is_one(opt_out) {
         // SAFETY: called from `set_up_at_start`, while the process has one thread: nothing reads
         // the environment concurrently.
         unsafe {
@@ -97,8 +103,7 @@ fn set_unless_given(variable: &str, value: &str, opt_out: &str) {
 /// DMA-BUF renderer (this module's defaults), the two things GL is for in the app's process.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn frames_need_no_gl() -> bool {
-    std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some_and(|v| v == "1")
-        && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_some_and(|v| v == "1")
+    is_one("WEBKIT_DISABLE_COMPOSITING_MODE") && is_one("WEBKIT_DISABLE_DMABUF_RENDERER")
 }
 
 /// Keeps the app's own process from loading a GL driver it has no use for (see the module
@@ -113,8 +118,7 @@ fn keep_gl_out_of_the_app_process() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         const VENDORS: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
-        let opted_out = std::env::var_os("SOTAY_APP_GL").is_some_and(|v| v == "1");
-        if opted_out || !frames_need_no_gl() {
+        if is_one("SOTAY_APP_GL") || !frames_need_no_gl() {
             return;
         }
         set_unless_given("GDK_GL", "disable", "SOTAY_APP_GL");

@@ -108,11 +108,13 @@ export function addressInVillage(address: string, village: string | null | undef
   if (!village) return address;
   const wanted = village.trim().toLocaleLowerCase('vi');
   const parts = address.split(/\s*[,;]\s*|\s+[–-]\s+/);
+  const severalWords = wanted.includes(' ');
   for (const [at, part] of parts.entries()) {
-    const lower = part.trim().toLocaleLowerCase('vi');
+    const trimmed = part.trim();
+    const lower = trimmed.toLocaleLowerCase('vi');
     if (lower === wanted) return parts.slice(0, at).join(', ');
-    if (wanted.includes(' ') && lower.endsWith(` ${wanted}`)) {
-      const before = part.trim().slice(0, part.trim().length - wanted.length).trim();
+    if (severalWords && lower.endsWith(` ${wanted}`)) {
+      const before = trimmed.slice(0, trimmed.length - wanted.length).trim();
       if (before && !VILLAGE_KINDS.test(before.toLocaleLowerCase('vi'))) {
         return [...parts.slice(0, at), before].join(', ');
       }
