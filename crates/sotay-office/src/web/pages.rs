@@ -614,17 +614,25 @@ async fn render_review<S: OfficeStore>(
     message: Option<(bool, String)>,
     row_error: Option<(Uuid, String)>,
 ) -> WebResult {
-    let filter = q.loc.clone().unwrap_or_else(|| "cho-duyet".into());
-    let page_no = q.trang.unwrap_or(1).max(1);
-    let (items, total) = state
-        .store
-        .review_queue(
+    let filter = match q.loc.as_deref() {
+        Some(known @ ("can-bo-sung" | "tu-choi" | "da-duyet")) => known,
+        _ => "cho-duyet",
+    };
+    let mut page_no = q.trang.unwrap_or(1).max(1);
+    let queue = |page_no: i64| {
+        state.store.review_queue(
             &viewer.visible,
-            review_statuses(&filter),
+            review_statuses(filter),
             (page_no - 1) * PER_PAGE,
             PER_PAGE,
         )
-        .await?;
+    };
+    let (mut items, total) = queue(page_no).await?;
+    // A decision took the last row of the last page away: show the page that is now last.
+    if items.is_empty() && page_no > 1 && total > 0 {
+        page_no = (total + PER_PAGE - 1) / PER_PAGE;
+        items = queue(page_no).await?.0;
+    }
     let names: HashMap<Uuid, String> = state
         .store
         .list_users()
@@ -669,16 +677,21 @@ async fn render_review<S: OfficeStore>(
                         td { span.tag { (review_status_vi(&item.status)) } }
                         @if waiting {
                             td {
+                                @let refused = row_error.as_ref().filter(|(id, _)| *id == item.enrollment_id);
                                 form.inline method="post" action={ "/duyet/" (item.enrollment_id) } {
                                     (csrf_field(viewer))
+                                    // The decision comes back to this filter and page.
+                                    input type="hidden" name="loc" value=(filter);
+                                    input type="hidden" name="trang" value=(page_no);
                                     label { "Lý do (khi từ chối hoặc cần bổ sung)"
-                                        input name="reason" maxlength="500";
+                                        // A refused decision brings the reader to its row.
+                                        input name="reason" maxlength="500" autofocus[refused.is_some()];
                                     }
                                     button type="submit" name="action" value="approve" { "Duyệt" }
                                     button.secondary type="submit" name="action" value="correct" { "Cần bổ sung" }
                                     button.danger type="submit" name="action" value="reject" { "Từ chối" }
                                 }
-                                @if let Some((id, m)) = &row_error { @if *id == item.enrollment_id { (field_error(Some(m))) } }
+                                @if let Some((_, m)) = refused { (field_error(Some(m))) }
                             }
                         }
                     }
@@ -699,6 +712,9 @@ pub struct DecisionForm {
     csrf: String,
     action: String,
     reason: String,
+    /// The queue's filter and page the decision was made on, shown again after it.
+    loc: Option<String>,
+    trang: Option<i64>,
 }
 
 /// `POST /duyet/{id}`: approve, reject with a reason or ask for a correction; the decision is an
@@ -723,12 +739,16 @@ pub async fn decide<S: OfficeStore>(
         "correct" => EnrollmentStatus::NeedsCorrection,
         _ => return Err(WebError::BadRequest("Quyết định không hợp lệ.".into())),
     };
+    let back_to = ReviewQuery {
+        trang: form.trang,
+        loc: form.loc.clone(),
+    };
     let needs_reason = status != EnrollmentStatus::Approved;
     if needs_reason && reason.trim().is_empty() {
         return bad(render_review(
             &state,
             &viewer,
-            ReviewQuery::default(),
+            back_to,
             None,
             Some((
                 id,
@@ -789,7 +809,7 @@ pub async fn decide<S: OfficeStore>(
     render_review(
         &state,
         &viewer,
-        ReviewQuery::default(),
+        back_to,
         Some((
             true,
             format!("Đã ghi quyết định: {word}. Người thu nhận được ở lần đồng bộ tới."),

@@ -1452,6 +1452,79 @@ async fn a_device_is_marked_lost_from_the_devices_page(office: Office) {
     );
 }
 
+/// A decision taken on a later page of the queue comes back to that page: a refusal with its
+/// message beside the row (and the reason box focused, so the browser scrolls to it), an
+/// approval with the queue where it was — or its new last page once the row has left it.
+async fn a_decision_on_a_later_page_comes_back_to_that_page(office: Office) {
+    let (field, mut writer, _first) = accounts_and_signup(&office, "Nguyễn Thị Một").await;
+    for n in 2..=26 {
+        field_signup(&office, &mut writer, &field, &format!("Nguyễn Văn Số {n}")).await;
+    }
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let second = web.get("/duyet?loc=cho-duyet&trang=2").await;
+    assert!(second.body.contains("Trang 2 / 2"), "{}", second.body);
+    let at = second.body.find("id=\"dk-").expect("a row on page 2") + "id=\"dk-".len();
+    let id = &second.body[at..at + 36];
+    let path = format!("/duyet/{id}");
+    let token = second.csrf();
+    let refused = web
+        .post(
+            &path,
+            &[
+                ("action", "reject"),
+                ("loc", "cho-duyet"),
+                ("trang", "2"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    refused.assert_refused_saying(
+        "Hãy ghi lý do",
+        "the refusal is shown on the page it came from",
+    );
+    assert!(refused.body.contains("Trang 2 / 2"), "{}", refused.body);
+    let row = &refused.body[refused
+        .body
+        .find(&format!("id=\"dk-{id}\""))
+        .expect("the row")..];
+    let row = &row[..row.find("</tr>").expect("end of the row")];
+    assert!(
+        row.contains("autofocus"),
+        "the reason box of that row is focused: {row}"
+    );
+    assert!(
+        row.contains("Hãy ghi lý do"),
+        "the message is in that row: {row}"
+    );
+
+    let approved = web
+        .post(
+            &path,
+            &[
+                ("action", "approve"),
+                ("loc", "cho-duyet"),
+                ("trang", "2"),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert!(
+        approved.body.contains("Đã ghi quyết định"),
+        "{}",
+        approved.body
+    );
+    assert!(
+        approved.body.contains("Trang 1 / 1"),
+        "page 2 emptied: its new last page is shown: {}",
+        approved.body
+    );
+    assert!(
+        !approved.body.contains(&format!("id=\"dk-{id}\"")),
+        "the decided row left the queue"
+    );
+}
+
 contract!(
     a_device_is_marked_lost_from_the_devices_page,
     a_provincial_top_up_becomes_a_new_edition,
@@ -1462,6 +1535,7 @@ contract!(
     a_supervisor_cannot_reach_another_commune,
     hostile_names_are_text_everywhere,
     a_decision_reaches_the_collectors_phone,
+    a_decision_on_a_later_page_comes_back_to_that_page,
     a_quota_shows_on_the_overview,
     an_import_reports_each_bad_row_and_imports_only_when_told,
     the_xlsx_export_has_real_numbers_and_dates,
