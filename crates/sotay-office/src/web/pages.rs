@@ -614,10 +614,11 @@ async fn render_review<S: OfficeStore>(
     message: Option<(bool, String)>,
     row_error: Option<(Uuid, String)>,
 ) -> WebResult {
-    let filter = match q.loc.as_deref() {
-        Some(known @ ("can-bo-sung" | "tu-choi" | "da-duyet")) => known,
-        _ => "cho-duyet",
-    };
+    let filter = q
+        .loc
+        .as_deref()
+        .filter(|loc| ["can-bo-sung", "tu-choi", "da-duyet"].contains(loc))
+        .unwrap_or("cho-duyet");
     let mut page_no = q.trang.unwrap_or(1).max(1);
     let queue = |page_no: i64| {
         state.store.review_queue(
