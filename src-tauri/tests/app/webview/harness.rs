@@ -623,6 +623,23 @@ impl AppSession {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    /// The phone's back button (`history.back()`): the route it lands on.
+    pub async fn back(&self) -> String {
+        let before: String = self.eval("return location.hash", "the route").await;
+        self.driver
+            .execute("history.back()", vec![])
+            .await
+            .expect("back");
+        let start = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now: String = self.eval("return location.hash", "the route").await;
+            if now != before || start.elapsed() > Duration::from_secs(5) {
+                return now;
+            }
+        }
+    }
+
     /// Waits two animation frames: the page is laid out and painted after the last change.
     pub async fn two_frames(&self) {
         self.driver
