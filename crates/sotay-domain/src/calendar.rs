@@ -53,13 +53,18 @@ impl TypedDateError {
 }
 
 /// Reads a date as people type it: `dd/mm/yyyy`, also `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`,
-/// and ISO `yyyy-mm-dd` (what date pickers send).
+/// `ddmmyyyy` (eight digits: many phones' number keyboards have no `/`), and ISO `yyyy-mm-dd`
+/// (what date pickers send).
 pub fn parse_typed_date(text: &str) -> Result<NaiveDate, TypedDateError> {
     let typed = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
         return Ok(date);
     }
-    let parts: Vec<&str> = typed.split(['/', '-', '.']).map(str::trim).collect();
+    let parts: Vec<&str> = if typed.len() == 8 && typed.bytes().all(|b| b.is_ascii_digit()) {
+        vec![&typed[..2], &typed[2..4], &typed[4..]]
+    } else {
+        typed.split(['/', '-', '.']).map(str::trim).collect()
+    };
     let number = |part: &str, most: usize| {
         (!part.is_empty() && part.len() <= most && part.bytes().all(|b| b.is_ascii_digit()))
             .then(|| part.parse::<u32>().ok())
@@ -98,6 +103,8 @@ mod tests {
             ("07.03.1985", "1985-03-07"),
             ("1985-03-07", "1985-03-07"),
             ("29/02/2024", "2024-02-29"),
+            ("07031985", "1985-03-07"),
+            (" 29022024 ", "2024-02-29"),
         ] {
             let read = parse_typed_date(typed).map(|day| day.to_string());
             assert_eq!(read.as_deref(), Ok(iso), "{typed:?}");
@@ -112,6 +119,8 @@ mod tests {
             "00/03/1985",
             "07/13/1985",
             "1985-02-31",
+            "31021985",
+            "19850307",
         ] {
             assert_eq!(
                 parse_typed_date(typed),
@@ -128,6 +137,9 @@ mod tests {
             "07/03/1985/1",
             "+7/03/1985",
             "1985/03/07",
+            "0703198",
+            "070319850",
+            "0703 1985",
         ] {
             assert_eq!(
                 parse_typed_date(typed),

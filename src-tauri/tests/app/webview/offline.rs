@@ -26,14 +26,23 @@ async fn offline_work_arrives_once_when_the_office_comes_back() {
     app.click("save").await;
     app.testid("person-summary").await;
     let person = hash_id(&app, "person").await;
+    // A saved form is left behind: back goes to the household, not to an empty form that one
+    // more tap would save twice.
+    assert_eq!(app.back().await, format!("#/household/{household}"));
     app.go(&format!("household/{household}")).await;
     app.click("log-visit").await;
+    // Typed as eight digits, as on a number keyboard without "/".
     let today = (chrono::Utc::now() + chrono::Duration::hours(7))
-        .format("%d/%m/%Y")
+        .format("%d%m%Y")
         .to_string();
     app.fill("next_follow_up", &today).await;
     app.click("outcome-not_at_home").await;
     app.testid("visit-saved").await;
+    assert_eq!(
+        app.back().await,
+        format!("#/household/{household}"),
+        "back after a visit is not the visit form again"
+    );
     app.go("meetings").await;
     app.click("add-meeting").await;
     app.fill("date", "15/11/2026").await;
