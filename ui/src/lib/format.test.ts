@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressInVillage, addressNamesVillage, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, time } from './format';
+import { addressInVillage, addressNamesVillage, callBackDays, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -32,6 +32,15 @@ describe('dates', () => {
     // 17:30 UTC on 23/11 is 00:30 on 24/11 in Hà Nội.
     expect(instantDate('2026-11-23T17:30:00Z')).toBe('24/11/2026');
     expect(time('2026-11-23T04:02:00Z')).toBe('11:02');
+  });
+
+  it('offers call-back days from the day it is in Vietnam', () => {
+    // Thursday 03/12/2026, 10:00 in Hà Nội.
+    expect(callBackDays(new Date('2026-12-03T03:00:00Z'))).toEqual({ tomorrow: '04/12/2026', sunday: '06/12/2026', nextWeek: '10/12/2026' });
+    // 18:00 UTC on Saturday 26/12 is already Sunday 27/12 in Hà Nội: the next Sunday is a week on.
+    expect(callBackDays(new Date('2026-12-26T18:00:00Z'))).toEqual({ tomorrow: '28/12/2026', sunday: '03/01/2027', nextWeek: '03/01/2027' });
+    // Saturday 27/02/2027: tomorrow is Sunday, across the end of February.
+    expect(callBackDays(new Date('2027-02-27T05:00:00Z'))).toEqual({ tomorrow: '28/02/2027', sunday: '28/02/2027', nextWeek: '06/03/2027' });
   });
 
   it('names a period by its months', () => {

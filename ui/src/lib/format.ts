@@ -58,6 +58,17 @@ export function instantDate(instant: string | null | undefined): string {
   return parts(dayInVietnam, new Date(instant));
 }
 
+/** The days a call-back is usually set for, counted from the day `now` falls on in Vietnam:
+ * tomorrow, the coming Sunday (a week on when today is Sunday) and a week from today, each as
+ * `dd/mm/yyyy`, the way the date field takes it. */
+export function callBackDays(now: Date): { tomorrow: string; sunday: string; nextWeek: string } {
+  const [d, m, y] = parts(dayInVietnam, now).split('/').map(Number);
+  const today = Date.UTC(y, m - 1, d);
+  const after = (days: number) => parts(day, new Date(today + days * 86_400_000));
+  const weekday = new Date(today).getUTCDay();
+  return { tomorrow: after(1), sunday: after(weekday === 0 ? 7 : 7 - weekday), nextWeek: after(7) };
+}
+
 /** An instant as its time in Vietnam: `14:32`. */
 export function time(instant: string | null | undefined): string {
   if (!instant) return '';

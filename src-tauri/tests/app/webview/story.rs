@@ -5,6 +5,7 @@
 
 use super::harness::Stage;
 use super::{QR, add_household, enrol, hash_id};
+use chrono::Datelike;
 
 fn digits(text: &str) -> i64 {
     text.chars()
@@ -62,9 +63,21 @@ async fn the_whole_story_in_the_real_app() {
     app.screenshot("05-trang-ho").await;
     app.click("log-visit").await;
     app.testid("outcomes").await;
+    // "Call back on Sunday" is one tap: the coming Sunday in Vietnam fills the date.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let to_sunday = match today.weekday().num_days_from_sunday() {
+        0 => 7,
+        weekday => 7 - weekday,
+    };
+    let sunday = (today + chrono::Duration::days(i64::from(to_sunday)))
+        .format("%d/%m/%Y")
+        .to_string();
+    app.click_text("Chủ nhật").await;
+    assert_eq!(app.value("next_follow_up").await, sunday);
     app.screenshot("07-tham-ho").await;
     app.click("outcome-interested").await;
     app.testid("visit-saved").await;
+    app.wait_text(&format!("Đã hẹn ngày {sunday}")).await;
     app.testid("timeline").await;
     app.wait_text("Thăm: Quan tâm").await;
 
