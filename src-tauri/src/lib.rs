@@ -119,6 +119,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::quote::quote,
             commands::quote::quote_defaults,
             commands::signup::sign_up,
+            commands::signup::resubmit_sign_up,
             commands::collect::payment_draft,
             commands::collect::collect_payment,
             commands::collect::receipt,

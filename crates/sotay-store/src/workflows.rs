@@ -327,6 +327,28 @@ impl Store {
         Ok((enrollment, quote))
     }
 
+    /// Sends a sign-up the office asked to correct (`Cần bổ sung`) back for review, once the
+    /// collector has put right what its reason says (the person's or household's details): its
+    /// status returns to submitted and the office's reason is cleared. Any other sign-up is
+    /// refused with `enrollment_not_returned`.
+    pub fn resubmit_enrollment(&self, enrollment_id: Uuid) -> Result<Enrollment> {
+        let mut enrollment: Enrollment = self.get(enrollment_id)?.ok_or(StoreError::NotFound {
+            entity: EntityKind::Enrollment,
+            id: enrollment_id,
+        })?;
+        if enrollment.status != EnrollmentStatus::NeedsCorrection {
+            return Err(StoreError::rule(
+                "enrollment_not_returned",
+                "enrollment_id",
+                "Chỉ gửi lại được tờ khai mà cơ quan BHXH yêu cầu bổ sung.",
+            ));
+        }
+        enrollment.status = EnrollmentStatus::Submitted;
+        enrollment.status_reason = None;
+        self.save(&enrollment)?;
+        Ok(enrollment)
+    }
+
     /// The next period of a sign-up — the month after the last one paid, or its first month —
     /// priced by the domain's quote for today with the support months its payments already used.
     /// A rejected sign-up cannot be paid (`enrollment_rejected`).

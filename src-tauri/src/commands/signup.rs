@@ -5,6 +5,7 @@ use chrono::Datelike;
 use sotay_device::AppAction;
 use sotay_domain::{Enrollment, EnrollmentStatus, EntityKind, new_id};
 use tauri::State;
+use uuid::Uuid;
 
 use crate::dto::{SignUpInput, SignUpSaved};
 use crate::error::{CmdResult, CommandError};
@@ -40,5 +41,14 @@ pub fn sign_up(state: State<'_, AppState>, input: SignUpInput) -> CmdResult<Sign
         };
         let (enrollment, quote) = store.sign_up(&enrollment)?;
         Ok(SignUpSaved { enrollment, quote })
+    })
+}
+
+/// Sends a sign-up the office returned for correction back for review, once the collector has
+/// put its details right (collectors only).
+#[tauri::command(async)]
+pub fn resubmit_sign_up(state: State<'_, AppState>, enrollment_id: Uuid) -> CmdResult<Enrollment> {
+    state.save(Some(AppAction::SignUp), |store, _| {
+        Ok(store.resubmit_enrollment(enrollment_id)?)
     })
 }

@@ -41,6 +41,7 @@ export const api = {
   quoteDefaults: (personId: T.Uuid) => call<T.QuoteDefaults>('quote_defaults', { personId }),
   signUp: (input: T.SignUpInput) =>
     call<{ enrollment: T.Enrollment; quote: T.Quote }>('sign_up', { input }),
+  resubmitSignUp: (enrollmentId: T.Uuid) => call<T.Enrollment>('resubmit_sign_up', { enrollmentId }),
   paymentDraft: (enrollmentId: T.Uuid) => call<T.PaymentDraft>('payment_draft', { enrollmentId }),
   collectPayment: (enrollmentId: T.Uuid, receiptNumber: string, method: T.PaymentMethod) =>
     call<T.Uuid>('collect_payment', {

@@ -52,13 +52,17 @@ export class SyncedPage<T> {
   /** The last failure. */
   error = $state<CommandError | null>(null);
 
-  constructor(fetch: () => Promise<T>) {
-    loadNowAndAfterSync(async () => {
-      try {
-        this.page = await fetch();
-      } catch (e) {
-        this.error = e as CommandError;
-      }
-    });
+  constructor(private fetch: () => Promise<T>) {
+    loadNowAndAfterSync(() => this.reload());
+  }
+
+  /** Fetches the page again now (after the screen itself changed what it shows). */
+  async reload(): Promise<void> {
+    try {
+      this.page = await this.fetch();
+      this.error = null;
+    } catch (e) {
+      this.error = e as CommandError;
+    }
   }
 }

@@ -210,6 +210,51 @@ fn a_rejected_sign_up_cannot_be_paid() {
 }
 
 #[test]
+fn a_sign_up_returned_for_correction_is_sent_again_without_the_offices_reason() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Vũ Thị Hằng", 7);
+    let (e, _) = fx
+        .store
+        .sign_up(&enrollment(&p, fx.user(), PaymentMode::Monthly))
+        .expect("sign up");
+    assert_eq!(
+        fx.store
+            .resubmit_enrollment(e.id)
+            .expect_err("not returned")
+            .code(),
+        "enrollment_not_returned",
+        "a sign-up the office has not sent back stays as it is"
+    );
+    let returned = Enrollment {
+        status: EnrollmentStatus::NeedsCorrection,
+        status_reason: Some("Thiếu số điện thoại".into()),
+        ..e.clone()
+    };
+    fx.store
+        .save_enrollment(&returned)
+        .expect("as decided by the office");
+    let before = fx.outbox_len();
+    let sent = fx.store.resubmit_enrollment(e.id).expect("resubmit");
+    assert_eq!(sent.status, EnrollmentStatus::Submitted);
+    assert_eq!(sent.status_reason, None);
+    assert_eq!(
+        fx.store.get_enrollment(e.id).expect("get"),
+        Some(sent),
+        "stored as sent"
+    );
+    let ops = fx.store.outbox_pending(100).expect("outbox");
+    assert_eq!(
+        fx.outbox_len(),
+        before + 1,
+        "one op carries it to the office"
+    );
+    let op = ops.last().expect("the op");
+    assert_eq!(op.entity_id, e.id);
+    assert_eq!(op.fields["status"], "submitted");
+    assert!(op.fields["status_reason"].is_null(), "{:?}", op.fields);
+}
+
+#[test]
 fn lists_for_the_screens() {
     let fx = Fixture::new();
     let dong = village("Thôn Đông");

@@ -184,6 +184,49 @@ async fn the_whole_story_in_the_real_app() {
         "another code finds nothing: {page}"
     );
 
+    // The office asks for a correction; the collector sees why, puts it right and sends the
+    // sign-up again from the person's page.
+    let (ok, out, err) = super::harness::office_cli(
+        &data.db,
+        &[
+            "review",
+            "--enrollment",
+            &enrollment[0],
+            "needs-correction",
+            "--reason",
+            "Thiếu số điện thoại liên hệ",
+        ],
+    );
+    assert!(ok, "review: {out} {err}");
+    app.click("sync-now").await;
+    app.go(&format!("person/{person}")).await;
+    app.wait_text("Cần bổ sung").await;
+    assert_eq!(
+        app.text_of("enrollment-reason").await,
+        "Lý do: Thiếu số điện thoại liên hệ"
+    );
+    let new_sign_up = app
+        .driver
+        .find_all(thirtyfour::By::Css("[data-testid='sign-up']"))
+        .await
+        .expect("find");
+    assert!(
+        new_sign_up.is_empty(),
+        "the returned sign-up is sent again, not replaced by a second one"
+    );
+    app.screenshot("32-can-bo-sung").await;
+    app.click("resubmit").await;
+    app.wait_testid_text("enrollment-status", "Đã gửi").await;
+    app.click("sync-now").await;
+    app.go("sync").await;
+    app.wait_testid_text("sync-pending", "0").await;
+    app.wait_testid_text("sync-rejected", "0").await;
+    let status = data.query(&format!(
+        "SELECT json_extract(state, '$.fields.status') FROM records WHERE entity_id = '{}'",
+        enrollment[0]
+    ));
+    assert_eq!(status, ["submitted"], "the office has it back for review");
+
     // The office approves; the next sync shows it on the person.
     let (ok, out, err) = super::harness::office_cli(
         &data.db,
