@@ -119,6 +119,19 @@ pub struct RenewalItem {
     pub deadline: NaiveDate,
 }
 
+/// A sign-up the office returned for correction.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReturnedItem {
+    /// The participant (their page is where it is put right and sent again).
+    pub person_id: Uuid,
+    /// Their name.
+    pub person_name: String,
+    /// The sign-up.
+    pub enrollment_id: Uuid,
+    /// What the office asked for.
+    pub reason: Option<String>,
+}
+
 /// Progress against a quota.
 #[derive(Clone, Debug, Serialize)]
 pub struct QuotaItem {
@@ -149,6 +162,8 @@ pub struct TodayDto {
     pub renewals_due: Vec<RenewalItem>,
     /// Participants past their deadline.
     pub lapsed: Vec<RenewalItem>,
+    /// Sign-ups the office returned for correction (collectors only).
+    pub returned: Vec<ReturnedItem>,
     /// The quotas of the period, with progress.
     pub quotas: Vec<QuotaItem>,
     /// Changes waiting to be sent.

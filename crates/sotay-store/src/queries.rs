@@ -202,7 +202,29 @@ pub const RENEWAL_RECORDS_SQL: &str = "SELECT e.data, p.data, h.data FROM enroll
      JOIN households h ON h.id = e.household_id AND h.deleted = 0 \
      WHERE e.id = ?1 AND e.deleted = 0";
 
+/// A collector's sign-ups the office returned for correction, with their persons.
+const RETURNED_SQL: &str = "SELECT e.data, p.data FROM enrollments e \
+     JOIN persons p ON p.id = e.person_id AND p.deleted = 0 \
+     WHERE e.collector_id = ?1 AND e.status = 'needs_correction' AND e.deleted = 0 \
+     ORDER BY p.full_name, e.id";
+
 impl Store {
+    /// The sign-ups of `collector_id` the office returned for correction (`Cần bổ sung`), each
+    /// with its person, by name: the collector's to put right and send again
+    /// ([`Store::resubmit_enrollment`]).
+    pub fn returned_enrollments(&self, collector_id: Uuid) -> Result<Vec<(Enrollment, Person)>> {
+        let mut stmt = self.conn.prepare_cached(RETURNED_SQL)?;
+        let mut rows = stmt.query([collector_id.as_bytes()])?;
+        let mut returned = Vec::new();
+        while let Some(row) = rows.next()? {
+            returned.push((
+                serde_json::from_str(&row.get::<_, String>(0)?)?,
+                serde_json::from_str(&row.get::<_, String>(1)?)?,
+            ));
+        }
+        Ok(returned)
+    }
+
     /// The households of a village with their member counts, by head's name in Vietnamese
     /// alphabetical order (`sotay_domain::collate`).
     pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {

@@ -6,7 +6,7 @@ use sotay_store::{RenewalDue, Store, TodayOptions};
 use tauri::State;
 
 use crate::commands::targets::quota_items;
-use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, TodayDto};
+use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, ReturnedItem, TodayDto};
 use crate::error::CmdResult;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ fn renewal(due: RenewalDue) -> RenewalItem {
     }
 }
 
-/// Today's list for the enrolled user.
+/// Today's list for the enrolled user (`money`: a role that handles money, and so signs up).
 pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<TodayDto> {
     let list = store.today_list(user_id, TodayOptions::default())?;
     Ok(TodayDto {
@@ -38,6 +38,16 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
             .collect(),
         renewals_due: list.renewals_due.into_iter().map(renewal).collect(),
         lapsed: list.lapsed.into_iter().map(renewal).collect(),
+        returned: store
+            .returned_enrollments(user_id)?
+            .into_iter()
+            .map(|(enrollment, person)| ReturnedItem {
+                person_id: person.id,
+                person_name: person.full_name,
+                enrollment_id: enrollment.id,
+                reason: enrollment.status_reason,
+            })
+            .collect(),
         quotas: quota_items(store, user_id)?,
         pending: store.outbox_pending_count()?,
         rejected: store.rejected_count()?,

@@ -214,6 +214,13 @@ export interface RenewalItem {
   deadline: IsoDate;
 }
 
+export interface ReturnedItem {
+  person_id: Uuid;
+  person_name: string;
+  enrollment_id: Uuid;
+  reason: string | null;
+}
+
 export interface QuotaItem {
   scope_kind: 'collector' | 'village' | 'commune';
   scope_name: string | null;
@@ -229,6 +236,7 @@ export interface TodayDto {
   follow_ups: FollowUpItem[];
   renewals_due: RenewalItem[];
   lapsed: RenewalItem[];
+  returned: ReturnedItem[];
   quotas: QuotaItem[];
   pending: number;
   rejected: number;

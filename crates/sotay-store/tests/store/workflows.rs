@@ -233,6 +233,20 @@ fn a_sign_up_returned_for_correction_is_sent_again_without_the_offices_reason() 
     fx.store
         .save_enrollment(&returned)
         .expect("as decided by the office");
+    let listed = fx.store.returned_enrollments(fx.user()).expect("returned");
+    let enrolled = fx.store.get_person(p.id).expect("get").expect("saved");
+    assert_eq!(
+        listed,
+        vec![(returned.clone(), enrolled)],
+        "on the collector's list"
+    );
+    assert!(
+        fx.store
+            .returned_enrollments(uuid::Uuid::now_v7())
+            .expect("returned")
+            .is_empty(),
+        "not on another collector's"
+    );
     let before = fx.outbox_len();
     let sent = fx.store.resubmit_enrollment(e.id).expect("resubmit");
     assert_eq!(sent.status, EnrollmentStatus::Submitted);
@@ -252,6 +266,13 @@ fn a_sign_up_returned_for_correction_is_sent_again_without_the_offices_reason() 
     assert_eq!(op.entity_id, e.id);
     assert_eq!(op.fields["status"], "submitted");
     assert!(op.fields["status_reason"].is_null(), "{:?}", op.fields);
+    assert!(
+        fx.store
+            .returned_enrollments(fx.user())
+            .expect("returned")
+            .is_empty(),
+        "sent again, it leaves the list"
+    );
 }
 
 #[test]

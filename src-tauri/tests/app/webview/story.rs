@@ -199,7 +199,12 @@ async fn the_whole_story_in_the_real_app() {
     );
     assert!(ok, "review: {out} {err}");
     app.click("sync-now").await;
-    app.go(&format!("person/{person}")).await;
+    // Today says so, with the office's reason; a tap opens the person.
+    app.go("today").await;
+    app.testid("returned").await;
+    app.wait_text("Thiếu số điện thoại liên hệ").await;
+    app.click_text("Nguyễn Văn Đức").await;
+    app.testid("person-summary").await;
     app.wait_text("Cần bổ sung").await;
     assert_eq!(
         app.text_of("enrollment-reason").await,
