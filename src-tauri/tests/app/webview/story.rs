@@ -286,6 +286,22 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("more-settings").await;
     app.screenshot("17-them").await;
 
+    // A quote for two years ahead as a poor household: "Đăng ký với mức này" carries the years
+    // and the support groups, so the sign-up asks for the amount the participant was told.
+    app.go(&format!("quote?person={person}")).await;
+    app.testid("quote-for").await;
+    app.fill("monthly_income", "3000000").await;
+    app.select("payment_mode", "years_ahead").await;
+    app.fill("count", "2").await;
+    app.click_text("Hộ nghèo").await;
+    app.click("calculate").await;
+    app.testid("quote-result").await;
+    let quoted = app.text_of("quote-due").await;
+    app.click_text("Đăng ký với mức này").await;
+    app.testid("signup-form").await;
+    assert_eq!(app.value("count").await, "2");
+    app.wait_testid_text("signup-preview-due", &quoted).await;
+
     // The PIN lock: a new PIN (the current one asked) re-wraps the key; the old one stops.
     app.go("settings").await;
     app.fill("current_pin", "1111").await;
