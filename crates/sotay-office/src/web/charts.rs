@@ -39,10 +39,24 @@ pub fn monthly_bars(counts: &[(NaiveDate, i64)], period: Period) -> Markup {
     }
 }
 
+/// The most rows [`progress_bars`] draws (a province has about a hundred communes; the table
+/// under the chart lists them all).
+pub const PROGRESS_ROWS: usize = 30;
+
 /// Horizontal bars: achieved against quota per named row. HTML rather than SVG, so the names and
-/// numbers keep their size however narrow the card is and the bar takes the width left.
+/// numbers keep their size however narrow the card is and the bar takes the width left. Rows with
+/// a quota come first, furthest behind it first (those a supervisor acts on); at most
+/// [`PROGRESS_ROWS`], with a line saying how many more there are.
 pub fn progress_bars(rows: &[(String, i64, i64)]) -> Markup {
-    let rows: Vec<&(String, i64, i64)> = rows.iter().take(30).collect();
+    let mut rows: Vec<&(String, i64, i64)> = rows.iter().collect();
+    // Progress as a fraction compared without division: done₁ × target₂ against done₂ × target₁.
+    rows.sort_by(|(_, d1, t1), (_, d2, t2)| {
+        (*t1 <= 0).cmp(&(*t2 <= 0)).then_with(|| {
+            (i128::from(*d1) * i128::from(*t2)).cmp(&(i128::from(*d2) * i128::from(*t1)))
+        })
+    });
+    let hidden = rows.len().saturating_sub(PROGRESS_ROWS);
+    rows.truncate(PROGRESS_ROWS);
     html! {
         @if rows.is_empty() { p.muted { "Chưa có xã nào." } }
         @else {
@@ -58,6 +72,12 @@ pub fn progress_bars(rows: &[(String, i64, i64)]) -> Markup {
                     }
                 }
             }
+            @if hidden > 0 {
+                p.muted {
+                    "Biểu đồ cho thấy " (PROGRESS_ROWS) " xã chậm nhất so với chỉ tiêu; " (number(hidden as i64))
+                    " xã khác có trong bảng bên dưới."
+                }
+            }
         }
     }
 }
@@ -71,17 +91,15 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// A small progress bar for a table cell.
+/// A small progress bar for a table cell: the bar stops full, the number says how far beyond
+/// the quota it went (130%).
 pub fn inline_progress(done: i64, target: i64) -> Markup {
-    let pct = if target > 0 {
-        (done * 100 / target).min(100)
-    } else {
-        0
-    };
+    let pct = if target > 0 { done * 100 / target } else { 0 };
+    let bar = pct.clamp(0, 100);
     html! {
         svg role="img" aria-label={ (pct) "%" } viewBox="0 0 120 14" width="120" height="14" {
             rect x="0" y="0" width="120" height="14" fill="#eef2f6" {}
-            rect x="0" y="0" width=(pct * 120 / 100) height="14" fill="#0b4f8a" {}
+            rect x="0" y="0" width=(bar * 120 / 100) height="14" fill="#0b4f8a" {}
         }
         " " (pct) "%"
     }
@@ -104,5 +122,49 @@ pub fn qr_svg(text: &str) -> Markup {
             html! { div aria-label="Mã QR kích hoạt" { (PreEscaped(svg)) } }
         }
         Err(_) => html! { p.error { "Không tạo được mã QR; hãy gõ mã." } },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bars_show_the_communes_furthest_behind_and_say_how_many_more_there_are() {
+        let mut rows: Vec<(String, i64, i64)> = (0..34)
+            .map(|i| (format!("Xã số {i}"), 10 + i, 100))
+            .collect();
+        rows.push(("Xã chưa giao".into(), 5, 0));
+        rows.push(("Xã chậm nhất".into(), 1, 100));
+        rows.push(("Xã vượt".into(), 130, 100));
+        let html = progress_bars(&rows).into_string();
+        assert_eq!(html.matches("class=\"pbar\"").count(), PROGRESS_ROWS);
+        let slowest = html.find("Xã chậm nhất").expect("the slowest is drawn");
+        assert!(
+            slowest < html.find("Xã số 0").expect("drawn"),
+            "furthest behind first"
+        );
+        assert!(
+            !html.contains("Xã chưa giao"),
+            "no quota: after every commune with one"
+        );
+        assert!(
+            !html.contains("Xã vượt"),
+            "ahead of its quota: past the thirty"
+        );
+        assert!(html.contains("7 xã khác có trong bảng bên dưới"), "{html}");
+        let few = progress_bars(&rows[..3]).into_string();
+        assert!(!few.contains("xã khác"), "nothing hidden, nothing said");
+    }
+
+    #[test]
+    fn a_cell_says_how_far_beyond_its_quota_it_went() {
+        let over = inline_progress(130, 100).into_string();
+        assert!(over.contains(" 130%"), "{over}");
+        assert!(
+            over.contains("width=\"120\" height=\"14\" fill=\"#0b4f8a\""),
+            "the bar stops full: {over}"
+        );
+        assert!(inline_progress(5, 0).into_string().contains(" 0%"));
     }
 }
