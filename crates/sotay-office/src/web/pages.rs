@@ -826,14 +826,16 @@ pub async fn quotas<S: OfficeStore>(
     viewer: Viewer,
     Query(q): Query<PeriodQuery>,
 ) -> WebResult {
-    render_quotas(&state, &viewer, q.ky, None, HashMap::new()).await
+    render_quotas(&state, &viewer, q.ky, None, None, HashMap::new()).await
 }
 
+/// The quota page; `typed` is a refused form, shown again as it was typed beside its errors.
 async fn render_quotas<S: OfficeStore>(
     state: &AppState<S>,
     viewer: &Viewer,
     ky: Option<String>,
     message: Option<(bool, String)>,
+    typed: Option<&QuotaForm>,
     errors: HashMap<&'static str, String>,
 ) -> WebResult {
     let today = today_in_vietnam();
@@ -886,21 +888,32 @@ async fn render_quotas<S: OfficeStore>(
             div.inline style="display:flex;flex-wrap:wrap;gap:.6rem" {
                 label { "Xã/phường"
                     select name="commune" {
-                        @for (code, name) in &communes { option value=(code) { (name) " (" (code) ")" } }
+                        @for (code, name) in &communes {
+                            option value=(code) selected[typed.is_some_and(|f| f.commune.trim() == code)] { (name) " (" (code) ")" }
+                        }
                     }
                     (field_error(errors.get("commune").map(String::as_str)))
                 }
+                @let scope_typed = |value: &str| typed.is_some_and(|f| f.scope == value);
                 label { "Giao cho"
                     select name="scope" {
                         option value="commune" { "Cả xã" }
-                        @for v in &villages { option value={ "village:" (v.id) } { (v.name) } }
-                        @for (l, _) in &users { option value={ "collector:" (l.user.id) } { "Người thu: " (l.user.full_name) } }
+                        @for v in &villages {
+                            @let value = format!("village:{}", v.id);
+                            option value=(value) selected[scope_typed(&value)] { (v.name) }
+                        }
+                        @for (l, _) in &users {
+                            @let value = format!("collector:{}", l.user.id);
+                            option value=(value) selected[scope_typed(&value)] { "Người thu: " (l.user.full_name) }
+                        }
                     }
                     (field_error(errors.get("scope").map(String::as_str)))
                 }
-                label { "Số đăng ký mới" input name="target_signups" inputmode="numeric" required;
+                label { "Số đăng ký mới"
+                    input name="target_signups" inputmode="numeric" required value=(typed.map_or("", |f| f.target_signups.as_str()));
                     (field_error(errors.get("target_signups").map(String::as_str))) }
-                label { "Số tái tục" input name="target_renewals" inputmode="numeric" value="0";
+                label { "Số tái tục"
+                    input name="target_renewals" inputmode="numeric" value=(typed.map_or("0", |f| f.target_renewals.as_str()));
                     (field_error(errors.get("target_renewals").map(String::as_str))) }
             }
             p { button type="submit" { "Giao chỉ tiêu" } }
@@ -999,7 +1012,7 @@ pub async fn add_quota<S: OfficeStore>(
     let (Some(scope), Some(signups), Some(renewals), true) =
         (scope, signups, renewals, errors.is_empty())
     else {
-        return bad(render_quotas(&state, &viewer, Some(ky), None, errors).await);
+        return bad(render_quotas(&state, &viewer, Some(ky), None, Some(&form), errors).await);
     };
     let period = match period.quota_key().split_once("-H") {
         Some((_, half)) => QuotaPeriod::HalfYear {
@@ -1035,6 +1048,7 @@ pub async fn add_quota<S: OfficeStore>(
         &viewer,
         Some(ky),
         Some((true, "Đã giao chỉ tiêu.".into())),
+        None,
         HashMap::new(),
     )
     .await

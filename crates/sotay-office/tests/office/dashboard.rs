@@ -786,6 +786,16 @@ async fn a_quota_shows_on_the_overview(office: Office) {
         )
         .await;
     bad.assert_refused_saying("Hãy nhập số người đăng ký mới", "message next to the field");
+    assert!(
+        bad.body
+            .contains(r#"name="target_signups" inputmode="numeric" required value="nhiều""#),
+        "what was typed stays in the field: {}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains(&format!(r#"value="{COMMUNE}" selected"#)),
+        "the chosen commune stays chosen"
+    );
     let added = web
         .submit(
             "/chi-tieu",
