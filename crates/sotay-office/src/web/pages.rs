@@ -154,14 +154,19 @@ pub async fn overview<S: OfficeStore>(
     viewer: Viewer,
     Query(q): Query<OverviewQuery>,
 ) -> WebResult {
-    render_overview(&state, &viewer, q, None).await
+    render_overview(&state, &viewer, q, None, None).await
 }
 
+/// A labour-force form that was refused: what was typed and the message of each wrong field.
+type RefusedLabour<'a> = (&'a LabourForm, HashMap<&'static str, String>);
+
+/// The overview; `refused` is a labour-force form shown again as it was typed beside its errors.
 async fn render_overview<S: OfficeStore>(
     state: &AppState<S>,
     viewer: &Viewer,
     q: OverviewQuery,
     message: Option<(bool, String)>,
+    refused: Option<RefusedLabour<'_>>,
 ) -> WebResult {
     let today = today_in_vietnam();
     let (period, label) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
@@ -265,15 +270,32 @@ async fn render_overview<S: OfficeStore>(
             }
         }
         h2 { "Lao động trong độ tuổi (mẫu số độ bao phủ)" }
+        @let (typed, errors) = match &refused {
+            Some((form, errors)) => (Some(*form), Some(errors)),
+            None => (None, None),
+        };
+        @let error = |field: &str| errors.and_then(|e| e.get(field)).map(String::as_str);
         form.inline.card method="post" action="/tong-quan/lao-dong" {
             (csrf_field(viewer))
+            // The page comes back on the period and commune it was sent from.
+            input type="hidden" name="ky" value=(ky);
+            input type="hidden" name="xa" value=(commune.unwrap_or(""));
             label { "Xã/phường"
                 select name="commune" required {
-                    @for (code, name) in &communes { option value=(code) { (name) " (" (code) ")" } }
+                    @for (code, name) in &communes {
+                        @let chosen = typed.map_or(commune == Some(code.as_str()), |f| f.commune.trim() == code);
+                        option value=(code) selected[chosen] { (name) " (" (code) ")" }
+                    }
                 }
             }
-            label { "Số lao động trong độ tuổi" input name="labour_force" inputmode="numeric" required; }
-            label { "Mục tiêu bao phủ (%)" input name="target_percent" value="3" inputmode="decimal" required; }
+            label { "Số lao động trong độ tuổi"
+                input name="labour_force" inputmode="numeric" required value=(typed.map_or("", |f| f.labour_force.as_str()));
+                (field_error(error("labour_force")))
+            }
+            label { "Mục tiêu bao phủ (%)"
+                input name="target_percent" inputmode="decimal" required value=(typed.map_or("3", |f| f.target_percent.as_str()));
+                (field_error(error("target_percent")))
+            }
             button type="submit" { "Lưu" }
         }
     };
@@ -289,6 +311,9 @@ pub struct LabourForm {
     commune: String,
     labour_force: String,
     target_percent: String,
+    /// The overview's period and commune filter the form was sent from.
+    ky: Option<String>,
+    xa: Option<String>,
 }
 
 /// Reads a whole number typed with or without thousands dots.
@@ -321,41 +346,54 @@ pub async fn set_labour_force<S: OfficeStore>(
 ) -> WebResult {
     viewer.check_csrf(&form.csrf)?;
     viewer.require_commune(form.commune.trim())?;
-    let message = match (
-        parse_count(&form.labour_force).filter(|n| *n > 0),
-        parse_percent(&form.target_percent),
-    ) {
-        (Some(labour), Some(target)) => {
-            state
-                .store
-                .set_commune_target(form.commune.trim(), labour, target, Utc::now())
-                .await?;
-            state
-                .store
-                .audit(&viewer.audit(
-                    "labour_force",
-                    Some(form.commune.trim()),
-                    format!(
-                        "Lao động trong độ tuổi {}, mục tiêu {}",
-                        number(labour),
-                        permille(target)
-                    ),
-                ))
-                .await?;
-            (true, "Đã lưu số lao động và mục tiêu bao phủ.".to_owned())
-        }
-        (None, _) => (
-            false,
-            "Số lao động trong độ tuổi phải là số nguyên dương, ví dụ 12.500.".to_owned(),
-        ),
-        (_, None) => (
-            false,
-            "Mục tiêu bao phủ là phần trăm từ 0 đến 100, ví dụ 3 hoặc 10.".to_owned(),
-        ),
+    // Back to the period and commune the form was sent from (when they still make sense).
+    let today = today_in_vietnam();
+    let back_to = OverviewQuery {
+        ky: form
+            .ky
+            .clone()
+            .filter(|k| parse_period(Some(k), today).is_ok()),
+        xa: form
+            .xa
+            .clone()
+            .filter(|c| !c.trim().is_empty() && viewer.require_commune(c.trim()).is_ok()),
     };
-    let ok = message.0;
-    let page = render_overview(&state, &viewer, OverviewQuery::default(), Some(message)).await;
-    if ok { page } else { bad(page) }
+    let labour = parse_count(&form.labour_force).filter(|n| *n > 0);
+    let target = parse_percent(&form.target_percent);
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    if labour.is_none() {
+        errors.insert(
+            "labour_force",
+            "Số lao động trong độ tuổi phải là số nguyên dương, ví dụ 12.500.".into(),
+        );
+    }
+    if target.is_none() {
+        errors.insert(
+            "target_percent",
+            "Mục tiêu bao phủ là phần trăm từ 0 đến 100, ví dụ 3 hoặc 10.".into(),
+        );
+    }
+    let (Some(labour), Some(target)) = (labour, target) else {
+        return bad(render_overview(&state, &viewer, back_to, None, Some((&form, errors))).await);
+    };
+    state
+        .store
+        .set_commune_target(form.commune.trim(), labour, target, Utc::now())
+        .await?;
+    state
+        .store
+        .audit(&viewer.audit(
+            "labour_force",
+            Some(form.commune.trim()),
+            format!(
+                "Lao động trong độ tuổi {}, mục tiêu {}",
+                number(labour),
+                permille(target)
+            ),
+        ))
+        .await?;
+    let message = (true, "Đã lưu số lao động và mục tiêu bao phủ.".to_owned());
+    render_overview(&state, &viewer, back_to, Some(message), None).await
 }
 
 /// The field users the viewer may see (assigned in one of the viewer's communes), with the

@@ -1535,6 +1535,83 @@ async fn a_decision_on_a_later_page_comes_back_to_that_page(office: Office) {
     );
 }
 
+/// The labour-force form (the coverage's denominator): a wrong number is said beside its field
+/// with what was typed kept, and the overview comes back on the period it was sent from.
+async fn the_labour_force_form_keeps_what_was_typed_and_the_period(office: Office) {
+    accounts(&office).await;
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let year = sotay_office::clock::today_in_vietnam().year();
+    let half = format!("{year}-H1");
+    let overview = web.get(&format!("/tong-quan?ky={half}&xa={COMMUNE}")).await;
+    assert!(
+        overview
+            .body
+            .contains(&format!(r#"name="ky" value="{half}""#)),
+        "the form carries the period: {}",
+        overview.body
+    );
+    let token = overview.csrf();
+    let refused = web
+        .submit(
+            "/tong-quan/lao-dong",
+            &token,
+            &[
+                ("commune", COMMUNE),
+                ("labour_force", "mười nghìn"),
+                ("target_percent", "150"),
+                ("ky", &half),
+                ("xa", COMMUNE),
+            ],
+        )
+        .await;
+    refused.assert_refused_saying(
+        "Số lao động trong độ tuổi phải là số nguyên dương",
+        "beside the labour-force field",
+    );
+    assert!(
+        refused
+            .body
+            .contains("Mục tiêu bao phủ là phần trăm từ 0 đến 100"),
+        "both wrong fields are said"
+    );
+    assert!(
+        refused.body.contains(r#"value="mười nghìn""#) && refused.body.contains(r#"value="150""#),
+        "what was typed stays: {}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(&format!(r#"value="{half}" selected"#)),
+        "still the half-year it was sent from: {}",
+        refused.body
+    );
+    let saved = web
+        .submit(
+            "/tong-quan/lao-dong",
+            &token,
+            &[
+                ("commune", COMMUNE),
+                ("labour_force", "12.500"),
+                ("target_percent", "3,5"),
+                ("ky", &half),
+                ("xa", COMMUNE),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Đã lưu số lao động"), "{}", saved.body);
+    assert!(
+        saved.body.contains("12.500"),
+        "the new denominator shows: {}",
+        saved.body
+    );
+    assert!(
+        saved.body.contains(&format!(r#"value="{half}" selected"#)),
+        "still the half-year it was sent from"
+    );
+}
+
 contract!(
     a_device_is_marked_lost_from_the_devices_page,
     a_provincial_top_up_becomes_a_new_edition,
@@ -1547,6 +1624,7 @@ contract!(
     a_decision_reaches_the_collectors_phone,
     a_decision_on_a_later_page_comes_back_to_that_page,
     a_quota_shows_on_the_overview,
+    the_labour_force_form_keeps_what_was_typed_and_the_period,
     an_import_reports_each_bad_row_and_imports_only_when_told,
     the_xlsx_export_has_real_numbers_and_dates,
     receipt_codes_verify_only_with_the_recording_devices_key,
