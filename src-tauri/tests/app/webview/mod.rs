@@ -1,10 +1,11 @@
 //! The real app in WebKitGTK through tauri-driver, against a real `sotay-office` process: the
 //! whole story, the offline story, bad input and `kill -9`, a lost phone wiped by the office,
-//! every main screen with the text at 150%, a village of hundreds of households scrolled to its
-//! end, and the screenshots of every screen.
+//! the idle lock over a form being filled in, every main screen with the text at 150%, a
+//! village of hundreds of households scrolled to its end, and the screenshots of every screen.
 
 mod bad_input;
 pub mod harness;
+mod idle_lock;
 mod large_text;
 mod long_list;
 mod lost_phone;
