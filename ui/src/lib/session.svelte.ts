@@ -40,7 +40,9 @@ export async function refreshApp(): Promise<void> {
 export function loadNowAndAfterSync(load: () => Promise<void>): void {
   onMount(load);
   $effect(() => {
-    if (session.sync?.revision) load();
+    // Not while locked (the screen stays open under the lock and every data command is refused
+    // then): what a sync brought meanwhile is loaded once the PIN has opened the lock.
+    if (session.sync?.revision && !session.app?.locked) load();
   });
 }
 

@@ -134,5 +134,20 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     );
     board.go("cash").await;
     board.wait_text("dành cho đại lý thu").await;
+    // Her meeting form opens on what she records: a village meeting in her village, today.
+    board.go("meetings").await;
+    board.click("add-meeting").await;
+    assert_eq!(board.value("kind").await, "village_meeting");
+    let village: String = board
+        .eval(
+            "return document.getElementById('village').selectedOptions[0].textContent",
+            "the village chosen",
+        )
+        .await;
+    assert_eq!(village, "Thôn Đông", "her one village");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert_eq!(board.value("date").await, today);
     board.stop().await;
 }
