@@ -699,7 +699,7 @@ async fn render_review<S: OfficeStore>(
         }
         div.scroll { table {
             thead { tr {
-                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Thôn/tổ" }
+                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Xã/phường" } th { "Thôn/tổ" }
                 th { "Người thu" } th { "Từ tháng" } th.num { "Mức thu nhập" } th { "Trạng thái" }
                 @if waiting { th { "Quyết định" } }
             } }
@@ -709,6 +709,8 @@ async fn render_review<S: OfficeStore>(
                         td { (item.person_name.as_deref().unwrap_or("—")) }
                         td { (opt_date(item.date_of_birth)) }
                         td { (item.personal_id.as_deref().unwrap_or("—")) }
+                        // Village names repeat across a province's communes ("Thôn Đông").
+                        td { (commune_name(&item.commune_code)) }
                         td { (item.village_name.as_deref().unwrap_or("—")) }
                         td { (item.collector_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("—")) }
                         td { (item.first_month.map(month).unwrap_or_else(|| "—".into())) }
@@ -735,7 +737,7 @@ async fn render_review<S: OfficeStore>(
                         }
                     }
                 }
-                @if items.is_empty() { tr { td colspan="9" { "Không có hồ sơ nào ở trạng thái này." } } }
+                @if items.is_empty() { tr { td colspan="10" { "Không có hồ sơ nào ở trạng thái này." } } }
             }
         } }
         (pager(&format!("/duyet?loc={filter}&"), page_no, PER_PAGE, total))

@@ -732,6 +732,11 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         queue.body.contains("Đỗ Thị Duyên"),
         "the pushed sign-up waits for review"
     );
+    let commune = sotay_domain::admin_units::commune(COMMUNE).expect("a real commune");
+    assert!(
+        queue.body.contains(&format!("<td>{}</td>", commune.name)),
+        "the row names its commune: village names repeat across a province"
+    );
     let token = queue.csrf();
     let path = format!("/duyet/{}", enrollment.id);
     let no_reason = web
