@@ -466,6 +466,16 @@ impl AppSession {
         }
     }
 
+    /// Whether an element with this test id is on the page now (no waiting).
+    pub async fn shows(&self, id: &str) -> bool {
+        !self
+            .driver
+            .find_all(By::Css(format!("[data-testid='{id}']")))
+            .await
+            .expect("find")
+            .is_empty()
+    }
+
     pub async fn testid(&self, id: &str) -> WebElement {
         self.wait_css(&format!("[data-testid='{id}']")).await
     }

@@ -33,13 +33,7 @@ async fn a_form_being_filled_in_is_there_after_the_idle_lock() {
     app.fill("notes", "Hỏi về lương hưu").await;
     // No touch for a minute: the PIN screen, and nothing of the form shows under it.
     let start = std::time::Instant::now();
-    while app
-        .driver
-        .find_all(thirtyfour::By::Css("[data-testid='unlock']"))
-        .await
-        .expect("find")
-        .is_empty()
-    {
+    while !app.shows("unlock").await {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(100),
             "no lock after 100 s without a touch"

@@ -210,13 +210,8 @@ async fn the_whole_story_in_the_real_app() {
         app.text_of("enrollment-reason").await,
         "Lý do: Thiếu số điện thoại liên hệ"
     );
-    let new_sign_up = app
-        .driver
-        .find_all(thirtyfour::By::Css("[data-testid='sign-up']"))
-        .await
-        .expect("find");
     assert!(
-        new_sign_up.is_empty(),
+        !app.shows("sign-up").await,
         "the returned sign-up is sent again, not replaced by a second one"
     );
     app.screenshot("32-can-bo-sung").await;
@@ -243,12 +238,7 @@ async fn the_whole_story_in_the_real_app() {
     app.wait_text("Đã duyệt").await;
     assert_eq!(app.text_of("enrollment-status").await, "Đã duyệt");
     // Signed up: the next step is to collect on it, not to fill in a second sign-up.
-    let sign_up = app
-        .driver
-        .find_all(thirtyfour::By::Css("[data-testid='sign-up']"))
-        .await
-        .expect("find");
-    assert!(sign_up.is_empty(), "no second sign-up is offered");
+    assert!(!app.shows("sign-up").await, "no second sign-up is offered");
     app.testid("collect").await;
     app.screenshot("14-nguoi-da-duyet").await;
 
