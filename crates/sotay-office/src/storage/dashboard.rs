@@ -86,6 +86,15 @@ impl Period {
         }
     }
 
+    /// The month whose participants the period's coverage counts: its last month, or this
+    /// month (of `today`) while the period runs. A participant is an approved sign-up that
+    /// started by then and whose paid months reach it; one whose months ran out earlier has
+    /// lapsed (the same rule as [`Period::lapse_window`]) and is not covered any more.
+    pub fn census_month(&self, today: NaiveDate) -> NaiveDate {
+        let first = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+        first(self.to.pred_opt().unwrap_or(self.to)).min(first(today))
+    }
+
     /// The last paid months (`day2`) of the sign-ups that lapse in the period, as a half-open
     /// range: a sign-up lapses when the month after its last paid month starts in the period
     /// and not after this month (the month of `today`).
@@ -98,6 +107,12 @@ impl Period {
         )
     }
 }
+
+/// The approved sign-ups that started by the census month `$3` (see [`Period::census_month`])
+/// and whose paid months had run out before it: taken from all approved sign-ups up to that
+/// month, what is left are the participants.
+const LAPSED_BY_CENSUS: &str = "f.entity = 'enrollment' AND f.status = 'approved'
+                     AND f.day2 < $3 AND f.day <= $3";
 
 /// The approved sign-ups whose last paid month (`day2`) is in `[$3, $4)`: with
 /// [`Period::lapse_window`], those that lapse in a period.
@@ -180,7 +195,8 @@ pub struct OverviewRow {
     pub lapses: i64,
     /// Money collected in the period (đồng).
     pub collected: i64,
-    /// Participants: approved sign-ups.
+    /// Participants: approved sign-ups whose paid months reach the period's census month
+    /// ([`Period::census_month`]); those that lapsed are not covered any more.
     pub participants: i64,
     /// Working-age labour force (the coverage denominator), when entered.
     pub labour_force: Option<i64>,
@@ -211,9 +227,10 @@ pub struct EvaluationRow {
     pub signups: i64,
     /// Renewals collected.
     pub renewals: i64,
-    /// Approved sign-ups they hold.
+    /// Approved sign-ups they hold that are still paid up at the period's census month
+    /// ([`Period::census_month`]).
     pub participants: i64,
-    /// Of those, lapsed in the period.
+    /// Approved sign-ups of theirs that lapsed in the period.
     pub lapses: i64,
     /// Their sign-up quota for the period.
     pub quota_signups: i64,
@@ -228,18 +245,44 @@ pub struct EvaluationRow {
 }
 
 impl EvaluationRow {
-    /// Lapse rate in per mille of participants.
+    /// Lapse rate in per mille: of the participants in the period (those still paid up and
+    /// those who lapsed in it), the share who lapsed.
     pub fn lapse_permille(&self) -> i64 {
-        if self.participants == 0 {
+        let base = self.participants + self.lapses;
+        if base <= 0 {
             0
         } else {
-            self.lapses * 1000 / self.participants
+            self.lapses * 1000 / base
         }
     }
 
     /// Quota achievement in per cent, when there is a quota.
     pub fn quota_percent(&self) -> Option<i64> {
         (self.quota_signups > 0).then(|| self.signups * 100 / self.quota_signups)
+    }
+
+    /// Quota achievement in per mille, when there is a quota.
+    pub fn quota_permille(&self) -> Option<i64> {
+        (self.quota_signups > 0).then(|| self.signups * 1000 / self.quota_signups)
+    }
+
+    /// The rows added up (an organisation's, or everyone's): counts and money summed, the
+    /// most days late the largest of them.
+    pub fn total<'a>(rows: impl IntoIterator<Item = &'a EvaluationRow>) -> EvaluationRow {
+        rows.into_iter()
+            .fold(EvaluationRow::default(), |sum, r| EvaluationRow {
+                collector_id: Uuid::nil(),
+                visits: sum.visits + r.visits,
+                signups: sum.signups + r.signups,
+                renewals: sum.renewals + r.renewals,
+                participants: sum.participants + r.participants,
+                lapses: sum.lapses + r.lapses,
+                quota_signups: sum.quota_signups + r.quota_signups,
+                cash_collected: sum.cash_collected + r.cash_collected,
+                cash_remitted: sum.cash_remitted + r.cash_remitted,
+                late_payments: sum.late_payments + r.late_payments,
+                max_days_late: sum.max_days_late.max(r.max_days_late),
+            })
     }
 }
 
@@ -994,6 +1037,7 @@ impl<T: SqlRunner> DashboardStore for T {
         let p = |more: Vec<SqlValue>| visible.params_and(more);
         let dates = || vec![period.from.into(), period.to.into()];
         let (lapse_from, lapse_to) = period.lapse_window(today);
+        let census = period.census_month(today);
         let queries: Vec<(String, Vec<SqlValue>)> = vec![
             (rollup("r.entity = 'household'"), p(vec![])),
             (
@@ -1020,8 +1064,8 @@ impl<T: SqlRunner> DashboardStore for T {
                 p(dates()),
             ),
             (
-                rollup("r.entity = 'enrollment' AND r.status = 'approved'"),
-                p(vec![]),
+                rollup("r.entity = 'enrollment' AND r.status = 'approved' AND r.month <= $3"),
+                p(vec![census.into()]),
             ),
             (
                 base(LAPSING_SIGNUPS),
@@ -1040,6 +1084,7 @@ impl<T: SqlRunner> DashboardStore for T {
                 ),
                 p(vec![period.quota_key().into()]),
             ),
+            (base(LAPSED_BY_CENSUS), p(vec![census.into()])),
         ];
         let mut results = Vec::with_capacity(queries.len());
         for (sql, params) in queries {
@@ -1105,7 +1150,7 @@ impl<T: SqlRunner> DashboardStore for T {
             row.signups = get(4).0;
             row.renewals = get(5).0;
             row.collected = get(6).1;
-            row.participants = get(7).0;
+            row.participants = get(7).0 - get(10).0;
             row.lapses = get(8).0;
             let (commune_quota, village_quotas) = get(9);
             row.quota_signups = if by_village {
@@ -1177,6 +1222,7 @@ impl<T: SqlRunner> DashboardStore for T {
         let in_period = "f.day >= $3 AND f.day < $4";
         let dates = || vec![period.from.into(), period.to.into()];
         let (lapse_from, lapse_to) = period.lapse_window(today);
+        let census = period.census_month(today);
         let late = d.days_between("f.day", "COALESCE(r.remitted_on, $5)");
         let rvis = visible_clause(d, "r.commune_code", 1);
         let rollup = |extra: &str| {
@@ -1198,7 +1244,10 @@ impl<T: SqlRunner> DashboardStore for T {
                 rollup(&format!("r.entity = 'payment' AND r.flag = 1 AND {r_period}")),
                 p(dates()),
             ),
-            (rollup("r.entity = 'enrollment' AND r.status = 'approved'"), p(vec![])),
+            (
+                rollup("r.entity = 'enrollment' AND r.status = 'approved' AND r.month <= $3"),
+                p(vec![census.into()]),
+            ),
             (
                 by_actor(LAPSING_SIGNUPS),
                 p(vec![lapse_from.into(), lapse_to.into()]),
@@ -1229,6 +1278,7 @@ impl<T: SqlRunner> DashboardStore for T {
                     deadline_days.into(),
                 ]),
             ),
+            (by_actor(LAPSED_BY_CENSUS), p(vec![census.into()])),
         ];
         let mut rows: HashMap<Uuid, EvaluationRow> = HashMap::new();
         for (i, (sql, params)) in queries.into_iter().enumerate() {
@@ -1248,12 +1298,13 @@ impl<T: SqlRunner> DashboardStore for T {
                     3 => row.participants = a,
                     4 => row.lapses = a,
                     5 => row.quota_signups = a,
-                    _ => {
+                    6 => {
                         row.cash_collected = a;
                         row.cash_remitted = cell(&r, 2)?.int()?;
                         row.late_payments = cell(&r, 3)?.int()?;
                         row.max_days_late = (cell(&r, 4)?.int()? - deadline_days).max(0);
                     }
+                    _ => row.participants -= a,
                 }
             }
         }

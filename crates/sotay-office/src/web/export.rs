@@ -23,7 +23,7 @@ use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
 use crate::storage::OfficeStore;
-use crate::storage::dashboard::{ExportKind, ExportRow, Visible};
+use crate::storage::dashboard::{EvaluationRow, ExportKind, ExportRow, Visible};
 
 /// Rows read from the store at a time.
 pub const EXPORT_PAGE: i64 = 5_000;
@@ -37,6 +37,8 @@ pub enum Cell {
     Number(i64),
     /// A date.
     Date(NaiveDate),
+    /// A share in per mille (`125` is 12,5%): a percentage cell in XLSX.
+    Permille(i64),
     /// Nothing.
     Empty,
 }
@@ -49,8 +51,12 @@ pub enum Sink {
         workbook: Box<Workbook>,
         /// Next row index.
         row: u32,
+        /// The worksheet being written (the last one added).
+        sheet: usize,
         /// The date format.
         date: Format,
+        /// The percentage format.
+        percent: Format,
         /// The header format.
         bold: Format,
     },
@@ -75,9 +81,33 @@ impl Sink {
         Ok(Sink::Xlsx {
             workbook: Box::new(workbook),
             row: 0,
+            sheet: 0,
             date: Format::new().set_num_format("dd/mm/yyyy"),
+            percent: Format::new().set_num_format("0.0%"),
             bold: Format::new().set_bold(),
         })
+    }
+
+    /// Starts a second table: in XLSX a new worksheet named `sheet`, in CSV (one table per
+    /// file) after an empty row of `width` cells. Its header follows with [`Sink::header`].
+    pub fn next_table(&mut self, sheet: &str, width: usize) -> Result<(), String> {
+        match self {
+            Sink::Xlsx {
+                workbook,
+                row,
+                sheet: index,
+                ..
+            } => {
+                let worksheet = workbook
+                    .add_worksheet_with_constant_memory()
+                    .map_err(|e| e.to_string())?;
+                worksheet.set_name(sheet).map_err(|e| e.to_string())?;
+                *index += 1;
+                *row = 0;
+                Ok(())
+            }
+            Sink::Csv(w) => w.write_record(vec![""; width]).map_err(|e| e.to_string()),
+        }
     }
 
     /// A new CSV sink (UTF-8 with BOM).
@@ -87,8 +117,10 @@ impl Sink {
         Sink::Csv(csv::Writer::from_writer(buffer))
     }
 
-    fn worksheet(workbook: &mut Workbook) -> Result<&mut Worksheet, String> {
-        workbook.worksheet_from_index(0).map_err(|e| e.to_string())
+    fn worksheet(workbook: &mut Workbook, index: usize) -> Result<&mut Worksheet, String> {
+        workbook
+            .worksheet_from_index(index)
+            .map_err(|e| e.to_string())
     }
 
     /// Writes the header row.
@@ -97,10 +129,11 @@ impl Sink {
             Sink::Xlsx {
                 workbook,
                 row,
+                sheet,
                 bold,
                 ..
             } => {
-                let sheet = Self::worksheet(workbook)?;
+                let sheet = Self::worksheet(workbook, *sheet)?;
                 for (c, name) in names.iter().enumerate() {
                     sheet
                         .write_string_with_format(*row, c as u16, *name, bold)
@@ -122,10 +155,12 @@ impl Sink {
             Sink::Xlsx {
                 workbook,
                 row,
+                sheet,
                 date,
+                percent,
                 ..
             } => {
-                let sheet = Self::worksheet(workbook)?;
+                let sheet = Self::worksheet(workbook, *sheet)?;
                 for (c, cell) in cells.iter().enumerate() {
                     let c = c as u16;
                     match cell {
@@ -148,6 +183,11 @@ impl Sink {
                                 .write_datetime_with_format(*row, c, &value, date)
                                 .map_err(|e| e.to_string())?;
                         }
+                        Cell::Permille(p) => {
+                            sheet
+                                .write_number_with_format(*row, c, *p as f64 / 1000.0, percent)
+                                .map_err(|e| e.to_string())?;
+                        }
                         Cell::Empty => {}
                     }
                 }
@@ -161,6 +201,7 @@ impl Sink {
                         Cell::Text(t) => csv_safe(t),
                         Cell::Number(n) => n.to_string(),
                         Cell::Date(d) => super::format::date(*d),
+                        Cell::Permille(p) => permille(*p),
                         Cell::Empty => String::new(),
                     })
                     .collect();
@@ -400,37 +441,8 @@ pub async fn download<S: OfficeStore>(
         (None, "danh-gia") => {
             let today = today_in_vietnam();
             let (period, _) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
-            let (people, _) = evaluation_report(&state, &viewer, period).await?;
-            sink.header(&[
-                "Người thu",
-                "Tổ chức",
-                "Lượt thăm",
-                "Đăng ký mới",
-                "Tái tục",
-                "Tỷ lệ dừng đóng",
-                "Chỉ tiêu",
-                "Tiền mặt đã thu",
-                "Đã nộp",
-                "Khoản nộp trễ",
-                "Trễ nhiều nhất (ngày)",
-            ])
-            .map_err(WebError::BadRequest)?;
-            for (person, org, r) in &people {
-                sink.row(&[
-                    Cell::Text(person.clone()),
-                    Cell::Text(org.clone()),
-                    Cell::Number(r.visits),
-                    Cell::Number(r.signups),
-                    Cell::Number(r.renewals),
-                    Cell::Text(permille(r.lapse_permille())),
-                    Cell::Number(r.quota_signups),
-                    Cell::Number(r.cash_collected),
-                    Cell::Number(r.cash_remitted),
-                    Cell::Number(r.late_payments),
-                    Cell::Number(r.max_days_late),
-                ])
-                .map_err(WebError::BadRequest)?;
-            }
+            let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
+            write_evaluation(&mut sink, &people, &orgs).map_err(WebError::BadRequest)?;
             "báo cáo đánh giá"
         }
         _ => return Err(WebError::NotFound),
@@ -456,6 +468,70 @@ pub async fn download<S: OfficeStore>(
         bytes,
     )
         .into_response())
+}
+
+/// The evaluation report's columns after the two that name a row.
+const EVALUATION_COLUMNS: [&str; 12] = [
+    "Lượt thăm",
+    "Đăng ký mới",
+    "Tái tục",
+    "Người tham gia",
+    "Dừng đóng",
+    "Tỷ lệ dừng đóng",
+    "Chỉ tiêu",
+    "Đạt chỉ tiêu",
+    "Tiền mặt đã thu",
+    "Đã nộp",
+    "Khoản nộp trễ",
+    "Trễ nhiều nhất (ngày)",
+];
+
+/// The evaluation report: one row per collector, then (a second worksheet in XLSX) one per
+/// organisation with a grand total, as the page shows them. Rates are percentage cells.
+fn write_evaluation(
+    sink: &mut Sink,
+    people: &[(String, String, EvaluationRow)],
+    orgs: &[(String, EvaluationRow)],
+) -> Result<(), String> {
+    let cells = |first: String, second: Cell, r: &EvaluationRow| {
+        vec![
+            Cell::Text(first),
+            second,
+            Cell::Number(r.visits),
+            Cell::Number(r.signups),
+            Cell::Number(r.renewals),
+            Cell::Number(r.participants),
+            Cell::Number(r.lapses),
+            Cell::Permille(r.lapse_permille()),
+            Cell::Number(r.quota_signups),
+            r.quota_permille().map_or(Cell::Empty, Cell::Permille),
+            Cell::Number(r.cash_collected),
+            Cell::Number(r.cash_remitted),
+            Cell::Number(r.late_payments),
+            Cell::Number(r.max_days_late),
+        ]
+    };
+    let header = |first: &'static str, second: &'static str| {
+        let mut names = vec![first, second];
+        names.extend(EVALUATION_COLUMNS);
+        names
+    };
+    sink.header(&header("Người thu", "Tổ chức"))?;
+    for (person, org, r) in people {
+        sink.row(&cells(person.clone(), Cell::Text(org.clone()), r))?;
+    }
+    sink.next_table("Theo tổ chức", EVALUATION_COLUMNS.len() + 2)?;
+    sink.header(&header("Tổ chức", "Số người thu"))?;
+    let count = |org: &str| people.iter().filter(|(_, o, _)| o == org).count() as i64;
+    for (org, r) in orgs {
+        sink.row(&cells(org.clone(), Cell::Number(count(org)), r))?;
+    }
+    let total = EvaluationRow::total(orgs.iter().map(|(_, r)| r));
+    sink.row(&cells(
+        "Tổng cộng".to_owned(),
+        Cell::Number(people.len() as i64),
+        &total,
+    ))
 }
 
 /// Builds an export file in memory for a command line or a test.

@@ -38,6 +38,7 @@ th,td{border-bottom:1px solid #d0d7de;padding:.4rem .5rem;text-align:left;vertic
 th{background:#eef2f6;font-weight:600;vertical-align:bottom}
 td.num{text-align:right;white-space:nowrap}
 th.num{text-align:right}
+tfoot td{font-weight:600;border-top:2px solid #8a96a3}
 td:first-child{min-width:9rem}
 form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.92rem;gap:.15rem}

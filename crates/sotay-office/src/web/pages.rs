@@ -33,12 +33,21 @@ use crate::storage::dashboard::{
 /// Rows per page of a list.
 pub const PER_PAGE: i64 = 25;
 
+/// The period every page opens on: this half-year, the period of the collectors' quotas (so
+/// the overview, the quotas and the evaluation show the same quotas until one is chosen).
+pub fn default_period_key(today: NaiveDate) -> String {
+    format!(
+        "{}-H{}",
+        today.year(),
+        if today.month() <= 6 { 1 } else { 2 }
+    )
+}
+
 /// The period named by `ky`: `2026`, `2026-H1`, `2026-H2` or `2026-11`; this year by default.
 pub fn parse_period(ky: Option<&str>, today: NaiveDate) -> Result<(Period, String), String> {
     let ky = ky.map(str::trim).filter(|k| !k.is_empty());
     let Some(ky) = ky else {
-        let year = today.year();
-        return parse_period(Some(&year.to_string()), today);
+        return parse_period(Some(&default_period_key(today)), today);
     };
     let bad = || {
         "Kỳ không hợp lệ: hãy chọn năm (2026), nửa năm (2026-H1, 2026-H2) hoặc tháng (2026-11)."
@@ -170,7 +179,10 @@ async fn render_overview<S: OfficeStore>(
 ) -> WebResult {
     let today = today_in_vietnam();
     let (period, label) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
-    let ky = q.ky.clone().unwrap_or_else(|| today.year().to_string());
+    let ky =
+        q.ky.clone()
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or_else(|| default_period_key(today));
     let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let visible = match commune {
         Some(code) => {
@@ -533,30 +545,33 @@ pub async fn evaluation_report<S: OfficeStore>(
         })
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut orgs: Vec<(String, EvaluationRow)> = Vec::new();
-    for (_, org, r) in &named {
-        let slot = match orgs.iter_mut().find(|(o, _)| o == org) {
-            Some((_, row)) => row,
-            None => {
-                orgs.push((org.clone(), EvaluationRow::default()));
-                &mut orgs.last_mut().expect("just pushed").1
-            }
-        };
-        slot.visits += r.visits;
-        slot.signups += r.signups;
-        slot.renewals += r.renewals;
-        slot.participants += r.participants;
-        slot.lapses += r.lapses;
-        slot.quota_signups += r.quota_signups;
-        slot.cash_collected += r.cash_collected;
-        slot.cash_remitted += r.cash_remitted;
-        slot.late_payments += r.late_payments;
-        slot.max_days_late = slot.max_days_late.max(r.max_days_late);
-    }
+    let mut org_names: Vec<&String> = named.iter().map(|(_, org, _)| org).collect();
+    org_names.sort();
+    org_names.dedup();
+    let orgs = org_names
+        .into_iter()
+        .map(|org| {
+            let rows = named.iter().filter(|(_, o, _)| o == org).map(|(_, _, r)| r);
+            (org.clone(), EvaluationRow::total(rows))
+        })
+        .collect();
     Ok((named, orgs))
 }
 
-fn evaluation_table(rows: &[(String, EvaluationRow)], first: &str) -> Markup {
+fn evaluation_row(name: &str, r: &EvaluationRow) -> Markup {
+    html! {
+        td { (name) }
+        td.num { (number(r.visits)) } td.num { (number(r.signups)) }
+        td.num { (number(r.renewals)) } td.num { (permille(r.lapse_permille())) }
+        td.num { (number(r.quota_signups)) }
+        td.num { (r.quota_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())) }
+        td.num { (money(r.cash_collected)) } td.num { (money(r.cash_remitted)) }
+        td.num { (number(r.late_payments)) } td.num { (number(r.max_days_late)) }
+    }
+}
+
+/// The evaluation's table; `total` adds a last row that adds them up.
+fn evaluation_table(rows: &[(String, EvaluationRow)], first: &str, total: bool) -> Markup {
     html! {
         div.scroll { table {
             thead { tr {
@@ -567,17 +582,14 @@ fn evaluation_table(rows: &[(String, EvaluationRow)], first: &str) -> Markup {
             } }
             tbody {
                 @for (name, r) in rows {
-                    tr {
-                        td { (name) }
-                        td.num { (number(r.visits)) } td.num { (number(r.signups)) }
-                        td.num { (number(r.renewals)) } td.num { (permille(r.lapse_permille())) }
-                        td.num { (number(r.quota_signups)) }
-                        td.num { (r.quota_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())) }
-                        td.num { (money(r.cash_collected)) } td.num { (money(r.cash_remitted)) }
-                        td.num { (number(r.late_payments)) } td.num { (number(r.max_days_late)) }
-                    }
+                    tr { (evaluation_row(name, r)) }
                 }
                 @if rows.is_empty() { tr { td colspan="11" { "Chưa có kết quả trong kỳ này." } } }
+            }
+            @if total && !rows.is_empty() {
+                tfoot { tr.total {
+                    (evaluation_row("Tổng cộng", &EvaluationRow::total(rows.iter().map(|(_, r)| r))))
+                } }
             }
         } }
     }
@@ -590,15 +602,10 @@ pub async fn evaluation<S: OfficeStore>(
     Query(q): Query<PeriodQuery>,
 ) -> WebResult {
     let today = today_in_vietnam();
-    let default = format!(
-        "{}-H{}",
-        today.year(),
-        if today.month() <= 6 { 1 } else { 2 }
-    );
     let ky =
         q.ky.clone()
             .filter(|k| !k.trim().is_empty())
-            .unwrap_or(default);
+            .unwrap_or_else(|| default_period_key(today));
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
     let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
     let deadline = remit_deadline(&state).await?;
@@ -612,9 +619,9 @@ pub async fn evaluation<S: OfficeStore>(
         }
         p.muted { "Đánh giá " (label) ". Hạn nộp tiền: " (deadline) " ngày sau khi thu." }
         h2 { "Theo người thu" }
-        (evaluation_table(&people, "Người thu"))
+        (evaluation_table(&people, "Người thu", false))
         h2 { "Theo tổ chức dịch vụ thu" }
-        (evaluation_table(&orgs, "Tổ chức"))
+        (evaluation_table(&orgs, "Tổ chức", true))
     };
     Ok(page(&viewer, "/danh-gia", "Đánh giá", body).into_response())
 }
@@ -881,7 +888,7 @@ async fn render_quotas<S: OfficeStore>(
     let today = today_in_vietnam();
     let ky = ky
         .filter(|k| !k.trim().is_empty())
-        .unwrap_or_else(|| today.year().to_string());
+        .unwrap_or_else(|| default_period_key(today));
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
     let rows = state.store.quotas(&viewer.visible, period).await?;
     let villages = state.store.villages(&viewer.visible).await?;
@@ -986,7 +993,7 @@ pub async fn add_quota<S: OfficeStore>(
     viewer.require_commune(&commune)?;
     let today = today_in_vietnam();
     let ky = if form.ky.trim().is_empty() {
-        today.year().to_string()
+        default_period_key(today)
     } else {
         form.ky.trim().to_owned()
     };
@@ -1964,7 +1971,13 @@ mod tests {
         let (p, _) = parse_period(Some("2026-12"), today).expect("month");
         assert_eq!(p.to, NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
         let (p, _) = parse_period(None, today).expect("default");
-        assert_eq!(p.quota_key(), "2026");
+        assert_eq!(
+            p.quota_key(),
+            "2026-H2",
+            "every page opens on this half-year"
+        );
+        let june = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        assert_eq!(default_period_key(june), "2026-H1");
         assert!(parse_period(Some("2026-13"), today).is_err());
         assert!(parse_period(Some("<script>"), today).is_err());
     }

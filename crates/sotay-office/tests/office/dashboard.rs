@@ -634,9 +634,17 @@ enum Cell {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Vec<Vec<Cell>> {
+    read_xlsx_sheet(bytes, 0)
+}
+
+/// The cells of the XLSX's worksheet number `index` (from 0).
+fn read_xlsx_sheet(bytes: &[u8], index: usize) -> Vec<Vec<Cell>> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
-    let range = book.worksheet_range_at(0).expect("a sheet").expect("read");
+    let range = book
+        .worksheet_range_at(index)
+        .expect("a sheet")
+        .expect("read");
     range
         .rows()
         .map(|row| {
@@ -987,8 +995,25 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         .find(|r| r[0] == Cell::Text("Nguyễn Thị Lan".into()))
         .expect("the collector's row");
     assert_eq!(lan[3], Cell::Number(1.0), "one new sign-up");
-    assert_eq!(lan[7], Cell::Number(742_500.0), "cash collected");
-    assert_eq!(lan[8], Cell::Number(0.0), "nothing remitted yet");
+    assert_eq!(rows[0][7], Cell::Text("Tỷ lệ dừng đóng".into()));
+    assert_eq!(lan[7], Cell::Number(0.0), "the lapse rate is a number");
+    assert_eq!(lan[10], Cell::Number(742_500.0), "cash collected");
+    assert_eq!(lan[11], Cell::Number(0.0), "nothing remitted yet");
+    // The organisations' totals are the second worksheet, with a grand total.
+    let orgs = read_xlsx_sheet(&bytes, 1);
+    assert_eq!(orgs[0][0], Cell::Text("Tổ chức".into()));
+    let org = orgs
+        .iter()
+        .find(|r| r[0] == lan[1])
+        .expect("the collector's organisation");
+    assert_eq!(org[1], Cell::Number(1.0), "one collector in it");
+    let total = orgs.last().expect("a total row");
+    assert_eq!(total[0], Cell::Text("Tổng cộng".into()));
+    assert_eq!(total[10], Cell::Number(742_500.0), "{orgs:?}");
+    let (_, csv) = web.bytes("/xuat/danh-gia.csv").await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.contains("\nTổ chức,Số người thu,"), "{csv}");
+    assert!(csv.contains("\nTổng cộng,"), "{csv}");
     let log = office.database.dump("audit_log").await;
     assert!(log.contains("export"), "exports are in the audit log");
 }
@@ -1246,8 +1271,44 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
     assert_eq!(row.renewals, 1, "s1's second payment continues its first");
     assert_eq!(row.lapses, 1, "s2's months ran out at the end of March");
     assert_eq!(row.collected, 3 * 742_500);
-    assert_eq!(row.participants, 2);
-    assert_eq!(row.coverage_bp(), Some(200), "2 of 100: 2,00%");
+    assert_eq!(
+        row.participants, 1,
+        "at the half-year's last month (June) s1 is paid up; s2 lapsed and is not covered"
+    );
+    assert_eq!(row.coverage_bp(), Some(100), "1 of 100: 1,00%");
+    // While the half-year runs, coverage counts this month's participants: in February both
+    // are paid up (to March); in May only s1.
+    for (day, covered) in [((2026, 2, 10), 2), ((2026, 5, 15), 1)] {
+        let today = NaiveDate::from_ymd_opt(day.0, day.1, day.2).expect("date");
+        assert_eq!(h1.census_month(today).day(), 1);
+        let rows = store
+            .overview(&Visible::All, h1, today, false)
+            .await
+            .expect("overview");
+        let row = rows
+            .iter()
+            .find(|r| r.commune_code == COMMUNE)
+            .expect("the commune's row");
+        assert_eq!(row.participants, covered, "on {today}");
+        let lan = store
+            .evaluation(&Visible::All, h1, today, 5)
+            .await
+            .expect("evaluation")
+            .into_iter()
+            .find(|r| r.collector_id == field.user_id)
+            .expect("the collector");
+        assert_eq!(lan.participants, covered, "on {today}");
+    }
+    // A year before the sign-ups began: nobody was covered yet.
+    let y2025 = Period {
+        from: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+        to: jan,
+    };
+    let before = store
+        .overview(&Visible::All, y2025, today, false)
+        .await
+        .expect("overview");
+    assert!(before.iter().all(|r| r.participants == 0), "{before:?}");
     let villages = store
         .overview(&Visible::All.only(COMMUNE), h1, today, true)
         .await
@@ -1285,7 +1346,12 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
     assert_eq!(lan.visits, 1);
     assert_eq!(lan.signups, 2);
     assert_eq!(lan.renewals, 1);
-    assert_eq!((lan.participants, lan.lapses), (2, 1));
+    assert_eq!((lan.participants, lan.lapses), (1, 1));
+    assert_eq!(
+        lan.lapse_permille(),
+        500,
+        "one of the half-year's two participants lapsed"
+    );
     assert_eq!(lan.cash_collected, 3 * 742_500);
     assert_eq!(lan.cash_remitted, 2 * 742_500);
     // p3: 20 days (15 late); p2: unremitted since 3 April, late by today.
