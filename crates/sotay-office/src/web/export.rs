@@ -53,15 +53,21 @@ pub enum Sink {
         row: u32,
         /// The worksheet being written (the last one added).
         sheet: usize,
-        /// The date format.
-        date: Format,
-        /// The percentage format.
-        percent: Format,
-        /// The header format.
-        bold: Format,
+        /// The cell formats.
+        formats: Box<Formats>,
     },
     /// CSV text.
-    Csv(csv::Writer<Vec<u8>>),
+    Csv(Box<csv::Writer<Vec<u8>>>),
+}
+
+/// The cell formats of an XLSX export.
+pub struct Formats {
+    /// Dates: dd/mm/yyyy.
+    date: Format,
+    /// Shares: 12.5% (Excel shows the separator of the reader's locale).
+    percent: Format,
+    /// The header row.
+    bold: Format,
 }
 
 /// A CSV cell made safe from formula injection.
@@ -82,9 +88,11 @@ impl Sink {
             workbook: Box::new(workbook),
             row: 0,
             sheet: 0,
-            date: Format::new().set_num_format("dd/mm/yyyy"),
-            percent: Format::new().set_num_format("0.0%"),
-            bold: Format::new().set_bold(),
+            formats: Box::new(Formats {
+                date: Format::new().set_num_format("dd/mm/yyyy"),
+                percent: Format::new().set_num_format("0.0%"),
+                bold: Format::new().set_bold(),
+            }),
         })
     }
 
@@ -114,7 +122,7 @@ impl Sink {
     pub fn csv() -> Sink {
         let mut buffer = Vec::new();
         buffer.extend_from_slice("\u{feff}".as_bytes());
-        Sink::Csv(csv::Writer::from_writer(buffer))
+        Sink::Csv(Box::new(csv::Writer::from_writer(buffer)))
     }
 
     fn worksheet(workbook: &mut Workbook, index: usize) -> Result<&mut Worksheet, String> {
@@ -130,9 +138,9 @@ impl Sink {
                 workbook,
                 row,
                 sheet,
-                bold,
-                ..
+                formats,
             } => {
+                let bold = &formats.bold;
                 let sheet = Self::worksheet(workbook, *sheet)?;
                 for (c, name) in names.iter().enumerate() {
                     sheet
@@ -156,10 +164,9 @@ impl Sink {
                 workbook,
                 row,
                 sheet,
-                date,
-                percent,
-                ..
+                formats,
             } => {
+                let Formats { date, percent, .. } = formats.as_ref();
                 let sheet = Self::worksheet(workbook, *sheet)?;
                 for (c, cell) in cells.iter().enumerate() {
                     let c = c as u16;
