@@ -330,6 +330,8 @@ pub struct QuotaRow {
     pub target_renewals: i64,
     /// Sign-ups achieved in the period.
     pub achieved_signups: i64,
+    /// Renewals achieved in the period: payments that continue their sign-up.
+    pub achieved_renewals: i64,
 }
 
 /// A village as the dashboard lists it.
@@ -430,7 +432,10 @@ fn visible_clause(d: Dialect, column: &str, first: usize) -> String {
 }
 
 /// Grouped counts `(group, value)` into a map.
-fn grouped(rows: Vec<SqlRow>) -> Result<HashMap<String, (i64, i64)>> {
+/// Two numbers per group key, as [`grouped`] reads them.
+type Grouped = HashMap<String, (i64, i64)>;
+
+fn grouped(rows: Vec<SqlRow>) -> Result<Grouped> {
     let mut out = HashMap::new();
     for row in rows {
         let key = cell(&row, 0)?.text()?;
@@ -544,11 +549,13 @@ pub trait DashboardStore: Send + Sync + 'static {
         today: NaiveDate,
         deadline_days: i64,
     ) -> impl Future<Output = Result<Vec<EvaluationRow>>> + Send;
-    /// Sign-ups with one of `statuses`, oldest first month first, and how many in all.
+    /// Sign-ups with one of `statuses` (and of one collector, when given), oldest first month
+    /// first, and how many in all.
     fn review_queue(
         &self,
         visible: &Visible,
         statuses: &[&str],
+        collector: Option<Uuid>,
         offset: i64,
         limit: i64,
     ) -> impl Future<Output = Result<(Vec<ReviewItem>, i64)>> + Send;
@@ -1317,14 +1324,22 @@ impl<T: SqlRunner> DashboardStore for T {
         &self,
         visible: &Visible,
         statuses: &[&str],
+        collector: Option<Uuid>,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<ReviewItem>, i64)> {
         let d = self.dialect();
         let vis = visible_clause(d, "e.commune_code", 1);
-        let status_in = d.in_list("e.status", 3);
+        let status_in = match collector {
+            // `$4` (after the statuses) is the collector; the page's numbers follow.
+            Some(_) => format!("{} AND e.actor_id = $4", d.in_list("e.status", 3)),
+            None => d.in_list("e.status", 3),
+        };
+        let (limit_at, offset_at) = if collector.is_some() { (5, 6) } else { (4, 5) };
         let [all, list] = visible.params();
         let statuses: Vec<String> = statuses.iter().map(|s| (*s).to_owned()).collect();
+        let mut filters = vec![all, list, SqlValue::TextList(statuses)];
+        filters.extend(collector.map(SqlValue::from));
         let rows = self
             .query(
                 format!(
@@ -1334,15 +1349,13 @@ impl<T: SqlRunner> DashboardStore for T {
                      LEFT JOIN record_facts p ON p.entity_id = e.ref_id
                      LEFT JOIN record_facts v ON v.entity_id = e.village_id
                      WHERE e.entity = 'enrollment' AND NOT e.deleted AND {vis} AND {status_in}
-                     ORDER BY e.day, e.entity_id LIMIT $4 OFFSET $5"
+                     ORDER BY e.day, e.entity_id LIMIT ${limit_at} OFFSET ${offset_at}"
                 ),
-                vec![
-                    all.clone(),
-                    list.clone(),
-                    SqlValue::TextList(statuses.clone()),
-                    limit.into(),
-                    offset.into(),
-                ],
+                filters
+                    .iter()
+                    .cloned()
+                    .chain([limit.into(), offset.into()])
+                    .collect(),
             )
             .await?;
         let total = self
@@ -1351,7 +1364,7 @@ impl<T: SqlRunner> DashboardStore for T {
                     "SELECT COUNT(*) FROM record_facts e
                      WHERE e.entity = 'enrollment' AND NOT e.deleted AND {vis} AND {status_in}"
                 ),
-                vec![all, list, SqlValue::TextList(statuses)],
+                filters,
             )
             .await?;
         let total = first_row(total)
@@ -1403,20 +1416,35 @@ impl<T: SqlRunner> DashboardStore for T {
                  GROUP BY {group}"
             )
         };
-        let mut achieved: Vec<HashMap<String, (i64, i64)>> = Vec::new();
-        for group in ["f.commune_code", "f.village_id", "f.actor_id"] {
-            achieved.push(grouped(
-                self.query(
-                    signups(group),
-                    vec![
-                        all.clone(),
-                        list.clone(),
-                        period.from.into(),
-                        period.to.into(),
-                    ],
-                )
-                .await?,
-            )?);
+        // Renewals from the rollup, where the nil uuid stands for "no village".
+        let rvis = visible_clause(d, "r.commune_code", 1);
+        let renewals = |group: &str| {
+            format!(
+                "SELECT CAST({group} AS TEXT), CAST(SUM(r.n) AS BIGINT) FROM fact_rollup r
+                 WHERE {rvis} AND r.entity = 'payment' AND r.flag = 1
+                   AND r.month >= $3 AND r.month < $4
+                 GROUP BY {group}"
+            )
+        };
+        // Per commune, village and collector: (sign-ups, renewals).
+        let mut achieved: Vec<(Grouped, Grouped)> = Vec::new();
+        for (group, rgroup) in [
+            ("f.commune_code", "r.commune_code"),
+            ("f.village_id", "r.village_id"),
+            ("f.actor_id", "r.actor_id"),
+        ] {
+            let params = || {
+                vec![
+                    all.clone(),
+                    list.clone(),
+                    period.from.into(),
+                    period.to.into(),
+                ]
+            };
+            achieved.push((
+                grouped(self.query(signups(group), params()).await?)?,
+                grouped(self.query(renewals(rgroup), params()).await?)?,
+            ));
         }
         rows.iter()
             .map(|r| {
@@ -1427,13 +1455,14 @@ impl<T: SqlRunner> DashboardStore for T {
                     "village" => cell(r, 4)?.opt_uuid()?,
                     _ => None,
                 };
-                let achieved_signups = match (scope_kind.as_str(), scope_id) {
-                    ("village", Some(id)) => achieved[1].get(&id.to_string()),
-                    ("collector", Some(id)) => achieved[2].get(&id.to_string()),
-                    _ => achieved[0].get(&commune_code),
-                }
-                .map(|(n, _)| *n)
-                .unwrap_or(0);
+                let (maps, key) = match (scope_kind.as_str(), scope_id) {
+                    ("village", Some(id)) => (&achieved[1], id.to_string()),
+                    ("collector", Some(id)) => (&achieved[2], id.to_string()),
+                    _ => (&achieved[0], commune_code.clone()),
+                };
+                let count =
+                    |map: &HashMap<String, (i64, i64)>| map.get(&key).map_or(0, |(n, _)| *n);
+                let (achieved_signups, achieved_renewals) = (count(&maps.0), count(&maps.1));
                 Ok(QuotaRow {
                     id: cell(r, 0)?.uuid()?,
                     commune_code,
@@ -1443,6 +1472,7 @@ impl<T: SqlRunner> DashboardStore for T {
                     target_signups: cell(r, 6)?.int()?,
                     target_renewals: cell(r, 7)?.int()?,
                     achieved_signups,
+                    achieved_renewals,
                 })
             })
             .collect()

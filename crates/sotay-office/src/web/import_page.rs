@@ -20,10 +20,10 @@ fn form(viewer: &Viewer, file_error: Option<&str>) -> Markup {
                 (csrf_field(viewer))
                 p { label { "Tệp danh sách" input type="file" name="file" accept=".csv,.xlsx" required; } (field_error(file_error)) }
                 p { label { "Mã xã (khi tệp không có cột Mã xã)" input name="commune" maxlength="5" inputmode="numeric"; } }
-                p { label style="flex-direction:row;gap:.5rem;align-items:center" {
+                p { label.check {
                     input type="checkbox" name="only_good" value="1";
                     "Nếu có dòng lỗi, vẫn nhập các dòng đúng" } }
-                p { label style="flex-direction:row;gap:.5rem;align-items:center" {
+                p { label.check {
                     input type="checkbox" name="dry_run" value="1";
                     "Chỉ kiểm tra, chưa nhập" } }
                 button type="submit" { "Tải lên" }

@@ -42,6 +42,8 @@ tfoot td{font-weight:600;border-top:2px solid #8a96a3}
 td:first-child{min-width:9rem}
 form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.92rem;gap:.15rem}
+label.check{flex-direction:row;gap:.5rem;align-items:center;min-height:2.5rem}
+input[type=checkbox]{min-height:auto;width:1.2rem;height:1.2rem}
 input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #8a96a3;border-radius:4px;min-height:2.5rem;background:#fff}
 button,.button{font:inherit;padding:.45rem 1rem;border-radius:4px;border:1px solid #0b4f8a;background:#0b4f8a;color:#fff;cursor:pointer;min-height:2.5rem;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;color:#0b4f8a}
@@ -54,6 +56,7 @@ button.danger{background:#a4161a;border-color:#a4161a}
 .notice.error{background:#fdecea}
 .pager{display:flex;gap:.5rem;align-items:center;margin:.6rem 0}
 .tag{display:inline-block;padding:.05rem .45rem;border-radius:3px;background:#eef2f6;font-size:.9rem}
+.tag.warn{background:#fff1cc;color:#5c4300}
 svg text{font-family:inherit}
 @media (max-width:700px){main{padding:.6rem}h1{font-size:1.25rem}}
 "#;

@@ -129,6 +129,20 @@ fn period_select(current: &str, today: NaiveDate) -> Markup {
     }
 }
 
+/// The menu of the communes a page can be narrowed to (`xa`), "all" first.
+fn commune_select(communes: &[(String, String)], current: Option<&str>) -> Markup {
+    html! {
+        label { "Xã/phường"
+            select name="xa" {
+                option value="" { "Tất cả xã được giao" }
+                @for (code, name) in communes {
+                    option value=(code) selected[Some(code.as_str()) == current] { (name) " (" (code) ")" }
+                }
+            }
+        }
+    }
+}
+
 /// `GET /`: the overview, which sends a visitor who is not signed in to the sign-in page.
 pub async fn home<S: OfficeStore>() -> Response {
     Redirect::to("/tong-quan").into_response()
@@ -213,14 +227,7 @@ async fn render_overview<S: OfficeStore>(
         (notice(message.as_ref()))
         form.inline.card method="get" action="/tong-quan" {
             (period_select(&ky, today))
-            label { "Xã/phường"
-                select name="xa" {
-                    option value="" { "Tất cả xã được giao" }
-                    @for (code, name) in &communes {
-                        option value=(code) selected[Some(code.as_str()) == commune] { (name) " (" (code) ")" }
-                    }
-                }
-            }
+            (commune_select(&communes, commune))
             button type="submit" { "Xem" }
         }
         p.muted { (label) ": từ " (date(period.from)) " đến " (date(period.to - Duration::days(1))) "." }
@@ -440,14 +447,65 @@ async fn visible_field_users<S: OfficeStore>(
     Ok(out)
 }
 
-/// `GET /nguoi-thu`.
+/// Query of the collectors page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CollectorsQuery {
+    ky: Option<String>,
+    /// One commune's people only.
+    xa: Option<String>,
+    /// A name to look for (case and diacritics ignored).
+    ten: Option<String>,
+    /// `1`: only those whose devices have not synced for [`STALE_SYNC_DAYS`] days.
+    cham: Option<String>,
+    trang: Option<i64>,
+}
+
+/// Days without a sync after which the collectors page flags a person.
+pub const STALE_SYNC_DAYS: i64 = 7;
+
+/// `GET /nguoi-thu`: the field people of the visible communes with their devices, last sync
+/// and results; narrowed by commune, name and "not synced for a week", a page at a time.
 pub async fn collectors<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
+    Query(q): Query<CollectorsQuery>,
 ) -> WebResult {
     let today = today_in_vietnam();
-    let (period, label) = parse_period(None, today).map_err(WebError::BadRequest)?;
-    let users = visible_field_users(&state, &viewer).await?;
+    let ky =
+        q.ky.clone()
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or_else(|| default_period_key(today));
+    let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+    let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(code) = commune {
+        viewer.require_commune(code)?;
+    }
+    let name = q.ten.as_deref().map(str::trim).unwrap_or("");
+    let wanted = sotay_domain::fold::fold(name);
+    let stale_only = q.cham.as_deref() == Some("1");
+    let stale_before = Utc::now() - Duration::days(STALE_SYNC_DAYS);
+    let last_sync =
+        |listing: &UserListing| listing.devices.iter().filter_map(|d| d.last_seen_at).max();
+    let is_stale = |listing: &UserListing| last_sync(listing).is_none_or(|t| t < stale_before);
+    let mut users = visible_field_users(&state, &viewer).await?;
+    users.retain(|(listing, communes)| {
+        commune.is_none_or(|c| communes.iter().any(|x| x == c))
+            && (wanted.is_empty()
+                || sotay_domain::fold::fold(&listing.user.full_name).contains(&wanted))
+    });
+    users.sort_by(|a, b| a.0.user.full_name.cmp(&b.0.user.full_name));
+    let stale_count = users.iter().filter(|(l, _)| is_stale(l)).count() as i64;
+    if stale_only {
+        users.retain(|(l, _)| is_stale(l));
+    }
+    let total = users.len() as i64;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page_no = q.trang.unwrap_or(1).clamp(1, pages);
+    let shown = users
+        .iter()
+        .skip(((page_no - 1) * PER_PAGE) as usize)
+        .take(PER_PAGE as usize);
     let conflicts = state.store.conflicts_by_device().await?;
     let deadline = remit_deadline(&state).await?;
     let results: HashMap<Uuid, EvaluationRow> = state
@@ -457,8 +515,39 @@ pub async fn collectors<S: OfficeStore>(
         .into_iter()
         .map(|r| (r.collector_id, r))
         .collect();
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let filters = |stale: bool| {
+        let mut out = format!("/nguoi-thu?ky={}&", encode(&ky));
+        if let Some(code) = commune {
+            out.push_str(&format!("xa={}&", encode(code)));
+        }
+        if !name.is_empty() {
+            out.push_str(&format!("ten={}&", encode(name)));
+        }
+        if stale {
+            out.push_str("cham=1&");
+        }
+        out
+    };
     let body = html! {
-        p.muted { "Kết quả tính cho " (in_sentence(&label)) "." }
+        form.inline.card method="get" action="/nguoi-thu" {
+            (period_select(&ky, today))
+            (commune_select(&communes, commune))
+            label { "Tên" input type="search" name="ten" value=(name) maxlength="100"; }
+            label.check { input type="checkbox" name="cham" value="1" checked[stale_only];
+                "Chưa đồng bộ " (STALE_SYNC_DAYS) " ngày" }
+            button type="submit" { "Xem" }
+        }
+        p.muted {
+            "Kết quả tính cho " (in_sentence(&label)) ". "
+            @if stale_count > 0 {
+                a href={ (filters(true)) } { (number(stale_count)) " người chưa đồng bộ " (STALE_SYNC_DAYS) " ngày trở lên" }
+                "."
+            } @else {
+                "Mọi người đều đã đồng bộ trong " (STALE_SYNC_DAYS) " ngày qua."
+            }
+        }
         div.scroll { table {
             thead { tr {
                 th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn" } th.num { "Thiết bị" }
@@ -466,25 +555,34 @@ pub async fn collectors<S: OfficeStore>(
                 th.num { "Tiền đã thu" } th.num { "Chưa nộp" }
             } }
             tbody {
-                @for (listing, communes) in &users {
+                @for (listing, communes) in shown {
                     @let result = results.get(&listing.user.id);
-                    @let last = listing.devices.iter().filter_map(|d| d.last_seen_at).max();
+                    @let last = last_sync(listing);
                     @let waiting: i64 = listing.devices.iter().map(|d| conflicts.get(&d.id).copied().unwrap_or(0)).sum();
                     tr {
                         td { (listing.user.full_name) }
                         td { (listing.user.role.label_vi()) }
                         td { (communes.iter().map(|c| commune_name(c)).collect::<Vec<_>>().join(", ")) }
                         td.num { (listing.devices.iter().filter(|d| d.revoked_at.is_none()).count()) }
-                        td { (last.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into())) }
+                        td {
+                            (last.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into()))
+                            @if is_stale(listing) { " " span.tag.warn { "Quá " (STALE_SYNC_DAYS) " ngày" } }
+                        }
                         td.num { (waiting) }
                         td.num { (number(result.map(|r| r.signups).unwrap_or(0))) }
                         td.num { (money(result.map(|r| r.cash_collected).unwrap_or(0))) }
                         td.num { (money(result.map(|r| r.cash_collected - r.cash_remitted).unwrap_or(0))) }
                     }
                 }
-                @if users.is_empty() { tr { td colspan="9" { "Chưa có người thu hoặc thành viên Ban vận động trong các xã được giao." } } }
+                @if users.is_empty() {
+                    tr { td colspan="9" {
+                        @if stale_only || commune.is_some() || !name.is_empty() { "Không có ai khớp với bộ lọc." }
+                        @else { "Chưa có người thu hoặc thành viên Ban vận động trong các xã được giao." }
+                    } }
+                }
             }
         } }
+        (pager(&filters(stale_only), page_no, PER_PAGE, total))
     };
     Ok(page(&viewer, "/nguoi-thu", "Người thu và Ban vận động", body).into_response())
 }
@@ -632,6 +730,39 @@ pub async fn evaluation<S: OfficeStore>(
 pub struct ReviewQuery {
     trang: Option<i64>,
     loc: Option<String>,
+    /// One commune's sign-ups only.
+    xa: Option<String>,
+    /// One collector's sign-ups only (their user id).
+    nguoi: Option<String>,
+}
+
+impl ReviewQuery {
+    /// The commune chosen, when any (it must be visible to the viewer).
+    fn commune(&self) -> Option<&str> {
+        self.xa.as_deref().map(str::trim).filter(|c| !c.is_empty())
+    }
+
+    /// The collector chosen, when any (an id that does not parse chooses nobody).
+    fn collector(&self) -> Option<Uuid> {
+        self.nguoi
+            .as_deref()
+            .and_then(|n| Uuid::parse_str(n.trim()).ok())
+    }
+
+    /// The query string of the filters (without the page), ending in `&` for the pager.
+    fn filters(&self, loc: &str) -> String {
+        let mut out = format!("loc={loc}&");
+        if let Some(code) = self.commune() {
+            out.push_str(&format!(
+                "xa={}&",
+                form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
+            ));
+        }
+        if let Some(id) = self.collector() {
+            out.push_str(&format!("nguoi={id}&"));
+        }
+        out
+    }
 }
 
 fn review_statuses(filter: &str) -> &'static [&'static str] {
@@ -665,10 +796,20 @@ async fn render_review<S: OfficeStore>(
         .filter(|loc| ["can-bo-sung", "tu-choi", "da-duyet"].contains(loc))
         .unwrap_or("cho-duyet");
     let mut page_no = q.trang.unwrap_or(1).max(1);
+    let commune = q.commune();
+    let collector = q.collector();
+    let visible = match commune {
+        Some(code) => {
+            viewer.require_commune(code)?;
+            viewer.visible.only(code)
+        }
+        None => viewer.visible.clone(),
+    };
     let queue = |page_no: i64| {
         state.store.review_queue(
-            &viewer.visible,
+            &visible,
             review_statuses(filter),
+            collector,
             (page_no - 1) * PER_PAGE,
             PER_PAGE,
         )
@@ -693,12 +834,29 @@ async fn render_review<S: OfficeStore>(
         ("da-duyet", "Đã duyệt"),
     ];
     let waiting = filter == "cho-duyet";
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let mut collectors: Vec<(Uuid, String)> = visible_field_users(state, viewer)
+        .await?
+        .into_iter()
+        .filter(|(_, communes)| commune.is_none_or(|c| communes.iter().any(|x| x == c)))
+        .map(|(listing, _)| (listing.user.id, listing.user.full_name))
+        .collect();
+    collectors.sort_by(|a, b| a.1.cmp(&b.1));
     let body = html! {
         (notice(message.as_ref()))
         form.inline.card method="get" action="/duyet" {
             label { "Trạng thái"
                 select name="loc" {
                     @for (key, name) in filters { option value=(key) selected[key == filter] { (name) } }
+                }
+            }
+            (commune_select(&communes, commune))
+            label { "Người thu"
+                select name="nguoi" {
+                    option value="" { "Tất cả" }
+                    @for (id, name) in &collectors {
+                        option value=(id) selected[Some(*id) == collector] { (name) }
+                    }
                 }
             }
             button type="submit" { "Lọc" }
@@ -731,6 +889,8 @@ async fn render_review<S: OfficeStore>(
                                     // The decision comes back to this filter and page.
                                     input type="hidden" name="loc" value=(filter);
                                     input type="hidden" name="trang" value=(page_no);
+                                    input type="hidden" name="xa" value=(commune.unwrap_or(""));
+                                    input type="hidden" name="nguoi" value=(collector.map(|c| c.to_string()).unwrap_or_default());
                                     label { "Lý do (khi từ chối hoặc cần bổ sung)"
                                         // A refused decision brings the reader to its row.
                                         input name="reason" maxlength="500" autofocus[refused.is_some()];
@@ -747,7 +907,7 @@ async fn render_review<S: OfficeStore>(
                 @if items.is_empty() { tr { td colspan="10" { "Không có hồ sơ nào ở trạng thái này." } } }
             }
         } }
-        (pager(&format!("/duyet?loc={filter}&"), page_no, PER_PAGE, total))
+        (pager(&format!("/duyet?{}", q.filters(filter)), page_no, PER_PAGE, total))
     };
     Ok(page(viewer, "/duyet", "Duyệt đăng ký", body).into_response())
 }
@@ -760,9 +920,11 @@ pub struct DecisionForm {
     csrf: String,
     action: String,
     reason: String,
-    /// The queue's filter and page the decision was made on, shown again after it.
+    /// The queue's filters and page the decision was made on, shown again after it.
     loc: Option<String>,
     trang: Option<i64>,
+    xa: Option<String>,
+    nguoi: Option<String>,
 }
 
 /// `POST /duyet/{id}`: approve, reject with a reason or ask for a correction; the decision is an
@@ -790,6 +952,8 @@ pub async fn decide<S: OfficeStore>(
     let back_to = ReviewQuery {
         trang: form.trang,
         loc: form.loc.clone(),
+        xa: form.xa.clone(),
+        nguoi: form.nguoi.clone(),
     };
     let needs_reason = status != EnrollmentStatus::Approved;
     if needs_reason && reason.trim().is_empty() {
@@ -907,8 +1071,9 @@ async fn render_quotas<S: OfficeStore>(
         }
         p.muted { "Chỉ tiêu " (in_sentence(&label)) "." }
         div.scroll { table {
-            thead { tr { th { "Xã/phường" } th { "Giao cho" } th { "Kỳ" } th.num { "Đăng ký mới" }
-                th.num { "Đã đạt" } th { "Tiến độ" } th.num { "Tái tục" } } }
+            thead { tr { th { "Xã/phường" } th { "Giao cho" } th { "Kỳ" } th.num { "Chỉ tiêu đăng ký mới" }
+                th.num { "Đã đăng ký" } th { "Tiến độ" } th.num { "Chỉ tiêu tái tục" }
+                th.num { "Đã tái tục" } th { "Tiến độ tái tục" } } }
             tbody {
                 @for r in &rows {
                     tr {
@@ -923,9 +1088,11 @@ async fn render_quotas<S: OfficeStore>(
                         td.num { (number(r.achieved_signups)) }
                         td { (charts::inline_progress(r.achieved_signups, r.target_signups)) }
                         td.num { (number(r.target_renewals)) }
+                        td.num { (number(r.achieved_renewals)) }
+                        td { @if r.target_renewals > 0 { (charts::inline_progress(r.achieved_renewals, r.target_renewals)) } @else { "—" } }
                     }
                 }
-                @if rows.is_empty() { tr { td colspan="7" { "Chưa giao chỉ tiêu cho kỳ này." } } }
+                @if rows.is_empty() { tr { td colspan="9" { "Chưa giao chỉ tiêu cho kỳ này." } } }
             }
         } }
         h2 { "Giao chỉ tiêu" }
@@ -1573,7 +1740,7 @@ pub async fn policy<S: OfficeStore>(
         })?),
         None => None,
     };
-    render_policy(&state, &viewer, day, None, HashMap::new()).await
+    render_policy(&state, &viewer, day, None, None, HashMap::new()).await
 }
 
 fn bp(n: u32) -> String {
@@ -1585,9 +1752,24 @@ async fn render_policy<S: OfficeStore>(
     viewer: &Viewer,
     day: Option<NaiveDate>,
     message: Option<(bool, String)>,
+    typed: Option<&TopUpForm>,
     errors: HashMap<&'static str, String>,
 ) -> WebResult {
     let policy = state.policy().await;
+    // A refused top-up comes back as it was typed, each error beside its field.
+    let typed_or = |get: fn(&TopUpForm) -> &str, default: &'static str| -> String {
+        typed.map_or_else(|| default.to_owned(), |f| get(f).to_owned())
+    };
+    let error = |name: &str| field_error(errors.get(name).map(String::as_str));
+    let chosen_province = typed_or(|f| f.province.trim(), "");
+    let mut provinces: Vec<(&str, &str)> = sotay_domain::policy::province_codes()
+        .iter()
+        .map(|code| {
+            let name = sotay_domain::policy::province_name(code).unwrap_or(code.as_str());
+            (code.as_str(), name)
+        })
+        .collect();
+    provinces.sort_by_key(|(_, name)| sotay_domain::fold::fold(name));
     let day = day.unwrap_or_else(today_in_vietnam);
     let rate = policy.contribution_rate_on(day).ok();
     let floor = policy.income_floor_on(day).ok();
@@ -1636,15 +1818,22 @@ async fn render_policy<S: OfficeStore>(
             form.card method="post" action="/chinh-sach" {
                 (csrf_field(viewer))
                 div style="display:flex;flex-wrap:wrap;gap:.6rem" {
-                    label { "Mã tỉnh (2 số)" input name="province" maxlength="2" inputmode="numeric" required; (field_error(errors.get("province").map(String::as_str))) }
-                    label { "Số nghị quyết" input name="resolution" maxlength="200" required; (field_error(errors.get("resolution").map(String::as_str))) }
-                    label { "Từ ngày" input name="from" placeholder="dd/mm/yyyy" required; (field_error(errors.get("from").map(String::as_str))) }
-                    label { "Đến ngày (có thể để trống)" input name="to" placeholder="dd/mm/yyyy"; (field_error(errors.get("to").map(String::as_str))) }
-                    label { "Hộ nghèo (%)" input name="poor" value="0" inputmode="decimal"; }
-                    label { "Hộ cận nghèo (%)" input name="near_poor" value="0" inputmode="decimal"; }
-                    label { "Dân tộc thiểu số (%)" input name="ethnic_minority" value="0" inputmode="decimal"; }
-                    label { "Xã đảo, đặc khu (%)" input name="island" value="0" inputmode="decimal"; }
-                    label { "Đối tượng khác (%)" input name="other" value="0" inputmode="decimal"; }
+                    label { "Tỉnh, thành phố"
+                        select name="province" required {
+                            option value="" { "— Chọn tỉnh —" }
+                            @for (code, name) in &provinces {
+                                option value=(code) selected[*code == chosen_province] { (name) " (" (code) ")" }
+                            }
+                        }
+                        (error("province")) }
+                    label { "Số nghị quyết" input name="resolution" maxlength="200" required value=(typed_or(|f| &f.resolution, "")); (error("resolution")) }
+                    label { "Từ ngày" input name="from" placeholder="dd/mm/yyyy" required value=(typed_or(|f| &f.from, "")); (error("from")) }
+                    label { "Đến ngày (có thể để trống)" input name="to" placeholder="dd/mm/yyyy" value=(typed_or(|f| &f.to, "")); (error("to")) }
+                    label { "Hộ nghèo (%)" input name="poor" inputmode="decimal" value=(typed_or(|f| &f.poor, "0")); (error("poor")) }
+                    label { "Hộ cận nghèo (%)" input name="near_poor" inputmode="decimal" value=(typed_or(|f| &f.near_poor, "0")); (error("near_poor")) }
+                    label { "Dân tộc thiểu số (%)" input name="ethnic_minority" inputmode="decimal" value=(typed_or(|f| &f.ethnic_minority, "0")); (error("ethnic_minority")) }
+                    label { "Xã đảo, đặc khu (%)" input name="island" inputmode="decimal" value=(typed_or(|f| &f.island, "0")); (error("island")) }
+                    label { "Đối tượng khác (%)" input name="other" inputmode="decimal" value=(typed_or(|f| &f.other, "0")); (error("other")) }
                 }
                 (field_error(errors.get("edition").map(String::as_str)))
                 p { button type="submit" { "Phát hành phiên bản mới" } }
@@ -1726,16 +1915,23 @@ pub async fn publish_top_up<S: OfficeStore>(
         },
     };
     let pct = |t: &str| parse_percent(if t.trim().is_empty() { "0" } else { t }).map(|pm| pm * 10);
-    let rates = [
-        pct(&form.poor),
-        pct(&form.near_poor),
-        pct(&form.ethnic_minority),
-        pct(&form.island),
-        pct(&form.other),
+    let typed_rates = [
+        ("poor", &form.poor),
+        ("near_poor", &form.near_poor),
+        ("ethnic_minority", &form.ethnic_minority),
+        ("island", &form.island),
+        ("other", &form.other),
     ];
-    if rates.iter().any(Option::is_none) {
-        errors.insert("edition", "Mức hỗ trợ là phần trăm từ 0 đến 100.".into());
-    }
+    let rates = typed_rates.map(|(name, text)| {
+        let rate = pct(text);
+        if rate.is_none() {
+            errors.insert(
+                name,
+                "Mức hỗ trợ là phần trăm từ 0 đến 100, ví dụ 50 hoặc 12,5.".into(),
+            );
+        }
+        rate
+    });
     let policy = state.policy().await;
     if errors.is_empty()
         && let Some(from) = from
@@ -1796,6 +1992,7 @@ pub async fn publish_top_up<S: OfficeStore>(
                             "Đã phát hành phiên bản {version}. Điện thoại nhận ở lần đồng bộ tới."
                         ),
                     )),
+                    None,
                     HashMap::new(),
                 )
                 .await;
@@ -1806,7 +2003,8 @@ pub async fn publish_top_up<S: OfficeStore>(
             Err(other) => return Err(other.into()),
         }
     }
-    bad(render_policy(&state, &viewer, from, None, errors).await)
+    let message = (false, "Chưa phát hành: hãy sửa các ô báo lỗi.".to_owned());
+    bad(render_policy(&state, &viewer, from, Some(message), Some(&form), errors).await)
 }
 
 /// Query with a page number.

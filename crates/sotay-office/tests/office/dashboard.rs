@@ -823,6 +823,10 @@ async fn a_quota_shows_on_the_overview(office: Office) {
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     assert!(added.body.contains("Đã giao chỉ tiêu"));
+    assert!(
+        added.body.contains("Đã tái tục") && added.body.contains("Tiến độ tái tục"),
+        "the renewal quota shows its progress too"
+    );
     let overview = web.get("/tong-quan").await;
     assert!(
         overview.body.contains("0 / 137"),
@@ -1364,6 +1368,53 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
         .expect("months");
     assert_eq!(months, vec![(jan, 2)]);
 
+    // Quotas of the half-year count what was reached: two sign-ups and one renewal (s1's
+    // April payment), for the commune, the village and the collector alike.
+    let scopes = [
+        QuotaScope::Commune(COMMUNE.into()),
+        QuotaScope::Village(field.village),
+        QuotaScope::Collector(field.user_id),
+    ];
+    for scope in &scopes {
+        let quota = Quota {
+            id: new_id(),
+            period: QuotaPeriod::HalfYear {
+                year: 2026,
+                half: 1,
+            },
+            scope: scope.clone(),
+            commune_code: COMMUNE.into(),
+            target_signups: 10,
+            target_renewals: 4,
+        };
+        writer
+            .write_record(store, EntityKind::Quota, &quota)
+            .await
+            .expect("quota");
+    }
+    let quotas = store.quotas(&Visible::All, h1).await.expect("quotas");
+    assert_eq!(quotas.len(), scopes.len());
+    for q in &quotas {
+        assert_eq!(
+            (q.achieved_signups, q.achieved_renewals, q.target_renewals),
+            (2, 1, 4),
+            "{} quota",
+            q.scope_kind
+        );
+    }
+    let h2 = Period {
+        from: NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"),
+        to: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
+    };
+    assert!(
+        store
+            .quotas(&Visible::All, h2)
+            .await
+            .expect("quotas")
+            .is_empty(),
+        "the half-year's quotas are not the next half's"
+    );
+
     // A correction of p2's amount alone names no sign-up: the office reads it for the payment,
     // and p2 still counts as a renewal.
     let mut amount = serde_json::Map::new();
@@ -1451,8 +1502,28 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
     let token = web.token().await;
     let mut bad = form.to_vec();
     bad[2] = ("from", "32/13/2027");
+    bad[5] = ("near_poor", "nhiều");
     let page = web.submit("/chinh-sach", &token, &bad).await;
     page.assert_refused_saying("Ngày bắt đầu theo dạng dd/mm/yyyy.", "next to the field");
+    assert!(
+        page.body.contains("Mức hỗ trợ là phần trăm"),
+        "the wrong rate is named too: {}",
+        page.body
+    );
+    for kept in [
+        r#"<option value="79" selected>"#,
+        r#"value="Nghị quyết 12/2026/NQ-HĐND Thành phố Hồ Chí Minh""#,
+        r#"value="32/13/2027""#,
+        r#"name="poor" inputmode="decimal" value="20""#,
+        r#"name="near_poor" inputmode="decimal" value="nhiều""#,
+        r#"name="other" inputmode="decimal" value="5""#,
+    ] {
+        assert!(
+            page.body.contains(kept),
+            "what was typed stays ({kept}): {}",
+            page.body
+        );
+    }
     let page = web.submit("/chinh-sach", &token, &form).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
@@ -1606,6 +1677,181 @@ async fn a_decision_on_a_later_page_comes_back_to_that_page(office: Office) {
     );
 }
 
+/// The review queue narrows to one commune and one collector, and a decision comes back to
+/// the queue as it was narrowed.
+async fn the_review_queue_narrows_to_a_commune_and_a_collector(office: Office) {
+    let (field, mut writer, _lan) = accounts_and_signup(&office, "Nguyễn Thị Một").await;
+    let store = office.store();
+    let hung = admin::create_user(store, "Trần Văn Hùng", Role::Collector, None)
+        .await
+        .expect("second collector");
+    admin::assign_area(store, hung.id, COMMUNE, None)
+        .await
+        .expect("area");
+    let month = this_month();
+    signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.village,
+        hung.id,
+        "Lê Văn Hai",
+        month,
+    )
+    .await;
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let all = web.get("/duyet").await;
+    assert!(all.body.contains("Nguyễn Thị Một") && all.body.contains("Lê Văn Hai"));
+    assert!(
+        all.body.contains(&format!(
+            r#"<option value="{}">Trần Văn Hùng</option>"#,
+            hung.id
+        )),
+        "the collectors of the commune are offered: {}",
+        all.body
+    );
+    let hungs = web.get(&format!("/duyet?nguoi={}", hung.id)).await;
+    assert!(hungs.body.contains("Lê Văn Hai"), "{}", hungs.body);
+    assert!(
+        !hungs.body.contains("Nguyễn Thị Một"),
+        "only Hùng's sign-ups"
+    );
+    assert!(hungs.body.contains("1 dòng"), "{}", hungs.body);
+    let here = web.get(&format!("/duyet?xa={COMMUNE}")).await;
+    assert!(here.body.contains("Nguyễn Thị Một") && here.body.contains("Lê Văn Hai"));
+    let elsewhere = web.get(&format!("/duyet?xa={OTHER_COMMUNE}")).await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "a supervisor cannot narrow to a commune not theirs (as if it did not exist)"
+    );
+    let admin_web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
+    let other = admin_web.get(&format!("/duyet?xa={OTHER_COMMUNE}")).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(
+        !other.body.contains("Nguyễn Thị Một") && !other.body.contains("Lê Văn Hai"),
+        "the other commune has none of them"
+    );
+
+    // A decision on Hùng's queue comes back to Hùng's queue.
+    let at = hungs.body.find("id=\"dk-").expect("Hùng's row") + "id=\"dk-".len();
+    let id = &hungs.body[at..at + 36];
+    let token = hungs.csrf();
+    let hung_id = hung.id.to_string();
+    let decided = web
+        .post(
+            &format!("/duyet/{id}"),
+            &[
+                ("action", "correct"),
+                ("reason", "Thiếu ảnh CCCD"),
+                ("loc", "cho-duyet"),
+                ("trang", "1"),
+                ("xa", COMMUNE),
+                ("nguoi", &hung_id),
+                ("_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    assert!(decided.body.contains("Đã ghi quyết định"));
+    assert!(
+        decided.body.contains(&format!(
+            r#"<option value="{hung_id}" selected>Trần Văn Hùng</option>"#
+        )),
+        "still narrowed to Hùng: {}",
+        decided.body
+    );
+    assert!(
+        !decided.body.contains("Nguyễn Thị Một"),
+        "Lan's sign-up is not on Hùng's queue"
+    );
+}
+
+/// The collectors page says who has not synced for a week, narrows to them, to a commune or a
+/// name typed without diacritics, and shows the people a page at a time.
+async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office) {
+    accounts(&office).await;
+    let field = office.field_user(true).await;
+    let store = office.store();
+    // Lan synced just now; Hùng's phone last reached the office ten days ago.
+    office.push(&field, &[]).await;
+    let hung = office
+        .enroll(&office.user_code("Trần Văn Hùng", Role::Collector).await)
+        .await;
+    admin::assign_area(store, hung.user.id, COMMUNE, None)
+        .await
+        .expect("area");
+    sotay_office::storage::sql::SqlRunner::query(
+        store,
+        "UPDATE devices SET last_seen_at = $1 WHERE user_id = $2".into(),
+        vec![
+            (Utc::now() - chrono::Duration::days(10)).into(),
+            hung.user.id.into(),
+        ],
+    )
+    .await
+    .expect("an old sync");
+    let lan_row = |body: &str| body.contains("<td>Nguyễn Thị Lan</td>");
+    let hung_row = |body: &str| body.contains("<td>Trần Văn Hùng</td>");
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let page = web.get("/nguoi-thu").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(lan_row(&page.body) && hung_row(&page.body), "{}", page.body);
+    assert!(
+        page.body.contains("1 người chưa đồng bộ 7 ngày trở lên"),
+        "{}",
+        page.body
+    );
+    let stale = web.get("/nguoi-thu?cham=1").await;
+    assert!(hung_row(&stale.body), "{}", stale.body);
+    assert!(!lan_row(&stale.body), "Lan synced today");
+    assert!(stale.body.contains("Quá 7 ngày"));
+    let found = web.get("/nguoi-thu?ten=tran%20van%20hung").await;
+    assert!(
+        hung_row(&found.body) && !lan_row(&found.body),
+        "{}",
+        found.body
+    );
+    let elsewhere = web.get(&format!("/nguoi-thu?xa={OTHER_COMMUNE}")).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+
+    // A board of 25 more: 27 people make two pages, and the filters follow the pages.
+    for n in 1..=25 {
+        let member = admin::create_user(
+            store,
+            &format!("Thành viên Ban số {n:02}"),
+            Role::BoardMember,
+            None,
+        )
+        .await
+        .expect("member");
+        admin::assign_area(store, member.id, COMMUNE, None)
+            .await
+            .expect("area");
+    }
+    let first = web.get("/nguoi-thu").await;
+    assert!(
+        first.body.contains("Trang 1 / 2 · 27 dòng"),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("trang=2"), "a link to the next page");
+    let second = web.get("/nguoi-thu?trang=2").await;
+    assert!(second.body.contains("Trang 2 / 2"), "{}", second.body);
+    assert!(
+        hung_row(&second.body),
+        "sorted by name, Trần comes last: {}",
+        second.body
+    );
+    let never = web.get("/nguoi-thu?cham=1").await;
+    assert!(
+        never.body.contains("Trang 1 / 2 · 26 dòng"),
+        "people who never synced are flagged too: {}",
+        never.body
+    );
+    assert!(never.body.contains("cham=1&amp;trang=2"), "{}", never.body);
+}
+
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
 /// with what was typed kept, and the overview comes back on the period it was sent from.
 async fn the_labour_force_form_keeps_what_was_typed_and_the_period(office: Office) {
@@ -1694,6 +1940,8 @@ contract!(
     hostile_names_are_text_everywhere,
     a_decision_reaches_the_collectors_phone,
     a_decision_on_a_later_page_comes_back_to_that_page,
+    the_review_queue_narrows_to_a_commune_and_a_collector,
+    the_collectors_page_finds_who_has_not_synced_for_a_week,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
     an_import_reports_each_bad_row_and_imports_only_when_told,
