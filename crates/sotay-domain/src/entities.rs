@@ -365,6 +365,9 @@ pub enum FollowUpReason {
     MissingDocument,
     /// Thu tiền.
     Payment,
+    /// Ban vận động giới thiệu: someone a village board member found interested, handed to the
+    /// collectors of the village by the office.
+    Referral,
 }
 
 /// Việc cần làm: something to do for a household by a date.

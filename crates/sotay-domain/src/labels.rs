@@ -212,6 +212,7 @@ pub const CHOICES: &[(&str, &[(&str, &str)])] = &[
             ("renewal", "Đến hạn đóng tiếp"),
             ("missing_document", "Thiếu giấy tờ"),
             ("payment", "Thu tiền"),
+            ("referral", "Ban vận động giới thiệu"),
         ],
     ),
     (

@@ -21,6 +21,7 @@ pub mod facts;
 pub mod import;
 pub mod limit;
 pub mod passwords;
+pub mod referral;
 pub mod server;
 pub mod state;
 pub mod storage;

@@ -243,7 +243,12 @@ impl Store {
             ],
         )?;
         for mut follow_up in due {
-            if follow_up.reason == FollowUpReason::CallBack {
+            // A call-back or a board's referral is done by the visit; renewals, missing
+            // papers and payments are done by what they ask for.
+            if matches!(
+                follow_up.reason,
+                FollowUpReason::CallBack | FollowUpReason::Referral
+            ) {
                 follow_up.done = true;
                 self.stage(&tx, follow_up)?;
                 logged.follow_ups_closed += 1;

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sotay_domain::{Op, PaymentMode, Quote, QuoteRequest, SupportGroup, Vnd};
+use sotay_domain::{Op, PaymentMode, Quote, QuoteRequest, Role, SupportGroup, Vnd};
 use sotay_sync::protocol::{
     EnrollRequest, EnrollResponse, ErrorBody, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, OpOutcome,
     PullQuery, PullResponse, PushRequest, PushResponse, UserInfo,
@@ -173,6 +173,11 @@ pub async fn push<S: OfficeStore>(
                 outcomes.len(),
                 ops.len()
             ))));
+        }
+        if auth.role == Role::BoardMember {
+            // Before the answer: a push the phone retries writes what a stop here missed.
+            crate::referral::hand_over(batch_state.store.as_ref(), &ops, &outcomes, ctx.today)
+                .await?;
         }
         let results: Vec<_> = ops
             .iter()

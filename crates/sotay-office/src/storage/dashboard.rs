@@ -527,6 +527,14 @@ pub trait DashboardStore: Send + Sync + 'static {
     fn commune_name(&self, code: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Villages of visible communes, by commune and name.
     fn villages(&self, visible: &Visible) -> impl Future<Output = Result<Vec<VillageRow>>> + Send;
+    /// The collectors (who may sign people up and collect) whose area covers a village of
+    /// `commune` (`village`, or the commune as a whole when none): those given the whole
+    /// commune and those given that village.
+    fn collectors_of_village(
+        &self,
+        commune: &str,
+        village: Option<Uuid>,
+    ) -> impl Future<Output = Result<Vec<Uuid>>> + Send;
     /// The overview per commune, or per village of one commune (`by_village`).
     fn overview(
         &self,
@@ -1004,6 +1012,28 @@ impl<T: SqlRunner> DashboardStore for T {
                 })
             })
             .collect()
+    }
+
+    async fn collectors_of_village(
+        &self,
+        commune: &str,
+        village: Option<Uuid>,
+    ) -> Result<Vec<Uuid>> {
+        let rows = self
+            .query(
+                "SELECT DISTINCT CAST(a.user_id AS TEXT) FROM areas a
+                 JOIN users u ON u.id = a.user_id
+                 WHERE a.commune_code = $1 AND (a.village_id = '' OR a.village_id = $2)
+                   AND u.role IN ('collector', 'post_office_collector')
+                 ORDER BY 1"
+                    .into(),
+                vec![
+                    commune.into(),
+                    village.map(|v| v.to_string()).unwrap_or_default().into(),
+                ],
+            )
+            .await?;
+        rows.iter().map(|r| cell(r, 0)?.uuid()).collect()
     }
 
     async fn overview(

@@ -16,5 +16,6 @@ mod listen;
 mod openapi;
 mod quote;
 mod quote_cli;
+mod referral;
 mod scope;
 mod tls;

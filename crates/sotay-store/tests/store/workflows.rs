@@ -63,6 +63,32 @@ fn a_visit_answers_due_call_backs_sets_the_next_one_and_moves_the_persons_met() 
     );
 }
 
+/// A referral from the village board (made by the office for the village's collector) is
+/// done by the collector's visit, as a call-back is; a missing document is not.
+#[test]
+fn a_visit_answers_the_boards_referral_but_not_a_missing_document() {
+    let fx = Fixture::new();
+    let (h, _p) = saved_family(&fx, "Đỗ Văn Tư", 1);
+    let referral = FollowUp {
+        reason: FollowUpReason::Referral,
+        ..follow_up(&h, fx.user(), date(2026, 11, 23))
+    };
+    let papers = FollowUp {
+        reason: FollowUpReason::MissingDocument,
+        ..follow_up(&h, fx.user(), date(2026, 11, 23))
+    };
+    fx.store.save_follow_up(&referral).expect("referral");
+    fx.store.save_follow_up(&papers).expect("papers");
+    let logged = fx
+        .store
+        .log_visit(&visit(&h, fx.user(), now()))
+        .expect("log the visit");
+    assert_eq!(logged.follow_ups_closed, 1);
+    let done = |id| fx.store.get_follow_up(id).expect("get").expect("kept").done;
+    assert!(done(referral.id), "the referral is answered by the visit");
+    assert!(!done(papers.id), "the papers are still missing");
+}
+
 #[test]
 fn a_refused_visit_saves_nothing_of_what_it_would_have_changed() {
     let fx = Fixture::new();

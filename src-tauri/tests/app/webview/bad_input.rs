@@ -149,5 +149,27 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         .format("%d/%m/%Y")
         .to_string();
     assert_eq!(board.value("date").await, today);
+    // Someone she finds interested goes to the village's collector: the office makes Lan's
+    // follow-up when the visit arrives.
+    let household = super::add_household(&board, "Trịnh Văn Quý").await;
+    board.click("log-visit").await;
+    board.testid("outcomes").await;
+    board.click("outcome-interested").await;
+    board.testid("visit-saved").await;
+    board.wait_text("Người thu của thôn sẽ nhận hộ này").await;
+    board.click("sync-now").await;
+    board.go("sync").await;
+    board.wait_testid_text("sync-pending", "0").await;
+    let assigned = data.query(&format!(
+        "SELECT u.full_name FROM records r JOIN users u
+           ON u.id = json_extract(r.state, '$.fields.assigned_to')
+         WHERE r.entity = 'follow_up'
+           AND json_extract(r.state, '$.fields.reason') = 'referral'
+           AND json_extract(r.state, '$.fields.household_id') = '{household}'"
+    ));
+    assert!(
+        assigned.contains(&"Nguyễn Thị Lan".to_owned()),
+        "the commune's collector has it: {assigned:?}"
+    );
     board.stop().await;
 }

@@ -4,7 +4,7 @@
 //! person; record a meeting; lock and unlock with the PIN. A screenshot of every screen.
 
 use super::harness::Stage;
-use super::{QR, add_household, enrol, hash_id};
+use super::{QR, enrol, hash_id};
 use chrono::Datelike;
 
 fn digits(text: &str) -> i64 {
@@ -42,11 +42,20 @@ async fn the_whole_story_in_the_real_app() {
     app.go("households").await;
     app.testid("villages").await;
     app.screenshot("04-ho-gia-dinh").await;
-    let household = add_household(&app, "Nguyễn Văn Đức").await;
-    app.click("add-person").await;
+    // The household starts from the head's ID card: its QR names the head and the address,
+    // and after the save the same card fills the head's own form.
+    app.click_text("Thôn Đông").await;
+    app.click("add-household").await;
     app.fill("qr", QR).await;
     app.click("qr-fill").await;
     app.testid("qr-filled").await;
+    assert_eq!(app.value("head_name").await, "Nguyễn Văn Đức");
+    assert_eq!(app.value("address").await, "Thôn Đông, xã Sóc Sơn, Hà Nội");
+    app.select("poverty_status", "near_poor").await;
+    app.fill("poverty_year", "2025").await;
+    app.screenshot("04b-ho-tu-the-can-cuoc").await;
+    app.click("save").await;
+    app.testid("from-head-card").await;
     assert_eq!(app.value("full_name").await, "Nguyễn Văn Đức");
     assert_eq!(app.value("date_of_birth").await, "12/04/1985");
     assert_eq!(app.value("personal_id").await, "001085001234");
@@ -56,6 +65,13 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("person-summary").await;
     let person = hash_id(&app, "person").await;
     assert_eq!(app.text_of("person-id").await, "001085001234");
+    // Back from the head is the new household.
+    let back = app.back().await;
+    let household = back
+        .strip_prefix("#/household/")
+        .unwrap_or_else(|| panic!("back to the household: {back}"))
+        .to_owned();
+    app.testid("members").await;
 
     // A visit: "Ghi thăm hộ", then the outcome — two taps from the household.
     app.go(&format!("household/{household}")).await;
