@@ -1261,14 +1261,17 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
         to: NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"),
     };
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
-    let rows = store
-        .overview(&Visible::All, h1, today, false)
-        .await
-        .expect("overview");
-    let row = rows
-        .iter()
-        .find(|r| r.commune_code == COMMUNE)
-        .expect("the commune's row");
+    // The commune's row of the overview of `period` as it stands on `today`.
+    let commune_row = async |period: Period, today: NaiveDate| {
+        store
+            .overview(&Visible::All, period, today, false)
+            .await
+            .expect("overview")
+            .into_iter()
+            .find(|r| r.commune_code == COMMUNE)
+            .expect("the commune's row")
+    };
+    let row = commune_row(h1, today).await;
     assert_eq!(row.households, 2);
     assert_eq!(row.visits, 1);
     assert_eq!(row.signups, 2);
@@ -1285,14 +1288,7 @@ async fn overview_and_evaluation_count_what_happened(office: Office) {
     for (day, covered) in [((2026, 2, 10), 2), ((2026, 5, 15), 1)] {
         let today = NaiveDate::from_ymd_opt(day.0, day.1, day.2).expect("date");
         assert_eq!(h1.census_month(today).day(), 1);
-        let rows = store
-            .overview(&Visible::All, h1, today, false)
-            .await
-            .expect("overview");
-        let row = rows
-            .iter()
-            .find(|r| r.commune_code == COMMUNE)
-            .expect("the commune's row");
+        let row = commune_row(h1, today).await;
         assert_eq!(row.participants, covered, "on {today}");
         let lan = store
             .evaluation(&Visible::All, h1, today, 5)

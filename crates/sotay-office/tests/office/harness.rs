@@ -555,3 +555,58 @@ pub async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
     );
     (status, code)
 }
+
+/// A field user of `role` with `area` (a whole commune, or one village of it), enrolled.
+pub async fn user_with_area(
+    office: &Office,
+    role: Role,
+    commune: &str,
+    village: Option<Uuid>,
+) -> Field {
+    named_user_with_area(office, "Người dùng thử", role, commune, village).await
+}
+
+/// [`user_with_area`] named `name`.
+pub async fn named_user_with_area(
+    office: &Office,
+    name: &str,
+    role: Role,
+    commune: &str,
+    village: Option<Uuid>,
+) -> Field {
+    let user = admin::create_user(office.store(), name, role, None)
+        .await
+        .expect("user");
+    let enrolled = office.enroll_in_area(user.id, commune, village).await;
+    Field::enrolled(user.id, &enrolled, village.unwrap_or_default(), Uuid::nil())
+}
+
+/// A new village named `name` in `commune`.
+pub async fn village_in(office: &Office, commune: &str, name: &str) -> Uuid {
+    admin::create_village(
+        office.store(),
+        &mut OfficeWriter::default(),
+        commune,
+        name,
+        VillageKind::Village,
+    )
+    .await
+    .expect("village")
+    .id
+}
+
+/// Every record id a device's pulls return, from the start.
+pub async fn pulled_ids(office: &Office, token: &str) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = office
+            .pull(token, &format!("?after={cursor}&limit=500"))
+            .await;
+        ids.extend(page.changes.iter().map(|c| c.entity_id));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            return ids;
+        }
+    }
+}

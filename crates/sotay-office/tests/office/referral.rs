@@ -4,8 +4,7 @@
 //! collector's phone pulls it.
 
 use serde_json::{Value, json};
-use sotay_domain::{EntityKind, FollowUp, FollowUpReason, Role, VillageKind};
-use sotay_office::admin::{self, OfficeWriter};
+use sotay_domain::{EntityKind, FollowUp, FollowUpReason, Role};
 use sotay_office::referral::referral_id;
 use sotay_sync::protocol::OpOutcome;
 use uuid::Uuid;
@@ -24,39 +23,10 @@ fn visit(household: Uuid, village: Uuid, by: Uuid, met: &[Uuid], outcome: &str) 
     })
 }
 
-async fn person_in_area(
-    office: &Office,
-    name: &str,
-    role: Role,
-    commune: &str,
-    village: Option<Uuid>,
-) -> Field {
-    let user = admin::create_user(office.store(), name, role, None)
-        .await
-        .expect("user");
-    let enrolled = office.enroll_in_area(user.id, commune, village).await;
-    Field::enrolled(user.id, &enrolled, village.unwrap_or_default(), Uuid::nil())
-}
-
 async fn a_board_members_interested_visit_becomes_the_village_collectors_follow_up(office: Office) {
-    let village = |name: &'static str| {
-        let office = &office;
-        async move {
-            admin::create_village(
-                office.store(),
-                &mut OfficeWriter::default(),
-                COMMUNE,
-                name,
-                VillageKind::Village,
-            )
-            .await
-            .expect("village")
-            .id
-        }
-    };
-    let north = village("Thôn Bắc").await;
-    let south = village("Thôn Nam").await;
-    let tu = person_in_area(
+    let north = village_in(&office, COMMUNE, "Thôn Bắc").await;
+    let south = village_in(&office, COMMUNE, "Thôn Nam").await;
+    let tu = named_user_with_area(
         &office,
         "Đỗ Văn Tư",
         Role::BoardMember,
@@ -64,8 +34,8 @@ async fn a_board_members_interested_visit_becomes_the_village_collectors_follow_
         Some(north),
     )
     .await;
-    let lan = person_in_area(&office, "Nguyễn Thị Lan", Role::Collector, COMMUNE, None).await;
-    let hoa = person_in_area(
+    let lan = named_user_with_area(&office, "Nguyễn Thị Lan", Role::Collector, COMMUNE, None).await;
+    let hoa = named_user_with_area(
         &office,
         "Phạm Thị Hoa",
         Role::PostOfficeCollector,
@@ -74,10 +44,10 @@ async fn a_board_members_interested_visit_becomes_the_village_collectors_follow_
     )
     .await;
     let south_collector =
-        person_in_area(&office, "Vũ Văn Nam", Role::Collector, COMMUNE, Some(south)).await;
+        named_user_with_area(&office, "Vũ Văn Nam", Role::Collector, COMMUNE, Some(south)).await;
     let elsewhere =
-        person_in_area(&office, "Lê Văn Xa", Role::Collector, OTHER_COMMUNE, None).await;
-    let _board_peer = person_in_area(
+        named_user_with_area(&office, "Lê Văn Xa", Role::Collector, OTHER_COMMUNE, None).await;
+    let _board_peer = named_user_with_area(
         &office,
         "Hà Thị Bảy",
         Role::BoardMember,
@@ -193,18 +163,7 @@ async fn a_board_members_interested_visit_becomes_the_village_collectors_follow_
     assert_eq!(count().await, written);
 
     // The collector's phone pulls its follow-up.
-    let mut pulled = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = office
-            .pull(&hoa.token, &format!("?after={cursor}&limit=500"))
-            .await;
-        pulled.extend(page.changes.iter().map(|c| c.entity_id));
-        cursor = page.next_cursor;
-        if !page.has_more {
-            break;
-        }
-    }
+    let pulled = pulled_ids(&office, &hoa.token).await;
     assert!(
         pulled.contains(&referral_id(interested.entity_id, hoa.user_id)),
         "Hoa's phone gets the follow-up"

@@ -5,8 +5,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sotay_domain::{EntityKind, Role, VillageKind};
-use sotay_office::admin::{self, OfficeWriter};
+use sotay_domain::{EntityKind, Role};
+use sotay_office::admin::OfficeWriter;
 use sotay_office::apply::OFFICE_NODE;
 use sotay_office::storage::{DashboardStore, ScopeProblem};
 use sotay_sync::protocol::{OpOutcome, PushResponse};
@@ -59,33 +59,6 @@ async fn a_board_member_takes_no_sign_up_and_no_money(office: Office) {
     );
 }
 
-/// A field user of `role` with `area` (a whole commune, or one village of it), enrolled.
-async fn user_with_area(
-    office: &Office,
-    role: Role,
-    commune: &str,
-    village: Option<Uuid>,
-) -> Field {
-    let user = admin::create_user(office.store(), "Người dùng thử", role, None)
-        .await
-        .expect("user");
-    let enrolled = office.enroll_in_area(user.id, commune, village).await;
-    Field::enrolled(user.id, &enrolled, village.unwrap_or_default(), Uuid::nil())
-}
-
-async fn village_in(office: &Office, commune: &str, name: &str) -> Uuid {
-    admin::create_village(
-        office.store(),
-        &mut OfficeWriter::default(),
-        commune,
-        name,
-        VillageKind::Village,
-    )
-    .await
-    .expect("village")
-    .id
-}
-
 fn rejected_code(outcome: &OpOutcome) -> Option<&str> {
     match outcome {
         OpOutcome::Rejected { code, .. } => Some(code),
@@ -99,22 +72,6 @@ fn rejected_codes(res: &PushResponse) -> Vec<Option<&str>> {
         .iter()
         .map(|r| rejected_code(&r.outcome))
         .collect()
-}
-
-/// Every record id a device's pulls return, from the start.
-async fn pulled_ids(office: &Office, token: &str) -> Vec<Uuid> {
-    let mut ids = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = office
-            .pull(token, &format!("?after={cursor}&limit=500"))
-            .await;
-        ids.extend(page.changes.iter().map(|c| c.entity_id));
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return ids;
-        }
-    }
 }
 
 /// Issue 8, first case: a user scoped to a village of 00376 labelled a household with commune
