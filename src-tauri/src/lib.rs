@@ -139,6 +139,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::settings::lock,
             commands::settings::unlock,
             commands::settings::start_over,
+            commands::drafts::save_draft,
+            commands::drafts::load_draft,
+            commands::drafts::discard_draft,
         ])
 }
 

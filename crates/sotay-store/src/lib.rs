@@ -10,6 +10,7 @@
 //!   app means (a visit with its follow-ups, a sign-up with its quote, a priced payment, a
 //!   remittance of the cash on hand), each in one transaction.
 //!
+//! - [`drafts`] keeps forms being filled in, so what was typed survives the app being killed.
 //! - [`encryption`] keeps the file encrypted (SQLCipher, a random key the app wraps with the
 //!   PIN), and encrypts a plain file from an older app in place.
 //!
@@ -17,6 +18,7 @@
 //! Architecture invariant: no networking; user data is never hard-deleted (tombstones).
 
 pub mod clock;
+pub mod drafts;
 pub mod encryption;
 pub mod error;
 pub mod outbox;

@@ -36,6 +36,7 @@ pub static MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../migrations/device/0004_household_name_keys.sql"
     )),
+    M::up(include_str!("../../../migrations/device/0005_drafts.sql")),
 ];
 
 /// The migration list as `rusqlite_migration` wants it.

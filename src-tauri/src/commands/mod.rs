@@ -11,6 +11,7 @@ use crate::error::{CmdResult, CommandError};
 
 pub mod app;
 pub mod collect;
+pub mod drafts;
 pub mod households;
 pub mod meetings;
 pub mod quote;

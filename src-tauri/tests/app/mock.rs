@@ -540,6 +540,18 @@ fn the_pin_locks_every_data_command_until_it_is_typed() {
         app.error("search", json!({ "query": "nguyen" }))["code"],
         "locked"
     );
+    // Drafts hold what was typed (names, ID numbers): they are data too.
+    assert_eq!(
+        app.error("load_draft", json!({ "form": "person:new:x" }))["code"],
+        "locked"
+    );
+    assert_eq!(
+        app.error(
+            "save_draft",
+            json!({ "form": "person:new:x", "data": "{}" })
+        )["code"],
+        "locked"
+    );
     let err = app.error("unlock", json!({ "pin": "1111" }));
     assert_eq!(err["code"], "pin_wrong");
     assert_eq!(err["params"]["remaining"], "4");

@@ -41,6 +41,9 @@ export const api = {
   quoteDefaults: (personId: T.Uuid) => call<T.QuoteDefaults>('quote_defaults', { personId }),
   signUp: (input: T.SignUpInput) =>
     call<{ enrollment: T.Enrollment; quote: T.Quote }>('sign_up', { input }),
+  saveDraft: (form: string, data: string) => call<null>('save_draft', { form, data }),
+  loadDraft: (form: string) => call<string | null>('load_draft', { form }),
+  discardDraft: (form: string) => call<null>('discard_draft', { form }),
   resubmitSignUp: (enrollmentId: T.Uuid) => call<T.Enrollment>('resubmit_sign_up', { enrollmentId }),
   paymentDraft: (enrollmentId: T.Uuid) => call<T.PaymentDraft>('payment_draft', { enrollmentId }),
   collectPayment: (enrollmentId: T.Uuid, receiptNumber: string, method: T.PaymentMethod) =>

@@ -3,6 +3,7 @@
 
 mod common;
 mod crash;
+mod drafts;
 mod encryption;
 mod migrations;
 mod outbox;

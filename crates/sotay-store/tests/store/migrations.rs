@@ -193,9 +193,11 @@ fn upgrading_a_version_2_database_refolds_the_search_index_with_the_domain_rule(
             [p.id.as_bytes()],
         )
         .unwrap();
-        // And version 2's households, before the sort keys of version 4.
+        // And version 2's households, before the sort keys of version 4 (and no drafts, of
+        // version 5).
         raw.execute_batch(
-            "DROP INDEX households_village;
+            "DROP TABLE drafts;
+             DROP INDEX households_village;
              ALTER TABLE households DROP COLUMN name_key;
              CREATE INDEX households_village ON households (village_id, head_name);
              PRAGMA user_version = 2;",

@@ -78,8 +78,28 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         "no sign-up was saved"
     );
 
+    // A person half-typed when the app is killed: the form is kept as a draft as it is typed.
+    app.go(&format!("person/new?household={household}")).await;
+    app.testid("person-form").await;
+    app.fill("full_name", "Phạm Thị Nháp").await;
+    app.fill("phone", "0987654321").await;
+    let drafted = || {
+        app_db_count(
+            &app,
+            "SELECT count(*) FROM drafts WHERE data LIKE '%Phạm Thị Nháp%0987654321%'",
+        )
+    };
+    for _ in 0..50 {
+        if drafted() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(drafted(), 1, "the typed form is kept within a moment");
+    assert_eq!(persons(), 1, "a draft is not a saved person");
+
     // kill -9, then the app starts again on the same data: the person is there and found
-    // without diacritics.
+    // without diacritics, and the half-typed form opens as it was left.
     app.kill_app().await;
     let conn = crate::raw_store(&home.path().join("vn.sotay.field"));
     let check: String = conn
@@ -95,6 +115,24 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     app.wait_text("Phạm Văn Long").await;
     app.go(&format!("household/{household}")).await;
     app.wait_text("Phạm Văn Long").await;
+    app.go(&format!("person/new?household={household}")).await;
+    app.testid("draft-restored").await;
+    assert_eq!(app.value("full_name").await, "Phạm Thị Nháp");
+    assert_eq!(app.value("phone").await, "0987654321");
+    app.screenshot("33-ban-nhap").await;
+    // "Start over" empties it; typed again and saved, no draft is left.
+    app.click("draft-discard").await;
+    assert_eq!(app.value("full_name").await, "");
+    app.fill("full_name", "Phạm Thị Nháp").await;
+    app.click("save").await;
+    app.testid("person-summary").await;
+    assert_eq!(app_db_count(&app, "SELECT count(*) FROM drafts"), 0);
+    app.go(&format!("person/new?household={household}")).await;
+    app.testid("person-form").await;
+    assert!(
+        !app.shows("draft-restored").await,
+        "a saved form leaves no draft"
+    );
     app.stop().await;
 
     // A board member: outreach yes, money no.
