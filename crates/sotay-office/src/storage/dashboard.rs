@@ -89,7 +89,7 @@ impl Period {
     /// The month whose participants the period's coverage counts: its last month, or this
     /// month (of `today`) while the period runs. A participant is an approved sign-up that
     /// started by then and whose paid months reach it; one whose months ran out earlier has
-    /// lapsed (the same rule as [`Period::lapse_window`]) and is not covered any more.
+    /// lapsed (the same rule as the lapses of a period) and is not covered any more.
     pub fn census_month(&self, today: NaiveDate) -> NaiveDate {
         let first = |d: NaiveDate| d.with_day(1).unwrap_or(d);
         first(self.to.pred_opt().unwrap_or(self.to)).min(first(today))
