@@ -535,6 +535,30 @@ pub struct PaymentDraftDto {
     pub quote: Quote,
 }
 
+/// `sign_up_terms`: what a sign-up goes on with, and the income floor today.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignUpTerms {
+    /// The participant's name.
+    pub person_name: String,
+    /// Monthly income the contributions are worked out on.
+    pub monthly_income: Vnd,
+    /// How the periods are paid.
+    pub payment_mode: PaymentMode,
+    /// The lowest income allowed today, when the policy has one.
+    pub income_floor: Option<Vnd>,
+}
+
+/// `change_sign_up_terms`'s form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SignUpTermsInput {
+    /// The sign-up.
+    pub enrollment_id: Uuid,
+    /// The new monthly income as typed.
+    pub income: String,
+    /// The new payment mode.
+    pub mode: PaymentMode,
+}
+
 /// `collect_payment`'s form.
 #[derive(Clone, Debug, Deserialize)]
 pub struct CollectInput {

@@ -142,6 +142,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::drafts::save_draft,
             commands::drafts::load_draft,
             commands::drafts::discard_draft,
+            commands::collect::sign_up_terms,
+            commands::collect::change_sign_up_terms,
         ])
 }
 

@@ -19,8 +19,8 @@ use sotay_domain::collate::compare;
 use sotay_domain::policy::{add_months, month_start};
 use sotay_domain::{
     Enrollment, EnrollmentStatus, EntityKind, FollowUp, FollowUpReason, OutreachEvent, Payment,
-    PaymentMethod, Person, Quota, Quote, QuoteRequest, Remittance, Stage, Village, Visit,
-    VisitOutcome, Vnd, new_id,
+    PaymentMethod, PaymentMode, Person, Quota, Quote, QuoteRequest, Remittance, Stage, Village,
+    Visit, VisitOutcome, Vnd, new_id,
 };
 use uuid::Uuid;
 
@@ -352,6 +352,35 @@ impl Store {
         enrollment.status_reason = None;
         self.save(&enrollment)?;
         Ok(enrollment)
+    }
+
+    /// Changes the income and the payment mode a sign-up goes on with — a new income floor
+    /// (1.500.000 ₫ to the end of 2026, 2.200.000 ₫ from 2027), a participant who would rather
+    /// pay six months than three — and returns its next period priced with them. The new terms
+    /// are saved as an edit of the sign-up only when that period prices (the quote's refusal,
+    /// on its field, otherwise, and nothing is saved).
+    pub fn change_sign_up_terms(
+        &self,
+        enrollment_id: Uuid,
+        monthly_income: Vnd,
+        payment_mode: PaymentMode,
+    ) -> Result<PaymentDraft> {
+        let mut enrollment: Enrollment = self.get(enrollment_id)?.ok_or(StoreError::NotFound {
+            entity: EntityKind::Enrollment,
+            id: enrollment_id,
+        })?;
+        enrollment.monthly_income = monthly_income;
+        enrollment.payment_mode = payment_mode;
+        // Priced for today first: a refusal is the quote's, which names today's floor and
+        // ceiling (the sign-up's own check names those of its first month).
+        let policy = self.policy()?;
+        sotay_domain::quote(&policy, &Store::quote_request(&enrollment, self.today(), 0))?;
+        let tx = self.write_tx()?;
+        self.stage(&tx, enrollment)?;
+        // Priced inside the transaction, on the terms just written: a refusal rolls them back.
+        let draft = self.payment_draft(enrollment_id)?;
+        tx.commit()?;
+        Ok(draft)
     }
 
     /// The next period of a sign-up — the month after the last one paid, or its first month —

@@ -9,8 +9,14 @@ use tauri::State;
 use uuid::Uuid;
 
 use crate::commands::require;
-use crate::dto::{CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptCheckDto, ReceiptDto};
+use sotay_store::{PaymentDraft, Store};
+
+use crate::dto::{
+    CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptCheckDto, ReceiptDto, SignUpTerms,
+    SignUpTermsInput,
+};
 use crate::error::CmdResult;
+use crate::forms;
 use crate::state::AppState;
 
 /// The next period of a sign-up and what to collect for it.
@@ -20,17 +26,57 @@ pub fn payment_draft(
     enrollment_id: Uuid,
 ) -> CmdResult<PaymentDraftDto> {
     state.with_store_for(AppAction::HandleMoney, |store, _| {
-        let draft = store.payment_draft(enrollment_id)?;
-        let person = require::<Person>(store, draft.enrollment.person_id)?;
-        Ok(PaymentDraftDto {
+        draft_dto(store, store.payment_draft(enrollment_id)?)
+    })
+}
+
+/// The income and payment mode a sign-up goes on with, and today's income floor: what the
+/// collector changes when the next period does not price (a new floor) or the participant
+/// wants another mode.
+#[tauri::command(async)]
+pub fn sign_up_terms(state: State<'_, AppState>, enrollment_id: Uuid) -> CmdResult<SignUpTerms> {
+    state.with_store_for(AppAction::HandleMoney, |store, _| {
+        let enrollment = require::<Enrollment>(store, enrollment_id)?;
+        let person = require::<Person>(store, enrollment.person_id)?;
+        let income_floor = store
+            .policy()?
+            .income_floor_on(store.today())
+            .ok()
+            .map(|floor| floor.amount);
+        Ok(SignUpTerms {
             person_name: person.full_name,
-            months: draft.quote.period_months,
-            months_from: draft.months_from,
-            months_to: draft.months_to,
-            amount: draft.amount,
-            enrollment: draft.enrollment,
-            quote: draft.quote,
+            monthly_income: enrollment.monthly_income,
+            payment_mode: enrollment.payment_mode,
+            income_floor,
         })
+    })
+}
+
+/// Changes a sign-up's income and payment mode (saved only when its next period prices on
+/// them) and returns that period (collectors only).
+#[tauri::command(async)]
+pub fn change_sign_up_terms(
+    state: State<'_, AppState>,
+    input: SignUpTermsInput,
+) -> CmdResult<PaymentDraftDto> {
+    let income = forms::money("monthly_income", &input.income)?;
+    state.save(Some(AppAction::HandleMoney), |store, _| {
+        let draft = store.change_sign_up_terms(input.enrollment_id, income, input.mode)?;
+        draft_dto(store, draft)
+    })
+}
+
+/// What the collect screen shows of a priced next period.
+fn draft_dto(store: &Store, draft: PaymentDraft) -> CmdResult<PaymentDraftDto> {
+    let person = require::<Person>(store, draft.enrollment.person_id)?;
+    Ok(PaymentDraftDto {
+        person_name: person.full_name,
+        months: draft.quote.period_months,
+        months_from: draft.months_from,
+        months_to: draft.months_to,
+        amount: draft.amount,
+        enrollment: draft.enrollment,
+        quote: draft.quote,
     })
 }
 

@@ -429,6 +429,14 @@ fn a_board_member_handles_no_money() {
         json!({ "input": { "enrollment_id": Uuid::now_v7(), "receipt_number": "1", "method": "cash" } }),
     );
     assert_eq!(err["code"], "forbidden_for_role");
+    // Nor the terms money is worked out on.
+    let err = app.error(
+        "change_sign_up_terms",
+        json!({ "input": { "enrollment_id": Uuid::now_v7(), "income": "2.200.000", "mode": { "kind": "quarterly" } } }),
+    );
+    assert_eq!(err["code"], "forbidden_for_role");
+    let err = app.error("sign_up_terms", json!({ "enrollmentId": Uuid::now_v7() }));
+    assert_eq!(err["code"], "forbidden_for_role");
     let today: Value = app.call("today", json!({})).expect("today works");
     assert_eq!(
         today["cash_on_hand"],

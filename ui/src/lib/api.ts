@@ -46,6 +46,9 @@ export const api = {
   discardDraft: (form: string) => call<null>('discard_draft', { form }),
   resubmitSignUp: (enrollmentId: T.Uuid) => call<T.Enrollment>('resubmit_sign_up', { enrollmentId }),
   paymentDraft: (enrollmentId: T.Uuid) => call<T.PaymentDraft>('payment_draft', { enrollmentId }),
+  signUpTerms: (enrollmentId: T.Uuid) => call<T.SignUpTerms>('sign_up_terms', { enrollmentId }),
+  changeSignUpTerms: (enrollmentId: T.Uuid, income: string, mode: T.PaymentMode) =>
+    call<T.PaymentDraft>('change_sign_up_terms', { input: { enrollment_id: enrollmentId, income, mode } }),
   collectPayment: (enrollmentId: T.Uuid, receiptNumber: string, method: T.PaymentMethod) =>
     call<T.Uuid>('collect_payment', {
       input: { enrollment_id: enrollmentId, receipt_number: receiptNumber, method },

@@ -53,6 +53,16 @@ describe('error codes', () => {
     );
   });
 
+  it('a template whose numbers did not come with the error gives way to its own message', () => {
+    const { t, has } = translator(vi);
+    const err = {
+      code: 'income_below_floor',
+      message: 'Mức thu nhập làm căn cứ đóng thấp nhất là 1.500.000 ₫.',
+      field: 'monthly_income',
+    };
+    expect(messageFor(err, t, has)).toBe('Mức thu nhập làm căn cứ đóng thấp nhất là 1.500.000 ₫.');
+  });
+
   it("an unknown code shows the library's own message", () => {
     const { t, has } = translator(vi);
     expect(messageFor({ code: 'brand_new_code', message: 'Lỗi mới.' }, t, has)).toBe('Lỗi mới.');

@@ -15,7 +15,10 @@ export function errorKey(code: string): string {
 export function messageFor(err: CommandError, t: Translate, has: (key: string) => boolean): string {
   const key = errorKey(err.code);
   if (has(key)) {
-    return t(key, { values: { message: err.message, ...(err.params ?? {}) } });
+    const text = t(key, { values: { message: err.message, ...(err.params ?? {}) } });
+    // A template whose numbers did not come with this error (the same code raised by a check
+    // that words its own message) gives way to that message rather than show "{floor}".
+    if (!/\{[a-z_]+\}/.test(text) || !err.message) return text;
   }
   return err.message || t('errors.internal');
 }

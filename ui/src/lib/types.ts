@@ -453,6 +453,13 @@ export interface PaymentDraft {
   quote: Quote;
 }
 
+export interface SignUpTerms {
+  person_name: string;
+  monthly_income: Vnd;
+  payment_mode: PaymentMode;
+  income_floor: Vnd | null;
+}
+
 export interface ReceiptDto {
   payment: Payment;
   person_name: string;

@@ -219,6 +219,70 @@ fn payments_cover_the_next_period_at_todays_price_and_count_in_cash_on_hand() {
     assert_eq!(history[0].payments, vec![first]);
 }
 
+/// Nghị định 351/2025/NĐ-CP: the income floor (the rural poverty line) stays 1.500.000 ₫ to the
+/// end of 2026 and is 2.200.000 ₫ from 2027. A participant signed up at 1.500.000 ₫ cannot
+/// renew in 2027 on it; the collector raises the income (and may change the mode), and the
+/// next period is priced on the new terms: 22% × 2.200.000 = 484.000 ₫ a month, less the
+/// national 20% (96.800 ₫) and Hà Nội's 10% (48.400 ₫) of the same base = 338.800 ₫, three
+/// months 1.016.400 ₫.
+#[test]
+fn a_new_income_floor_is_met_by_changing_the_sign_ups_terms() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Lý Văn Tài", 9);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    e.first_month = date(2026, 11, 1);
+    e.support_groups = vec![SupportGroup::Other];
+    let (e, _) = fx.store.sign_up(&e).expect("sign up");
+    let first = fx
+        .store
+        .collect_payment(e.id, "BL-0002001", PaymentMethod::Cash)
+        .expect("collect November to January");
+    assert_eq!(first.amount, Vnd(693_000));
+
+    fx.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 20, 3, 0, 0).unwrap());
+    let err = fx
+        .store
+        .payment_draft(e.id)
+        .expect_err("below the 2027 floor");
+    assert_eq!(err.code(), "income_below_floor");
+    assert!(err.to_string().contains("2.200.000 ₫"), "{err}");
+
+    let before = fx.outbox_len();
+    let refused = fx
+        .store
+        .change_sign_up_terms(e.id, Vnd(1_500_000), PaymentMode::SemiAnnual)
+        .expect_err("still below the floor");
+    assert_eq!(refused.field(), Some("monthly_income"));
+    assert_eq!(fx.outbox_len(), before, "nothing saved");
+    let kept = fx.store.get_enrollment(e.id).expect("get").expect("kept");
+    assert_eq!(
+        (kept.monthly_income, kept.payment_mode),
+        (Vnd(1_500_000), PaymentMode::Quarterly)
+    );
+
+    let draft = fx
+        .store
+        .change_sign_up_terms(e.id, Vnd(2_200_000), PaymentMode::Quarterly)
+        .expect("the new floor");
+    assert_eq!(
+        (draft.months_from, draft.months_to, draft.amount),
+        (date(2027, 2, 1), date(2027, 4, 1), Vnd(1_016_400))
+    );
+    assert_eq!(
+        fx.outbox_len(),
+        before + 1,
+        "one edit of the sign-up to sync"
+    );
+    let changed = fx.store.get_enrollment(e.id).expect("get").expect("kept");
+    assert_eq!(changed.monthly_income, Vnd(2_200_000));
+    let second = fx
+        .store
+        .collect_payment(e.id, "BL-0002002", PaymentMethod::Cash)
+        .expect("collect February to April");
+    assert_eq!(second.amount, Vnd(1_016_400));
+}
+
 #[test]
 fn a_rejected_sign_up_cannot_be_paid() {
     let fx = Fixture::new();

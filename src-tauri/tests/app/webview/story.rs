@@ -125,6 +125,26 @@ async fn the_whole_story_in_the_real_app() {
     app.click("collect-now").await;
     app.testid("collect-form").await;
     assert_eq!(app.text_of("collect-amount").await, "990.000 ₫");
+    // The terms can change at the collection (a new income floor, another mode): below the
+    // floor is refused beside the income; six months instead of three is priced again.
+    app.click("change-terms").await;
+    app.testid("terms-form").await;
+    app.wait_text("Mức thu nhập thấp nhất hiện nay: 1.500.000 ₫")
+        .await;
+    app.fill("monthly_income", "1.000.000").await;
+    app.click("terms-save").await;
+    let refused = app.text_of("error-monthly_income").await;
+    assert!(refused.contains("1.500.000"), "{refused}");
+    assert_eq!(app.value("monthly_income").await, "1.000.000");
+    app.fill("monthly_income", "3.000.000").await;
+    app.select("payment_mode", "semi_annual").await;
+    app.click("terms-save").await;
+    app.testid("terms-changed").await;
+    app.wait_testid_text("collect-amount", "1.980.000 ₫").await;
+    app.click("change-terms").await;
+    app.select("payment_mode", "quarterly").await;
+    app.click("terms-save").await;
+    app.wait_testid_text("collect-amount", "990.000 ₫").await;
     app.fill("receipt_number", "0001234").await;
     app.screenshot("10-thu-tien").await;
     app.click("collect-submit").await;
