@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressInVillage, addressNamesVillage, callBackDays, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, time } from './format';
+import { addressInVillage, addressNamesVillage, callBackDays, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, sameDayInVietnam, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -51,6 +51,14 @@ describe('dates', () => {
   it('writes percentages with a decimal comma', () => {
     expect(percent(4000)).toBe('40%');
     expect(percent(2250)).toBe('22,5%');
+  });
+});
+
+describe('sameDayInVietnam', () => {
+  it('compares days in Hà Nội, not in UTC', () => {
+    const now = new Date('2026-12-03T10:00:00Z'); // 17:00 on 03/12 in Hà Nội
+    expect(sameDayInVietnam('2026-12-02T20:00:00Z', now)).toBe(true); // 03:00 on 03/12
+    expect(sameDayInVietnam('2026-12-02T16:00:00Z', now)).toBe(false); // 23:00 on 02/12
   });
 });
 

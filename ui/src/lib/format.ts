@@ -58,6 +58,11 @@ export function instantDate(instant: string | null | undefined): string {
   return parts(dayInVietnam, new Date(instant));
 }
 
+/** Whether `instant` falls on the same day in Vietnam as `now`. */
+export function sameDayInVietnam(instant: string, now: Date): boolean {
+  return instantDate(instant) === parts(dayInVietnam, now);
+}
+
 /** The days a call-back is usually set for, counted from the day `now` falls on in Vietnam:
  * tomorrow, the coming Sunday (a week on when today is Sunday) and a week from today, each as
  * `dd/mm/yyyy`, the way the date field takes it. */

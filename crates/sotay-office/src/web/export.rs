@@ -15,10 +15,11 @@ use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use serde_json::{Map, Value};
 use sotay_domain::{EntityKind, labels};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::format::permille;
-use super::pages::{PeriodQuery, evaluation_report, parse_period};
+use super::pages::{evaluation_report, parse_period};
 use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
@@ -285,6 +286,7 @@ pub fn export_columns(kind: ExportKind) -> &'static [&'static str] {
             "Từ tháng",
             "Trạng thái",
             "Lý do",
+            "Người thu",
         ],
         ExportKind::Visits => &[
             "Ngày thăm",
@@ -295,6 +297,7 @@ pub fn export_columns(kind: ExportKind) -> &'static [&'static str] {
             "Hình thức",
             "Kết quả",
             "Ghi chú",
+            "Người thăm",
         ],
         ExportKind::Payments => &[
             "Số biên lai",
@@ -306,14 +309,23 @@ pub fn export_columns(kind: ExportKind) -> &'static [&'static str] {
             "Hình thức",
             "Mã xã",
             "Ngày nộp về cơ quan",
+            "Người thu",
         ],
     }
 }
 
-/// The cells of one exported record.
-pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
+/// The cells of one exported record; `names` are the users' names by id (who collected or
+/// visited).
+pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, String>) -> Vec<Cell> {
     let f = &row.fields;
     let s = &row.subject;
+    let user = |field: &str| {
+        f.get(field)
+            .and_then(Value::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .and_then(|id| names.get(&id).cloned())
+            .map_or(Cell::Empty, Cell::Text)
+    };
     let village = row
         .village_name
         .clone()
@@ -333,6 +345,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             date_cell(f, "first_month"),
             vi(f, EntityKind::Enrollment, "status"),
             text(f, "status_reason"),
+            user("collector_id"),
         ],
         ExportKind::Visits => vec![
             date_cell(f, "visited_at"),
@@ -343,6 +356,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             vi(f, EntityKind::Visit, "channel"),
             vi(f, EntityKind::Visit, "outcome"),
             text(f, "notes"),
+            user("visited_by"),
         ],
         ExportKind::Payments => vec![
             text(f, "receipt_number"),
@@ -354,6 +368,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow) -> Vec<Cell> {
             vi(f, EntityKind::Payment, "method"),
             Cell::Text(row.commune_code.clone()),
             row.remitted_on.map(Cell::Date).unwrap_or(Cell::Empty),
+            user("collector_id"),
         ],
     }
 }
@@ -367,6 +382,12 @@ pub async fn write_records(
 ) -> Result<u64, WebError> {
     sink.header(export_columns(kind))
         .map_err(WebError::BadRequest)?;
+    let names: HashMap<Uuid, String> = store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
     let mut after: Option<Uuid> = None;
     let mut count = 0u64;
     loop {
@@ -374,7 +395,7 @@ pub async fn write_records(
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for row in &page {
-            sink.row(&export_cells(kind, row))
+            sink.row(&export_cells(kind, row, &names))
                 .map_err(WebError::BadRequest)?;
             count += 1;
         }
@@ -383,6 +404,14 @@ pub async fn write_records(
         }
     }
     Ok(count)
+}
+
+/// The query of a download: the evaluation's period, and one commune (any export).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    ky: Option<String>,
+    xa: Option<String>,
 }
 
 /// An export of records, as `GET /xuat/{file}` offers it.
@@ -424,8 +453,16 @@ pub async fn download<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
     Path(file): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<ExportQuery>,
 ) -> WebResult {
+    // One commune's records, when the page it came from showed one.
+    let visible = match q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            viewer.require_commune(code)?;
+            viewer.visible.only(code)
+        }
+        None => viewer.visible.clone(),
+    };
     let (name, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
     let records = RECORD_EXPORTS.iter().find(|export| export.file == name);
     let mut sink = match ext {
@@ -436,13 +473,7 @@ pub async fn download<S: OfficeStore>(
     };
     let what = match (records, name) {
         (Some(export), _) => {
-            write_records(
-                state.store.as_ref(),
-                export.kind,
-                &viewer.visible,
-                &mut sink,
-            )
-            .await?;
+            write_records(state.store.as_ref(), export.kind, &visible, &mut sink).await?;
             export.what
         }
         (None, "danh-gia") => {

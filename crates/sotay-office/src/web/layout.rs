@@ -57,6 +57,7 @@ button.danger{background:#a4161a;border-color:#a4161a}
 .pager{display:flex;gap:.5rem;align-items:center;margin:.6rem 0}
 .tag{display:inline-block;padding:.05rem .45rem;border-radius:3px;background:#eef2f6;font-size:.9rem}
 .tag.warn{background:#fff1cc;color:#5c4300}
+.exports{align-self:center;padding:.4rem 0}
 svg text{font-family:inherit}
 @media (max-width:700px){main{padding:.6rem}h1{font-size:1.25rem}}
 "#;

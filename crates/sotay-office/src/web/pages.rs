@@ -143,6 +143,26 @@ fn commune_select(communes: &[(String, String)], current: Option<&str>) -> Marku
     }
 }
 
+/// Links to the record exports (sign-ups, payments, visits), of one commune when one is shown.
+fn export_links(commune: Option<&str>) -> Markup {
+    let query = commune
+        .map(|c| {
+            format!(
+                "?xa={}",
+                form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    html! {
+        span.exports {
+            "Tải Excel: "
+            a href={ "/xuat/dang-ky.xlsx" (query) } { "đăng ký" } " · "
+            a href={ "/xuat/thu-tien.xlsx" (query) } { "thu tiền và nộp tiền" } " · "
+            a href={ "/xuat/tham-ho.xlsx" (query) } { "lượt thăm hộ" }
+        }
+    }
+}
+
 /// `GET /`: the overview, which sends a visitor who is not signed in to the sign-in page.
 pub async fn home<S: OfficeStore>() -> Response {
     Redirect::to("/tong-quan").into_response()
@@ -229,6 +249,7 @@ async fn render_overview<S: OfficeStore>(
             (period_select(&ky, today))
             (commune_select(&communes, commune))
             button type="submit" { "Xem" }
+            (export_links(commune))
         }
         p.muted { (label) ": từ " (date(period.from)) " đến " (date(period.to - Duration::days(1))) "." }
         div.cards {
@@ -860,7 +881,7 @@ async fn render_review<S: OfficeStore>(
                 }
             }
             button type="submit" { "Lọc" }
-            a.button href="/xuat/dang-ky.xlsx" { "Tải Excel danh sách đăng ký" }
+            a.button href={ "/xuat/dang-ky.xlsx" (commune.map(|c| format!("?xa={c}")).unwrap_or_default()) } { "Tải Excel danh sách đăng ký" }
         }
         div.scroll { table {
             thead { tr {
@@ -1164,7 +1185,7 @@ pub async fn add_quota<S: OfficeStore>(
     } else {
         form.ky.trim().to_owned()
     };
-    let (period, _) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+    let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
     let mut errors: HashMap<&'static str, String> = HashMap::new();
     let signups = parse_count(&form.target_signups);
     if signups.is_none_or(|n| n > 1_000_000) {
@@ -1254,7 +1275,10 @@ pub async fn add_quota<S: OfficeStore>(
         .audit(&viewer.audit(
             "quota",
             Some(&commune),
-            format!("Giao chỉ tiêu {signups} đăng ký mới, {renewals} tái tục ({ky})"),
+            format!(
+                "Giao chỉ tiêu {}: {signups} đăng ký mới, {renewals} tái tục",
+                in_sentence(&label)
+            ),
         ))
         .await?;
     render_quotas(

@@ -827,6 +827,11 @@ async fn a_quota_shows_on_the_overview(office: Office) {
         added.body.contains("Đã tái tục") && added.body.contains("Tiến độ tái tục"),
         "the renewal quota shows its progress too"
     );
+    let log = office.database.dump("audit_log").await;
+    assert!(
+        log.contains("Giao chỉ tiêu 6 tháng") && log.contains("137 đăng ký mới, 20 tái tục"),
+        "the log names the period as people say it: {log}"
+    );
     let overview = web.get("/tong-quan").await;
     assert!(
         overview.body.contains("0 / 137"),
@@ -990,6 +995,39 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         rows[1][4],
         Cell::Date(this_month()),
         "months are date cells"
+    );
+    assert_eq!(rows[0][9], Cell::Text("Người thu".into()));
+    assert_eq!(
+        rows[1][9],
+        Cell::Text("Nguyễn Thị Lan".into()),
+        "who collected it"
+    );
+    // One commune's file, as the overview of that commune links it.
+    let overview = web.get(&format!("/tong-quan?xa={COMMUNE}")).await;
+    assert!(
+        overview
+            .body
+            .contains(&format!("/xuat/thu-tien.xlsx?xa={COMMUNE}")),
+        "{}",
+        overview.body
+    );
+    let (status, bytes) = web
+        .bytes(&format!("/xuat/thu-tien.xlsx?xa={OTHER_COMMUNE}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "an admin sees every commune");
+    assert_eq!(
+        read_xlsx(&bytes).len(),
+        1,
+        "another commune's file has no payment"
+    );
+    let supervisor = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let (status, _) = supervisor
+        .bytes(&format!("/xuat/thu-tien.xlsx?xa={OTHER_COMMUNE}"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "not a commune of the supervisor's"
     );
     let (_, bytes) = web.bytes("/xuat/danh-gia.xlsx").await;
     let rows = read_xlsx(&bytes);

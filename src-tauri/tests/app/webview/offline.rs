@@ -54,6 +54,8 @@ async fn offline_work_arrives_once_when_the_office_comes_back() {
     app.go("today").await;
     app.testid("follow-ups").await;
     app.wait_text("Trần Thị Hoa").await;
+    // The row says where the household is, not only whose it is.
+    app.wait_text("Số 12 Thôn Đông, xã Sóc Sơn").await;
     app.wait_text("Mất kết nối").await;
     // The app keeps trying; a screenshot taken while it tries again would show that instead,
     // so it is kept only when the line said "offline" just before and just after it.
