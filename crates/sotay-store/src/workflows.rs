@@ -383,7 +383,8 @@ impl Store {
         Ok(draft)
     }
 
-    /// The next period of a sign-up — the month after the last one paid, or its first month —
+    /// The next period of a sign-up — the month after the last one paid, or its first month, or
+    /// this month when the participant missed the deadline and paying resumes participation —
     /// priced by the domain's quote for today with the support months its payments already used.
     /// A rejected sign-up cannot be paid (`enrollment_rejected`).
     pub fn payment_draft(&self, enrollment_id: Uuid) -> Result<PaymentDraft> {
@@ -424,8 +425,17 @@ impl Store {
             .unwrap_or(0);
         let request = Store::quote_request(&enrollment, today, months_paid.min(cap));
         let quote = sotay_domain::quote(&policy, &request)?;
-        let months_from =
-            last_paid.map_or(month_start(enrollment.first_month), |to| add_months(to, 1));
+        let months_from = match last_paid {
+            None => month_start(enrollment.first_month),
+            // Missing the deadline of the next period suspends participation; the months paid
+            // are kept, and paying again resumes it from this month — the missed months are
+            // not billed (Law 41/2024 Art. 36.3; only the "missing period" lump sum at
+            // retirement age pays for months behind).
+            Some(to) if policy.renewal_deadline(enrollment.payment_mode, to) < today => {
+                add_months(to, 1).max(month_start(today))
+            }
+            Some(to) => add_months(to, 1),
+        };
         let months_to = add_months(months_from, quote.period_months.saturating_sub(1));
         Ok(PaymentDraft {
             amount: quote.amount_due,

@@ -283,6 +283,41 @@ fn a_new_income_floor_is_met_by_changing_the_sign_ups_terms() {
     assert_eq!(second.amount, Vnd(1_016_400));
 }
 
+/// Law 41/2024 Art. 36.3: a quarter is paid within its three months; later, participation is
+/// suspended and the months paid are kept. Paid November to January, the February–April
+/// quarter was due by 30/04/2027: collecting in May resumes from May, not from February.
+#[test]
+fn a_participant_who_missed_the_deadline_resumes_from_this_month() {
+    let fx = Fixture::new();
+    let (_, p) = saved_family(&fx, "Vương Thị Nga", 10);
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    e.first_month = date(2026, 11, 1);
+    e.support_groups = vec![SupportGroup::Other];
+    e.monthly_income = Vnd(2_200_000);
+    let (e, _) = fx.store.sign_up(&e).expect("sign up");
+    fx.store
+        .collect_payment(e.id, "BL-0003001", PaymentMethod::Cash)
+        .expect("November to January");
+    let at = |y, m, d| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, m, d, 3, 0, 0).unwrap();
+    fx.clock.set(at(2027, 4, 30));
+    let on_time = fx
+        .store
+        .payment_draft(e.id)
+        .expect("the last day of the quarter");
+    assert_eq!(
+        (on_time.months_from, on_time.months_to),
+        (date(2027, 2, 1), date(2027, 4, 1)),
+        "within the quarter: it continues"
+    );
+    fx.clock.set(at(2027, 5, 10));
+    let late = fx.store.payment_draft(e.id).expect("after the deadline");
+    assert_eq!(
+        (late.months_from, late.months_to),
+        (date(2027, 5, 1), date(2027, 7, 1)),
+        "suspended since February: it resumes in May"
+    );
+}
+
 #[test]
 fn a_rejected_sign_up_cannot_be_paid() {
     let fx = Fixture::new();
