@@ -10,7 +10,8 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sotay_domain::{
-    EnrollmentStatus, EntityKind, Policy, Quota, QuotaPeriod, QuotaScope, Role, VillageKind,
+    EnrollmentStatus, EntityKind, Policy, Quota, QuotaPeriod, QuotaScope, Role, SupportGroup,
+    VillageKind,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -745,6 +746,73 @@ pub async fn evaluation<S: OfficeStore>(
     Ok(page(&viewer, "/danh-gia", "Đánh giá", body).into_response())
 }
 
+/// What a supervisor checks on a sign-up beyond the queue's columns: a phone to call, and the
+/// support claimed beside the household's place on the poverty lists.
+#[derive(Default)]
+struct ReviewDetail {
+    phone: Option<String>,
+    groups: Vec<SupportGroup>,
+    /// The household's poverty status and list year, as the household record says.
+    poverty: Option<(String, Option<i64>)>,
+}
+
+impl ReviewDetail {
+    /// Poor or near-poor support claimed for a household the records do not list so.
+    fn support_unlisted(&self) -> bool {
+        let listed = self.poverty.as_ref().map(|(status, _)| status.as_str());
+        (self.groups.contains(&SupportGroup::Poor) && listed != Some("poor"))
+            || (self.groups.contains(&SupportGroup::NearPoor) && listed != Some("near_poor"))
+    }
+}
+
+/// The sign-up's person's phone, its support groups and its household's poverty status, read
+/// from the merged records (a page of the queue is at most [`PER_PAGE`] sign-ups).
+async fn review_detail<S: OfficeStore>(
+    state: &AppState<S>,
+    enrollment_id: Uuid,
+) -> WebResult<ReviewDetail> {
+    let Some(enrollment) = state.store.record(enrollment_id).await? else {
+        return Ok(ReviewDetail::default());
+    };
+    let fields = &enrollment.state.fields;
+    let id_of = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| v.as_str())
+            .and_then(|t| t.parse::<Uuid>().ok())
+    };
+    let groups = fields
+        .get("support_groups")
+        .and_then(|v| serde_json::from_value::<Vec<SupportGroup>>(v.clone()).ok())
+        .unwrap_or_default();
+    let phone = match id_of("person_id") {
+        Some(id) => state.store.record(id).await?.and_then(|p| {
+            p.state
+                .fields
+                .get("phone")
+                .and_then(|v| v.as_str())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        }),
+        None => None,
+    };
+    let poverty = match id_of("household_id") {
+        Some(id) => state.store.record(id).await?.and_then(|h| {
+            let status = h.state.fields.get("poverty_status")?.as_str()?.to_owned();
+            Some((
+                status,
+                h.state.fields.get("poverty_year").and_then(|v| v.as_i64()),
+            ))
+        }),
+        None => None,
+    };
+    Ok(ReviewDetail {
+        phone,
+        groups,
+        poverty,
+    })
+}
+
 /// Query of the review queue.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -848,6 +916,13 @@ async fn render_review<S: OfficeStore>(
         .into_iter()
         .map(|u| (u.id, u.full_name))
         .collect();
+    let mut details: HashMap<Uuid, ReviewDetail> = HashMap::new();
+    for item in &items {
+        details.insert(
+            item.enrollment_id,
+            review_detail(state, item.enrollment_id).await?,
+        );
+    }
     let filters = [
         ("cho-duyet", "Chờ duyệt"),
         ("can-bo-sung", "Cần bổ sung"),
@@ -885,8 +960,8 @@ async fn render_review<S: OfficeStore>(
         }
         div.scroll { table {
             thead { tr {
-                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Xã/phường" } th { "Thôn/tổ" }
-                th { "Người thu" } th { "Từ tháng" } th.num { "Mức thu nhập" } th { "Trạng thái" }
+                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Điện thoại" } th { "Xã/phường" } th { "Thôn/tổ" }
+                th { "Người thu" } th { "Từ tháng" } th.num { "Mức thu nhập" } th { "Nhóm được hỗ trợ" } th { "Trạng thái" }
                 @if waiting { th { "Quyết định" } }
             } }
             tbody {
@@ -894,13 +969,32 @@ async fn render_review<S: OfficeStore>(
                     tr id={ "dk-" (item.enrollment_id) } {
                         td { (item.person_name.as_deref().unwrap_or("—")) }
                         td { (opt_date(item.date_of_birth)) }
+                        @let detail = details.get(&item.enrollment_id);
                         td { (item.personal_id.as_deref().unwrap_or("—")) }
+                        td { (detail.and_then(|d| d.phone.as_deref()).unwrap_or("—")) }
                         // Village names repeat across a province's communes ("Thôn Đông").
                         td { (commune_name(&item.commune_code)) }
                         td { (item.village_name.as_deref().unwrap_or("—")) }
                         td { (item.collector_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("—")) }
                         td { (item.first_month.map(month).unwrap_or_else(|| "—".into())) }
                         td.num { (money(item.monthly_income)) }
+                        td {
+                            @if let Some(d) = detail {
+                                (d.groups.iter().map(|g| capitalised(g.label_vi())).collect::<Vec<_>>().join(", "))
+                                @if d.support_unlisted() {
+                                    " " span.tag.warn data-testid="support-unlisted" {
+                                        "Hồ sơ hộ ghi: "
+                                        @match &d.poverty {
+                                            Some((status, year)) => {
+                                                (sotay_domain::labels::value_label_vi(EntityKind::Household, "poverty_status", status).unwrap_or(status))
+                                                @if let Some(y) = year { " năm " (y) }
+                                            }
+                                            None => "chưa có hộ",
+                                        }
+                                    }
+                                }
+                            }
+                        }
                         td { span.tag { (review_status_vi(&item.status)) } }
                         @if waiting {
                             td {
@@ -925,7 +1019,7 @@ async fn render_review<S: OfficeStore>(
                         }
                     }
                 }
-                @if items.is_empty() { tr { td colspan="10" { "Không có hồ sơ nào ở trạng thái này." } } }
+                @if items.is_empty() { tr { td colspan="12" { "Không có hồ sơ nào ở trạng thái này." } } }
             }
         } }
         (pager(&format!("/duyet?{}", q.filters(filter)), page_no, PER_PAGE, total))

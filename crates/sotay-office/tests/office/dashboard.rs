@@ -1801,6 +1801,60 @@ async fn the_review_queue_narrows_to_a_commune_and_a_collector(office: Office) {
     );
 }
 
+/// The review queue shows the participant's phone (to call about a correction) and the support
+/// claimed, flagged when the household is not on that poverty list.
+async fn the_review_queue_flags_support_the_household_lists_do_not_show(office: Office) {
+    let (field, mut writer, listed) = accounts_and_signup(&office, "Nguyễn Thị Cận").await;
+    let store = office.store();
+    // The same near-poor household, but a sign-up that claims the poor's support.
+    let person = Person {
+        phone: Some("0912000777".into()),
+        ..records::person(&listed.household, "Nguyễn Văn Nghèo", 777)
+    };
+    let claimed = Enrollment {
+        first_month: this_month(),
+        status: EnrollmentStatus::Submitted,
+        support_groups: vec![SupportGroup::Poor],
+        ..records::enrollment(&person, field.user_id, PaymentMode::Quarterly)
+    };
+    writer
+        .write_record(store, EntityKind::Person, &person)
+        .await
+        .expect("person");
+    writer
+        .write_record(store, EntityKind::Enrollment, &claimed)
+        .await
+        .expect("enrollment");
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let page = web.get("/duyet").await;
+    let row = |id: Uuid| {
+        let at = page
+            .body
+            .find(&format!("id=\"dk-{id}\""))
+            .expect("the sign-up's row");
+        let rest = &page.body[at..];
+        rest[..rest.find("</tr>").expect("end of row")].to_owned()
+    };
+    let flagged = row(claimed.id);
+    assert!(
+        flagged.contains("0912000777"),
+        "the phone to call: {flagged}"
+    );
+    assert!(
+        flagged.contains("Hộ nghèo"),
+        "the support claimed: {flagged}"
+    );
+    assert!(
+        flagged.contains("Hồ sơ hộ ghi: Hộ cận nghèo năm 2026"),
+        "{flagged}"
+    );
+    let plain = row(listed.enrollment.id);
+    assert!(
+        !plain.contains("support-unlisted"),
+        "near-poor support for a near-poor household: {plain}"
+    );
+}
+
 /// The collectors page says who has not synced for a week, narrows to them, to a commune or a
 /// name typed without diacritics, and shows the people a page at a time.
 async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office) {
@@ -1975,6 +2029,7 @@ contract!(
     a_decision_reaches_the_collectors_phone,
     a_decision_on_a_later_page_comes_back_to_that_page,
     the_review_queue_narrows_to_a_commune_and_a_collector,
+    the_review_queue_flags_support_the_household_lists_do_not_show,
     the_collectors_page_finds_who_has_not_synced_for_a_week,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
