@@ -314,6 +314,17 @@ impl OfficeWriter {
         store.apply_ops(Arc::from(ops), &ctx).await
     }
 
+    /// Makes (without applying) an op writing `fields` of a record as the office, for
+    /// [`OfficeWriter::apply_batch`].
+    pub fn field_op(
+        &mut self,
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Map<String, Value>,
+    ) -> Op {
+        self.office_op(entity, entity_id, fields, now_ms())
+    }
+
     /// Writes a whole typed record (its `id` becomes the record id).
     pub async fn write_record<T: Serialize>(
         &mut self,
@@ -888,4 +899,73 @@ pub async fn seed_demo(
         codes,
         sign_ins,
     })
+}
+
+/// What [`transfer_participants`] moved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transfer {
+    /// Sign-ups now the new collector's (their renewals come to their phone).
+    pub signups: usize,
+    /// Open follow-ups now assigned to the new collector.
+    pub follow_ups: usize,
+    /// Records left with the old collector: outside the new collector's area.
+    pub outside_area: usize,
+}
+
+/// Moves what a collector holds — sign-ups and open follow-ups, in the communes `visible` — to
+/// another collector, when a contract ends or areas are redrawn: office ops, so both phones see
+/// it at their next sync. Only records in the new collector's area move (they could not see
+/// the others). The new holder must be a collector, else nothing moves.
+pub async fn transfer_participants(
+    store: &impl OfficeStore,
+    visible: &crate::storage::dashboard::Visible,
+    from: Uuid,
+    to: Uuid,
+) -> Result<Transfer> {
+    if from == to {
+        return Err(OfficeError::Invalid(
+            "Hãy chọn hai người thu khác nhau.".into(),
+        ));
+    }
+    let target = store
+        .user(to)
+        .await?
+        .ok_or_else(|| OfficeError::Invalid("Không có người thu nhận hồ sơ.".into()))?;
+    if !target.role.may_write(EntityKind::Enrollment) || !target.role.is_field_role() {
+        return Err(OfficeError::Invalid(format!(
+            "{} là {}, không thu tiền được: hãy chọn một đại lý thu hoặc nhân viên bưu điện.",
+            target.full_name,
+            target.role.label_vi()
+        )));
+    }
+    let area = store.scope(to).await?;
+    let mut writer = OfficeWriter::default();
+    let mut moved = Transfer::default();
+    let mut ops = Vec::new();
+    for held in store.held_by(visible, from).await? {
+        let in_area = area.communes.contains(&held.commune_code)
+            || held.village_id.is_some_and(|v| area.villages.contains(&v));
+        if !in_area {
+            moved.outside_area += 1;
+            continue;
+        }
+        let field = if held.entity == EntityKind::Enrollment {
+            moved.signups += 1;
+            "collector_id"
+        } else {
+            moved.follow_ups += 1;
+            "assigned_to"
+        };
+        let mut fields = Map::new();
+        fields.insert(field.into(), Value::String(to.to_string()));
+        ops.push(writer.field_op(held.entity, held.id, fields));
+    }
+    for batch in ops.chunks(500) {
+        for outcome in writer.apply_batch(store, batch.to_vec()).await? {
+            if let OpOutcome::Rejected { code, message, .. } = outcome {
+                return Err(OfficeError::Invalid(format!("{code}: {message}")));
+            }
+        }
+    }
+    Ok(moved)
 }

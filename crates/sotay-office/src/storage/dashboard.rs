@@ -334,6 +334,19 @@ pub struct QuotaRow {
     pub achieved_renewals: i64,
 }
 
+/// A record a collector holds (see [`DashboardStore::held_by`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeldRecord {
+    /// A sign-up or a follow-up.
+    pub entity: sotay_domain::EntityKind,
+    /// Its id.
+    pub id: Uuid,
+    /// Its commune.
+    pub commune_code: String,
+    /// Its village.
+    pub village_id: Option<Uuid>,
+}
+
 /// A village as the dashboard lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VillageRow {
@@ -527,6 +540,13 @@ pub trait DashboardStore: Send + Sync + 'static {
     fn commune_name(&self, code: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Villages of visible communes, by commune and name.
     fn villages(&self, visible: &Visible) -> impl Future<Output = Result<Vec<VillageRow>>> + Send;
+    /// What a collector holds in the visible communes: their sign-ups (but refused ones) and
+    /// their open follow-ups, each as (kind, id, commune, village).
+    fn held_by(
+        &self,
+        visible: &Visible,
+        collector: Uuid,
+    ) -> impl Future<Output = Result<Vec<HeldRecord>>> + Send;
     /// The collectors (who may sign people up and collect) whose area covers a village of
     /// `commune` (`village`, or the commune as a whole when none): those given the whole
     /// commune and those given that village.
@@ -1009,6 +1029,33 @@ impl<T: SqlRunner> DashboardStore for T {
                     id: cell(r, 0)?.uuid()?,
                     commune_code: cell(r, 1)?.text()?,
                     name: cell(r, 2)?.text()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn held_by(&self, visible: &Visible, collector: Uuid) -> Result<Vec<HeldRecord>> {
+        let d = self.dialect();
+        let rows = self
+            .query(
+                format!(
+                    "SELECT f.entity, f.entity_id, f.commune_code, f.village_id FROM record_facts f
+                     WHERE {} AND NOT f.deleted AND f.actor_id = $3
+                       AND ((f.entity = 'enrollment' AND f.status <> 'rejected')
+                         OR (f.entity = 'follow_up' AND f.status = 'open'))
+                     ORDER BY f.entity, f.entity_id",
+                    visible_clause(d, "f.commune_code", 1)
+                ),
+                visible.params_and(vec![collector.into()]),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HeldRecord {
+                    entity: parse_entity(&cell(r, 0)?.text()?)?,
+                    id: cell(r, 1)?.uuid()?,
+                    commune_code: cell(r, 2)?.text()?,
+                    village_id: cell(r, 3)?.opt_uuid()?,
                 })
             })
             .collect()

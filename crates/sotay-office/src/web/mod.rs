@@ -138,6 +138,7 @@ pub fn routes<S: OfficeStore>() -> Router<AppState<S>> {
         .route("/tong-quan", get(pages::overview::<S>))
         .route("/tong-quan/lao-dong", post(pages::set_labour_force::<S>))
         .route("/nguoi-thu", get(pages::collectors::<S>))
+        .route("/nguoi-thu/chuyen", post(pages::transfer::<S>))
         .route("/danh-gia", get(pages::evaluation::<S>))
         .route("/duyet", get(pages::review::<S>))
         .route("/duyet/{id}", post(pages::decide::<S>))

@@ -493,6 +493,87 @@ pub async fn collectors<S: OfficeStore>(
     viewer: Viewer,
     Query(q): Query<CollectorsQuery>,
 ) -> WebResult {
+    render_collectors(&state, &viewer, q, None).await
+}
+
+/// The transfer form: whose records go to whom.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    tu: String,
+    den: String,
+}
+
+/// `POST /nguoi-thu/chuyen`: a collector's sign-ups and open follow-ups (in the viewer's
+/// communes) go to another collector; the page says what moved and what stayed.
+pub async fn transfer<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<TransferForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    let name_of = |id: &str| {
+        let id = Uuid::parse_str(id.trim()).ok()?;
+        users
+            .iter()
+            .find(|(l, _)| l.user.id == id)
+            .map(|(l, _)| (id, l.user.full_name.clone()))
+    };
+    let (Some((from, from_name)), Some((to, to_name))) = (name_of(&form.tu), name_of(&form.den))
+    else {
+        let message = (
+            false,
+            "Hãy chọn người đang giữ hồ sơ và người nhận.".to_owned(),
+        );
+        return bad(
+            render_collectors(&state, &viewer, CollectorsQuery::default(), Some(message)).await,
+        );
+    };
+    match admin::transfer_participants(state.store.as_ref(), &viewer.visible, from, to).await {
+        Ok(moved) => {
+            let mut text = format!(
+                "Đã chuyển {} hồ sơ đăng ký và {} việc cần làm của {from_name} sang {to_name}; điện thoại của hai người nhận thay đổi ở lần đồng bộ tới.",
+                number(moved.signups as i64),
+                number(moved.follow_ups as i64)
+            );
+            if moved.outside_area > 0 {
+                text.push_str(&format!(
+                    " {} hồ sơ ngoài địa bàn của {to_name} vẫn do {from_name} giữ.",
+                    number(moved.outside_area as i64)
+                ));
+            }
+            state
+                .store
+                .audit(&viewer.audit("transfer", None, text.clone()))
+                .await?;
+            render_collectors(
+                &state,
+                &viewer,
+                CollectorsQuery::default(),
+                Some((true, text)),
+            )
+            .await
+        }
+        Err(crate::OfficeError::Invalid(message)) => bad(render_collectors(
+            &state,
+            &viewer,
+            CollectorsQuery::default(),
+            Some((false, message)),
+        )
+        .await),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn render_collectors<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    q: CollectorsQuery,
+    message: Option<(bool, String)>,
+) -> WebResult {
     let today = today_in_vietnam();
     let ky =
         q.ky.clone()
@@ -510,7 +591,7 @@ pub async fn collectors<S: OfficeStore>(
     let last_sync =
         |listing: &UserListing| listing.devices.iter().filter_map(|d| d.last_seen_at).max();
     let is_stale = |listing: &UserListing| last_sync(listing).is_none_or(|t| t < stale_before);
-    let mut users = visible_field_users(&state, &viewer).await?;
+    let mut users = visible_field_users(state, viewer).await?;
     users.retain(|(listing, communes)| {
         commune.is_none_or(|c| communes.iter().any(|x| x == c))
             && (wanted.is_empty()
@@ -529,7 +610,7 @@ pub async fn collectors<S: OfficeStore>(
         .skip(((page_no - 1) * PER_PAGE) as usize)
         .take(PER_PAGE as usize);
     let conflicts = state.store.conflicts_by_device().await?;
-    let deadline = remit_deadline(&state).await?;
+    let deadline = remit_deadline(state).await?;
     let results: HashMap<Uuid, EvaluationRow> = state
         .store
         .evaluation(&viewer.visible, period, today, deadline)
@@ -552,7 +633,14 @@ pub async fn collectors<S: OfficeStore>(
         }
         out
     };
+    let mut collectors: Vec<(Uuid, &str)> = users
+        .iter()
+        .filter(|(l, _)| l.user.role.may_write(EntityKind::Enrollment))
+        .map(|(l, _)| (l.user.id, l.user.full_name.as_str()))
+        .collect();
+    collectors.sort_by(|a, b| a.1.cmp(b.1));
     let body = html! {
+        (notice(message.as_ref()))
         form.inline.card method="get" action="/nguoi-thu" {
             (period_select(&ky, today))
             (commune_select(&communes, commune))
@@ -605,8 +693,26 @@ pub async fn collectors<S: OfficeStore>(
             }
         } }
         (pager(&filters(stale_only), page_no, PER_PAGE, total))
+        h2 { "Chuyển hồ sơ sang người thu khác" }
+        form.inline.card method="post" action="/nguoi-thu/chuyen" {
+            (csrf_field(viewer))
+            label { "Người đang giữ"
+                select name="tu" required {
+                    option value="" { "— Chọn —" }
+                    @for (id, name) in &collectors { option value=(id) { (name) } }
+                }
+            }
+            label { "Người nhận"
+                select name="den" required {
+                    option value="" { "— Chọn —" }
+                    @for (id, name) in &collectors { option value=(id) { (name) } }
+                }
+            }
+            button type="submit" { "Chuyển hồ sơ" }
+            p.muted { "Các tờ khai (trừ tờ khai bị từ chối) và việc cần làm chưa xong trong các xã bạn quản lý; hồ sơ ngoài địa bàn của người nhận giữ nguyên." }
+        }
     };
-    Ok(page(&viewer, "/nguoi-thu", "Người thu và Ban vận động", body).into_response())
+    Ok(page(viewer, "/nguoi-thu", "Người thu và Ban vận động", body).into_response())
 }
 
 async fn remit_deadline<S: OfficeStore>(state: &AppState<S>) -> WebResult<i64> {
@@ -2146,6 +2252,7 @@ fn action_vi(action: &str) -> &str {
         "device_wipe_requested" => "Báo mất thiết bị",
         "device_wipe_sent" => "Đã gửi lệnh xoá",
         "quota" => "Giao chỉ tiêu",
+        "transfer" => "Chuyển hồ sơ",
         "village" => "Thêm thôn",
         "assign_area" => "Giao địa bàn",
         "labour_force" => "Số lao động",

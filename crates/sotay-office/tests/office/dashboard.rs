@@ -1855,6 +1855,119 @@ async fn the_review_queue_flags_support_the_household_lists_do_not_show(office: 
     );
 }
 
+/// A collector's participants move to another collector from the collectors page: sign-ups and
+/// open follow-ups in the new collector's area, nothing else; a board member cannot take them.
+async fn a_collectors_participants_move_to_another_collector(office: Office) {
+    let (field, mut writer, here) = accounts_and_signup(&office, "Nguyễn Văn Ở Đây").await;
+    let store = office.store();
+    let there = signup(
+        &office,
+        &mut writer,
+        COMMUNE,
+        field.other_village,
+        field.user_id,
+        "Trần Thị Ở Kia",
+        this_month(),
+    )
+    .await;
+    let today = sotay_office::clock::today_in_vietnam();
+    let open = records::follow_up(&here.household, field.user_id, today);
+    let done = FollowUp {
+        done: true,
+        ..records::follow_up(&here.household, field.user_id, today)
+    };
+    for f in [&open, &done] {
+        writer
+            .write_record(store, EntityKind::FollowUp, f)
+            .await
+            .expect("follow-up");
+    }
+    // Hùng collects in the first village only; Mai is on the board.
+    let hung = admin::create_user(store, "Trần Văn Hùng", Role::Collector, None)
+        .await
+        .expect("collector");
+    admin::assign_area(store, hung.id, COMMUNE, Some(field.village))
+        .await
+        .expect("area");
+    let mai = admin::create_user(store, "Lê Thị Mai", Role::BoardMember, None)
+        .await
+        .expect("board member");
+    admin::assign_area(store, mai.id, COMMUNE, None)
+        .await
+        .expect("area");
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let token = web.token().await;
+    let lan = field.user_id.to_string();
+    let refused = web
+        .submit(
+            "/nguoi-thu/chuyen",
+            &token,
+            &[("tu", &lan), ("den", &mai.id.to_string())],
+        )
+        .await;
+    refused.assert_refused_saying("không thu tiền được", "a board member takes no sign-up");
+    let moved = web
+        .submit(
+            "/nguoi-thu/chuyen",
+            &token,
+            &[("tu", &lan), ("den", &hung.id.to_string())],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert!(
+        moved.body.contains(
+            "Đã chuyển 1 hồ sơ đăng ký và 1 việc cần làm của Nguyễn Thị Lan sang Trần Văn Hùng"
+        ) && moved
+            .body
+            .contains("1 hồ sơ ngoài địa bàn của Trần Văn Hùng vẫn do Nguyễn Thị Lan giữ"),
+        "{}",
+        moved.body
+    );
+    let field_of = |id: Uuid, name: &'static str| {
+        let office = &office;
+        async move {
+            office
+                .record(id)
+                .await
+                .expect("kept")
+                .state
+                .fields
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .expect("field")
+        }
+    };
+    let hung_id = hung.id.to_string();
+    assert_eq!(field_of(here.enrollment.id, "collector_id").await, hung_id);
+    assert_eq!(
+        field_of(there.enrollment.id, "collector_id").await,
+        lan,
+        "outside Hùng's area"
+    );
+    assert_eq!(field_of(open.id, "assigned_to").await, hung_id);
+    assert_eq!(
+        field_of(done.id, "assigned_to").await,
+        lan,
+        "a done follow-up stays"
+    );
+    let log = office.database.dump("audit_log").await;
+    assert!(log.contains("Đã chuyển 1 hồ sơ đăng ký"), "{log}");
+    // Without the form's token nothing moves.
+    let forged = web
+        .post(
+            "/nguoi-thu/chuyen",
+            &[
+                ("tu", hung_id.as_str()),
+                ("den", lan.as_str()),
+                ("_csrf", "sai"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(field_of(here.enrollment.id, "collector_id").await, hung_id);
+}
+
 /// The collectors page says who has not synced for a week, narrows to them, to a commune or a
 /// name typed without diacritics, and shows the people a page at a time.
 async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office) {
@@ -2030,6 +2143,7 @@ contract!(
     a_decision_on_a_later_page_comes_back_to_that_page,
     the_review_queue_narrows_to_a_commune_and_a_collector,
     the_review_queue_flags_support_the_household_lists_do_not_show,
+    a_collectors_participants_move_to_another_collector,
     the_collectors_page_finds_who_has_not_synced_for_a_week,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
