@@ -44,6 +44,8 @@ pub struct AppStatus {
     pub idle_lock_minutes: u32,
     /// The policy edition in use (built-in before enrolment).
     pub policy_version: String,
+    /// The lowest monthly income allowed today by that edition (the forms' starting income).
+    pub income_floor: Option<Vnd>,
     /// This app's version.
     pub app_version: &'static str,
     /// The sync protocol version.

@@ -278,6 +278,18 @@ impl AppState {
             .as_ref()
             .and_then(|s| lock_store(&s.store).policy_version().ok())
             .unwrap_or_else(|| sotay_domain::Policy::embedded().version.clone());
+        // The lowest income today (the forms start from it: 1.500.000 ₫ to the end of 2026,
+        // 2.200.000 ₫ from 2027), by the policy in use.
+        let today = sotay_store::clock::local_date(chrono::Utc::now());
+        let store_policy = session
+            .as_ref()
+            .and_then(|s| lock_store(&s.store).policy().ok());
+        let income_floor = store_policy
+            .as_deref()
+            .unwrap_or(sotay_domain::Policy::embedded())
+            .income_floor_on(today)
+            .ok()
+            .map(|floor| floor.amount);
         let enrolment = self.enrolment();
         let enrolment = enrolment.as_ref();
         // One lock at a time: a guard in an expression lives to the end of its statement.
@@ -295,6 +307,7 @@ impl AppState {
             language: settings.language,
             idle_lock_minutes: settings.idle_lock_minutes(),
             policy_version,
+            income_floor,
             app_version: env!("CARGO_PKG_VERSION"),
             protocol_version: sotay_sync::protocol::PROTOCOL_VERSION,
             platform: std::env::consts::OS,

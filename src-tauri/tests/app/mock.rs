@@ -204,6 +204,15 @@ fn before_enrolment_the_calculator_works_and_the_rest_says_what_to_do() {
     let status: Value = app.call("app_status", json!({})).expect("status");
     assert_eq!(status["enrolled"], false);
     assert_eq!(status["locked"], false);
+    // The forms start from today's income floor (Decree 351/2025: 1.500.000 ₫ to the end of
+    // 2026, 2.200.000 ₫ from 2027).
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let floor = if today < chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date") {
+        1_500_000
+    } else {
+        2_200_000
+    };
+    assert_eq!(status["income_floor"], floor, "{status}");
     let err = app.error("today", json!({}));
     assert_eq!(err["code"], "not_enrolled", "{err}");
     assert!(

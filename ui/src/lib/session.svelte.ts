@@ -17,6 +17,12 @@ export function setApp(status: AppStatus): void {
   setLocale(status.language);
 }
 
+/** The income forms start from: today's floor by the policy in use, grouped (`1.500.000`). */
+export function startingIncome(): string {
+  const floor = session.app?.income_floor ?? 1_500_000;
+  return new Intl.NumberFormat('vi-VN').format(floor);
+}
+
 export function can(action: 'sign_up' | 'handle_money'): boolean {
   return session.app?.actions.includes(action) ?? false;
 }

@@ -84,6 +84,8 @@ export interface AppStatus {
   language: Language;
   idle_lock_minutes: number;
   policy_version: string;
+  /** The lowest monthly income allowed today (forms start from it). */
+  income_floor: Vnd | null;
   app_version: string;
   protocol_version: number;
   platform: string;
