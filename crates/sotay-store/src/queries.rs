@@ -172,9 +172,6 @@ pub fn period_bounds(period: QuotaPeriod) -> (NaiveDate, NaiveDate) {
     }
 }
 
-/// Enrollment statuses that count as a sign-up.
-const COUNTED_STATUSES: &str = "('submitted', 'received', 'approved')";
-
 /// A record's creation clock in SQL: the clock of its `id` field, or the shared clock of a
 /// record kept in compact form (`*`). Its node is the device that created the record.
 pub(crate) const CREATION_CLOCK_SQL: &str =
@@ -490,17 +487,23 @@ impl Store {
                 ("commune_code", rusqlite::types::Value::Text(code.clone()))
             }
         };
+        // New sign-ups count by their first month, as the office's dashboard counts them (drafts
+        // and refused ones never), so a quota reads the same on the phone and at the office.
         let signups: i64 = self
             .conn
             .prepare_cached(&format!(
                 "SELECT count(*) FROM enrollments e WHERE e.{column} = ?1 AND e.deleted = 0 \
-               AND e.status IN {COUNTED_STATUSES} \
-               AND (SELECT min(p.collected_at) FROM payments p \
-                    WHERE p.enrollment_id = e.id AND p.deleted = 0) >= ?2 \
-               AND (SELECT min(p.collected_at) FROM payments p \
-                    WHERE p.enrollment_id = e.id AND p.deleted = 0) < ?3"
+               AND e.status NOT IN ('draft', 'rejected') \
+               AND e.first_month >= ?2 AND e.first_month < ?3"
             ))?
-            .query_row(params![key, start_ms, end_ms], |r| r.get(0))?;
+            .query_row(
+                params![
+                    key.clone(),
+                    start.format("%Y-%m-%d").to_string(),
+                    end.format("%Y-%m-%d").to_string()
+                ],
+                |r| r.get(0),
+            )?;
         let renewals: i64 = self
             .conn
             .prepare_cached(&format!(

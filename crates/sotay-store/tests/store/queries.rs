@@ -473,6 +473,9 @@ fn today_lists_due_follow_ups_renewals_and_lapses_for_the_user() {
 }
 
 #[test]
+/// Sign-ups count by their first month (drafts and refused ones never) and renewals by the day
+/// they were paid, as the office's overview counts them, so a quota reads the same on the phone
+/// and on the dashboard.
 fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
     let fx = Fixture::new();
     let me = fx.user();
@@ -483,7 +486,10 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
     // Joined in March, renewed in August: one renewal in H2, no sign-up in H2.
     let old = person(&h, "Mạc Thị Lụa", 51);
     fx.store.save_person(&old).unwrap();
-    let e_old = enrollment(&old, me, PaymentMode::Quarterly);
+    let e_old = Enrollment {
+        first_month: date(2026, 3, 1),
+        ..enrollment(&old, me, PaymentMode::Quarterly)
+    };
     fx.store.save_enrollment(&e_old).unwrap();
     let march = now() - TimeDelta::days(250);
     let august = now() - TimeDelta::days(100);
@@ -512,7 +518,10 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
     // Joined this month: one sign-up.
     let new = person(&h, "Mạc Văn Minh", 52);
     fx.store.save_person(&new).unwrap();
-    let e_new = enrollment(&new, me, PaymentMode::Monthly);
+    let e_new = Enrollment {
+        first_month: date(2026, 11, 1),
+        ..enrollment(&new, me, PaymentMode::Monthly)
+    };
     fx.store.save_enrollment(&e_new).unwrap();
     fx.store
         .save_payment(&payment(
@@ -525,11 +534,12 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
             now(),
         ))
         .unwrap();
-    // A draft does not count.
+    // A draft does not count (nor a refused sign-up), as at the office.
     let draft_person = person(&h, "Mạc Văn Nghĩa", 53);
     fx.store.save_person(&draft_person).unwrap();
     let draft = Enrollment {
         status: EnrollmentStatus::Draft,
+        first_month: date(2026, 11, 1),
         ..enrollment(&draft_person, me, PaymentMode::Monthly)
     };
     fx.store.save_enrollment(&draft).unwrap();
