@@ -37,6 +37,9 @@ async fn the_whole_story_in_the_real_app() {
     app.wait_text("Đã đồng bộ lúc").await;
     app.screenshot("03-hom-nay").await;
     let cash_before = digits(&app.text_of("today-cash").await);
+    // Today shows her first two quotas; the others are one tap away.
+    app.click("quotas-all").await;
+    app.testid("target").await;
 
     // A household, and a person from the ID card's QR text.
     app.go("households").await;
