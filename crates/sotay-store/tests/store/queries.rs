@@ -534,6 +534,15 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
             now(),
         ))
         .unwrap();
+    // A sign-up of this month not paid yet counts already, as at the office.
+    let unpaid_person = person(&h, "Mạc Thị Oanh", 54);
+    fx.store.save_person(&unpaid_person).unwrap();
+    let unpaid = Enrollment {
+        status: EnrollmentStatus::Submitted,
+        first_month: date(2026, 11, 1),
+        ..enrollment(&unpaid_person, me, PaymentMode::Monthly)
+    };
+    fx.store.save_enrollment(&unpaid).unwrap();
     // A draft does not count (nor a refused sign-up), as at the office.
     let draft_person = person(&h, "Mạc Văn Nghĩa", 53);
     fx.store.save_person(&draft_person).unwrap();
@@ -560,7 +569,11 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
         .quota_progress(&QuotaScope::Collector(me), period)
         .unwrap();
     assert_eq!(progress.quota, Some(q));
-    assert_eq!((progress.signups, progress.renewals), (1, 1));
+    assert_eq!(
+        (progress.signups, progress.renewals),
+        (2, 1),
+        "November's paid and unpaid sign-ups; August's renewal"
+    );
     let h1 = fx
         .store
         .quota_progress(&QuotaScope::Collector(me), half_year(2026, 1))
@@ -577,5 +590,5 @@ fn quota_progress_counts_sign_ups_and_renewals_in_the_period() {
             QuotaPeriod::Year { year: 2026 },
         )
         .unwrap();
-    assert_eq!((commune.signups, commune.renewals), (2, 1));
+    assert_eq!((commune.signups, commune.renewals), (3, 1));
 }
