@@ -456,13 +456,7 @@ pub async fn download<S: OfficeStore>(
     Query(q): Query<ExportQuery>,
 ) -> WebResult {
     // One commune's records, when the page it came from showed one.
-    let visible = match q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => {
-            viewer.require_commune(code)?;
-            viewer.visible.only(code)
-        }
-        None => viewer.visible.clone(),
-    };
+    let visible = viewer.narrowed_to(q.xa.as_deref())?;
     let (name, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
     let records = RECORD_EXPORTS.iter().find(|export| export.file == name);
     let mut sink = match ext {

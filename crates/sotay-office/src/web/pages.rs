@@ -144,16 +144,21 @@ fn commune_select(communes: &[(String, String)], current: Option<&str>) -> Marku
     }
 }
 
-/// Links to the record exports (sign-ups, payments, visits), of one commune when one is shown.
-fn export_links(commune: Option<&str>) -> Markup {
-    let query = commune
+/// `?xa=<commune>` for a link to a page or file of one commune; empty for all.
+fn commune_query(commune: Option<&str>) -> String {
+    commune
         .map(|c| {
             format!(
                 "?xa={}",
                 form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()
             )
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Links to the record exports (sign-ups, payments, visits), of one commune when one is shown.
+fn export_links(commune: Option<&str>) -> Markup {
+    let query = commune_query(commune);
     html! {
         span.exports {
             "Tải Excel: "
@@ -219,13 +224,7 @@ async fn render_overview<S: OfficeStore>(
             .filter(|k| !k.trim().is_empty())
             .unwrap_or_else(|| default_period_key(today));
     let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let visible = match commune {
-        Some(code) => {
-            viewer.require_commune(code)?;
-            viewer.visible.only(code)
-        }
-        None => viewer.visible.clone(),
-    };
+    let visible = viewer.narrowed_to(commune)?;
     let communes = state.store.known_communes(&viewer.visible).await?;
     let rows = state
         .store
@@ -993,13 +992,7 @@ async fn render_review<S: OfficeStore>(
     let mut page_no = q.trang.unwrap_or(1).max(1);
     let commune = q.commune();
     let collector = q.collector();
-    let visible = match commune {
-        Some(code) => {
-            viewer.require_commune(code)?;
-            viewer.visible.only(code)
-        }
-        None => viewer.visible.clone(),
-    };
+    let visible = viewer.narrowed_to(commune)?;
     let queue = |page_no: i64| {
         state.store.review_queue(
             &visible,
@@ -1062,7 +1055,7 @@ async fn render_review<S: OfficeStore>(
                 }
             }
             button type="submit" { "Lọc" }
-            a.button href={ "/xuat/dang-ky.xlsx" (commune.map(|c| format!("?xa={c}")).unwrap_or_default()) } { "Tải Excel danh sách đăng ký" }
+            a.button href={ "/xuat/dang-ky.xlsx" (commune_query(commune)) } { "Tải Excel danh sách đăng ký" }
         }
         div.scroll { table {
             thead { tr {

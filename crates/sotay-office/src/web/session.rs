@@ -79,6 +79,18 @@ impl Viewer {
         }
     }
 
+    /// What a page narrowed to one commune (`xa`, when given) may show: that commune, which
+    /// the viewer must be allowed to see, or everything the viewer sees.
+    pub fn narrowed_to(&self, commune: Option<&str>) -> WebResult<Visible> {
+        match commune.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                self.require_commune(code)?;
+                Ok(self.visible.only(code))
+            }
+            None => Ok(self.visible.clone()),
+        }
+    }
+
     /// The signed-in user as the author of an admin action.
     pub fn actor(&self) -> crate::admin::Actor {
         crate::admin::Actor {
