@@ -124,6 +124,8 @@ pub fn open_store(
         key,
     )?;
     crate::memory::size_store_cache(&store)?;
+    // A phone that synced before the office withheld its role's values blanks them now.
+    store.withhold(enrolment.user.role)?;
     Ok(store)
 }
 

@@ -33,6 +33,7 @@ pub mod op;
 mod openapi;
 pub mod phone;
 pub mod policy;
+pub mod privacy;
 pub mod qr;
 pub mod quote;
 pub mod text;

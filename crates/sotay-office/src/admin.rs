@@ -621,6 +621,19 @@ const VILLAGES: &[&str] = &[
     "Thôn Phù Mã",
 ];
 
+/// A well-formed 12-digit ID number for the demo's `n`th participant, born in Hà Nội (province
+/// code 001) in `birth_year`: the 4th digit gives the sex and century (0/1 for a man/woman born
+/// 1900–1999, 2/3 from 2000; Circular 59/2021/TT-BCA, see `sotay_domain::cccd`), the next two
+/// the year.
+fn demo_personal_id(sex: Sex, birth_year: i32, n: usize) -> String {
+    let century = (birth_year / 100 - 19) * 2 + i32::from(sex == Sex::Female);
+    format!(
+        "001{century}{:02}{:06}",
+        birth_year % 100,
+        104_729 * (n + 1) % 1_000_000
+    )
+}
+
 fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
     list[rng.random_range(0..list.len())]
 }
@@ -761,6 +774,14 @@ pub async fn seed_demo(
                 1 | 2 => Stage::Contacted,
                 _ => Stage::Prospect,
             };
+            let date_of_birth = NaiveDate::from_ymd_opt(
+                birth_year,
+                rng.random_range(1..=12),
+                rng.random_range(1..=28),
+            );
+            // Someone interested signs up (the first dozen): a participant has an ID number and
+            // a phone, as the sign-up form asks.
+            let signs_up = stage == Stage::Interested && enrollments < 12;
             let person = Person {
                 id: Uuid::now_v7(),
                 household_id: household.id,
@@ -768,14 +789,10 @@ pub async fn seed_demo(
                 village_id: Some(village.id),
                 full_name,
                 sex,
-                date_of_birth: NaiveDate::from_ymd_opt(
-                    birth_year,
-                    rng.random_range(1..=12),
-                    rng.random_range(1..=28),
-                ),
-                personal_id: None,
+                date_of_birth,
+                personal_id: signs_up.then(|| demo_personal_id(sex, birth_year, enrollments)),
                 legacy_insurance_code: None,
-                phone: None,
+                phone: signs_up.then(|| format!("091{:07}", 2_345_000 + enrollments)),
                 occupation: if rng.random_bool(0.6) {
                     Occupation::Farmer
                 } else {
@@ -783,7 +800,7 @@ pub async fn seed_demo(
                 },
                 ethnic_minority: false,
                 coverage: Coverage::None,
-                stage,
+                stage: if signs_up { Stage::Enrolled } else { stage },
                 decline_reason: None,
                 notes: String::new(),
             };
@@ -791,7 +808,7 @@ pub async fn seed_demo(
                 .write_record(store, EntityKind::Person, &person)
                 .await?;
             persons += 1;
-            if stage == Stage::Interested && enrollments < 12 {
+            if signs_up {
                 // Priced as the app prices it: 1.500.000 ₫ a month, paid 3 months at a time.
                 let priced = quote(
                     &policy,

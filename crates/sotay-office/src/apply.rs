@@ -311,6 +311,19 @@ pub fn plan_op(
     if op.entity == EntityKind::Enrollment && device_scope.is_some() {
         lost = guard_office_decision(fields.to_mut(), op.hlc, existing)?;
     }
+    if let Writer::Device { role, .. } = &ctx.writer
+        && !sotay_domain::privacy::withheld(*role, op.entity).is_empty()
+    {
+        // The role's phone holds the empty value of what it was never sent; resending it is
+        // not clearing the office's value.
+        sotay_domain::privacy::drop_blanks(
+            *role,
+            op.entity,
+            fields.to_mut(),
+            existing.map(|e| &e.state),
+            op.hlc.node,
+        );
+    }
 
     let mut state = existing.map(|e| e.state.clone()).unwrap_or_default();
     lost.extend(state.apply_fields(&fields, op.hlc));

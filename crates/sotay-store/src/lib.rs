@@ -23,6 +23,7 @@ pub mod encryption;
 pub mod error;
 pub mod outbox;
 pub mod policy;
+pub mod privacy;
 pub mod queries;
 pub mod receipt;
 pub mod records;

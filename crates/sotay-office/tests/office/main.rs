@@ -14,6 +14,7 @@ mod kill;
 mod lifecycle;
 mod listen;
 mod openapi;
+mod privacy;
 mod quote;
 mod quote_cli;
 mod referral;

@@ -2,6 +2,8 @@
 //! way the app builds them (real commune codes, valid ID numbers and phones).
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde_json::Value;
+use sotay_domain::merge::RecordState;
 use sotay_domain::*;
 use sotay_store::{DeviceIdentity, SettableClock, Store, StoreKey};
 use std::path::PathBuf;
@@ -171,4 +173,22 @@ pub fn saved_signup(
     let e = enrollment(&p, collector, mode);
     fx.store.save_enrollment(&e).expect("save enrollment");
     e
+}
+
+/// A clock of the office's node.
+pub fn office_hlc(wall_ms: u64) -> Hlc {
+    Hlc {
+        wall_ms,
+        counter: 0,
+        node: Uuid::from_bytes([9; 16]),
+    }
+}
+
+/// The office's full state of a record, every field written at `hlc`.
+pub fn remote_state<T: serde::Serialize>(record: &T, hlc: Hlc) -> RecordState {
+    let Value::Object(fields) = serde_json::to_value(record).unwrap() else {
+        panic!("entities serialize to objects")
+    };
+    let clocks = fields.keys().map(|k| (k.clone(), hlc)).collect();
+    RecordState { fields, clocks }
 }

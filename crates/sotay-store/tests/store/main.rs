@@ -7,6 +7,7 @@ mod drafts;
 mod encryption;
 mod migrations;
 mod outbox;
+mod privacy;
 mod properties;
 mod queries;
 mod receipt;

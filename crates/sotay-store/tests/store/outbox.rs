@@ -2,28 +2,11 @@
 //! field-by-field merge of pulled records, the cursor, the clock and the scope checksum.
 
 use crate::common::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use sotay_domain::merge::{RecordState, record_digest};
 use sotay_domain::*;
 use sotay_store::{ApplyReport, RemoteChange};
 use uuid::Uuid;
-
-fn office_hlc(wall_ms: u64) -> Hlc {
-    Hlc {
-        wall_ms,
-        counter: 0,
-        node: Uuid::from_bytes([9; 16]),
-    }
-}
-
-/// The office's full state of a record, every field written at `hlc`.
-fn remote_state<T: serde::Serialize>(record: &T, hlc: Hlc) -> RecordState {
-    let Value::Object(fields) = serde_json::to_value(record).unwrap() else {
-        panic!("entities serialize to objects")
-    };
-    let clocks = fields.keys().map(|k| (k.clone(), hlc)).collect();
-    RecordState { fields, clocks }
-}
 
 /// Applies one pulled record as a page of its own, with `cursor`.
 fn apply_one(

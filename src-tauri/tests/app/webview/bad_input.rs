@@ -209,5 +209,57 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         assigned.contains(&"Nguyễn Thị Lan".to_owned()),
         "the commune's collector has it: {assigned:?}"
     );
+
+    // Her phone holds the village's people and sign-ups, but no ID number, income or amount
+    // (the office withholds them: `sotay_domain::privacy`).
+    let participants = data.query(
+        "SELECT json_extract(e.state, '$.fields.person_id') || '|' ||
+                json_extract(p.state, '$.fields.personal_id')
+         FROM records e
+         JOIN records v ON v.entity_id = e.village_id AND v.entity = 'village'
+         JOIN records p ON p.entity_id = json_extract(e.state, '$.fields.person_id')
+         WHERE e.entity = 'enrollment' AND json_extract(v.state, '$.fields.name') = 'Thôn Đông'
+           AND json_extract(e.state, '$.fields.monthly_income') > 0
+           AND json_extract(p.state, '$.fields.personal_id') IS NOT NULL",
+    );
+    let first = participants
+        .first()
+        .expect("the demo has a participant in Thôn Đông");
+    let [person, cccd] = first.split('|').collect::<Vec<_>>()[..] else {
+        panic!("{first}")
+    };
+    assert_eq!(
+        app_db_count(&board, "SELECT count(*) FROM enrollments"),
+        participants.len() as i64,
+        "her village's sign-ups are on her phone"
+    );
+    for (what, sql) in [
+        (
+            "ID numbers",
+            "SELECT count(*) FROM persons WHERE json_extract(data, '$.personal_id') IS NOT NULL",
+        ),
+        (
+            "incomes",
+            "SELECT count(*) FROM enrollments WHERE json_extract(data, '$.monthly_income') != 0",
+        ),
+        (
+            "amounts",
+            "SELECT count(*) FROM payments WHERE json_extract(data, '$.amount') != 0",
+        ),
+    ] {
+        assert_eq!(
+            app_db_count(&board, sql),
+            0,
+            "no {what} on a board member's phone"
+        );
+    }
+    board.go(&format!("person/{person}")).await;
+    board.testid("enrollment-mode").await;
+    let page = board.page_text().await;
+    assert!(
+        !page.contains("Thu nhập") && !page.contains("1.500.000") && !page.contains(cccd),
+        "no amount or ID number on her screen: {page}"
+    );
+    board.screenshot("34-ban-van-dong-nguoi-tham-gia").await;
     board.stop().await;
 }
