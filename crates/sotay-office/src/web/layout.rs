@@ -58,6 +58,10 @@ button.danger{background:#a4161a;border-color:#a4161a}
 .tag{display:inline-block;padding:.05rem .45rem;border-radius:3px;background:#eef2f6;font-size:.9rem}
 .tag.warn{background:#fff1cc;color:#5c4300}
 .exports{align-self:center;padding:.4rem 0}
+td .line{display:block;font-size:.88rem;white-space:nowrap}
+form.decide{display:grid;gap:.35rem;min-width:17rem}
+form.decide .actions{display:flex;gap:.35rem}
+form.decide button{padding:.35rem .7rem}
 svg text{font-family:inherit}
 @media (max-width:700px){main{padding:.6rem}h1{font-size:1.25rem}}
 "#;

@@ -1059,21 +1059,29 @@ async fn render_review<S: OfficeStore>(
         }
         div.scroll { table {
             thead { tr {
-                th { "Người tham gia" } th { "Ngày sinh" } th { "Số CCCD" } th { "Điện thoại" } th { "Xã/phường" } th { "Thôn/tổ" }
-                th { "Người thu" } th { "Từ tháng" } th.num { "Mức thu nhập" } th { "Nhóm được hỗ trợ" } th { "Trạng thái" }
-                @if waiting { th { "Quyết định" } }
+                th { "Người tham gia" } th { "Địa bàn" } th { "Người thu" } th { "Từ tháng" }
+                th.num { "Mức thu nhập" } th { "Nhóm được hỗ trợ" }
+                // Every row of the waiting queue is waiting: its status column would say so 20 times.
+                @if waiting { th { "Quyết định" } } @else { th { "Trạng thái" } }
             } }
             tbody {
                 @for item in &items {
                     tr id={ "dk-" (item.enrollment_id) } {
-                        td { (item.person_name.as_deref().unwrap_or("—")) }
-                        td { (opt_date(item.date_of_birth)) }
                         @let detail = details.get(&item.enrollment_id);
-                        td { (item.personal_id.as_deref().unwrap_or("—")) }
-                        td { (detail.and_then(|d| d.phone.as_deref()).unwrap_or("—")) }
+                        // What a reviewer compares (the ID number's birth year against the date
+                        // of birth) sits on one line under the name.
+                        td.who {
+                            strong { (item.person_name.as_deref().unwrap_or("—")) }
+                            span.line { "Sinh " (opt_date(item.date_of_birth)) " · CCCD "
+                                @match item.personal_id.as_deref() {
+                                    Some(id) => span data-testid="review-cccd" { (id) },
+                                    None => span.tag.warn { "chưa có" },
+                                }
+                            }
+                            span.line.muted { "ĐT " (detail.and_then(|d| d.phone.as_deref()).unwrap_or("—")) }
+                        }
                         // Village names repeat across a province's communes ("Thôn Đông").
-                        td { (commune_name(&item.commune_code)) }
-                        td { (item.village_name.as_deref().unwrap_or("—")) }
+                        td { (item.village_name.as_deref().unwrap_or("—")) span.line.muted { (commune_name(&item.commune_code)) } }
                         td { (item.collector_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("—")) }
                         td { (item.first_month.map(month).unwrap_or_else(|| "—".into())) }
                         td.num { (money(item.monthly_income)) }
@@ -1094,31 +1102,34 @@ async fn render_review<S: OfficeStore>(
                                 }
                             }
                         }
-                        td { span.tag { (review_status_vi(&item.status)) } }
                         @if waiting {
                             td {
                                 @let refused = row_error.as_ref().filter(|(id, _)| *id == item.enrollment_id);
-                                form.inline method="post" action={ "/duyet/" (item.enrollment_id) } {
+                                form.decide method="post" action={ "/duyet/" (item.enrollment_id) } {
                                     (csrf_field(viewer))
                                     // The decision comes back to this filter and page.
                                     input type="hidden" name="loc" value=(filter);
                                     input type="hidden" name="trang" value=(page_no);
                                     input type="hidden" name="xa" value=(commune.unwrap_or(""));
                                     input type="hidden" name="nguoi" value=(collector.map(|c| c.to_string()).unwrap_or_default());
-                                    label { "Lý do (khi từ chối hoặc cần bổ sung)"
-                                        // A refused decision brings the reader to its row.
-                                        input name="reason" maxlength="500" autofocus[refused.is_some()];
+                                    // A refused decision brings the reader to its row.
+                                    input name="reason" maxlength="500" autofocus[refused.is_some()]
+                                        aria-label="Lý do (khi từ chối hoặc cần bổ sung)"
+                                        placeholder="Lý do, khi từ chối hoặc cần bổ sung";
+                                    span.actions {
+                                        button type="submit" name="action" value="approve" { "Duyệt" }
+                                        button.secondary type="submit" name="action" value="correct" { "Cần bổ sung" }
+                                        button.danger type="submit" name="action" value="reject" { "Từ chối" }
                                     }
-                                    button type="submit" name="action" value="approve" { "Duyệt" }
-                                    button.secondary type="submit" name="action" value="correct" { "Cần bổ sung" }
-                                    button.danger type="submit" name="action" value="reject" { "Từ chối" }
                                 }
                                 @if let Some((_, m)) = refused { (field_error(Some(m))) }
                             }
+                        } @else {
+                            td { span.tag { (review_status_vi(&item.status)) } }
                         }
                     }
                 }
-                @if items.is_empty() { tr { td colspan="12" { "Không có hồ sơ nào ở trạng thái này." } } }
+                @if items.is_empty() { tr { td colspan="7" { "Không có hồ sơ nào ở trạng thái này." } } }
             }
         } }
         (pager(&format!("/duyet?{}", q.filters(filter)), page_no, PER_PAGE, total))

@@ -742,7 +742,10 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
     );
     let commune = sotay_domain::admin_units::commune(COMMUNE).expect("a real commune");
     assert!(
-        queue.body.contains(&format!("<td>{}</td>", commune.name)),
+        queue.body.contains(&format!(
+            "<span class=\"line muted\">{}</span>",
+            commune.name
+        )),
         "the row names its commune: village names repeat across a province"
     );
     let token = queue.csrf();
