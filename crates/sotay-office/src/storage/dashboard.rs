@@ -435,6 +435,19 @@ pub enum ExportKind {
     Payments,
 }
 
+/// Which records of a kind an export holds, besides the communes visible: as the page it was
+/// downloaded from showed them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExportFilter {
+    /// Only these statuses (a sign-up's; empty: all).
+    pub statuses: Vec<String>,
+    /// Only this user's (the sign-up's or payment's collector, the visit's visitor).
+    pub actor: Option<Uuid>,
+    /// Only this period, by the day that counts the record on the dashboard (a sign-up's first
+    /// month, a visit's or payment's day).
+    pub period: Option<Period>,
+}
+
 /// Remittance deadline setting key (days after collection).
 pub const REMIT_DEADLINE_KEY: &str = "remit_deadline_days";
 /// Default remittance deadline when the office set none (days).
@@ -615,6 +628,7 @@ pub trait DashboardStore: Send + Sync + 'static {
         &self,
         kind: ExportKind,
         visible: &Visible,
+        filter: &ExportFilter,
         after: Option<Uuid>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ExportRow>>> + Send;
@@ -1628,6 +1642,7 @@ impl<T: SqlRunner> DashboardStore for T {
         &self,
         kind: ExportKind,
         visible: &Visible,
+        filter: &ExportFilter,
         after: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<ExportRow>> {
@@ -1645,6 +1660,26 @@ impl<T: SqlRunner> DashboardStore for T {
         } else {
             "AND $4 IS NULL"
         };
+        // The filters' parameters follow the five every page has.
+        let mut filters = String::new();
+        let mut extra: Vec<SqlValue> = Vec::new();
+        if !filter.statuses.is_empty() {
+            filters.push_str(&format!(" AND {}", d.in_list("f.status", 6 + extra.len())));
+            extra.push(SqlValue::TextList(filter.statuses.clone()));
+        }
+        if let Some(actor) = filter.actor {
+            filters.push_str(&format!(" AND f.actor_id = ${}", 6 + extra.len()));
+            extra.push(actor.into());
+        }
+        if let Some(period) = filter.period {
+            filters.push_str(&format!(
+                " AND f.day >= ${} AND f.day < ${}",
+                6 + extra.len(),
+                7 + extra.len()
+            ));
+            extra.push(period.from.into());
+            extra.push(period.to.into());
+        }
         // The page's ids first, walking the (entity, entity_id) index in order and stopping at
         // the limit; then the joins for those rows only (joined first, the planner sorted every
         // remaining row on each page).
@@ -1653,7 +1688,7 @@ impl<T: SqlRunner> DashboardStore for T {
                     v.label, rp.remitted_on
              FROM (SELECT f.entity_id, f.entity, f.commune_code, f.village_id, f.ref_id
                    FROM record_facts f
-                   WHERE f.entity = $3 AND NOT f.deleted AND {vis} {after_clause}
+                   WHERE f.entity = $3 AND NOT f.deleted AND {vis} {after_clause}{filters}
                    ORDER BY f.entity_id LIMIT $5) f
              JOIN records rec ON rec.entity_id = f.entity_id
              LEFT JOIN record_facts e ON e.entity_id = f.ref_id AND f.entity = 'payment'
@@ -1675,12 +1710,9 @@ impl<T: SqlRunner> DashboardStore for T {
         } else {
             sql
         };
-        let rows = self
-            .query(
-                sql,
-                vec![all, list, entity.into(), after_value, limit.into()],
-            )
-            .await?;
+        let mut params = vec![all, list, entity.into(), after_value, limit.into()];
+        params.extend(extra);
+        let rows = self.query(sql, params).await?;
         let fields_of = |text: Option<String>| -> Result<Map<String, Value>> {
             match text {
                 None => Ok(Map::new()),

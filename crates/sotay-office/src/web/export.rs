@@ -19,12 +19,12 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::format::permille;
-use super::pages::{evaluation_report, parse_period};
+use super::pages::{REVIEW_FILTERS, evaluation_report, parse_period, review_statuses};
 use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
 use crate::storage::OfficeStore;
-use crate::storage::dashboard::{EvaluationRow, ExportKind, ExportRow, Visible};
+use crate::storage::dashboard::{EvaluationRow, ExportFilter, ExportKind, ExportRow, Visible};
 
 /// Rows read from the store at a time.
 pub const EXPORT_PAGE: i64 = 5_000;
@@ -373,11 +373,13 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, Str
     }
 }
 
-/// Writes every record of `kind` visible in `visible` into `sink`, a page at a time; how many.
+/// Writes every record of `kind` visible in `visible` and kept by `filter` into `sink`, a page
+/// at a time; how many.
 pub async fn write_records(
     store: &impl OfficeStore,
     kind: ExportKind,
     visible: &Visible,
+    filter: &ExportFilter,
     sink: &mut Sink,
 ) -> Result<u64, WebError> {
     sink.header(export_columns(kind))
@@ -391,7 +393,9 @@ pub async fn write_records(
     let mut after: Option<Uuid> = None;
     let mut count = 0u64;
     loop {
-        let page = store.export_page(kind, visible, after, EXPORT_PAGE).await?;
+        let page = store
+            .export_page(kind, visible, filter, after, EXPORT_PAGE)
+            .await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for row in &page {
@@ -406,12 +410,65 @@ pub async fn write_records(
     Ok(count)
 }
 
-/// The query of a download: the evaluation's period, and one commune (any export).
+/// The query of a download, as the page it came from was filtered: one commune (any export),
+/// a period (the evaluation's; a record export's when given), the review queue's status
+/// (`loc`, sign-ups) and one collector or visitor (`nguoi`).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct ExportQuery {
     ky: Option<String>,
     xa: Option<String>,
+    loc: Option<String>,
+    nguoi: Option<String>,
+}
+
+/// A query value that was given (not absent, not blank), trimmed.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl ExportQuery {
+    /// The records a record export of `kind` keeps, and how the audit log names the filters
+    /// (`names`: the users' names by id).
+    fn filter(
+        &self,
+        kind: ExportKind,
+        names: &HashMap<Uuid, String>,
+    ) -> Result<(ExportFilter, String), WebError> {
+        let mut filter = ExportFilter::default();
+        let mut said = Vec::new();
+        if let Some(ky) = given(&self.ky) {
+            let (period, label) =
+                parse_period(Some(ky), today_in_vietnam()).map_err(WebError::BadRequest)?;
+            filter.period = Some(period);
+            said.push(label);
+        }
+        if let Some(loc) = given(&self.loc)
+            && kind == ExportKind::Enrollments
+        {
+            filter.statuses = review_statuses(loc)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            let name = REVIEW_FILTERS
+                .iter()
+                .find(|(key, _)| *key == loc)
+                .map_or("Chờ duyệt", |(_, name)| name);
+            said.push(name.to_owned());
+        }
+        if let Some(id) = given(&self.nguoi) {
+            let id = Uuid::parse_str(id)
+                .map_err(|_| WebError::BadRequest("Người thu không hợp lệ.".into()))?;
+            filter.actor = Some(id);
+            said.push(names.get(&id).cloned().unwrap_or_else(|| id.to_string()));
+        }
+        let said = if said.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", said.join(", "))
+        };
+        Ok((filter, said))
+    }
 }
 
 /// An export of records, as `GET /xuat/{file}` offers it.
@@ -467,15 +524,30 @@ pub async fn download<S: OfficeStore>(
     };
     let what = match (records, name) {
         (Some(export), _) => {
-            write_records(state.store.as_ref(), export.kind, &visible, &mut sink).await?;
-            export.what
+            let names: HashMap<Uuid, String> = state
+                .store
+                .list_users()
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.full_name))
+                .collect();
+            let (filter, said) = q.filter(export.kind, &names)?;
+            write_records(
+                state.store.as_ref(),
+                export.kind,
+                &visible,
+                &filter,
+                &mut sink,
+            )
+            .await?;
+            format!("{}{said}", export.what)
         }
         (None, "danh-gia") => {
             let today = today_in_vietnam();
             let (period, _) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
             let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
             write_evaluation(&mut sink, &people, &orgs).map_err(WebError::BadRequest)?;
-            "báo cáo đánh giá"
+            "báo cáo đánh giá".to_owned()
         }
         _ => return Err(WebError::NotFound),
     };
@@ -578,7 +650,7 @@ pub async fn export_bytes(
     } else {
         Sink::csv()
     };
-    let count = write_records(store, kind, visible, &mut sink).await?;
+    let count = write_records(store, kind, visible, &ExportFilter::default(), &mut sink).await?;
     Ok((sink.finish().map_err(WebError::BadRequest)?, count))
 }
 

@@ -156,12 +156,17 @@ fn commune_query(commune: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// Links to the record exports (sign-ups, payments, visits), of one commune when one is shown.
-fn export_links(commune: Option<&str>) -> Markup {
-    let query = commune_query(commune);
+/// Links to the record exports (sign-ups, payments, visits) of the period `ky` (named `label`),
+/// of one commune when one is shown.
+fn export_links(commune: Option<&str>, ky: &str, label: &str) -> Markup {
+    let ky = form_urlencoded::byte_serialize(ky.as_bytes()).collect::<String>();
+    let query = match commune_query(commune).strip_prefix('?') {
+        Some(xa) => format!("?ky={ky}&{xa}"),
+        None => format!("?ky={ky}"),
+    };
     html! {
         span.exports {
-            "Tải Excel: "
+            "Tải Excel " (label.to_lowercase()) ": "
             a href={ "/xuat/dang-ky.xlsx" (query) } { "đăng ký" } " · "
             a href={ "/xuat/thu-tien.xlsx" (query) } { "thu tiền và nộp tiền" } " · "
             a href={ "/xuat/tham-ho.xlsx" (query) } { "lượt thăm hộ" }
@@ -249,7 +254,7 @@ async fn render_overview<S: OfficeStore>(
             (period_select(&ky, today))
             (commune_select(&communes, commune))
             button type="submit" { "Xem" }
-            (export_links(commune))
+            (export_links(commune, &ky, &label))
         }
         p.muted { (label) ": từ " (date(period.from)) " đến " (date(period.to - Duration::days(1))) "." }
         div.cards {
@@ -959,7 +964,16 @@ impl ReviewQuery {
     }
 }
 
-fn review_statuses(filter: &str) -> &'static [&'static str] {
+/// The review queue's filters (`loc`), with their Vietnamese names.
+pub(crate) const REVIEW_FILTERS: [(&str, &str); 4] = [
+    ("cho-duyet", "Chờ duyệt"),
+    ("can-bo-sung", "Cần bổ sung"),
+    ("tu-choi", "Bị từ chối"),
+    ("da-duyet", "Đã duyệt"),
+];
+
+/// The sign-up statuses a review filter (`loc`) shows.
+pub(crate) fn review_statuses(filter: &str) -> &'static [&'static str] {
     match filter {
         "can-bo-sung" => &["needs_correction"],
         "tu-choi" => &["rejected"],
@@ -1022,12 +1036,6 @@ async fn render_review<S: OfficeStore>(
             review_detail(state, item.enrollment_id).await?,
         );
     }
-    let filters = [
-        ("cho-duyet", "Chờ duyệt"),
-        ("can-bo-sung", "Cần bổ sung"),
-        ("tu-choi", "Bị từ chối"),
-        ("da-duyet", "Đã duyệt"),
-    ];
     let waiting = filter == "cho-duyet";
     let communes = state.store.known_communes(&viewer.visible).await?;
     let mut collectors: Vec<(Uuid, String)> = visible_field_users(state, viewer)
@@ -1042,7 +1050,7 @@ async fn render_review<S: OfficeStore>(
         form.inline.card method="get" action="/duyet" {
             label { "Trạng thái"
                 select name="loc" {
-                    @for (key, name) in filters { option value=(key) selected[key == filter] { (name) } }
+                    @for (key, name) in REVIEW_FILTERS { option value=(key) selected[key == filter] { (name) } }
                 }
             }
             (commune_select(&communes, commune))
@@ -1055,7 +1063,8 @@ async fn render_review<S: OfficeStore>(
                 }
             }
             button type="submit" { "Lọc" }
-            a.button href={ "/xuat/dang-ky.xlsx" (commune_query(commune)) } { "Tải Excel danh sách đăng ký" }
+            // The file holds what the queue shows (status, commune, collector), every page of it.
+            a.button href={ "/xuat/dang-ky.xlsx?" (q.filters(filter)) } { "Tải Excel danh sách này" }
         }
         div.scroll { table {
             thead { tr {

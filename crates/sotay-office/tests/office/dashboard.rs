@@ -1005,15 +1005,21 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         Cell::Text("Nguyễn Thị Lan".into()),
         "who collected it"
     );
-    // One commune's file, as the overview of that commune links it.
+    // One commune's file of the period shown, as the overview of that commune links it.
+    let ky = sotay_office::web::pages::default_period_key(sotay_office::clock::today_in_vietnam());
     let overview = web.get(&format!("/tong-quan?xa={COMMUNE}")).await;
-    assert!(
-        overview
-            .body
-            .contains(&format!("/xuat/thu-tien.xlsx?xa={COMMUNE}")),
-        "{}",
-        overview.body
+    let link = format!("/xuat/thu-tien.xlsx?ky={ky}&amp;xa={COMMUNE}");
+    assert!(overview.body.contains(&link), "{link}: {}", overview.body);
+    let (_, bytes) = web
+        .bytes(&format!("/xuat/thu-tien.xlsx?ky={ky}&xa={COMMUNE}"))
+        .await;
+    assert_eq!(
+        read_xlsx(&bytes).len(),
+        2,
+        "collected today: in this period"
     );
+    let (_, bytes) = web.bytes("/xuat/thu-tien.xlsx?ky=2020").await;
+    assert_eq!(read_xlsx(&bytes).len(), 1, "not collected in 2020");
     let (status, bytes) = web
         .bytes(&format!("/xuat/thu-tien.xlsx?xa={OTHER_COMMUNE}"))
         .await;
@@ -1801,6 +1807,53 @@ async fn the_review_queue_narrows_to_a_commune_and_a_collector(office: Office) {
     assert!(
         !decided.body.contains("Nguyễn Thị Một"),
         "Lan's sign-up is not on Hùng's queue"
+    );
+
+    // The queue's file holds what the queue shows, every page of it.
+    let link =
+        format!("/xuat/dang-ky.xlsx?loc=cho-duyet&amp;xa={COMMUNE}&amp;nguoi={hung_id}&amp;");
+    assert!(decided.body.contains(&link), "{link}: {}", decided.body);
+    let csv = |query: String| {
+        let web = &web;
+        async move {
+            let (status, bytes) = web.bytes(&format!("/xuat/dang-ky.csv?{query}")).await;
+            assert_eq!(status, StatusCode::OK, "{query}");
+            String::from_utf8(bytes).expect("utf-8")
+        }
+    };
+    let hungs_corrections = csv(format!("loc=can-bo-sung&xa={COMMUNE}&nguoi={hung_id}")).await;
+    assert!(
+        hungs_corrections.contains("Lê Văn Hai"),
+        "{hungs_corrections}"
+    );
+    assert!(!hungs_corrections.contains("Nguyễn Thị Một"));
+    let hungs_waiting = csv(format!("loc=cho-duyet&nguoi={hung_id}")).await;
+    assert!(
+        !hungs_waiting.contains("Lê Văn Hai"),
+        "sent back: no longer waiting"
+    );
+    let waiting = csv("loc=cho-duyet".into()).await;
+    assert!(waiting.contains("Nguyễn Thị Một") && !waiting.contains("Lê Văn Hai"));
+    let this_year = csv(format!("ky={}", month.format("%Y"))).await;
+    assert!(this_year.contains("Nguyễn Thị Một") && this_year.contains("Lê Văn Hai"));
+    let long_ago = csv("ky=2020".into()).await;
+    assert_eq!(
+        long_ago.lines().count(),
+        1,
+        "no sign-up starts in 2020: {long_ago}"
+    );
+    let (status, _) = web.bytes("/xuat/dang-ky.csv?nguoi=ai-do").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let audit = office
+        .store()
+        .audit_log(&Visible::All, 0, 50)
+        .await
+        .expect("audit log");
+    assert!(
+        audit.iter().any(|e| e.action == "export"
+            && e.detail.contains("Cần bổ sung")
+            && e.detail.contains("Trần Văn Hùng")),
+        "the log says what the file held: {audit:?}"
     );
 }
 
