@@ -373,6 +373,18 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, Str
     }
 }
 
+/// Every user's full name by id (exports and pages name who collected or visited).
+pub(crate) async fn user_names(
+    store: &impl OfficeStore,
+) -> Result<HashMap<Uuid, String>, WebError> {
+    Ok(store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect())
+}
+
 /// Writes every record of `kind` visible in `visible` and kept by `filter` into `sink`, a page
 /// at a time; how many.
 pub async fn write_records(
@@ -384,12 +396,7 @@ pub async fn write_records(
 ) -> Result<u64, WebError> {
     sink.header(export_columns(kind))
         .map_err(WebError::BadRequest)?;
-    let names: HashMap<Uuid, String> = store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+    let names = user_names(store).await?;
     let mut after: Option<Uuid> = None;
     let mut count = 0u64;
     loop {
@@ -524,13 +531,7 @@ pub async fn download<S: OfficeStore>(
     };
     let what = match (records, name) {
         (Some(export), _) => {
-            let names: HashMap<Uuid, String> = state
-                .store
-                .list_users()
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.full_name))
-                .collect();
+            let names = user_names(state.store.as_ref()).await?;
             let (filter, said) = q.filter(export.kind, &names)?;
             write_records(
                 state.store.as_ref(),

@@ -1022,13 +1022,7 @@ async fn render_review<S: OfficeStore>(
         page_no = (total + PER_PAGE - 1) / PER_PAGE;
         items = queue(page_no).await?.0;
     }
-    let names: HashMap<Uuid, String> = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+    let names = super::export::user_names(state.store.as_ref()).await?;
     let mut details: HashMap<Uuid, ReviewDetail> = HashMap::new();
     for item in &items {
         details.insert(

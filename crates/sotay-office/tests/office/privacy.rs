@@ -42,24 +42,17 @@ async fn pulled(office: &Office, token: &str) -> (HashMap<Uuid, RecordState>, Pu
     (states, page)
 }
 
+/// Thôn Đông with its collector Lan and its board member Tư, both enrolled.
+async fn village_lan_and_tu(office: &Office) -> (Uuid, Field, Field) {
+    let village = village_in(office, COMMUNE, "Thôn Đông").await;
+    let area = Some(village);
+    let lan = named_user_with_area(office, "Nguyễn Thị Lan", Role::Collector, COMMUNE, area).await;
+    let tu = named_user_with_area(office, "Đỗ Văn Tư", Role::BoardMember, COMMUNE, area).await;
+    (village, lan, tu)
+}
+
 async fn a_board_member_is_not_sent_id_numbers_incomes_or_amounts(office: Office) {
-    let village = village_in(&office, COMMUNE, "Thôn Đông").await;
-    let lan = named_user_with_area(
-        &office,
-        "Nguyễn Thị Lan",
-        Role::Collector,
-        COMMUNE,
-        Some(village),
-    )
-    .await;
-    let tu = named_user_with_area(
-        &office,
-        "Đỗ Văn Tư",
-        Role::BoardMember,
-        COMMUNE,
-        Some(village),
-    )
-    .await;
+    let (village, lan, tu) = village_lan_and_tu(&office).await;
 
     let house = lan.new_household(village, "Trần Văn Hùng");
     let person_id = Uuid::now_v7();
@@ -143,24 +136,28 @@ async fn a_board_member_is_not_sent_id_numbers_incomes_or_amounts(office: Office
     assert!(!text.contains("001085000123") && !text.contains("594000"));
 }
 
+/// Pushes `fields` of the person `id` from `field`'s phone, which must apply; the office's
+/// fields after it.
+async fn push_person(
+    office: &Office,
+    field: &Field,
+    id: Uuid,
+    fields: Value,
+) -> serde_json::Map<String, Value> {
+    let res = office
+        .push(field, &[field.op(EntityKind::Person, id, fields)])
+        .await;
+    assert_eq!(
+        res.results[0].outcome,
+        OpOutcome::Applied,
+        "{:?}",
+        res.results
+    );
+    office.record(id).await.expect("stored").state.fields
+}
+
 async fn a_board_members_resent_person_keeps_its_id_number(office: Office) {
-    let village = village_in(&office, COMMUNE, "Thôn Đông").await;
-    let lan = named_user_with_area(
-        &office,
-        "Nguyễn Thị Lan",
-        Role::Collector,
-        COMMUNE,
-        Some(village),
-    )
-    .await;
-    let tu = named_user_with_area(
-        &office,
-        "Đỗ Văn Tư",
-        Role::BoardMember,
-        COMMUNE,
-        Some(village),
-    )
-    .await;
+    let (village, lan, tu) = village_lan_and_tu(&office).await;
     let house = lan.new_household(village, "Trần Văn Hùng");
     let person_id = Uuid::now_v7();
     let fields = person(house.entity_id, village, Some("001085000123"));
@@ -171,18 +168,9 @@ async fn a_board_members_resent_person_keeps_its_id_number(office: Office) {
     let mut resent = fields;
     resent["personal_id"] = Value::Null;
     resent["phone"] = json!("0987654321");
-    let res = office
-        .push(&tu, &[tu.op(EntityKind::Person, person_id, resent)])
-        .await;
-    assert_eq!(
-        res.results[0].outcome,
-        OpOutcome::Applied,
-        "{:?}",
-        res.results
-    );
-    let stored = office.record(person_id).await.expect("stored");
-    assert_eq!(stored.state.fields["personal_id"], json!("001085000123"));
-    assert_eq!(stored.state.fields["phone"], json!("0987654321"));
+    let stored = push_person(&office, &tu, person_id, resent).await;
+    assert_eq!(stored["personal_id"], json!("001085000123"));
+    assert_eq!(stored["phone"], json!("0987654321"));
 
     // A new prospect's ID number he types is taken, and he may clear what he typed.
     let prospect = Uuid::now_v7();
@@ -191,35 +179,10 @@ async fn a_board_members_resent_person_keeps_its_id_number(office: Office) {
     typed["sex"] = json!("female");
     typed["date_of_birth"] = json!("1990-02-01");
     typed["stage"] = json!("interested");
-    let res = office
-        .push(&tu, &[tu.op(EntityKind::Person, prospect, typed)])
-        .await;
-    assert_eq!(
-        res.results[0].outcome,
-        OpOutcome::Applied,
-        "{:?}",
-        res.results
-    );
-    assert_eq!(
-        office.record(prospect).await.expect("stored").state.fields["personal_id"],
-        json!("001190000456")
-    );
-    let res = office
-        .push(
-            &tu,
-            &[tu.op(EntityKind::Person, prospect, json!({"personal_id": null}))],
-        )
-        .await;
-    assert_eq!(
-        res.results[0].outcome,
-        OpOutcome::Applied,
-        "{:?}",
-        res.results
-    );
-    assert_eq!(
-        office.record(prospect).await.expect("stored").state.fields["personal_id"],
-        Value::Null
-    );
+    let stored = push_person(&office, &tu, prospect, typed).await;
+    assert_eq!(stored["personal_id"], json!("001190000456"));
+    let stored = push_person(&office, &tu, prospect, json!({"personal_id": null})).await;
+    assert_eq!(stored["personal_id"], Value::Null);
     // The collector still gets the first person's number.
     let (collector, _) = pulled(&office, &lan.token).await;
     assert_eq!(
