@@ -18,8 +18,11 @@ use sotay_domain::{EntityKind, labels};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::format::permille;
-use super::pages::{REVIEW_FILTERS, evaluation_report, parse_period, review_statuses};
+use super::format::{basis_points, permille};
+use super::pages::{
+    CollectorsQuery, REVIEW_FILTERS, collectors_report, default_period_key, evaluation_report,
+    overview_table, parse_period, quotas_report, review_statuses,
+};
 use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
@@ -40,8 +43,29 @@ pub enum Cell {
     Date(NaiveDate),
     /// A share in per mille (`125` is 12,5%): a percentage cell in XLSX.
     Permille(i64),
+    /// A share in basis points (`5` is 0,05%): a percentage cell with two decimals in XLSX.
+    BasisPoints(i64),
+    /// An amount of đồng: a number cell with thousands grouped in XLSX.
+    Money(i64),
+    /// Progress `done` of `target`: a bar on a page, a percentage cell in a file (empty without
+    /// a target).
+    Progress(i64, i64),
+    /// Text with a warning beside it (a tag on a page, in brackets in a file).
+    Flagged(String, String),
     /// Nothing.
     Empty,
+}
+
+impl Cell {
+    /// What a file holds for a cell a page draws: a progress is its share, a flag its text.
+    fn for_file(&self) -> Cell {
+        match self {
+            Cell::Progress(_, target) if *target <= 0 => Cell::Empty,
+            Cell::Progress(done, target) => Cell::Permille(done * 1000 / target),
+            Cell::Flagged(text, flag) => Cell::Text(format!("{text} ({flag})")),
+            other => other.clone(),
+        }
+    }
 }
 
 /// Where rows go.
@@ -67,6 +91,10 @@ pub struct Formats {
     date: Format,
     /// Shares: 12.5% (Excel shows the separator of the reader's locale).
     percent: Format,
+    /// Small shares: 0.05%.
+    percent2: Format,
+    /// Money: 1,500,000 (grouped as the reader's locale groups).
+    money: Format,
     /// The header row.
     bold: Format,
 }
@@ -92,6 +120,8 @@ impl Sink {
             formats: Box::new(Formats {
                 date: Format::new().set_num_format("dd/mm/yyyy"),
                 percent: Format::new().set_num_format("0.0%"),
+                percent2: Format::new().set_num_format("0.00%"),
+                money: Format::new().set_num_format("#,##0"),
                 bold: Format::new().set_bold(),
             }),
         })
@@ -167,17 +197,33 @@ impl Sink {
                 sheet,
                 formats,
             } => {
-                let Formats { date, percent, .. } = formats.as_ref();
+                let Formats {
+                    date,
+                    percent,
+                    percent2,
+                    money,
+                    ..
+                } = formats.as_ref();
                 let sheet = Self::worksheet(workbook, *sheet)?;
                 for (c, cell) in cells.iter().enumerate() {
                     let c = c as u16;
-                    match cell {
+                    match cell.for_file() {
                         Cell::Text(t) => {
                             sheet.write_string(*row, c, t).map_err(|e| e.to_string())?;
                         }
                         Cell::Number(n) => {
                             sheet
-                                .write_number(*row, c, *n as f64)
+                                .write_number(*row, c, n as f64)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Cell::Money(n) => {
+                            sheet
+                                .write_number_with_format(*row, c, n as f64, money)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Cell::BasisPoints(bp) => {
+                            sheet
+                                .write_number_with_format(*row, c, bp as f64 / 10_000.0, percent2)
                                 .map_err(|e| e.to_string())?;
                         }
                         Cell::Date(d) => {
@@ -193,10 +239,10 @@ impl Sink {
                         }
                         Cell::Permille(p) => {
                             sheet
-                                .write_number_with_format(*row, c, *p as f64 / 1000.0, percent)
+                                .write_number_with_format(*row, c, p as f64 / 1000.0, percent)
                                 .map_err(|e| e.to_string())?;
                         }
-                        Cell::Empty => {}
+                        Cell::Empty | Cell::Progress(..) | Cell::Flagged(..) => {}
                     }
                 }
                 *row += 1;
@@ -205,12 +251,13 @@ impl Sink {
             Sink::Csv(w) => {
                 let texts: Vec<String> = cells
                     .iter()
-                    .map(|cell| match cell {
-                        Cell::Text(t) => csv_safe(t),
-                        Cell::Number(n) => n.to_string(),
-                        Cell::Date(d) => super::format::date(*d),
-                        Cell::Permille(p) => permille(*p),
-                        Cell::Empty => String::new(),
+                    .map(|cell| match cell.for_file() {
+                        Cell::Text(t) => csv_safe(&t),
+                        Cell::Number(n) | Cell::Money(n) => n.to_string(),
+                        Cell::Date(d) => super::format::date(d),
+                        Cell::Permille(p) => permille(p),
+                        Cell::BasisPoints(bp) => basis_points(bp),
+                        Cell::Empty | Cell::Progress(..) | Cell::Flagged(..) => String::new(),
                     })
                     .collect();
                 w.write_record(&texts).map_err(|e| e.to_string())
@@ -512,20 +559,30 @@ const RECORD_EXPORTS: [RecordExport; 3] = [
     },
 ];
 
-/// `GET /xuat/{file}`: `dang-ky`, `tham-ho`, `thu-tien` or `danh-gia`, `.xlsx` or `.csv`.
+/// `GET /xuat/{file}`: the records `dang-ky`, `tham-ho`, `thu-tien`; the evaluation report
+/// `danh-gia`; the tables of the overview (`tong-quan`), collectors (`nguoi-thu`, every page of
+/// it) and quotas (`chi-tieu`) pages, with the page's filters; each
+/// `.xlsx` or `.csv`.
 pub async fn download<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
+    Query(people): Query<CollectorsQuery>,
 ) -> WebResult {
     // One commune's records, when the page it came from showed one.
     let visible = viewer.narrowed_to(q.xa.as_deref())?;
     let (name, ext) = file.rsplit_once('.').ok_or(WebError::NotFound)?;
     let records = RECORD_EXPORTS.iter().find(|export| export.file == name);
+    let sheet = match (records, name) {
+        (Some(export), _) => export.sheet,
+        (None, "tong-quan") => "Tổng quan",
+        (None, "chi-tieu") => "Chỉ tiêu",
+        (None, "nguoi-thu") => "Người thu",
+        _ => "Đánh giá",
+    };
     let mut sink = match ext {
-        "xlsx" => Sink::xlsx(records.map_or("Đánh giá", |export| export.sheet))
-            .map_err(|e| WebError::BadRequest(e.to_string()))?,
+        "xlsx" => Sink::xlsx(sheet).map_err(|e| WebError::BadRequest(e.to_string()))?,
         "csv" => Sink::csv(),
         _ => return Err(WebError::NotFound),
     };
@@ -542,6 +599,39 @@ pub async fn download<S: OfficeStore>(
             )
             .await?;
             format!("{}{said}", export.what)
+        }
+        // The tables of the overview and quotas pages, as the page shows them.
+        (None, "tong-quan") => {
+            let today = today_in_vietnam();
+            let ky = given(&q.ky).map_or_else(|| default_period_key(today), str::to_owned);
+            let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
+            let commune = given(&q.xa);
+            let rows = state
+                .store
+                .overview(&visible, period, today, commune.is_some())
+                .await?;
+            overview_table(&rows, commune, &ky)
+                .write(&mut sink)
+                .map_err(WebError::BadRequest)?;
+            format!("bảng tổng quan, {}", label.to_lowercase())
+        }
+        (None, "chi-tieu") => {
+            let today = today_in_vietnam();
+            let (period, label) =
+                parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
+            quotas_report(&state, &viewer, period, today)
+                .await?
+                .write(&mut sink)
+                .map_err(WebError::BadRequest)?;
+            format!("bảng chỉ tiêu, {}", label.to_lowercase())
+        }
+        (None, "nguoi-thu") => {
+            let report = collectors_report(&state, &viewer, &people).await?;
+            report
+                .table(report.users())
+                .write(&mut sink)
+                .map_err(WebError::BadRequest)?;
+            format!("bảng người thu, {}", report.period_label().to_lowercase())
         }
         (None, "danh-gia") => {
             let today = today_in_vietnam();

@@ -16,19 +16,22 @@ use sotay_domain::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::export::Cell;
 use super::format::{
     basis_points, capitalised, commune_name, date, in_sentence, instant, money, month, number,
     opt_date, permille, policy_edition, record_field,
 };
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
+use super::table::{self, Table};
 use super::{Viewer, WebError, WebResult, charts};
 use crate::admin::{self, OfficeWriter, UserListing};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{
-    DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, Period, REMIT_DEADLINE_KEY, VillageRow, Visible,
+    DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, OverviewRow, Period, QuotaRow, REMIT_DEADLINE_KEY,
+    Visible,
 };
 
 /// Rows per page of a list.
@@ -202,6 +205,67 @@ fn review_status_vi(status: &str) -> &'static str {
     }
 }
 
+/// The overview's table: one row per commune, or per village of the one commune shown, with
+/// the period `ky`'s numbers (a commune's name leads to its villages).
+pub fn overview_table(rows: &[OverviewRow], commune: Option<&str>, ky: &str) -> Table {
+    let mut columns = vec![
+        table::text(if commune.is_some() {
+            "Thôn/tổ"
+        } else {
+            "Xã/phường"
+        }),
+        table::num("Hộ"),
+        table::num("Tiềm năng"),
+        table::num("Lượt thăm"),
+        table::num("Tuyên truyền"),
+        table::num("Người dự"),
+        table::num("Đăng ký mới"),
+        table::num("Tái tục"),
+        table::num("Dừng đóng"),
+        table::num("Tiền đã thu"),
+        table::num("Người tham gia"),
+        table::num("Chỉ tiêu"),
+    ];
+    if commune.is_none() {
+        columns.extend([table::num("Lao động"), table::num("Bao phủ")]);
+    }
+    let mut out = Table::new(columns);
+    for r in rows {
+        let mut cells = vec![
+            Cell::Text(r.name.clone()),
+            Cell::Number(r.households),
+            Cell::Number(r.prospects),
+            Cell::Number(r.visits),
+            Cell::Number(r.events),
+            Cell::Number(r.attendance),
+            Cell::Number(r.signups),
+            Cell::Number(r.renewals),
+            Cell::Number(r.lapses),
+            Cell::Money(r.collected),
+            Cell::Number(r.participants),
+            Cell::Number(r.quota_signups),
+        ];
+        if commune.is_none() {
+            cells.push(r.labour_force.map_or(Cell::Empty, Cell::Number));
+            cells.push(r.coverage_bp().map_or(Cell::Empty, Cell::BasisPoints));
+        }
+        let link = r.village_id.is_none().then(|| {
+            format!(
+                "/tong-quan?ky={}&xa={}",
+                encode(ky),
+                encode(&r.commune_code)
+            )
+        });
+        out.push(cells, link);
+    }
+    out
+}
+
+/// A query value, URL-encoded.
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// `GET /tong-quan`.
 pub async fn overview<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -241,9 +305,7 @@ async fn render_overview<S: OfficeStore>(
         rows.clone()
     };
     let months = state.store.signups_per_month(&visible, period).await?;
-    let total = |f: fn(&crate::storage::dashboard::OverviewRow) -> i64| -> i64 {
-        commune_rows.iter().map(f).sum()
-    };
+    let total = |f: fn(&OverviewRow) -> i64| -> i64 { commune_rows.iter().map(f).sum() };
     let participants = total(|r| r.participants);
     let labour: i64 = commune_rows.iter().filter_map(|r| r.labour_force).sum();
     let coverage = (labour > 0).then(|| participants * 10_000 / labour);
@@ -284,36 +346,8 @@ async fn render_overview<S: OfficeStore>(
             }
         }
         h2 { @if commune.is_some() { "Theo thôn/tổ dân phố" } @else { "Theo xã/phường" } }
-        div.scroll {
-            table {
-                thead { tr {
-                    th { @if commune.is_some() { "Thôn/tổ" } @else { "Xã/phường" } }
-                    th.num { "Hộ" } th.num { "Tiềm năng" } th.num { "Lượt thăm" }
-                    th.num { "Tuyên truyền" } th.num { "Người dự" } th.num { "Đăng ký mới" }
-                    th.num { "Tái tục" } th.num { "Dừng đóng" } th.num { "Tiền đã thu" }
-                    th.num { "Người tham gia" } th.num { "Chỉ tiêu" }
-                    @if commune.is_none() { th.num { "Lao động" } th.num { "Bao phủ" } }
-                } }
-                tbody {
-                    @for r in &rows {
-                        tr {
-                            td { @if r.village_id.is_none() { a href={ "/tong-quan?ky=" (ky) "&xa=" (r.commune_code) } { (r.name) } } @else { (r.name) } }
-                            td.num { (number(r.households)) } td.num { (number(r.prospects)) }
-                            td.num { (number(r.visits)) } td.num { (number(r.events)) }
-                            td.num { (number(r.attendance)) } td.num { (number(r.signups)) }
-                            td.num { (number(r.renewals)) } td.num { (number(r.lapses)) }
-                            td.num { (money(r.collected)) } td.num { (number(r.participants)) }
-                            td.num { (number(r.quota_signups)) }
-                            @if commune.is_none() {
-                                td.num { (r.labour_force.map(number).unwrap_or_else(|| "—".into())) }
-                                td.num { (r.coverage_bp().map(basis_points).unwrap_or_else(|| "—".into())) }
-                            }
-                        }
-                    }
-                    @if rows.is_empty() { tr { td colspan="14" { "Chưa có dữ liệu cho các xã được giao." } } }
-                }
-            }
-        }
+        (overview_table(&rows, commune, &ky).html("Chưa có dữ liệu cho các xã được giao."))
+        p { a href={ "/xuat/tong-quan.xlsx?ky=" (encode(&ky)) (commune.map(|c| format!("&xa={}", encode(c))).unwrap_or_default()) } { "Tải Excel bảng này" } }
         h2 { "Lao động trong độ tuổi (mẫu số độ bao phủ)" }
         @let (typed, errors) = match &refused {
             Some((form, errors)) => (Some(*form), Some(errors)),
@@ -487,6 +521,23 @@ pub struct CollectorsQuery {
     trang: Option<i64>,
 }
 
+impl CollectorsQuery {
+    /// The commune chosen, when any.
+    fn commune(&self) -> Option<&str> {
+        self.xa.as_deref().map(str::trim).filter(|c| !c.is_empty())
+    }
+
+    /// The name looked for (empty: anyone).
+    fn name(&self) -> &str {
+        self.ten.as_deref().map(str::trim).unwrap_or("")
+    }
+
+    /// Whether only those not synced for a week are asked for.
+    fn stale_only(&self) -> bool {
+        self.cham.as_deref() == Some("1")
+    }
+}
+
 /// Days without a sync after which the collectors page flags a person.
 pub const STALE_SYNC_DAYS: i64 = 7;
 
@@ -572,29 +623,49 @@ pub async fn transfer<S: OfficeStore>(
     }
 }
 
-async fn render_collectors<S: OfficeStore>(
+/// The last sync of any of a user's devices.
+fn last_sync(listing: &UserListing) -> Option<chrono::DateTime<Utc>> {
+    listing.devices.iter().filter_map(|d| d.last_seen_at).max()
+}
+
+/// Whether a user's devices have not synced since `before` (or never).
+fn is_stale(listing: &UserListing, before: chrono::DateTime<Utc>) -> bool {
+    last_sync(listing).is_none_or(|t| t < before)
+}
+
+/// The collectors page's people, as its filters (`q`) choose them, with the table of their
+/// results in the period; what the page and its file show.
+pub(crate) struct CollectorsReport {
+    /// The period's key and its name.
+    ky: String,
+    label: String,
+    /// Those the filters keep, by name.
+    users: Vec<(UserListing, Vec<String>)>,
+    /// How many of those before the "not synced" filter have not synced for a week.
+    stale_count: i64,
+    /// Results by user.
+    results: HashMap<Uuid, EvaluationRow>,
+    /// Conflicts waiting by device.
+    conflicts: HashMap<Uuid, i64>,
+}
+
+pub(crate) async fn collectors_report<S: OfficeStore>(
     state: &AppState<S>,
     viewer: &Viewer,
-    q: CollectorsQuery,
-    message: Option<(bool, String)>,
-) -> WebResult {
+    q: &CollectorsQuery,
+) -> WebResult<CollectorsReport> {
     let today = today_in_vietnam();
     let ky =
         q.ky.clone()
             .filter(|k| !k.trim().is_empty())
             .unwrap_or_else(|| default_period_key(today));
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
-    let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let commune = q.commune();
     if let Some(code) = commune {
         viewer.require_commune(code)?;
     }
-    let name = q.ten.as_deref().map(str::trim).unwrap_or("");
-    let wanted = sotay_domain::fold::fold(name);
-    let stale_only = q.cham.as_deref() == Some("1");
+    let wanted = sotay_domain::fold::fold(q.name());
     let stale_before = Utc::now() - Duration::days(STALE_SYNC_DAYS);
-    let last_sync =
-        |listing: &UserListing| listing.devices.iter().filter_map(|d| d.last_seen_at).max();
-    let is_stale = |listing: &UserListing| last_sync(listing).is_none_or(|t| t < stale_before);
     let mut users = visible_field_users(state, viewer).await?;
     users.retain(|(listing, communes)| {
         commune.is_none_or(|c| communes.iter().any(|x| x == c))
@@ -602,10 +673,115 @@ async fn render_collectors<S: OfficeStore>(
                 || sotay_domain::fold::fold(&listing.user.full_name).contains(&wanted))
     });
     users.sort_by(|a, b| a.0.user.full_name.cmp(&b.0.user.full_name));
-    let stale_count = users.iter().filter(|(l, _)| is_stale(l)).count() as i64;
-    if stale_only {
-        users.retain(|(l, _)| is_stale(l));
+    let stale_count = users
+        .iter()
+        .filter(|(l, _)| is_stale(l, stale_before))
+        .count() as i64;
+    if q.stale_only() {
+        users.retain(|(l, _)| is_stale(l, stale_before));
     }
+    let deadline = remit_deadline(state).await?;
+    let results = state
+        .store
+        .evaluation(&viewer.visible, period, today, deadline)
+        .await?
+        .into_iter()
+        .map(|r| (r.collector_id, r))
+        .collect();
+    Ok(CollectorsReport {
+        ky,
+        label,
+        users,
+        stale_count,
+        results,
+        conflicts: state.store.conflicts_by_device().await?,
+    })
+}
+
+impl CollectorsReport {
+    /// Everyone the filters keep.
+    pub(crate) fn users(&self) -> impl Iterator<Item = &(UserListing, Vec<String>)> {
+        self.users.iter()
+    }
+
+    /// The name of the period the results are of.
+    pub(crate) fn period_label(&self) -> &str {
+        &self.label
+    }
+
+    /// The table of `users` (all of them, or a page).
+    pub(crate) fn table<'a>(
+        &self,
+        users: impl Iterator<Item = &'a (UserListing, Vec<String>)>,
+    ) -> Table {
+        let stale_before = Utc::now() - Duration::days(STALE_SYNC_DAYS);
+        let mut out = Table::new(vec![
+            table::text("Họ và tên"),
+            table::text("Vai trò"),
+            table::text("Địa bàn"),
+            table::num("Thiết bị"),
+            table::text("Đồng bộ lần cuối"),
+            table::num("Xung đột chờ xem"),
+            table::num("Đăng ký mới"),
+            table::num("Tiền đã thu"),
+            table::num("Chưa nộp"),
+        ]);
+        for (listing, communes) in users {
+            let result = self.results.get(&listing.user.id);
+            let synced = last_sync(listing).map_or_else(|| "Chưa đồng bộ".into(), instant);
+            let waiting: i64 = listing
+                .devices
+                .iter()
+                .map(|d| self.conflicts.get(&d.id).copied().unwrap_or(0))
+                .sum();
+            out.push(
+                vec![
+                    Cell::Text(listing.user.full_name.clone()),
+                    Cell::Text(listing.user.role.label_vi().to_owned()),
+                    Cell::Text(
+                        communes
+                            .iter()
+                            .map(|c| commune_name(c))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    Cell::Number(
+                        listing
+                            .devices
+                            .iter()
+                            .filter(|d| d.revoked_at.is_none())
+                            .count() as i64,
+                    ),
+                    if is_stale(listing, stale_before) {
+                        Cell::Flagged(synced, format!("Quá {STALE_SYNC_DAYS} ngày"))
+                    } else {
+                        Cell::Text(synced)
+                    },
+                    Cell::Number(waiting),
+                    Cell::Number(result.map_or(0, |r| r.signups)),
+                    Cell::Money(result.map_or(0, |r| r.cash_collected)),
+                    Cell::Money(result.map_or(0, |r| r.cash_collected - r.cash_remitted)),
+                ],
+                None,
+            );
+        }
+        out
+    }
+}
+
+async fn render_collectors<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    q: CollectorsQuery,
+    message: Option<(bool, String)>,
+) -> WebResult {
+    let today = today_in_vietnam();
+    let report = collectors_report(state, viewer, &q).await?;
+    let (ky, label, users, stale_count) =
+        (&report.ky, &report.label, &report.users, report.stale_count);
+    let commune = q.commune();
+    let name = q.name();
+    let stale_only = q.stale_only();
     let total = users.len() as i64;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_no = q.trang.unwrap_or(1).clamp(1, pages);
@@ -613,19 +789,9 @@ async fn render_collectors<S: OfficeStore>(
         .iter()
         .skip(((page_no - 1) * PER_PAGE) as usize)
         .take(PER_PAGE as usize);
-    let conflicts = state.store.conflicts_by_device().await?;
-    let deadline = remit_deadline(state).await?;
-    let results: HashMap<Uuid, EvaluationRow> = state
-        .store
-        .evaluation(&viewer.visible, period, today, deadline)
-        .await?
-        .into_iter()
-        .map(|r| (r.collector_id, r))
-        .collect();
     let communes = state.store.known_communes(&viewer.visible).await?;
-    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
     let filters = |stale: bool| {
-        let mut out = format!("/nguoi-thu?ky={}&", encode(&ky));
+        let mut out = format!("/nguoi-thu?ky={}&", encode(ky));
         if let Some(code) = commune {
             out.push_str(&format!("xa={}&", encode(code)));
         }
@@ -646,7 +812,7 @@ async fn render_collectors<S: OfficeStore>(
     let body = html! {
         (notice(message.as_ref()))
         form.inline.card method="get" action="/nguoi-thu" {
-            (period_select(&ky, today))
+            (period_select(ky, today))
             (commune_select(&communes, commune))
             label { "Tên" input type="search" name="ten" value=(name) maxlength="100"; }
             label.check { input type="checkbox" name="cham" value="1" checked[stale_only];
@@ -654,7 +820,7 @@ async fn render_collectors<S: OfficeStore>(
             button type="submit" { "Xem" }
         }
         p.muted {
-            "Kết quả tính cho " (in_sentence(&label)) ". "
+            "Kết quả tính cho " (in_sentence(label)) ". "
             @if stale_count > 0 {
                 a href={ (filters(true)) } { (number(stale_count)) " người chưa đồng bộ " (STALE_SYNC_DAYS) " ngày trở lên" }
                 "."
@@ -662,40 +828,10 @@ async fn render_collectors<S: OfficeStore>(
                 "Mọi người đều đã đồng bộ trong " (STALE_SYNC_DAYS) " ngày qua."
             }
         }
-        div.scroll { table {
-            thead { tr {
-                th { "Họ và tên" } th { "Vai trò" } th { "Địa bàn" } th.num { "Thiết bị" }
-                th { "Đồng bộ lần cuối" } th.num { "Xung đột chờ xem" } th.num { "Đăng ký mới" }
-                th.num { "Tiền đã thu" } th.num { "Chưa nộp" }
-            } }
-            tbody {
-                @for (listing, communes) in shown {
-                    @let result = results.get(&listing.user.id);
-                    @let last = last_sync(listing);
-                    @let waiting: i64 = listing.devices.iter().map(|d| conflicts.get(&d.id).copied().unwrap_or(0)).sum();
-                    tr {
-                        td { (listing.user.full_name) }
-                        td { (listing.user.role.label_vi()) }
-                        td { (communes.iter().map(|c| commune_name(c)).collect::<Vec<_>>().join(", ")) }
-                        td.num { (listing.devices.iter().filter(|d| d.revoked_at.is_none()).count()) }
-                        td {
-                            (last.map(instant).unwrap_or_else(|| "Chưa đồng bộ".into()))
-                            @if is_stale(listing) { " " span.tag.warn { "Quá " (STALE_SYNC_DAYS) " ngày" } }
-                        }
-                        td.num { (waiting) }
-                        td.num { (number(result.map(|r| r.signups).unwrap_or(0))) }
-                        td.num { (money(result.map(|r| r.cash_collected).unwrap_or(0))) }
-                        td.num { (money(result.map(|r| r.cash_collected - r.cash_remitted).unwrap_or(0))) }
-                    }
-                }
-                @if users.is_empty() {
-                    tr { td colspan="9" {
-                        @if stale_only || commune.is_some() || !name.is_empty() { "Không có ai khớp với bộ lọc." }
-                        @else { "Chưa có người thu hoặc thành viên Ban vận động trong các xã được giao." }
-                    } }
-                }
-            }
-        } }
+        (report.table(shown).html(
+            if stale_only || commune.is_some() || !name.is_empty() { "Không có ai khớp với bộ lọc." }
+            else { "Chưa có người thu hoặc thành viên Ban vận động trong các xã được giao." }))
+        p { a href={ "/xuat/nguoi-thu.xlsx" (filters(stale_only).trim_start_matches("/nguoi-thu")) } { "Tải Excel bảng này" } }
         (pager(&filters(stale_only), page_no, PER_PAGE, total))
         h2 { "Chuyển hồ sơ sang người thu khác" }
         form.inline.card method="post" action="/nguoi-thu/chuyen" {
@@ -1268,6 +1404,76 @@ pub async fn quotas<S: OfficeStore>(
     render_quotas(&state, &viewer, q.ky, None, None, HashMap::new()).await
 }
 
+/// The quotas page's table: each quota of `period` the viewer sees, with its progress.
+pub(crate) async fn quotas_report<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    period: Period,
+    today: NaiveDate,
+) -> WebResult<Table> {
+    let rows = state.store.quotas(&viewer.visible, period).await?;
+    let villages: HashMap<Uuid, String> = state
+        .store
+        .villages(&viewer.visible)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect();
+    let users: HashMap<Uuid, String> = visible_field_users(state, viewer)
+        .await?
+        .into_iter()
+        .map(|(l, _)| (l.user.id, l.user.full_name))
+        .collect();
+    Ok(quotas_table(&rows, &villages, &users, today))
+}
+
+/// [`quotas_report`]'s table of `rows` (`villages` and `users`: names by id).
+fn quotas_table(
+    rows: &[QuotaRow],
+    villages: &HashMap<Uuid, String>,
+    users: &HashMap<Uuid, String>,
+    today: NaiveDate,
+) -> Table {
+    let mut out = Table::new(vec![
+        table::text("Xã/phường"),
+        table::text("Giao cho"),
+        table::text("Kỳ"),
+        table::num("Chỉ tiêu đăng ký mới"),
+        table::num("Đã đăng ký"),
+        table::text("Tiến độ"),
+        table::num("Chỉ tiêu tái tục"),
+        table::num("Đã tái tục"),
+        table::text("Tiến độ tái tục"),
+    ]);
+    let name = |names: &HashMap<Uuid, String>, id: Uuid| {
+        names.get(&id).cloned().unwrap_or_else(|| "—".into())
+    };
+    for r in rows {
+        let assigned = match (r.scope_kind.as_str(), r.scope_id) {
+            ("village", Some(id)) => name(villages, id),
+            ("collector", Some(id)) => format!("Người thu: {}", name(users, id)),
+            _ => "Cả xã".to_owned(),
+        };
+        let period = parse_period(Some(&r.period_key), today)
+            .map_or_else(|_| r.period_key.clone(), |(_, label)| label);
+        out.push(
+            vec![
+                Cell::Text(commune_name(&r.commune_code)),
+                Cell::Text(assigned),
+                Cell::Text(period),
+                Cell::Number(r.target_signups),
+                Cell::Number(r.achieved_signups),
+                Cell::Progress(r.achieved_signups, r.target_signups),
+                Cell::Number(r.target_renewals),
+                Cell::Number(r.achieved_renewals),
+                Cell::Progress(r.achieved_renewals, r.target_renewals),
+            ],
+            None,
+        );
+    }
+    out
+}
+
 /// The quota page; `typed` is a refused form, shown again as it was typed beside its errors.
 async fn render_quotas<S: OfficeStore>(
     state: &AppState<S>,
@@ -1282,14 +1488,9 @@ async fn render_quotas<S: OfficeStore>(
         .filter(|k| !k.trim().is_empty())
         .unwrap_or_else(|| default_period_key(today));
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
-    let rows = state.store.quotas(&viewer.visible, period).await?;
+    let quotas = quotas_report(state, viewer, period, today).await?;
     let villages = state.store.villages(&viewer.visible).await?;
-    let village_names: HashMap<Uuid, &VillageRow> = villages.iter().map(|v| (v.id, v)).collect();
     let users = visible_field_users(state, viewer).await?;
-    let user_names: HashMap<Uuid, &str> = users
-        .iter()
-        .map(|(l, _)| (l.user.id, l.user.full_name.as_str()))
-        .collect();
     let communes = state.store.known_communes(&viewer.visible).await?;
     let body = html! {
         (notice(message.as_ref()))
@@ -1298,31 +1499,8 @@ async fn render_quotas<S: OfficeStore>(
             button type="submit" { "Xem" }
         }
         p.muted { "Chỉ tiêu " (in_sentence(&label)) "." }
-        div.scroll { table {
-            thead { tr { th { "Xã/phường" } th { "Giao cho" } th { "Kỳ" } th.num { "Chỉ tiêu đăng ký mới" }
-                th.num { "Đã đăng ký" } th { "Tiến độ" } th.num { "Chỉ tiêu tái tục" }
-                th.num { "Đã tái tục" } th { "Tiến độ tái tục" } } }
-            tbody {
-                @for r in &rows {
-                    tr {
-                        td { (commune_name(&r.commune_code)) }
-                        td { (match (r.scope_kind.as_str(), r.scope_id) {
-                            ("village", Some(id)) => village_names.get(&id).map(|v| v.name.clone()).unwrap_or_else(|| "—".into()),
-                            ("collector", Some(id)) => format!("Người thu: {}", user_names.get(&id).copied().unwrap_or("—")),
-                            _ => "Cả xã".to_owned(),
-                        }) }
-                        td { (parse_period(Some(&r.period_key), today).map_or_else(|_| r.period_key.clone(), |(_, label)| label)) }
-                        td.num { (number(r.target_signups)) }
-                        td.num { (number(r.achieved_signups)) }
-                        td { (charts::inline_progress(r.achieved_signups, r.target_signups)) }
-                        td.num { (number(r.target_renewals)) }
-                        td.num { (number(r.achieved_renewals)) }
-                        td { @if r.target_renewals > 0 { (charts::inline_progress(r.achieved_renewals, r.target_renewals)) } @else { "—" } }
-                    }
-                }
-                @if rows.is_empty() { tr { td colspan="9" { "Chưa giao chỉ tiêu cho kỳ này." } } }
-            }
-        } }
+        (quotas.html("Chưa giao chỉ tiêu cho kỳ này."))
+        p { a href={ "/xuat/chi-tieu.xlsx?ky=" (encode(&ky)) } { "Tải Excel bảng này" } }
         h2 { "Giao chỉ tiêu" }
         form.card method="post" action="/chi-tieu" {
             (csrf_field(viewer))

@@ -841,6 +841,60 @@ async fn a_quota_shows_on_the_overview(office: Office) {
         "the overview's quota chart shows the new quota: {}",
         overview.body
     );
+
+    // Each page's table downloads with the page's columns and numbers.
+    let ky = sotay_office::web::pages::default_period_key(sotay_office::clock::today_in_vietnam());
+    assert!(
+        overview
+            .body
+            .contains(&format!("href=\"/xuat/tong-quan.xlsx?ky={ky}\"")),
+        "{}",
+        overview.body
+    );
+    let headers = |body: &str| -> Vec<String> {
+        let table = &body[body.find("<thead>").expect("a table")..];
+        let head = &table[..table.find("</thead>").expect("its head")];
+        head.split("</th>")
+            .filter_map(|cell| cell.rsplit('>').next())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (status, csv) = web.bytes("/xuat/tong-quan.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines
+            .next()
+            .map(|h| h.split(',').map(str::to_owned).collect::<Vec<_>>()),
+        Some(headers(&overview.body)),
+        "the same columns as the page"
+    );
+    let row = lines.next().expect("the commune's row");
+    assert!(
+        row.starts_with("Xã Sóc Sơn,") && row.contains(",137,"),
+        "{row}"
+    );
+    let quotas = web.get("/chi-tieu").await;
+    let (status, bytes) = web.bytes(&format!("/xuat/chi-tieu.xlsx?ky={ky}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = read_xlsx(&bytes);
+    let names: Vec<String> = rows[0]
+        .iter()
+        .map(|c| match c {
+            Cell::Text(t) => t.clone(),
+            other => panic!("a header is text: {other:?}"),
+        })
+        .collect();
+    assert_eq!(names, headers(&quotas.body), "the same columns as the page");
+    assert_eq!(rows[1][0], Cell::Text("Xã Sóc Sơn".into()));
+    assert_eq!(rows[1][3], Cell::Number(137.0), "a number cell");
+    assert_eq!(
+        rows[1][5],
+        Cell::Number(0.0),
+        "progress as a share: none yet"
+    );
 }
 
 fn list_csv(rows: &[&str]) -> Vec<u8> {
@@ -2107,6 +2161,28 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
         never.body
     );
     assert!(never.body.contains("cham=1&amp;trang=2"), "{}", never.body);
+
+    // The file holds every page of what the filters keep, in the page's columns.
+    assert!(
+        never.body.contains("href=\"/xuat/nguoi-thu.xlsx?ky="),
+        "{}",
+        never.body
+    );
+    let (status, csv) = web.bytes("/xuat/nguoi-thu.csv?cham=1").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Họ và tên,Vai trò,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Chưa nộp"
+    );
+    assert_eq!(lines.len(), 27, "26 rows over the page's two pages: {csv}");
+    let hung_line = lines
+        .iter()
+        .find(|l| l.starts_with("Trần Văn Hùng,"))
+        .expect("Hùng");
+    assert!(hung_line.contains("(Quá 7 ngày)"), "{hung_line}");
+    assert!(!csv.contains("Nguyễn Thị Lan,"), "Lan synced: {csv}");
 }
 
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
