@@ -293,11 +293,11 @@ fn date_cell(fields: &Map<String, Value>, name: &str) -> Cell {
         .unwrap_or(Cell::Empty)
 }
 
-fn number(fields: &Map<String, Value>, name: &str) -> Cell {
+fn money_cell(fields: &Map<String, Value>, name: &str) -> Cell {
     fields
         .get(name)
         .and_then(Value::as_i64)
-        .map(Cell::Number)
+        .map(Cell::Money)
         .unwrap_or(Cell::Empty)
 }
 
@@ -387,7 +387,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, Str
             text(s, "phone"),
             Cell::Text(row.commune_code.clone()),
             village,
-            number(f, "monthly_income"),
+            money_cell(f, "monthly_income"),
             mode(f),
             date_cell(f, "first_month"),
             vi(f, EntityKind::Enrollment, "status"),
@@ -409,7 +409,7 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, Str
             text(f, "receipt_number"),
             date_cell(f, "collected_at"),
             text(s, "full_name"),
-            number(f, "amount"),
+            money_cell(f, "amount"),
             date_cell(f, "months_from"),
             date_cell(f, "months_to"),
             vi(f, EntityKind::Payment, "method"),
@@ -657,12 +657,42 @@ pub async fn download<S: OfficeStore>(
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{ext}\""),
+                format!("attachment; filename=\"{}.{ext}\"", file_stem(name, &q)),
             ),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// A downloaded file's name: what it is and what it holds (`danh-gia-2026-H1`,
+/// `dang-ky-cho-duyet-00376`), so the files of two periods or two communes are told apart in
+/// a folder. Only letters, digits and dashes.
+fn file_stem(name: &str, q: &ExportQuery) -> String {
+    let today = today_in_vietnam();
+    let period = given(&q.ky).map(str::to_owned).or_else(|| {
+        // The reports are of a period even when the link named none: the page's default.
+        matches!(name, "danh-gia" | "tong-quan" | "chi-tieu" | "nguoi-thu")
+            .then(|| default_period_key(today))
+    });
+    let parts = [
+        Some(name.to_owned()),
+        period,
+        given(&q.loc).map(str::to_owned),
+        given(&q.xa).map(str::to_owned),
+    ];
+    parts
+        .into_iter()
+        .flatten()
+        .map(|part| {
+            part.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The evaluation report's columns after the two that name a row.
@@ -700,8 +730,8 @@ fn write_evaluation(
             Cell::Permille(r.lapse_permille()),
             Cell::Number(r.quota_signups),
             r.quota_permille().map_or(Cell::Empty, Cell::Permille),
-            Cell::Number(r.cash_collected),
-            Cell::Number(r.cash_remitted),
+            Cell::Money(r.cash_collected),
+            Cell::Money(r.cash_remitted),
             Cell::Number(r.late_payments),
             Cell::Number(r.max_days_late),
         ]

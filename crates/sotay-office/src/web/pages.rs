@@ -1069,6 +1069,9 @@ pub struct ReviewQuery {
     xa: Option<String>,
     /// One collector's sign-ups only (their user id).
     nguoi: Option<String>,
+    /// The decision just made (`duyet`, `tu-choi`, `bo-sung`), said at the top: a decision
+    /// redirects here, so reloading the page does not send it again.
+    da: Option<String>,
 }
 
 impl ReviewQuery {
@@ -1124,7 +1127,22 @@ pub async fn review<S: OfficeStore>(
     viewer: Viewer,
     Query(q): Query<ReviewQuery>,
 ) -> WebResult {
-    render_review(&state, &viewer, q, None, None).await
+    let decided = match q.da.as_deref() {
+        Some("duyet") => Some("approved"),
+        Some("tu-choi") => Some("rejected"),
+        Some("bo-sung") => Some("needs_correction"),
+        _ => None,
+    };
+    let message = decided.map(|status| {
+        (
+            true,
+            format!(
+                "Đã ghi quyết định: {}. Người thu nhận được ở lần đồng bộ tới.",
+                status_vi(status)
+            ),
+        )
+    });
+    render_review(&state, &viewer, q, message, None).await
 }
 
 async fn render_review<S: OfficeStore>(
@@ -1318,7 +1336,22 @@ pub async fn decide<S: OfficeStore>(
         loc: form.loc.clone(),
         xa: form.xa.clone(),
         nguoi: form.nguoi.clone(),
+        da: None,
     };
+    // Decided already (another supervisor, or the same form sent twice): said, not done again.
+    let current = record
+        .state
+        .fields
+        .get("status")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    if !matches!(current, "submitted" | "received") {
+        let message = format!(
+            "Tờ khai này đã có quyết định: {}. Không ghi thêm quyết định nào.",
+            status_vi(current)
+        );
+        return bad(render_review(&state, &viewer, back_to, Some((false, message)), None).await);
+    }
     let needs_reason = status != EnrollmentStatus::Approved;
     if needs_reason && reason.trim().is_empty() {
         return bad(render_review(
@@ -1382,17 +1415,24 @@ pub async fn decide<S: OfficeStore>(
             ),
         ))
         .await?;
-    render_review(
-        &state,
-        &viewer,
-        back_to,
-        Some((
-            true,
-            format!("Đã ghi quyết định: {word}. Người thu nhận được ở lần đồng bộ tới."),
-        )),
-        None,
-    )
-    .await
+    // Back to the queue as it was (filters and page), by a redirect: reloading it shows the
+    // queue again instead of sending the decision twice.
+    let key = match status {
+        EnrollmentStatus::Approved => "duyet",
+        EnrollmentStatus::Rejected => "tu-choi",
+        _ => "bo-sung",
+    };
+    let loc = REVIEW_FILTERS
+        .iter()
+        .map(|(key, _)| *key)
+        .find(|key| back_to.loc.as_deref() == Some(*key))
+        .unwrap_or("cho-duyet");
+    Ok(Redirect::to(&format!(
+        "/duyet?{}trang={}&da={key}",
+        back_to.filters(loc),
+        back_to.trang.unwrap_or(1).max(1)
+    ))
+    .into_response())
 }
 
 /// `GET /chi-tieu`.
@@ -2171,8 +2211,11 @@ async fn render_policy<S: OfficeStore>(
     };
     let error = |name: &str| field_error(errors.get(name).map(String::as_str));
     let chosen_province = typed_or(|f| f.province.trim(), "");
+    // A supervisor publishes the top-up of the provinces of his communes (the story's Anh Minh
+    // enters Hà Nội's); an admin any province's.
     let mut provinces: Vec<(&str, &str)> = sotay_domain::policy::province_codes()
         .iter()
+        .filter(|code| may_publish_for(viewer, code))
         .map(|code| {
             let name = sotay_domain::policy::province_name(code).unwrap_or(code.as_str());
             (code.as_str(), name)
@@ -2222,7 +2265,7 @@ async fn render_policy<S: OfficeStore>(
                 @if locals.is_empty() { tr { td colspan="9" { "Không có." } } }
             }
         } }
-        @if viewer.is_admin() {
+        @if !provinces.is_empty() {
             h2 { "Thêm hỗ trợ của tỉnh (phát hành phiên bản mới)" }
             form.card method="post" action="/chinh-sach" {
                 (csrf_field(viewer))
@@ -2284,6 +2327,17 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
 
+/// Whether `viewer` may publish the top-up of `province`: an admin any, a supervisor that of a
+/// province one of his communes is in.
+fn may_publish_for(viewer: &Viewer, province: &str) -> bool {
+    match &viewer.visible {
+        Visible::All => true,
+        Visible::Communes(communes) => communes.iter().any(|code| {
+            sotay_domain::admin_units::commune(code).is_some_and(|c| c.province_code == province)
+        }),
+    }
+}
+
 /// `POST /chinh-sach`: a provincial top-up as a new edition through the publish path.
 pub async fn publish_top_up<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -2291,15 +2345,17 @@ pub async fn publish_top_up<S: OfficeStore>(
     Form(form): Form<TopUpForm>,
 ) -> WebResult {
     viewer.check_csrf(&form.csrf)?;
-    if !viewer.is_admin() {
-        return Err(WebError::Forbidden);
-    }
     let mut errors: HashMap<&'static str, String> = HashMap::new();
     let province = form.province.trim().to_owned();
     if !sotay_domain::policy::province_codes().contains(&province) {
         errors.insert(
             "province",
             "Mã tỉnh không có trong danh mục 34 tỉnh, thành phố từ 1/7/2025.".into(),
+        );
+    } else if !may_publish_for(&viewer, &province) {
+        errors.insert(
+            "province",
+            "Bạn chỉ phát hành được mức hỗ trợ của tỉnh có xã bạn quản lý.".into(),
         );
     }
     let resolution = sotay_domain::text::normalize_free_text(&form.resolution);

@@ -136,6 +136,21 @@ impl Web {
         self.absorb(res).await
     }
 
+    /// Posts a review decision, which answers with a redirect back to the queue (so a reload
+    /// does not send it again), and follows it as a browser does.
+    async fn decide(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let answer = self.post(path, form).await;
+        if answer.status != StatusCode::SEE_OTHER {
+            return answer;
+        }
+        let location = answer.location();
+        assert!(
+            location.starts_with("/duyet?"),
+            "back to the queue: {location}"
+        );
+        self.get(&location).await
+    }
+
     /// Posts `fields` to `path` with the session's CSRF `token` last, as a page's form sends
     /// them.
     async fn submit(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> Page {
@@ -445,7 +460,7 @@ async fn forms_without_the_right_csrf_token_are_refused(office: Office) {
     );
     let token = web.token().await;
     let done = web
-        .post(&path, &[("action", "approve"), ("_csrf", &token)])
+        .decide(&path, &[("action", "approve"), ("_csrf", &token)])
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
 }
@@ -757,15 +772,34 @@ async fn a_decision_reaches_the_collectors_phone(office: Office) {
         "Hãy ghi lý do",
         "a rejection needs a reason, said next to the row",
     );
-    let approved = web
+    let answer = web
         .post(&path, &[("action", "approve"), ("_csrf", &token)])
         .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SEE_OTHER,
+        "back to the queue by a redirect: a reload does not send the decision again"
+    );
+    let approved = web.get(&answer.location()).await;
     assert_eq!(approved.status, StatusCode::OK);
     assert!(
-        approved.body.contains("Đã ghi quyết định"),
+        approved.body.contains("Đã ghi quyết định: Đã duyệt"),
         "{}",
         approved.body
     );
+    // The same form sent again (a second supervisor, a double click) decides nothing more.
+    let again = web
+        .post(
+            &path,
+            &[("action", "reject"), ("reason", "Sai"), ("_csrf", &token)],
+        )
+        .await;
+    again.assert_refused_saying(
+        "Tờ khai này đã có quyết định: Đã duyệt.",
+        "a decided sign-up is not decided again",
+    );
+    let record = office.record(enrollment.id).await.expect("exists");
+    assert_eq!(record.state.fields["status"], "approved");
 
     let report = client
         .sync(&phone, &|_| {}, &CancellationToken::new())
@@ -1588,11 +1622,26 @@ async fn a_provincial_top_up_becomes_a_new_edition(office: Office) {
         ("island", "0"),
         ("other", "5"),
     ];
+    // A supervisor publishes the top-up of his communes' province (Hà Nội), not another's.
+    let page = web.get("/chinh-sach").await;
+    assert!(
+        page.body.contains(r#"<option value="01">"#)
+            && !page.body.contains(r#"<option value="79">"#),
+        "his province only: {}",
+        page.body
+    );
     let refused = web.submit("/chinh-sach", &token, &form).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::FORBIDDEN,
-        "only an admin publishes policy"
+    refused.assert_refused_saying(
+        "Bạn chỉ phát hành được mức hỗ trợ của tỉnh có xã bạn quản lý.",
+        "another province's top-up is not his",
+    );
+    let mut his = form.to_vec();
+    his[0] = ("province", "01");
+    let page = web.submit("/chinh-sach", &token, &his).await;
+    assert!(
+        page.body.contains("Tệp chính sách không hợp lệ"),
+        "Hà Nội's is his to publish, and this one overlaps the one in force: {}",
+        page.body
     );
 
     let web = Web::signed_in(&office, "quantri", ADMIN_PASSWORD).await;
@@ -1747,7 +1796,7 @@ async fn a_decision_on_a_later_page_comes_back_to_that_page(office: Office) {
     );
 
     let approved = web
-        .post(
+        .decide(
             &path,
             &[
                 ("action", "approve"),
@@ -1836,7 +1885,7 @@ async fn the_review_queue_narrows_to_a_commune_and_a_collector(office: Office) {
     let token = hungs.csrf();
     let hung_id = hung.id.to_string();
     let decided = web
-        .post(
+        .decide(
             &format!("/duyet/{id}"),
             &[
                 ("action", "correct"),
@@ -1895,6 +1944,28 @@ async fn the_review_queue_narrows_to_a_commune_and_a_collector(office: Office) {
         long_ago.lines().count(),
         1,
         "no sign-up starts in 2020: {long_ago}"
+    );
+    // A file's name says what it holds, so two of them are told apart in a folder.
+    let named = |page: &Page| {
+        page.headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let file = web
+        .get(&format!("/xuat/dang-ky.csv?loc=can-bo-sung&xa={COMMUNE}"))
+        .await;
+    assert_eq!(
+        named(&file),
+        format!("attachment; filename=\"dang-ky-can-bo-sung-{COMMUNE}.csv\"")
+    );
+    let ky = sotay_office::web::pages::default_period_key(sotay_office::clock::today_in_vietnam());
+    let report = web.get("/xuat/danh-gia.xlsx").await;
+    assert_eq!(
+        named(&report),
+        format!("attachment; filename=\"danh-gia-{ky}.xlsx\""),
+        "a report is of a period even when the link named none"
     );
     let (status, _) = web.bytes("/xuat/dang-ky.csv?nguoi=ai-do").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
