@@ -690,6 +690,7 @@ pub async fn seed_demo(
     let policy = policy_in_use(store).await?;
     let mut persons = 0;
     let mut enrollments = 0;
+    let mut follow_ups = 0;
     for i in 0..households {
         let village = &villages[i % villages.len()];
         let surname = pick(&mut rng, SURNAMES);
@@ -745,6 +746,34 @@ pub async fn seed_demo(
                 .write_record(store, EntityKind::Visit, &visit)
                 .await?;
         }
+        if i % 4 == 1 && follow_ups < 6 {
+            // Lan's morning: six households to go back to, half of them overdue; the first was
+            // handed to her by the village board.
+            let follow_up = FollowUp {
+                id: Uuid::now_v7(),
+                household_id: household.id,
+                person_id: None,
+                commune_code: DEMO_COMMUNE.into(),
+                village_id: Some(village.id),
+                assigned_to: lan.id,
+                due_date: today - Duration::days(follow_ups as i64 % 3),
+                reason: if follow_ups == 0 {
+                    FollowUpReason::Referral
+                } else {
+                    FollowUpReason::CallBack
+                },
+                note: if follow_ups == 0 {
+                    "Ban vận động giới thiệu: cả hai vợ chồng muốn tham gia".into()
+                } else {
+                    "Hẹn quay lại trao đổi về mức đóng".into()
+                },
+                done: false,
+            };
+            writer
+                .write_record(store, EntityKind::FollowUp, &follow_up)
+                .await?;
+            follow_ups += 1;
+        }
         let members = rng.random_range(1..=4);
         for m in 0..members {
             let sex = if m == 0 || rng.random_bool(0.5) && m != 1 {
@@ -779,9 +808,17 @@ pub async fn seed_demo(
                 rng.random_range(1..=12),
                 rng.random_range(1..=28),
             );
-            // Someone interested signs up (the first dozen): a participant has an ID number and
-            // a phone, as the sign-up form asks.
-            let signs_up = stage == Stage::Interested && enrollments < 12;
+            // Someone interested signs up: a participant has an ID number and a phone, as the
+            // sign-up form asks. The first dozen signed up this month (a third paid their first
+            // quarter); the next four two months ago and paid a quarter that ends this month
+            // (due for renewal); the two after five months ago and did not renew the quarter
+            // that ended three months ago (lapsed) — Hôm nay's lists on the first morning.
+            let signs_up = stage == Stage::Interested && enrollments < 18;
+            let (start, paid) = match enrollments {
+                0..12 => (first_month, enrollments % 3 == 0),
+                12..16 => (first_month - chrono::Months::new(2), true),
+                _ => (first_month - chrono::Months::new(5), true),
+            };
             let person = Person {
                 id: Uuid::now_v7(),
                 household_id: household.id,
@@ -813,7 +850,7 @@ pub async fn seed_demo(
                 let priced = quote(
                     &policy,
                     &QuoteRequest {
-                        date: first_month,
+                        date: start,
                         province_code: Some(DEMO_COMMUNE_PROVINCE.into()),
                         support_groups: vec![SupportGroup::Other],
                         monthly_income: Vnd(1_500_000),
@@ -831,7 +868,7 @@ pub async fn seed_demo(
                     collector_id: lan.id,
                     monthly_income: Vnd(1_500_000),
                     payment_mode: PaymentMode::Quarterly,
-                    first_month,
+                    first_month: start,
                     support_groups: vec![SupportGroup::Other],
                     quote: Some(serde_json::to_value(&priced)?),
                     status: EnrollmentStatus::Submitted,
@@ -840,7 +877,13 @@ pub async fn seed_demo(
                 writer
                     .write_record(store, EntityKind::Enrollment, &enrollment)
                     .await?;
-                if enrollments % 3 == 0 {
+                if paid {
+                    // Collected today, or a few days into an earlier first month.
+                    let paid_on = if start == first_month {
+                        today
+                    } else {
+                        start + Duration::days(4)
+                    };
                     writer
                         .decide_enrollment(store, enrollment.id, EnrollmentStatus::Approved, None)
                         .await?;
@@ -852,17 +895,32 @@ pub async fn seed_demo(
                         commune_code: DEMO_COMMUNE.into(),
                         village_id: Some(village.id),
                         collector_id: lan.id,
-                        months_from: first_month,
-                        months_to: add_months(first_month, priced.period_months.max(1) - 1),
+                        months_from: start,
+                        months_to: add_months(start, priced.period_months.max(1) - 1),
                         amount: priced.amount_due,
                         collected_at: Utc
-                            .from_utc_datetime(&today.and_hms_opt(2, 0, 0).unwrap_or_default()),
+                            .from_utc_datetime(&paid_on.and_hms_opt(2, 0, 0).unwrap_or_default()),
                         receipt_number: format!("BL-{:05}", enrollments + 1),
                         method: PaymentMethod::Cash,
                     };
                     writer
                         .write_record(store, EntityKind::Payment, &payment)
                         .await?;
+                    if start != first_month {
+                        // Months ago: handed in to the post office's cashier the next day.
+                        let remittance = Remittance {
+                            id: Uuid::now_v7(),
+                            collector_id: lan.id,
+                            commune_code: DEMO_COMMUNE.into(),
+                            remitted_at: payment.collected_at + Duration::days(1),
+                            payment_ids: vec![payment.id],
+                            total: payment.amount,
+                            note: String::new(),
+                        };
+                        writer
+                            .write_record(store, EntityKind::Remittance, &remittance)
+                            .await?;
+                    }
                 }
                 enrollments += 1;
             }
