@@ -696,6 +696,9 @@ pub struct SyncStatusDto {
     pub revision: u64,
     /// Records received by the last sync.
     pub last_pulled: u64,
+    /// How far the phone's clock is ahead of the office's (negative: behind), in seconds, at
+    /// the last sync; Hôm nay asks to fix it past a few minutes.
+    pub clock_offset_s: Option<i64>,
 }
 
 /// The sync screen.

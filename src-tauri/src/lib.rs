@@ -107,6 +107,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, options: AppOptions) -> Builde
             commands::app::enroll,
             commands::app::mark_ready,
             commands::today::today,
+            commands::today::set_follow_up_done,
             commands::households::villages,
             commands::households::village_households,
             commands::households::search,

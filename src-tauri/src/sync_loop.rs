@@ -138,6 +138,9 @@ async fn run<R: Runtime>(app: AppHandle<R>, input: LoopInput) {
                     s.progress = None;
                     s.error = None;
                     s.last_pulled = report.pulled;
+                    if report.clock_offset_s.is_some() {
+                        s.clock_offset_s = report.clock_offset_s;
+                    }
                     if report.pulled > 0 || report.rejected > 0 {
                         s.revision += 1;
                     }

@@ -26,6 +26,23 @@ fn numbered_households(device: &Device, village: uuid::Uuid, n: usize) -> Vec<Ho
     houses
 }
 
+/// A phone whose clock is wrong hears it from the office's answers (their `Date` header): the
+/// report says by how much, to the second, so the app can tell its user to fix it.
+#[tokio::test]
+async fn a_sync_says_how_far_the_phones_clock_is_from_the_offices() {
+    let (_office, lan) = office_and_lan().await;
+    let report = lan.sync().await.expect("sync");
+    let right = report
+        .clock_offset_s
+        .expect("the office's answers carry its time");
+    assert!(right.abs() <= 2, "a right clock: {right} s");
+    lan.clock
+        .set(real_now() + Duration::hours(3) + Duration::minutes(5));
+    let report = lan.sync().await.expect("sync");
+    let ahead = report.clock_offset_s.expect("measured");
+    assert!((ahead - 11_100).abs() <= 2, "3 h 5 min ahead: {ahead} s");
+}
+
 #[tokio::test]
 async fn a_second_device_in_the_village_sees_the_first_ones_household() {
     let (office, lan) = office_and_lan().await;

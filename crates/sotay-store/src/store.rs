@@ -242,6 +242,11 @@ impl Store {
         self.identity
     }
 
+    /// Now, by the store's clock (the phone's; a test's settable one).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// Today in Asia/Ho_Chi_Minh by the store's clock.
     pub fn today(&self) -> chrono::NaiveDate {
         local_date(self.clock.now())

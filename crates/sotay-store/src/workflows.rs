@@ -320,6 +320,13 @@ impl Store {
         }
         let tx = self.write_tx()?;
         let enrollment = self.stage(&tx, enrollment)?;
+        // Signing up answers a call-back or a board's referral for this person, however early.
+        self.close_follow_ups(
+            &tx,
+            enrollment.household_id,
+            enrollment.person_id,
+            &[FollowUpReason::CallBack, FollowUpReason::Referral],
+        )?;
         if let Some(state) = load_state(&tx, EntityKind::Person, enrollment.person_id)? {
             let mut person: Person =
                 crate::store::decode_fields(&state.fields, enrollment.person_id)?;
@@ -471,8 +478,65 @@ impl Store {
         };
         let tx = self.write_tx()?;
         let payment = self.stage(&tx, payment)?;
+        // Collecting is what a renewal or payment follow-up asks for, and answers a call-back.
+        self.close_follow_ups(
+            &tx,
+            payment.household_id,
+            payment.person_id,
+            &[
+                FollowUpReason::Renewal,
+                FollowUpReason::Payment,
+                FollowUpReason::CallBack,
+                FollowUpReason::Referral,
+            ],
+        )?;
         tx.commit()?;
         Ok(payment)
+    }
+
+    /// Closes, in `tx`, this user's open follow-ups of `household` for `person` (or for the
+    /// household as a whole) whose reason is one of `reasons`; how many.
+    fn close_follow_ups(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        household: Uuid,
+        person: Uuid,
+        reasons: &[FollowUpReason],
+    ) -> Result<usize> {
+        let open: Vec<FollowUp> = select_records(
+            tx,
+            "SELECT id, data FROM follow_ups WHERE household_id = ?1 AND assigned_to = ?2 \
+               AND done = 0 AND deleted = 0",
+            params![household.as_bytes(), self.identity.user_id.as_bytes()],
+        )?;
+        let mut closed = 0;
+        for mut follow_up in open {
+            if reasons.contains(&follow_up.reason)
+                && follow_up.person_id.is_none_or(|p| p == person)
+            {
+                follow_up.done = true;
+                self.stage(tx, follow_up)?;
+                closed += 1;
+            }
+        }
+        Ok(closed)
+    }
+
+    /// Marks a follow-up done by hand ("Xong" on Hôm nay: the call was made, the paper came), or
+    /// open again ("Hoàn tác"). `not_found` for one that does not exist or was deleted.
+    pub fn set_follow_up_done(&self, id: Uuid, done: bool) -> Result<FollowUp> {
+        let mut follow_up: FollowUp = self.get(id)?.ok_or(StoreError::NotFound {
+            entity: EntityKind::FollowUp,
+            id,
+        })?;
+        if follow_up.done == done {
+            return Ok(follow_up);
+        }
+        follow_up.done = done;
+        let tx = self.write_tx()?;
+        let follow_up = self.stage(&tx, follow_up)?;
+        tx.commit()?;
+        Ok(follow_up)
     }
 
     /// Hands every cash payment not remitted yet to the office in one remittance (its total is

@@ -129,6 +129,10 @@ pub struct SyncReport {
     /// Ops this device queued again because the office had been restored from a backup (its
     /// epoch changed): everything the device wrote itself, sent again and merged idempotently.
     pub resent_after_restore: u64,
+    /// How far the phone's clock is ahead of the office's (negative: behind), in seconds, by
+    /// the last answer's `Date` header (to the second). Cheap phones' clocks are often wrong,
+    /// and receipts and Hôm nay are dated by them: the app says so past a few minutes.
+    pub clock_offset_s: Option<i64>,
 }
 
 /// How a pull ended.
@@ -293,6 +297,24 @@ pub struct SyncClient {
     base_url: String,
     token: String,
     config: SyncConfig,
+    /// The office's time (its answers' `Date` header) and when the answer came, for
+    /// [`SyncReport::clock_offset_s`].
+    office_time: Arc<Mutex<Option<OfficeTime>>>,
+}
+
+/// The office's time by an answer's `Date` header, and when that answer came.
+type OfficeTime = (chrono::DateTime<Utc>, std::time::Instant);
+
+/// The time an answer's `Date` header gives (the office's clock, to the second), if any.
+fn office_date(response: &reqwest::Response) -> Option<chrono::DateTime<Utc>> {
+    let text = response
+        .headers()
+        .get(reqwest::header::DATE)?
+        .to_str()
+        .ok()?;
+    chrono::DateTime::parse_from_rfc2822(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The outcome of one HTTP attempt: retry it or give up.
@@ -358,6 +380,7 @@ impl SyncClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
             config,
+            office_time: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -401,6 +424,17 @@ impl SyncClient {
         Err(SyncError::Network(last))
     }
 
+    /// Keeps the office's time an answer gives, with when it came.
+    fn note_office_time(&self, response: &reqwest::Response) {
+        if let Some(date) = office_date(response) {
+            *self
+                .office_time
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                Some((date, std::time::Instant::now()));
+        }
+    }
+
     async fn push_once(&self, body: &[u8], sent: &[Uuid]) -> Result<PushResponse, Attempt> {
         let response = self
             .http
@@ -413,6 +447,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| Attempt::Retry(e.to_string()))?;
+        self.note_office_time(&response);
         let answer: PushResponse = read_json(response).await?;
         // One result per op sent, in order: anything else is not the answer to this batch (a
         // proxy or cache on the way served another one), so nothing of it is believed.
@@ -458,6 +493,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| Attempt::Retry(e.to_string()))?;
+        self.note_office_time(&response);
         let page: PullResponse = read_json(response).await?;
         if page.device_id != device || page.after != after.unwrap_or_default() {
             return Err(Attempt::Retry(
@@ -514,6 +550,17 @@ impl SyncClient {
             if !checksum_matches && pending == 0 && report.quiet_mismatch {
                 return Err(SyncError::ChecksumMismatch);
             }
+        }
+        let office_time = self
+            .office_time
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some((office, at)) = office_time {
+            // The phone's clock when the office answered, against the office's.
+            let local = on_store(store, |s| Ok(s.now())).await?
+                - chrono::Duration::from_std(at.elapsed()).unwrap_or_default();
+            report.clock_offset_s = Some((local - office).num_seconds());
         }
         report.pending_after = pending;
         report.checksum_matches = checksum_matches;

@@ -59,6 +59,20 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
     })
 }
 
+/// "Xong" on a follow-up of Today marks it done (the call was made, the papers came), and
+/// "Hoàn tác" opens it again; Today reloads.
+#[tauri::command(async)]
+pub fn set_follow_up_done(
+    state: State<'_, AppState>,
+    follow_up_id: uuid::Uuid,
+    done: bool,
+) -> CmdResult<()> {
+    state.with_store(|store, _| {
+        store.set_follow_up_done(follow_up_id, done)?;
+        Ok(())
+    })
+}
+
 /// The Today screen. Its list reads every sign-up and payment of the area; those pages leave
 /// the store's cache a second after the last command, like every screen's
 /// (`memory::IdleTrim`).

@@ -27,6 +27,7 @@ export const api = {
     call<T.AppStatus>('enroll', { input: { office_url: officeUrl, code } }),
   markReady: (marks: Record<string, number>) => call<number>('mark_ready', { marks }),
   today: () => call<T.TodayDto>('today'),
+  setFollowUpDone: (followUpId: T.Uuid, done: boolean) => call<null>('set_follow_up_done', { followUpId, done }),
   villages: () => call<T.VillageDto[]>('villages'),
   villageHouseholds: (villageId: T.Uuid, after: T.HouseholdCursor | null, limit: number) =>
     call<T.VillageHouseholds>('village_households', { villageId, after, limit }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressInVillage, addressNamesVillage, callBackDays, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, sameDayInVietnam, time } from './format';
+import { addressInVillage, addressNamesVillage, callBackDays, clockSkew, count, date, groupDigits, instantDate, money, monthRange, percent, isDatedEdition, policyEdition, sameDayInVietnam, time } from './format';
 
 const nbsp = '\u00a0';
 
@@ -112,5 +112,19 @@ describe('addressInVillage', () => {
     expect(addressInVillage('Số 3, Thôn 12, Xã Sóc Sơn', 'Thôn 1')).toBe('Số 3, Thôn 12, Xã Sóc Sơn');
     expect(addressNamesVillage('Số 3, Thôn 12', 'Thôn 1')).toBe(false);
     expect(addressNamesVillage('Số 3, Thôn 1', 'Thôn 1')).toBe(true);
+  });
+});
+
+describe('clockSkew', () => {
+  it('leaves a clock a few minutes off alone', () => {
+    expect(clockSkew(null)).toBeNull();
+    expect(clockSkew(0)).toBeNull();
+    expect(clockSkew(299)).toBeNull();
+    expect(clockSkew(-299)).toBeNull();
+  });
+  it('says how far ahead or behind, in days, hours and minutes', () => {
+    expect(clockSkew(3 * 3600 + 5 * 60)).toEqual({ ahead: true, days: 0, hours: 3, minutes: 5 });
+    expect(clockSkew(-(2 * 86400 + 3600))).toEqual({ ahead: false, days: 2, hours: 1, minutes: 0 });
+    expect(clockSkew(300)).toEqual({ ahead: true, days: 0, hours: 0, minutes: 5 });
   });
 });

@@ -143,3 +143,22 @@ export function addressInVillage(address: string, village: string | null | undef
 export function addressNamesVillage(address: string, village: string | null | undefined): boolean {
   return !!village && addressInVillage(address, village) !== address;
 }
+
+/** A phone clock this far from the office's (seconds) is called wrong: receipts and Hôm nay are
+ * dated by it. A few minutes are a clock that drifted, not one to fix. */
+export const CLOCK_SKEW_LIMIT_S = 5 * 60;
+
+/** How wrong the phone's clock is (`offset`: seconds ahead of the office, negative behind), in
+ * days, hours and minutes, or null within the limit. */
+export function clockSkew(
+  offset: number | null | undefined,
+): { ahead: boolean; days: number; hours: number; minutes: number } | null {
+  if (offset === null || offset === undefined || Math.abs(offset) < CLOCK_SKEW_LIMIT_S) return null;
+  const minutesTotal = Math.round(Math.abs(offset) / 60);
+  return {
+    ahead: offset > 0,
+    days: Math.floor(minutesTotal / 1440),
+    hours: Math.floor((minutesTotal % 1440) / 60),
+    minutes: minutesTotal % 60,
+  };
+}

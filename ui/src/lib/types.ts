@@ -516,6 +516,8 @@ export interface SyncStatus {
   error: CommandError | null;
   revision: number;
   last_pulled: number;
+  /** The phone's clock ahead of the office's (negative: behind), seconds, at the last sync. */
+  clock_offset_s: number | null;
 }
 
 export interface SyncScreen {

@@ -7,6 +7,7 @@
 
 use sotay_domain::*;
 use sotay_store::StoreError;
+use uuid::Uuid;
 
 use crate::common::*;
 
@@ -87,6 +88,75 @@ fn a_visit_answers_the_boards_referral_but_not_a_missing_document() {
     let done = |id| fx.store.get_follow_up(id).expect("get").expect("kept").done;
     assert!(done(referral.id), "the referral is answered by the visit");
     assert!(!done(papers.id), "the papers are still missing");
+}
+
+/// What a follow-up asks for, done, closes it: a sign-up answers the person's call-back and
+/// the board's referral however early, a collection answers the renewal; someone else's
+/// follow-up, another person's and the missing papers stay open.
+#[test]
+fn a_sign_up_or_a_collection_closes_the_follow_ups_it_answers() {
+    let fx = Fixture::new();
+    let (h, p) = saved_family(&fx, "Phạm Văn Khang", 11);
+    let spouse = person(&h, "Nguyễn Thị Liên", 12);
+    fx.store.save_person(&spouse).expect("spouse");
+    let open = |reason, person: Option<Uuid>, assigned_to| {
+        let f = FollowUp {
+            reason,
+            person_id: person,
+            ..follow_up(&h, assigned_to, date(2026, 12, 20))
+        };
+        fx.store.save_follow_up(&f).expect("follow-up");
+        f.id
+    };
+    let call_back = open(FollowUpReason::CallBack, Some(p.id), fx.user());
+    let referral = open(FollowUpReason::Referral, None, fx.user());
+    let papers = open(FollowUpReason::MissingDocument, Some(p.id), fx.user());
+    let renewal = open(FollowUpReason::Renewal, Some(p.id), fx.user());
+    let spouses = open(FollowUpReason::CallBack, Some(spouse.id), fx.user());
+    let colleagues = open(FollowUpReason::CallBack, Some(p.id), Uuid::now_v7());
+    let done = |id| fx.store.get_follow_up(id).expect("get").expect("kept").done;
+
+    let mut e = enrollment(&p, fx.user(), PaymentMode::Quarterly);
+    e.first_month = date(2026, 11, 1);
+    e.support_groups = vec![SupportGroup::Other];
+    let (e, _) = fx.store.sign_up(&e).expect("sign up");
+    assert!(
+        done(call_back) && done(referral),
+        "answered by the sign-up, before their day"
+    );
+    assert!(!done(papers) && !done(renewal), "not what a sign-up does");
+    assert!(
+        !done(spouses) && !done(colleagues),
+        "not her call-back, not his"
+    );
+
+    fx.store
+        .collect_payment(e.id, "BL-0004001", PaymentMethod::Cash)
+        .expect("collect");
+    assert!(done(renewal), "answered by the collection");
+    assert!(!done(papers) && !done(spouses) && !done(colleagues));
+}
+
+/// "Xong" on Hôm nay: a follow-up closed by hand is saved with its op; closing it again changes
+/// nothing, "Hoàn tác" opens it again, and one that does not exist is `not_found`.
+#[test]
+fn a_follow_up_is_closed_by_hand_once_and_opened_again() {
+    let fx = Fixture::new();
+    let (h, _) = saved_family(&fx, "Đinh Văn Lực", 13);
+    let f = follow_up(&h, fx.user(), date(2026, 11, 20));
+    fx.store.save_follow_up(&f).expect("save");
+    let before = fx.outbox_len();
+    assert!(fx.store.set_follow_up_done(f.id, true).expect("close").done);
+    assert_eq!(fx.outbox_len(), before + 1, "one op to sync");
+    assert!(fx.store.set_follow_up_done(f.id, true).expect("again").done);
+    assert_eq!(fx.outbox_len(), before + 1, "nothing more");
+    assert!(!fx.store.set_follow_up_done(f.id, false).expect("undo").done);
+    assert_eq!(fx.outbox_len(), before + 2);
+    let err = fx
+        .store
+        .set_follow_up_done(Uuid::now_v7(), true)
+        .expect_err("none");
+    assert_eq!(err.code(), "not_found");
 }
 
 #[test]

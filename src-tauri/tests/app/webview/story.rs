@@ -4,7 +4,7 @@
 //! person; record a meeting; lock and unlock with the PIN. A screenshot of every screen.
 
 use super::harness::Stage;
-use super::{QR, enrol, hash_id};
+use super::{QR, app_db_count, enrol, hash_id};
 use chrono::Datelike;
 
 fn digits(text: &str) -> i64 {
@@ -36,6 +36,39 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("today-date").await;
     app.wait_text("Đã đồng bộ lúc").await;
     app.screenshot("03-hom-nay").await;
+    // Her morning's list: a call made from home is one tap ("Xong"), and one tap undoes it.
+    let count = async || -> i64 {
+        app.eval(
+            "return document.querySelectorAll(\"[data-testid='follow-up-done']\").length",
+            "the follow-ups listed",
+        )
+        .await
+    };
+    let listed = count().await;
+    assert!(listed >= 2, "the demo's follow-ups are due: {listed}");
+    app.click("follow-up-done").await;
+    app.testid("follow-up-closed").await;
+    assert_eq!(count().await, listed - 1);
+    assert_eq!(
+        app_db_count(&app, "SELECT count(*) FROM follow_ups WHERE done = 1"),
+        1
+    );
+    app.click("follow-up-undo").await;
+    for _ in 0..100 {
+        if !app.shows("follow-up-closed").await {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        !app.shows("follow-up-closed").await,
+        "the notice goes with the undo"
+    );
+    assert_eq!(count().await, listed);
+    assert_eq!(
+        app_db_count(&app, "SELECT count(*) FROM follow_ups WHERE done = 1"),
+        0
+    );
     let cash_before = digits(&app.text_of("today-cash").await);
     // Today shows her first two quotas; the others are one tap away.
     app.click("quotas-all").await;
