@@ -424,6 +424,15 @@ pub struct ExportRow {
     pub remitted_on: Option<NaiveDate>,
 }
 
+/// Cash a collector holds: collected, not remitted yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CashHeld {
+    /// The amount, in đồng.
+    pub total: i64,
+    /// The day the oldest of those payments was collected.
+    pub oldest: Option<NaiveDate>,
+}
+
 /// What the export covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
@@ -632,6 +641,13 @@ pub trait DashboardStore: Send + Sync + 'static {
         after: Option<Uuid>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ExportRow>>> + Send;
+    /// The cash each collector collected since `since` and has not remitted yet, as of now
+    /// (whatever period a page shows), with the day of the oldest such payment.
+    fn cash_held(
+        &self,
+        visible: &Visible,
+        since: NaiveDate,
+    ) -> impl Future<Output = Result<HashMap<Uuid, CashHeld>>> + Send;
     /// The commune of a stored record, if any (to check a supervisor's right to an id).
     fn record_commune(
         &self,
@@ -1731,6 +1747,42 @@ impl<T: SqlRunner> DashboardStore for T {
                 })
             })
             .collect()
+    }
+
+    async fn cash_held(
+        &self,
+        visible: &Visible,
+        since: NaiveDate,
+    ) -> Result<HashMap<Uuid, CashHeld>> {
+        let d = self.dialect();
+        let vis = visible_clause(d, "f.commune_code", 1);
+        let [all, list] = visible.params();
+        let rows = self
+            .query(
+                format!(
+                    "SELECT CAST(f.actor_id AS TEXT), CAST(COALESCE(SUM(f.amount), 0) AS BIGINT),
+                            MIN(f.day)
+                     FROM record_facts f LEFT JOIN remitted_payments r ON r.payment_id = f.entity_id
+                     WHERE {vis} AND NOT f.deleted AND f.entity = 'payment' AND f.status = 'cash'
+                       AND f.day >= $3 AND r.payment_id IS NULL AND f.actor_id IS NOT NULL
+                     GROUP BY f.actor_id"
+                ),
+                vec![all, list, since.into()],
+            )
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            if let Some(id) = cell(&r, 0)?.opt_uuid()? {
+                out.insert(
+                    id,
+                    CashHeld {
+                        total: cell(&r, 1)?.int()?,
+                        oldest: cell(&r, 2)?.opt_date()?,
+                    },
+                );
+            }
+        }
+        Ok(out)
     }
 
     async fn record_commune(&self, entity_id: Uuid) -> Result<Option<String>> {

@@ -30,8 +30,8 @@ use crate::clock::today_in_vietnam;
 use crate::state::AppState;
 use crate::storage::OfficeStore;
 use crate::storage::dashboard::{
-    DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, OverviewRow, Period, QuotaRow, REMIT_DEADLINE_KEY,
-    Visible,
+    CashHeld, DEFAULT_REMIT_DEADLINE_DAYS, EvaluationRow, OverviewRow, Period, QuotaRow,
+    REMIT_DEADLINE_KEY, Visible,
 };
 
 /// Rows per page of a list.
@@ -647,6 +647,12 @@ pub(crate) struct CollectorsReport {
     results: HashMap<Uuid, EvaluationRow>,
     /// Conflicts waiting by device.
     conflicts: HashMap<Uuid, i64>,
+    /// Cash each holds today, whatever the period: money not handed in does not leave the page
+    /// when a new half-year starts.
+    held: HashMap<Uuid, CashHeld>,
+    /// Days a collector has to remit cash, and today.
+    deadline: i64,
+    today: NaiveDate,
 }
 
 pub(crate) async fn collectors_report<S: OfficeStore>(
@@ -688,6 +694,12 @@ pub(crate) async fn collectors_report<S: OfficeStore>(
         .into_iter()
         .map(|r| (r.collector_id, r))
         .collect();
+    // Cash is handed in within days: a year back holds all of it, and keeps the query to the
+    // payments of a year.
+    let held = state
+        .store
+        .cash_held(&viewer.visible, today - Duration::days(366))
+        .await?;
     Ok(CollectorsReport {
         ky,
         label,
@@ -695,6 +707,9 @@ pub(crate) async fn collectors_report<S: OfficeStore>(
         stale_count,
         results,
         conflicts: state.store.conflicts_by_device().await?,
+        held,
+        deadline,
+        today,
     })
 }
 
@@ -724,10 +739,12 @@ impl CollectorsReport {
             table::num("Xung đột chờ xem"),
             table::num("Đăng ký mới"),
             table::num("Tiền đã thu"),
-            table::num("Chưa nộp"),
+            table::num("Tiền mặt đang giữ"),
+            table::text("Giữ từ ngày"),
         ]);
         for (listing, communes) in users {
             let result = self.results.get(&listing.user.id);
+            let held = self.held.get(&listing.user.id);
             let synced = last_sync(listing).map_or_else(|| "Chưa đồng bộ".into(), instant);
             let waiting: i64 = listing
                 .devices
@@ -760,7 +777,14 @@ impl CollectorsReport {
                     Cell::Number(waiting),
                     Cell::Number(result.map_or(0, |r| r.signups)),
                     Cell::Money(result.map_or(0, |r| r.cash_collected)),
-                    Cell::Money(result.map_or(0, |r| r.cash_collected - r.cash_remitted)),
+                    Cell::Money(held.map_or(0, |h| h.total)),
+                    match held.and_then(|h| h.oldest) {
+                        None => Cell::Empty,
+                        Some(day) if (self.today - day).num_days() > self.deadline => {
+                            Cell::Flagged(date(day), "Quá hạn nộp".into())
+                        }
+                        Some(day) => Cell::Date(day),
+                    },
                 ],
                 None,
             );

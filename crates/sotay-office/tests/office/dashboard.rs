@@ -2245,7 +2245,7 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
-        "Họ và tên,Vai trò,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Chưa nộp"
+        "Họ và tên,Vai trò,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Tiền mặt đang giữ,Giữ từ ngày"
     );
     assert_eq!(lines.len(), 27, "26 rows over the page's two pages: {csv}");
     let hung_line = lines
@@ -2254,6 +2254,67 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
         .expect("Hùng");
     assert!(hung_line.contains("(Quá 7 ngày)"), "{hung_line}");
     assert!(!csv.contains("Nguyễn Thị Lan,"), "Lan synced: {csv}");
+}
+
+/// Cash collected in an earlier half-year and never handed in stays on the collectors page in
+/// the new one, flagged past the deadline; handed in, it leaves.
+async fn cash_not_handed_in_stays_on_the_collectors_page(office: Office) {
+    let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
+    let collected = Utc::now() - chrono::Duration::days(200);
+    let payment = Payment {
+        id: new_id(),
+        enrollment_id: s.enrollment.id,
+        person_id: s.person.id,
+        household_id: s.household.id,
+        commune_code: COMMUNE.into(),
+        village_id: Some(field.village),
+        collector_id: field.user_id,
+        months_from: this_month(),
+        months_to: this_month() + chrono::Months::new(2),
+        amount: Vnd(693_000),
+        collected_at: collected,
+        receipt_number: "BL-00200".into(),
+        method: PaymentMethod::Cash,
+    };
+    writer
+        .write_record(office.store(), EntityKind::Payment, &payment)
+        .await
+        .expect("payment");
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let lan_row = |body: &str| -> String {
+        let at = body.find("<td>Nguyễn Thị Lan</td>").expect("Lan's row");
+        let row = &body[at..];
+        row[..row.find("</tr>").expect("row end")].to_owned()
+    };
+    let page = web.get("/nguoi-thu").await;
+    let row = lan_row(&page.body);
+    assert!(row.contains("693.000 ₫"), "held whatever the period: {row}");
+    let day = collected
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(
+        row.contains(&day) && row.contains("Quá hạn nộp"),
+        "since when, and late: {row}"
+    );
+    let remittance = Remittance {
+        id: new_id(),
+        collector_id: field.user_id,
+        commune_code: COMMUNE.into(),
+        remitted_at: Utc::now(),
+        payment_ids: vec![payment.id],
+        total: Vnd(693_000),
+        note: String::new(),
+    };
+    writer
+        .write_record(office.store(), EntityKind::Remittance, &remittance)
+        .await
+        .expect("remittance");
+    let row = lan_row(&web.get("/nguoi-thu").await.body);
+    assert!(
+        !row.contains("693.000 ₫") && !row.contains("Quá hạn nộp"),
+        "handed in: {row}"
+    );
 }
 
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
@@ -2348,6 +2409,7 @@ contract!(
     the_review_queue_flags_support_the_household_lists_do_not_show,
     a_collectors_participants_move_to_another_collector,
     the_collectors_page_finds_who_has_not_synced_for_a_week,
+    cash_not_handed_in_stays_on_the_collectors_page,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
     an_import_reports_each_bad_row_and_imports_only_when_told,
