@@ -61,6 +61,26 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     let person = hash_id(&app, "person").await;
     assert_eq!(persons(), 1);
 
+    // A prospect known by name only: the sign-up says what the declaration lacks, before any
+    // save, with a way to fill it in.
+    let prospect = data.query(
+        "SELECT entity_id FROM records WHERE entity = 'person'
+           AND json_extract(state, '$.fields.personal_id') IS NULL
+           AND json_extract(state, '$.fields.phone') IS NULL LIMIT 1",
+    );
+    let prospect = prospect.first().expect("the demo has prospects");
+    app.go(&format!("signup/{prospect}")).await;
+    for missing in ["missing-personal_id", "missing-phone"] {
+        app.testid(missing).await;
+    }
+    app.screenshot("35-dang-ky-con-thieu").await;
+    app.click("fill-in").await;
+    app.testid("person-form").await;
+    // Phạm Văn Long has all three: nothing is said.
+    app.go(&format!("signup/{person}")).await;
+    app.testid("signup-for").await;
+    assert!(!app.shows("signup-missing").await);
+
     // Income below the floor on the sign-up.
     app.go(&format!("signup/{person}")).await;
     app.fill("monthly_income", "1000000").await;
