@@ -214,6 +214,15 @@ impl OverviewRow {
             .filter(|l| *l > 0)
             .map(|l| self.participants * 10_000 / l)
     }
+
+    /// How many more participants reach the coverage target (0 once reached), when both the
+    /// labour force and the target are entered: the target's share of the labour force, rounded
+    /// up, less the participants.
+    pub fn short_of_target(&self) -> Option<i64> {
+        let (labour, target) = (self.labour_force?, self.target_permille?);
+        let needed = (labour * target + 999) / 1000;
+        Some((needed - self.participants).max(0))
+    }
 }
 
 /// One collector's results over a period.
@@ -1986,4 +1995,27 @@ pub async fn rebuild_rollup(store: &impl SqlRunner) -> Result<()> {
         ])
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hà Nội's plan: 3% of the working-age labour force covered by 2025 (seed 003). A commune
+    /// of 9,500 workers needs 285 participants; with 5 it is 280 short; past it, 0.
+    #[test]
+    fn how_many_more_participants_reach_the_coverage_target() {
+        let row = |participants, labour_force, target_permille| OverviewRow {
+            participants,
+            labour_force,
+            target_permille,
+            ..OverviewRow::default()
+        };
+        assert_eq!(row(5, Some(9_500), Some(30)).short_of_target(), Some(280));
+        assert_eq!(row(300, Some(9_500), Some(30)).short_of_target(), Some(0));
+        // 3% of 9,501 is 285.03: the 286th participant is needed.
+        assert_eq!(row(0, Some(9_501), Some(30)).short_of_target(), Some(286));
+        assert_eq!(row(5, None, Some(30)).short_of_target(), None);
+        assert_eq!(row(5, Some(9_500), None).short_of_target(), None);
+    }
 }

@@ -227,7 +227,12 @@ pub fn overview_table(rows: &[OverviewRow], commune: Option<&str>, ky: &str) -> 
         table::num("Chỉ tiêu"),
     ];
     if commune.is_none() {
-        columns.extend([table::num("Lao động"), table::num("Bao phủ")]);
+        columns.extend([
+            table::num("Lao động"),
+            table::num("Bao phủ"),
+            table::num("Mục tiêu bao phủ"),
+            table::num("Cần thêm (người)"),
+        ]);
     }
     let mut out = Table::new(columns);
     for r in rows {
@@ -248,6 +253,8 @@ pub fn overview_table(rows: &[OverviewRow], commune: Option<&str>, ky: &str) -> 
         if commune.is_none() {
             cells.push(r.labour_force.map_or(Cell::Empty, Cell::Number));
             cells.push(r.coverage_bp().map_or(Cell::Empty, Cell::BasisPoints));
+            cells.push(r.target_permille.map_or(Cell::Empty, Cell::Permille));
+            cells.push(r.short_of_target().map_or(Cell::Empty, Cell::Number));
         }
         let link = r.village_id.is_none().then(|| {
             format!(
@@ -309,7 +316,19 @@ async fn render_overview<S: OfficeStore>(
     let participants = total(|r| r.participants);
     let labour: i64 = commune_rows.iter().filter_map(|r| r.labour_force).sum();
     let coverage = (labour > 0).then(|| participants * 10_000 / labour);
-    let target = commune_rows.iter().find_map(|r| r.target_permille);
+    // One target when the communes shown share it; several are each on their row below.
+    let targets: Vec<i64> = commune_rows
+        .iter()
+        .filter_map(|r| r.target_permille)
+        .collect();
+    let target = targets
+        .first()
+        .copied()
+        .filter(|first| targets.iter().all(|t| t == first));
+    let short: Option<i64> = commune_rows
+        .iter()
+        .filter_map(OverviewRow::short_of_target)
+        .reduce(|a, b| a + b);
     let body = html! {
         (notice(message.as_ref()))
         form.inline.card method="get" action="/tong-quan" {
@@ -324,7 +343,9 @@ async fn render_overview<S: OfficeStore>(
                 div.muted {
                     @if labour > 0 { (number(participants)) " người tham gia / " (number(labour)) " lao động" }
                     @else { (number(participants)) " người tham gia · chưa nhập số lao động (ở cuối trang)" }
-                    @if let Some(t) = target { " · mục tiêu " (permille(t)) } } }
+                    @if let Some(t) = target { " · mục tiêu " (permille(t)) }
+                    @else if !targets.is_empty() { " · mục tiêu theo từng xã (bảng dưới)" }
+                    @if let Some(n) = short.filter(|n| *n > 0) { " · cần thêm " (number(n)) " người" } } }
             div.card { div.muted { "Đăng ký mới" } div.big { (number(total(|r| r.signups))) } }
             div.card { div.muted { "Tái tục" } div.big { (number(total(|r| r.renewals))) } }
             div.card { div.muted { "Dừng đóng" } div.big { (number(total(|r| r.lapses))) } }

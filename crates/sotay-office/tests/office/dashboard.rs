@@ -2392,6 +2392,19 @@ async fn the_labour_force_form_keeps_what_was_typed_and_the_period(office: Offic
         saved.body.contains(&format!(r#"value="{half}" selected"#)),
         "still the half-year it was sent from"
     );
+    // 3,5% of 12.500 workers is 438 participants (437,5 rounded up); none yet.
+    let all = web.get(&format!("/tong-quan?ky={half}")).await;
+    assert!(
+        all.body.contains("mục tiêu 3,5% · cần thêm 438 người"),
+        "{}",
+        all.body
+    );
+    let (_, csv) = web.bytes(&format!("/xuat/tong-quan.csv?ky={half}")).await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("Mục tiêu bao phủ,Cần thêm (người)") && csv.contains(",\"3,5%\",438"),
+        "{csv}"
+    );
 }
 
 contract!(
