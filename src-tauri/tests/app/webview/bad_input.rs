@@ -183,6 +183,12 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
     // The address field still holds a wrong one: only the QR code's address can succeed.
     enrol(&board, "http://127.0.0.1:9", &qr_text, None).await;
     board.click("go-today").await;
+    // Her home screen opens on what she does: a visit, the village meeting.
+    board.testid("board-actions").await;
+    board.wait_text("Đã đồng bộ lúc").await;
+    board.screenshot("36-ban-van-dong-hom-nay").await;
+    board.click("board-meeting").await;
+    board.testid("add-meeting").await;
     board.go("more").await;
     board.testid("more-meetings").await;
     let page = board.page_text().await;

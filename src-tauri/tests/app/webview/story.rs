@@ -36,6 +36,10 @@ async fn the_whole_story_in_the_real_app() {
     app.testid("today-date").await;
     app.wait_text("Đã đồng bộ lúc").await;
     app.screenshot("03-hom-nay").await;
+    assert!(
+        !app.shows("board-actions").await,
+        "a collector's home screen is her list"
+    );
     // Her morning's list: a call made from home is one tap ("Xong"), and one tap undoes it.
     let count = async || -> i64 {
         app.eval(
