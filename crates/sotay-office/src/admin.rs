@@ -84,6 +84,36 @@ pub async fn ensure_official_units(store: &impl OfficeStore) -> Result<usize> {
     store.import_units(&units).await
 }
 
+/// Sets the collection organisation (tổ chức dịch vụ thu: a post office, a commune's People's
+/// Committee…) `user_id` collects for, which the evaluation groups collectors by; an empty text
+/// clears it. Returns the organisation as stored (one clean line, at most 200 characters).
+pub async fn set_organisation(
+    store: &impl OfficeStore,
+    user_id: Uuid,
+    organisation: &str,
+) -> Result<Option<String>> {
+    let clean = sotay_domain::text::normalize_free_text(organisation)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if clean.chars().count() > 200 {
+        return Err(OfficeError::Invalid(
+            "Tên tổ chức dài quá 200 ký tự.".into(),
+        ));
+    }
+    if clean.chars().any(char::is_control) {
+        return Err(OfficeError::Invalid(
+            "Tên tổ chức có ký tự điều khiển không hợp lệ.".into(),
+        ));
+    }
+    if !store.set_user_organisation(user_id, &clean).await? {
+        return Err(OfficeError::Invalid(format!(
+            "Không có người dùng {user_id}."
+        )));
+    }
+    Ok((!clean.is_empty()).then_some(clean))
+}
+
 /// Adds a user.
 pub async fn create_user(
     store: &impl OfficeStore,
@@ -677,6 +707,10 @@ pub async fn seed_demo(
             login.to_owned(),
             password,
         ));
+    }
+    // Both collect for the commune's post office, under its contract with the office.
+    for collector in [lan.id, hung.id] {
+        set_organisation(store, collector, "Bưu điện văn hoá xã Sóc Sơn").await?;
     }
     assign_area(store, lan.id, DEMO_COMMUNE, None).await?;
     assign_area(store, supervisor.id, DEMO_COMMUNE, None).await?;

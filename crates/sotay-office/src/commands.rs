@@ -145,6 +145,10 @@ pub struct CreateUserArgs {
     /// Mobile phone.
     #[arg(long)]
     phone: Option<String>,
+    /// The collection organisation a collector works for (a post office, a commune People's
+    /// Committee…), which the evaluation groups collectors by.
+    #[arg(long)]
+    organisation: Option<String>,
     /// A dashboard sign-in name (office admins and supervisors), with --password-stdin.
     #[arg(long, requires = "password_stdin")]
     login: Option<String>,
@@ -183,6 +187,9 @@ pub async fn create_user(db: &str, args: CreateUserArgs) -> anyhow::Result<()> {
         None
     };
     let user = admin::create_user(&store, &args.name, role, args.phone.as_deref()).await?;
+    if let Some(organisation) = &args.organisation {
+        admin::set_organisation(&store, user.id, organisation).await?;
+    }
     if let (Some(login), Some(password)) = (&args.login, &password) {
         sotay_office::passwords::set_login(&store, &user, login, password).await?;
         println!(

@@ -553,6 +553,13 @@ pub trait DashboardStore: Send + Sync + 'static {
     fn setting(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Sets a setting.
     fn set_setting(&self, key: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Sets (or, with an empty text, clears) the collection organisation a user works for;
+    /// whether the user exists.
+    fn set_user_organisation(
+        &self,
+        user_id: Uuid,
+        organisation: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Sets a commune's labour force and coverage target.
     fn set_commune_target(
         &self,
@@ -989,6 +996,16 @@ impl<T: SqlRunner> DashboardStore for T {
         )])
         .await?;
         Ok(())
+    }
+
+    async fn set_user_organisation(&self, user_id: Uuid, organisation: &str) -> Result<bool> {
+        let rows = self
+            .query(
+                "UPDATE users SET organisation = NULLIF($2, '') WHERE id = $1 RETURNING id".into(),
+                vec![user_id.into(), organisation.into()],
+            )
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     async fn set_commune_target(

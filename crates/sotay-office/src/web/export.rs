@@ -23,6 +23,7 @@ use super::pages::{
     CollectorsQuery, REVIEW_FILTERS, collectors_report, default_period_key, evaluation_report,
     overview_table, parse_period, quotas_report, review_statuses,
 };
+use super::table::{self, Column, Table};
 use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
@@ -711,13 +712,13 @@ const EVALUATION_COLUMNS: [&str; 12] = [
     "Trễ nhiều nhất (ngày)",
 ];
 
-/// The evaluation report: one row per collector, then (a second worksheet in XLSX) one per
-/// organisation with a grand total, as the page shows them. Rates are percentage cells.
-fn write_evaluation(
-    sink: &mut Sink,
+/// The evaluation report's two tables, as the page shows them and the file holds them: one row
+/// per collector (with the organisation they collect for), and one per organisation with a
+/// grand total. Rates are percentage cells.
+pub fn evaluation_tables(
     people: &[(String, String, EvaluationRow)],
     orgs: &[(String, EvaluationRow)],
-) -> Result<(), String> {
+) -> (Table, Table) {
     let cells = |first: String, second: Cell, r: &EvaluationRow| {
         vec![
             Cell::Text(first),
@@ -736,27 +737,45 @@ fn write_evaluation(
             Cell::Number(r.max_days_late),
         ]
     };
-    let header = |first: &'static str, second: &'static str| {
-        let mut names = vec![first, second];
-        names.extend(EVALUATION_COLUMNS);
-        names
+    let columns = |first: &'static str, second: Column| {
+        let mut columns = vec![table::text(first), second];
+        columns.extend(EVALUATION_COLUMNS.map(table::num));
+        columns
     };
-    sink.header(&header("Người thu", "Tổ chức"))?;
+    let mut by_person = Table::new(columns("Người thu", table::text("Tổ chức")));
     for (person, org, r) in people {
-        sink.row(&cells(person.clone(), Cell::Text(org.clone()), r))?;
+        by_person.push(cells(person.clone(), Cell::Text(org.clone()), r), None);
     }
-    sink.next_table("Theo tổ chức", EVALUATION_COLUMNS.len() + 2)?;
-    sink.header(&header("Tổ chức", "Số người thu"))?;
+    let mut by_org = Table::new(columns("Tổ chức", table::num("Số người thu")));
     let count = |org: &str| people.iter().filter(|(_, o, _)| o == org).count() as i64;
     for (org, r) in orgs {
-        sink.row(&cells(org.clone(), Cell::Number(count(org)), r))?;
+        by_org.push(cells(org.clone(), Cell::Number(count(org)), r), None);
     }
-    let total = EvaluationRow::total(orgs.iter().map(|(_, r)| r));
-    sink.row(&cells(
-        "Tổng cộng".to_owned(),
-        Cell::Number(people.len() as i64),
-        &total,
-    ))
+    if !orgs.is_empty() {
+        let total = EvaluationRow::total(orgs.iter().map(|(_, r)| r));
+        by_org.push(
+            cells(
+                "Tổng cộng".to_owned(),
+                Cell::Number(people.len() as i64),
+                &total,
+            ),
+            None,
+        );
+    }
+    (by_person, by_org)
+}
+
+/// The evaluation report into a file: its collectors, then (a second worksheet in XLSX) its
+/// organisations.
+fn write_evaluation(
+    sink: &mut Sink,
+    people: &[(String, String, EvaluationRow)],
+    orgs: &[(String, EvaluationRow)],
+) -> Result<(), String> {
+    let (by_person, by_org) = evaluation_tables(people, orgs);
+    by_person.write(sink)?;
+    sink.next_table("Theo tổ chức", EVALUATION_COLUMNS.len() + 2)?;
+    by_org.write(sink)
 }
 
 /// Builds an export file in memory for a command line or a test.

@@ -140,6 +140,7 @@ pub fn routes<S: OfficeStore>() -> Router<AppState<S>> {
         .route("/tong-quan/lao-dong", post(pages::set_labour_force::<S>))
         .route("/nguoi-thu", get(pages::collectors::<S>))
         .route("/nguoi-thu/chuyen", post(pages::transfer::<S>))
+        .route("/nguoi-thu/to-chuc", post(pages::set_organisation::<S>))
         .route("/danh-gia", get(pages::evaluation::<S>))
         .route("/duyet", get(pages::review::<S>))
         .route("/duyet/{id}", post(pages::decide::<S>))

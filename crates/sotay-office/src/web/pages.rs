@@ -582,6 +582,65 @@ pub struct TransferForm {
     den: String,
 }
 
+/// The organisation form: whose, and which.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrganisationForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    nguoi: String,
+    to_chuc: String,
+}
+
+/// `POST /nguoi-thu/to-chuc`: sets the collection organisation a collector (of the viewer's
+/// communes) works for; logged.
+pub async fn set_organisation<S: OfficeStore>(
+    State(state): State<AppState<S>>,
+    viewer: Viewer,
+    Form(form): Form<OrganisationForm>,
+) -> WebResult {
+    viewer.check_csrf(&form.csrf)?;
+    let users = visible_field_users(&state, &viewer).await?;
+    let Some(user) = Uuid::parse_str(form.nguoi.trim()).ok().and_then(|id| {
+        users
+            .iter()
+            .map(|(l, _)| &l.user)
+            .find(|u| u.id == id && u.role.may_write(EntityKind::Enrollment))
+    }) else {
+        let message = (false, "Hãy chọn người thu.".to_owned());
+        return bad(
+            render_collectors(&state, &viewer, CollectorsQuery::default(), Some(message)).await,
+        );
+    };
+    match admin::set_organisation(state.store.as_ref(), user.id, &form.to_chuc).await {
+        Ok(organisation) => {
+            let text = match &organisation {
+                Some(org) => format!("{} thu cho {org}.", user.full_name),
+                None => format!("Đã xoá tổ chức của {}.", user.full_name),
+            };
+            state
+                .store
+                .audit(&viewer.audit("organisation", None, text.clone()))
+                .await?;
+            render_collectors(
+                &state,
+                &viewer,
+                CollectorsQuery::default(),
+                Some((true, text)),
+            )
+            .await
+        }
+        Err(crate::OfficeError::Invalid(message)) => bad(render_collectors(
+            &state,
+            &viewer,
+            CollectorsQuery::default(),
+            Some((false, message)),
+        )
+        .await),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// `POST /nguoi-thu/chuyen`: a collector's sign-ups and open follow-ups (in the viewer's
 /// communes) go to another collector; the page says what moved and what stayed.
 pub async fn transfer<S: OfficeStore>(
@@ -754,6 +813,7 @@ impl CollectorsReport {
         let mut out = Table::new(vec![
             table::text("Họ và tên"),
             table::text("Vai trò"),
+            table::text("Tổ chức"),
             table::text("Địa bàn"),
             table::num("Thiết bị"),
             table::text("Đồng bộ lần cuối"),
@@ -776,6 +836,11 @@ impl CollectorsReport {
                 vec![
                     Cell::Text(listing.user.full_name.clone()),
                     Cell::Text(listing.user.role.label_vi().to_owned()),
+                    listing
+                        .user
+                        .organisation
+                        .clone()
+                        .map_or(Cell::Empty, Cell::Text),
                     Cell::Text(
                         communes
                             .iter()
@@ -896,6 +961,21 @@ async fn render_collectors<S: OfficeStore>(
             button type="submit" { "Chuyển hồ sơ" }
             p.muted { "Các tờ khai (trừ tờ khai bị từ chối) và việc cần làm chưa xong trong các xã bạn quản lý; hồ sơ ngoài địa bàn của người nhận giữ nguyên." }
         }
+        h2 { "Tổ chức dịch vụ thu" }
+        form.inline.card method="post" action="/nguoi-thu/to-chuc" {
+            (csrf_field(viewer))
+            label { "Người thu"
+                select name="nguoi" required {
+                    option value="" { "— Chọn —" }
+                    @for (id, name) in &collectors { option value=(id) { (name) } }
+                }
+            }
+            label { "Tổ chức (để trống để xoá)"
+                input name="to_chuc" maxlength="200" placeholder="Ví dụ: Bưu điện văn hoá xã Sóc Sơn";
+            }
+            button type="submit" { "Lưu tổ chức" }
+            p.muted { "Trang Đánh giá cộng kết quả của người thu theo tổ chức họ thu cho." }
+        }
     };
     Ok(page(viewer, "/nguoi-thu", "Người thu và Ban vận động", body).into_response())
 }
@@ -969,43 +1049,6 @@ pub async fn evaluation_report<S: OfficeStore>(
     Ok((named, orgs))
 }
 
-fn evaluation_row(name: &str, r: &EvaluationRow) -> Markup {
-    html! {
-        td { (name) }
-        td.num { (number(r.visits)) } td.num { (number(r.signups)) }
-        td.num { (number(r.renewals)) } td.num { (permille(r.lapse_permille())) }
-        td.num { (number(r.quota_signups)) }
-        td.num { (r.quota_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())) }
-        td.num { (money(r.cash_collected)) } td.num { (money(r.cash_remitted)) }
-        td.num { (number(r.late_payments)) } td.num { (number(r.max_days_late)) }
-    }
-}
-
-/// The evaluation's table; `total` adds a last row that adds them up.
-fn evaluation_table(rows: &[(String, EvaluationRow)], first: &str, total: bool) -> Markup {
-    html! {
-        div.scroll { table {
-            thead { tr {
-                th { (first) } th.num { "Lượt thăm" } th.num { "Đăng ký mới" } th.num { "Tái tục" }
-                th.num { "Tỷ lệ dừng đóng" } th.num { "Chỉ tiêu" } th.num { "Đạt chỉ tiêu" }
-                th.num { "Tiền mặt đã thu" } th.num { "Đã nộp" } th.num { "Khoản nộp trễ" }
-                th.num { "Trễ nhiều nhất (ngày)" }
-            } }
-            tbody {
-                @for (name, r) in rows {
-                    tr { (evaluation_row(name, r)) }
-                }
-                @if rows.is_empty() { tr { td colspan="11" { "Chưa có kết quả trong kỳ này." } } }
-            }
-            @if total && !rows.is_empty() {
-                tfoot { tr.total {
-                    (evaluation_row("Tổng cộng", &EvaluationRow::total(rows.iter().map(|(_, r)| r))))
-                } }
-            }
-        } }
-    }
-}
-
 /// `GET /danh-gia`.
 pub async fn evaluation<S: OfficeStore>(
     State(state): State<AppState<S>>,
@@ -1020,7 +1063,7 @@ pub async fn evaluation<S: OfficeStore>(
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
     let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
     let deadline = remit_deadline(&state).await?;
-    let people: Vec<(String, EvaluationRow)> = people.into_iter().map(|(n, _, r)| (n, r)).collect();
+    let (by_person, by_org) = super::export::evaluation_tables(&people, &orgs);
     let body = html! {
         form.inline.card method="get" action="/danh-gia" {
             (period_select(&ky, today))
@@ -1030,9 +1073,9 @@ pub async fn evaluation<S: OfficeStore>(
         }
         p.muted { "Đánh giá " (label) ". Hạn nộp tiền: " (deadline) " ngày sau khi thu." }
         h2 { "Theo người thu" }
-        (evaluation_table(&people, "Người thu", false))
+        (by_person.html("Chưa có kết quả trong kỳ này."))
         h2 { "Theo tổ chức dịch vụ thu" }
-        (evaluation_table(&orgs, "Tổ chức", true))
+        (by_org.html("Chưa có kết quả trong kỳ này."))
     };
     Ok(page(&viewer, "/danh-gia", "Đánh giá", body).into_response())
 }
@@ -2539,6 +2582,7 @@ fn action_vi(action: &str) -> &str {
         "device_wipe_sent" => "Đã gửi lệnh xoá",
         "quota" => "Giao chỉ tiêu",
         "transfer" => "Chuyển hồ sơ",
+        "organisation" => "Tổ chức dịch vụ thu",
         "village" => "Thêm thôn",
         "assign_area" => "Giao địa bàn",
         "labour_force" => "Số lao động",

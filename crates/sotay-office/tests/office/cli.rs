@@ -93,8 +93,19 @@ fn admin_commands_set_up_a_user_with_an_area_and_a_code() {
             "collector",
             "--phone",
             "0912345678",
+            "--organisation",
+            "  Bưu điện văn hoá   xã Sóc Sơn ",
         ],
     );
+    let stored: String = rusqlite::Connection::open(&db)
+        .expect("open")
+        .query_row(
+            "SELECT organisation FROM users WHERE full_name = 'Nguyễn Thị Lan'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the organisation");
+    assert_eq!(stored, "Bưu điện văn hoá xã Sóc Sơn", "one clean line");
     assert!(
         out.contains("Nguyễn Thị Lan") && out.contains("assign-area") && out.contains("issue-code"),
         "create-user says what it made and what comes next: {out}"

@@ -2245,7 +2245,7 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
-        "Họ và tên,Vai trò,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Tiền mặt đang giữ,Giữ từ ngày"
+        "Họ và tên,Vai trò,Tổ chức,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Tiền mặt đang giữ,Giữ từ ngày"
     );
     assert_eq!(lines.len(), 27, "26 rows over the page's two pages: {csv}");
     let hung_line = lines
@@ -2315,6 +2315,87 @@ async fn cash_not_handed_in_stays_on_the_collectors_page(office: Office) {
         !row.contains("693.000 ₫") && !row.contains("Quá hạn nộp"),
         "handed in: {row}"
     );
+}
+
+/// The evaluation groups collectors by the organisation they collect for, set on the collectors
+/// page (a board member has none to set); the evaluation page and its file have the same columns.
+async fn a_collectors_organisation_groups_the_evaluation(office: Office) {
+    let (field, _writer, _s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let token = web.token().await;
+    let id = field.user_id.to_string();
+    let set = web
+        .submit(
+            "/nguoi-thu/to-chuc",
+            &token,
+            &[("nguoi", &id), ("to_chuc", "Bưu điện văn hoá xã Sóc Sơn")],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert!(
+        set.body
+            .contains("Nguyễn Thị Lan thu cho Bưu điện văn hoá xã Sóc Sơn."),
+        "{}",
+        set.body
+    );
+    assert!(set.body.contains("<td>Bưu điện văn hoá xã Sóc Sơn</td>"));
+    let long = "x".repeat(201);
+    let refused = web
+        .submit(
+            "/nguoi-thu/to-chuc",
+            &token,
+            &[("nguoi", &id), ("to_chuc", &long)],
+        )
+        .await;
+    refused.assert_refused_saying("dài quá 200 ký tự", "a name too long");
+    let board = admin::create_user(office.store(), "Lê Thị Mai", Role::BoardMember, None)
+        .await
+        .expect("board member");
+    admin::assign_area(office.store(), board.id, COMMUNE, None)
+        .await
+        .expect("area");
+    let board_id = board.id.to_string();
+    let refused = web
+        .submit(
+            "/nguoi-thu/to-chuc",
+            &token,
+            &[("nguoi", &board_id), ("to_chuc", "Hội Nông dân")],
+        )
+        .await;
+    refused.assert_refused_saying("Hãy chọn người thu.", "a board member collects for nobody");
+
+    let evaluation = web.get("/danh-gia").await;
+    let by_org = &evaluation.body[evaluation
+        .body
+        .find("Theo tổ chức dịch vụ thu")
+        .expect("the organisations")..];
+    assert!(
+        by_org.contains("<td>Bưu điện văn hoá xã Sóc Sơn</td>") && by_org.contains("Tổng cộng"),
+        "{by_org}"
+    );
+    let (_, csv) = web.bytes("/xuat/danh-gia.csv").await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let header = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .expect("a header");
+    let page_header: String = {
+        let head = &evaluation.body[evaluation.body.find("<thead>").expect("a table")..];
+        let head = &head[..head.find("</thead>").expect("its head")];
+        head.split("</th>")
+            .filter_map(|cell| cell.rsplit('>').next())
+            .filter(|name| !name.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(header, page_header, "the page's columns are the file's");
+    assert!(
+        csv.contains("Nguyễn Thị Lan,Bưu điện văn hoá xã Sóc Sơn,"),
+        "{csv}"
+    );
+    let log = office.database.dump("audit_log").await;
+    assert!(log.contains("thu cho Bưu điện văn hoá xã Sóc Sơn"), "{log}");
 }
 
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
@@ -2423,6 +2504,7 @@ contract!(
     a_collectors_participants_move_to_another_collector,
     the_collectors_page_finds_who_has_not_synced_for_a_week,
     cash_not_handed_in_stays_on_the_collectors_page,
+    a_collectors_organisation_groups_the_evaluation,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
     an_import_reports_each_bad_row_and_imports_only_when_told,
