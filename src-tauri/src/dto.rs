@@ -652,6 +652,13 @@ pub struct CashDto {
 /// `save_meeting`'s form.
 #[derive(Clone, Debug, Deserialize)]
 pub struct MeetingInput {
+    /// The event being corrected; none for a new one.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// A new village meeting also announced on the village loudspeaker: a broadcast of the same
+    /// day and village is recorded with it.
+    #[serde(default)]
+    pub broadcast_too: bool,
     /// What kind of meeting it was.
     pub kind: OutreachKind,
     /// Village, when held in one.

@@ -1,7 +1,7 @@
 //! Hội nghị (Meetings): outreach events — conferences, dialogues, loudspeaker broadcasts,
 //! village meetings — with their attendance.
 
-use sotay_domain::{OutreachEvent, new_id};
+use sotay_domain::{OutreachEvent, OutreachKind, new_id};
 use tauri::State;
 use uuid::Uuid;
 
@@ -34,13 +34,24 @@ pub fn meetings(state: State<'_, AppState>) -> CmdResult<Vec<MeetingDto>> {
     })
 }
 
-/// Records an outreach event in a village of the user's area (or the first commune).
+/// Records an outreach event in a village of the user's area (or the first commune), or
+/// corrects one (`input.id`). How many came is asked of every kind but a loudspeaker broadcast,
+/// whose listeners nobody counts.
 #[tauri::command(async)]
 pub fn save_meeting(state: State<'_, AppState>, input: MeetingInput) -> CmdResult<Uuid> {
     let date = forms::date("date", &input.date)?.ok_or_else(|| {
         CommandError::new("required", "Hãy nhập ngày tổ chức (ngày/tháng/năm).").on_field("date")
     })?;
-    let attendees = forms::count("attendees", &input.attendees)?.unwrap_or(0);
+    let attendees = match forms::count("attendees", &input.attendees)? {
+        Some(n) => n,
+        None if input.kind == OutreachKind::LoudspeakerBroadcast => 0,
+        None => {
+            return Err(
+                CommandError::new("required", "Hãy nhập số người dự (ví dụ 43).")
+                    .on_field("attendees"),
+            );
+        }
+    };
     state.save(None, |store, enrolment| {
         let commune_code = match input.village_id {
             Some(id) => store.get_village(id)?.map(|v| v.commune_code),
@@ -49,7 +60,7 @@ pub fn save_meeting(state: State<'_, AppState>, input: MeetingInput) -> CmdResul
         .or_else(|| enrolment.communes.first().cloned())
         .unwrap_or_default();
         let event = OutreachEvent {
-            id: new_id(),
+            id: input.id.unwrap_or_else(new_id),
             kind: input.kind,
             commune_code,
             village_id: input.village_id,
@@ -59,6 +70,15 @@ pub fn save_meeting(state: State<'_, AppState>, input: MeetingInput) -> CmdResul
             notes: input.notes,
         };
         store.save_outreach_event(&event)?;
+        if input.broadcast_too && input.id.is_none() && event.kind == OutreachKind::VillageMeeting {
+            store.save_outreach_event(&OutreachEvent {
+                id: new_id(),
+                kind: OutreachKind::LoudspeakerBroadcast,
+                attendees: 0,
+                notes: String::new(),
+                ..event.clone()
+            })?;
+        }
         Ok(event.id)
     })
 }

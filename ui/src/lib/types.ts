@@ -487,6 +487,8 @@ export interface CashDto {
 }
 
 export interface MeetingInput {
+  id: Uuid | null;
+  broadcast_too: boolean;
   kind: OutreachKind;
   village_id: Uuid | null;
   date: string;

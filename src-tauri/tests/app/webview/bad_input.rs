@@ -213,6 +213,26 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         .format("%d/%m/%Y")
         .to_string();
     assert_eq!(board.value("date").await, today);
+    // Who ran it is filled in; how many came is asked; the loudspeaker announcement is one tick;
+    // a saved meeting opens again to be corrected, not added twice.
+    assert_eq!(board.value("organiser").await, "Ban vận động Thôn Đông");
+    let events = || app_db_count(&board, "SELECT count(*) FROM outreach_events");
+    let before = events();
+    board.click("save").await;
+    board.testid("error-attendees").await;
+    board.fill("attendees", "43").await;
+    board.click("broadcast-too").await;
+    board.click("save").await;
+    board.testid("meeting-saved").await;
+    assert_eq!(events(), before + 2, "the meeting and its broadcast");
+    board.click_text("43 người dự").await;
+    board.testid("meeting-form").await;
+    assert_eq!(board.value("attendees").await, "43");
+    board.fill("attendees", "45").await;
+    board.click("save").await;
+    board.wait_text("45 người dự").await;
+    assert_eq!(events(), before + 2, "corrected, not added");
+    board.screenshot("15b-hop-thon").await;
     // Someone she finds interested goes to the village's collector: the office makes Lan's
     // follow-up when the visit arrives.
     let household = super::add_household(&board, "Trịnh Văn Quý").await;
