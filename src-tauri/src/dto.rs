@@ -647,6 +647,24 @@ pub struct CashDto {
     pub total: Vnd,
     /// Payments, oldest first.
     pub payments: Vec<CashItem>,
+    /// The last handovers, newest first: what the collector shows the cashier or the office
+    /// when an amount is disputed.
+    pub handovers: Vec<HandoverItem>,
+}
+
+/// A past handover of cash.
+#[derive(Clone, Debug, Serialize)]
+pub struct HandoverItem {
+    /// When.
+    pub remitted_at: DateTime<Utc>,
+    /// How much, in đồng.
+    pub total: Vnd,
+    /// How many payments it settled.
+    pub payments: usize,
+    /// Its note, as typed.
+    pub note: String,
+    /// Sent, waiting for the next sync, or refused by the office.
+    pub state: sotay_store::RemittanceState,
 }
 
 /// `save_meeting`'s form.

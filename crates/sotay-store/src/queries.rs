@@ -8,7 +8,7 @@ use sotay_domain::collate::sort_key;
 use sotay_domain::policy::month_end;
 use sotay_domain::{
     Enrollment, FollowUp, Household, Payment, PaymentMode, Person, Quota, QuotaPeriod, QuotaScope,
-    Visit, Vnd,
+    Remittance, Visit, Vnd,
 };
 use uuid::Uuid;
 
@@ -140,6 +140,18 @@ pub struct TodayList {
     pub renewals_due: Vec<RenewalDue>,
     /// Participants past the deadline without a newer payment.
     pub lapsed: Vec<RenewalDue>,
+}
+
+/// Where a remittance stands, as the cash screen lists past handovers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemittanceState {
+    /// The office has it.
+    Sent,
+    /// Saved on the phone, waiting for the next sync.
+    Waiting,
+    /// The office refused it (its reason is on the sync screen).
+    Refused,
 }
 
 /// Cash a collector holds: collected, not yet remitted.
@@ -455,6 +467,41 @@ impl Store {
             cash.payments.push(payment);
         }
         Ok(cash)
+    }
+
+    /// `collector_id`'s last `limit` remittances, newest first, each with where it stands: sent
+    /// and taken by the office, waiting to be sent, or refused (the rejection's code).
+    pub fn remittances_of(
+        &self,
+        collector_id: Uuid,
+        limit: usize,
+    ) -> Result<Vec<(Remittance, RemittanceState)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.data, \
+               EXISTS (SELECT 1 FROM rejections j WHERE j.entity = 'remittance' AND j.entity_id = r.id), \
+               EXISTS (SELECT 1 FROM outbox o WHERE o.entity = 'remittance' AND o.entity_id = r.id) \
+             FROM remittances r WHERE r.collector_id = ?1 AND r.deleted = 0 \
+             ORDER BY r.remitted_at DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                collector_id.as_bytes(),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((record_row(r)?, r.get::<_, bool>(2)?, r.get::<_, bool>(3)?)),
+        )?;
+        rows.map(|row| {
+            let (row, refused, pending) = row?;
+            let state = if refused {
+                RemittanceState::Refused
+            } else if pending {
+                RemittanceState::Waiting
+            } else {
+                RemittanceState::Sent
+            };
+            Ok((decode_row(row)?, state))
+        })
+        .collect()
     }
 
     /// The sum of [`Store::cash_on_hand`] without reading each payment (the Today screen shows

@@ -12,8 +12,8 @@ use crate::commands::require;
 use sotay_store::{PaymentDraft, Store};
 
 use crate::dto::{
-    CashDto, CashItem, CollectInput, PaymentDraftDto, ReceiptCheckDto, ReceiptDto, SignUpTerms,
-    SignUpTermsInput,
+    CashDto, CashItem, CollectInput, HandoverItem, PaymentDraftDto, ReceiptCheckDto, ReceiptDto,
+    SignUpTerms, SignUpTermsInput,
 };
 use crate::error::CmdResult;
 use crate::forms;
@@ -123,7 +123,10 @@ pub fn receipt(state: State<'_, AppState>, payment_id: Uuid) -> CmdResult<Receip
     })
 }
 
-/// Cash collected and not handed to the office yet.
+/// How many past handovers the cash screen lists.
+const HANDOVERS_SHOWN: usize = 20;
+
+/// Cash collected and not handed to the office yet, and the last handovers.
 #[tauri::command(async)]
 pub fn cash_on_hand(state: State<'_, AppState>) -> CmdResult<CashDto> {
     state.with_store_for(AppAction::HandleMoney, |store, enrolment| {
@@ -139,9 +142,21 @@ pub fn cash_on_hand(state: State<'_, AppState>) -> CmdResult<CashDto> {
                 person_name,
             });
         }
+        let handovers = store
+            .remittances_of(enrolment.user.id, HANDOVERS_SHOWN)?
+            .into_iter()
+            .map(|(r, state)| HandoverItem {
+                remitted_at: r.remitted_at,
+                total: r.total,
+                payments: r.payment_ids.len(),
+                note: r.note,
+                state,
+            })
+            .collect();
         Ok(CashDto {
             total: cash.total,
             payments,
+            handovers,
         })
     })
 }

@@ -484,6 +484,16 @@ export interface ReceiptCheck {
 export interface CashDto {
   total: Vnd;
   payments: { payment: Payment; person_name: string }[];
+  /** The last handovers, newest first. */
+  handovers: HandoverItem[];
+}
+
+export interface HandoverItem {
+  remitted_at: Instant;
+  total: Vnd;
+  payments: number;
+  note: string;
+  state: 'sent' | 'waiting' | 'refused';
 }
 
 export interface MeetingInput {

@@ -6,7 +6,7 @@
 //! nothing and anyone else pays 330,000 − 66,000 − 33,000 = 231,000 a month.
 
 use sotay_domain::*;
-use sotay_store::StoreError;
+use sotay_store::{RemittanceState, StoreError};
 use uuid::Uuid;
 
 use crate::common::*;
@@ -287,6 +287,45 @@ fn payments_cover_the_next_period_at_todays_price_and_count_in_cash_on_hand() {
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].enrollment.id, other.id, "newest first");
     assert_eq!(history[0].payments, vec![first]);
+
+    // The handover is listed, waiting to be sent; once the office took its op, as sent; a
+    // refused one, as refused.
+    let handovers = |fx: &Fixture| fx.store.remittances_of(fx.user(), 20).expect("handovers");
+    assert_eq!(
+        handovers(&fx),
+        vec![(remittance.clone(), RemittanceState::Waiting)]
+    );
+    let op = fx
+        .store
+        .outbox_pending(1_000)
+        .expect("pending")
+        .into_iter()
+        .find(|op| op.entity_id == remittance.id)
+        .expect("the handover's op");
+    fx.store.outbox_ack(&[op.op_id]).expect("ack");
+    assert_eq!(handovers(&fx)[0].1, RemittanceState::Sent);
+    let refused = fx
+        .store
+        .collect_payment(other.id, "BL-0001235", PaymentMethod::Cash)
+        .expect("collect again");
+    let later = fx.store.remit_cash("", now()).expect("remit again");
+    let op = fx
+        .store
+        .outbox_pending(1_000)
+        .expect("pending")
+        .into_iter()
+        .find(|op| op.entity_id == later.id)
+        .expect("its op");
+    fx.store
+        .outbox_reject(op.op_id, "remittance_payment_invalid", "Sai", None)
+        .expect("reject");
+    let listed = handovers(&fx);
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed.contains(&(later.clone(), RemittanceState::Refused)),
+        "{listed:?}"
+    );
+    assert_eq!(later.payment_ids, vec![refused.id]);
 }
 
 /// Nghị định 351/2025/NĐ-CP: the income floor (the rural poverty line) stays 1.500.000 ₫ to the

@@ -334,6 +334,15 @@ async fn the_whole_story_in_the_real_app() {
     app.click("remit-confirm").await;
     app.testid("remitted").await;
     assert_eq!(app.text_of("cash-total").await, "0 ₫");
+    // The handover stays listed (newest first), with whether the office has it.
+    app.testid("handovers").await;
+    app.click("sync-now").await;
+    app.go("sync").await;
+    app.wait_testid_text("sync-pending", "0").await;
+    app.go("cash").await;
+    app.wait_testid_text("handover-state", "Cơ quan đã nhận")
+        .await;
+    app.screenshot("12b-cac-lan-nop-tien").await;
 
     // A village meeting, targets, more.
     app.go("meetings").await;
