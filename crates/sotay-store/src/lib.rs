@@ -36,8 +36,8 @@ pub use encryption::StoreKey;
 pub use error::{Result, StoreError};
 pub use outbox::{ApplyReport, Rejection, RemoteChange, UnreadableRecord};
 pub use queries::{
-    CashOnHand, DueFollowUp, HouseholdCursor, HouseholdSummary, QuotaProgress, RemittanceState,
-    RenewalDue, TimelineEntry, TodayList, TodayOptions, VillageHouseholdsPage,
+    CashOnHand, DueFollowUp, HouseholdCursor, HouseholdFilter, HouseholdSummary, QuotaProgress,
+    RemittanceState, RenewalDue, TimelineEntry, TodayList, TodayOptions, VillageHouseholdsPage,
 };
 pub use receipt::ReceiptCheck;
 pub use records::Record;

@@ -29,6 +29,40 @@ pub struct HouseholdSummary {
     pub member_count: u32,
 }
 
+/// Which of a village's households a list shows: all, or those a collector plans a round by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HouseholdFilter {
+    /// Every household.
+    #[default]
+    All,
+    /// On the poor or near-poor list (the most state support to explain).
+    PoorOrNearPoor,
+    /// Never visited.
+    NotVisited,
+    /// Someone in it said they are interested.
+    Interested,
+}
+
+impl HouseholdFilter {
+    /// The filter's condition on a household `h`, to follow a `WHERE`.
+    fn clause(self) -> &'static str {
+        match self {
+            HouseholdFilter::All => "",
+            HouseholdFilter::PoorOrNearPoor => {
+                " AND json_extract(h.data, '$.poverty_status') IN ('poor', 'near_poor')"
+            }
+            HouseholdFilter::NotVisited => {
+                " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = h.id AND v.deleted = 0)"
+            }
+            HouseholdFilter::Interested => {
+                " AND EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id \
+                   AND p.deleted = 0 AND p.stage = 'interested')"
+            }
+        }
+    }
+}
+
 /// Where a page of a village's households ended: the last row's head's name and id. The next
 /// page starts after it (keyset paging), so a household added or deleted meanwhile never
 /// shifts a page or shows a row twice. A screen holds it as JSON and hands it back as it came.
@@ -237,7 +271,7 @@ impl Store {
     /// The households of a village with their member counts, by head's name in Vietnamese
     /// alphabetical order (`sotay_domain::collate`).
     pub fn households_in_village(&self, village_id: Uuid) -> Result<Vec<HouseholdSummary>> {
-        self.village_households_after(village_id, None, None)
+        self.village_households_after(village_id, HouseholdFilter::All, None, None)
     }
 
     /// One page of a village's households with their member counts, by head's name in
@@ -250,7 +284,18 @@ impl Store {
         after: Option<&HouseholdCursor>,
         limit: usize,
     ) -> Result<VillageHouseholdsPage> {
-        let mut rows = self.village_households_after(village_id, after, Some(limit + 1))?;
+        self.village_households_filtered(village_id, HouseholdFilter::All, after, limit)
+    }
+
+    /// [`Store::village_households_page`] of the households `filter` keeps.
+    pub fn village_households_filtered(
+        &self,
+        village_id: Uuid,
+        filter: HouseholdFilter,
+        after: Option<&HouseholdCursor>,
+        limit: usize,
+    ) -> Result<VillageHouseholdsPage> {
+        let mut rows = self.village_households_after(village_id, filter, after, Some(limit + 1))?;
         let next = if rows.len() > limit {
             rows.truncate(limit);
             rows.last().map(|s| HouseholdCursor {
@@ -266,6 +311,7 @@ impl Store {
     fn village_households_after(
         &self,
         village_id: Uuid,
+        filter: HouseholdFilter,
         after: Option<&HouseholdCursor>,
         limit: Option<usize>,
     ) -> Result<Vec<HouseholdSummary>> {
@@ -277,13 +323,14 @@ impl Store {
         };
         // A negative LIMIT is no limit in SQLite.
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT h.id, h.data, (SELECT count(*) FROM persons p \
                WHERE p.household_id = h.id AND p.deleted = 0) \
              FROM households h \
-             WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.name_key, h.id) > (?2, ?3) \
+             WHERE h.village_id = ?1 AND h.deleted = 0 AND (h.name_key, h.id) > (?2, ?3){} \
              ORDER BY h.name_key, h.id LIMIT ?4",
-        )?;
+            filter.clause()
+        ))?;
         let rows = stmt.query_map(
             params![village_id.as_bytes(), name_key, id, limit],
             counted_row,

@@ -3,7 +3,7 @@
 //! the ID card's QR text.
 
 use sotay_domain::{EntityKind, Household, Person, Stage, new_id};
-use sotay_store::{HouseholdCursor, TimelineEntry};
+use sotay_store::{HouseholdCursor, HouseholdFilter, TimelineEntry};
 use tauri::State;
 use uuid::Uuid;
 
@@ -44,6 +44,7 @@ pub fn village_households(
     village_id: Uuid,
     after: Option<HouseholdCursor>,
     limit: Option<usize>,
+    filter: Option<HouseholdFilter>,
 ) -> CmdResult<VillageHouseholdsDto> {
     let limit = limit
         .unwrap_or(VILLAGE_PAGE_LIMIT)
@@ -58,7 +59,12 @@ pub fn village_households(
             ),
             Some(_) => None,
         };
-        let page = store.village_households_page(village_id, after.as_ref(), limit)?;
+        let page = store.village_households_filtered(
+            village_id,
+            filter.unwrap_or_default(),
+            after.as_ref(),
+            limit,
+        )?;
         Ok(VillageHouseholdsDto {
             village,
             rows: page

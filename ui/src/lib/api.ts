@@ -29,8 +29,8 @@ export const api = {
   today: () => call<T.TodayDto>('today'),
   setFollowUpDone: (followUpId: T.Uuid, done: boolean) => call<null>('set_follow_up_done', { followUpId, done }),
   villages: () => call<T.VillageDto[]>('villages'),
-  villageHouseholds: (villageId: T.Uuid, after: T.HouseholdCursor | null, limit: number) =>
-    call<T.VillageHouseholds>('village_households', { villageId, after, limit }),
+  villageHouseholds: (villageId: T.Uuid, after: T.HouseholdCursor | null, limit: number, filter: T.HouseholdFilter = 'all') =>
+    call<T.VillageHouseholds>('village_households', { villageId, after, limit, filter }),
   search: (query: string) => call<T.SearchHit[]>('search', { query }),
   householdPage: (householdId: T.Uuid) => call<T.HouseholdPage>('household_page', { householdId }),
   saveHousehold: (input: T.HouseholdInput) => call<T.Uuid>('save_household', { input }),

@@ -287,6 +287,9 @@ export type TimelineItem =
   | { kind: 'enrollment'; enrollment: Enrollment; at: Instant }
   | { kind: 'payment'; payment: Payment };
 
+/** Which of a village's households the list shows. */
+export type HouseholdFilter = 'all' | 'poor_or_near_poor' | 'not_visited' | 'interested';
+
 export interface RejectionDto {
   entity: string;
   entity_id: Uuid;

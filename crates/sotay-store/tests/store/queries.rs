@@ -3,8 +3,73 @@
 use crate::common::*;
 use chrono::TimeDelta;
 use sotay_domain::*;
-use sotay_store::{TimelineEntry, TodayOptions};
+use sotay_store::{HouseholdFilter, TimelineEntry, TodayOptions};
 use uuid::Uuid;
+
+/// A round is planned by the poverty lists, the households never visited and the interested
+/// people: each filter keeps those, in the list's order, and pages like the whole list.
+#[test]
+fn a_village_list_keeps_the_households_a_filter_asks_for() {
+    let fx = Fixture::new();
+    let v = village("Thôn Đông");
+    fx.store.save_village(&v).unwrap();
+    let poor = Household {
+        poverty_status: PovertyStatus::NearPoor,
+        poverty_year: Some(2026),
+        ..household(Some(v.id), "Bế Văn An", "Thôn Đông")
+    };
+    let off_the_lists = |head: &str| Household {
+        poverty_status: PovertyStatus::None,
+        poverty_year: None,
+        ..household(Some(v.id), head, "Thôn Đông")
+    };
+    let visited = off_the_lists("Chu Thị Bình");
+    let keen = off_the_lists("Đinh Văn Cường");
+    let plain = off_the_lists("Giang Văn Dũng");
+    for h in [&poor, &visited, &keen, &plain] {
+        fx.store.save_household(h).unwrap();
+    }
+    fx.store
+        .log_visit(&visit(&visited, fx.user(), now()))
+        .expect("visit");
+    let interested = Person {
+        stage: Stage::Interested,
+        ..person(&keen, "Đinh Văn Cường", 31)
+    };
+    fx.store.save_person(&interested).unwrap();
+    let heads = |filter: HouseholdFilter| -> Vec<String> {
+        fx.store
+            .village_households_filtered(v.id, filter, None, 10)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|s| s.household.head_name)
+            .collect()
+    };
+    assert_eq!(heads(HouseholdFilter::All).len(), 4);
+    assert_eq!(heads(HouseholdFilter::PoorOrNearPoor), ["Bế Văn An"]);
+    assert_eq!(
+        heads(HouseholdFilter::NotVisited),
+        ["Bế Văn An", "Đinh Văn Cường", "Giang Văn Dũng"]
+    );
+    assert_eq!(heads(HouseholdFilter::Interested), ["Đinh Văn Cường"]);
+    let first = fx
+        .store
+        .village_households_filtered(v.id, HouseholdFilter::NotVisited, None, 2)
+        .unwrap();
+    let rest = fx
+        .store
+        .village_households_filtered(v.id, HouseholdFilter::NotVisited, first.next.as_ref(), 2)
+        .unwrap();
+    assert_eq!(
+        rest.rows
+            .iter()
+            .map(|s| s.household.head_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Giang Văn Dũng"],
+        "a filtered list pages on"
+    );
+}
 
 #[test]
 fn a_village_lists_its_households_with_member_counts() {

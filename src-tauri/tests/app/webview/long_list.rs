@@ -122,6 +122,46 @@ async fn a_village_of_many_households_scrolls_to_its_end_with_few_rows_in_the_pa
     app.two_frames().await;
     let again: Value = app.eval(FIRST_ROW_JS, "the first row again").await;
     assert_eq!(again["first"], first.as_str(), "{again}");
+
+    // A round by the poverty lists: the chip keeps those households (each row says which list),
+    // and "Tất cả" brings the whole village back.
+    let office_listed = stage.data.query(
+        "SELECT h.entity_id FROM records h
+         JOIN records v ON v.entity_id = h.village_id AND v.entity = 'village'
+         WHERE h.entity = 'household' AND json_extract(v.state, '$.fields.name') = 'Thôn Đông'
+           AND json_extract(h.state, '$.fields.poverty_status') IN ('poor', 'near_poor')",
+    );
+    assert!(!office_listed.is_empty(), "the demo has listed households");
+    app.click("filter-poor_or_near_poor").await;
+    let shown = |expected: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..100 {
+                let loaded: String = app
+                    .eval(
+                        "return document.querySelector(\"[data-testid='village-households']\")?.dataset.loaded ?? ''",
+                        "rows loaded",
+                    )
+                    .await;
+                if loaded == expected.to_string() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the list did not come to {expected} rows");
+        }
+    };
+    shown(office_listed.len()).await;
+    let tags: Value = app
+        .eval(
+            "return [...document.querySelectorAll(\"[data-testid='village-households'] [role='listitem']\")]\
+             .every(r => r.textContent.includes('nghèo'))",
+            "every row on a list",
+        )
+        .await;
+    assert_eq!(tags, Value::Bool(true));
+    app.click("filter-all").await;
+    shown(60).await;
     app.stop().await;
 }
 
