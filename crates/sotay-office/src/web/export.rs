@@ -637,7 +637,7 @@ pub async fn download<S: OfficeStore>(
         (None, "danh-gia") => {
             let today = today_in_vietnam();
             let (period, _) = parse_period(q.ky.as_deref(), today).map_err(WebError::BadRequest)?;
-            let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
+            let (people, orgs) = evaluation_report(&state, &visible, period).await?;
             write_evaluation(&mut sink, &people, &orgs).map_err(WebError::BadRequest)?;
             "báo cáo đánh giá".to_owned()
         }

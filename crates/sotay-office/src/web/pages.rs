@@ -999,7 +999,7 @@ pub struct PeriodQuery {
 /// Evaluation rows with names and organisations, and the per-organisation totals.
 pub async fn evaluation_report<S: OfficeStore>(
     state: &AppState<S>,
-    viewer: &Viewer,
+    visible: &Visible,
     period: Period,
 ) -> WebResult<(
     Vec<(String, String, EvaluationRow)>,
@@ -1009,7 +1009,7 @@ pub async fn evaluation_report<S: OfficeStore>(
     let deadline = remit_deadline(state).await?;
     let rows = state
         .store
-        .evaluation(&viewer.visible, period, today, deadline)
+        .evaluation(visible, period, today, deadline)
         .await?;
     let users: HashMap<Uuid, sotay_domain::User> = state
         .store
@@ -1049,11 +1049,19 @@ pub async fn evaluation_report<S: OfficeStore>(
     Ok((named, orgs))
 }
 
+/// Query of the evaluation page: its period and, when one is chosen, one commune.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EvaluationQuery {
+    ky: Option<String>,
+    xa: Option<String>,
+}
+
 /// `GET /danh-gia`.
 pub async fn evaluation<S: OfficeStore>(
     State(state): State<AppState<S>>,
     viewer: Viewer,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<EvaluationQuery>,
 ) -> WebResult {
     let today = today_in_vietnam();
     let ky =
@@ -1061,15 +1069,27 @@ pub async fn evaluation<S: OfficeStore>(
             .filter(|k| !k.trim().is_empty())
             .unwrap_or_else(|| default_period_key(today));
     let (period, label) = parse_period(Some(&ky), today).map_err(WebError::BadRequest)?;
-    let (people, orgs) = evaluation_report(&state, &viewer, period).await?;
+    let commune = q.xa.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let visible = viewer.narrowed_to(commune)?;
+    let communes = state.store.known_communes(&viewer.visible).await?;
+    let (people, orgs) = evaluation_report(&state, &visible, period).await?;
+    // The files hold what the page shows: its period and commune.
+    let files = format!(
+        "?ky={}{}",
+        encode(&ky),
+        commune
+            .map(|c| format!("&xa={}", encode(c)))
+            .unwrap_or_default()
+    );
     let deadline = remit_deadline(&state).await?;
     let (by_person, by_org) = super::export::evaluation_tables(&people, &orgs);
     let body = html! {
         form.inline.card method="get" action="/danh-gia" {
             (period_select(&ky, today))
+            (commune_select(&communes, commune))
             button type="submit" { "Xem" }
-            a.button href={ "/xuat/danh-gia.xlsx?ky=" (ky) } { "Tải Excel" }
-            a.button href={ "/xuat/danh-gia.csv?ky=" (ky) } { "Tải CSV" }
+            a.button href={ "/xuat/danh-gia.xlsx" (files) } { "Tải Excel" }
+            a.button href={ "/xuat/danh-gia.csv" (files) } { "Tải CSV" }
         }
         p.muted { "Đánh giá " (label) ". Hạn nộp tiền: " (deadline) " ngày sau khi thu." }
         h2 { "Theo người thu" }

@@ -2396,6 +2396,25 @@ async fn a_collectors_organisation_groups_the_evaluation(office: Office) {
     );
     let log = office.database.dump("audit_log").await;
     assert!(log.contains("thu cho Bưu điện văn hoá xã Sóc Sơn"), "{log}");
+    // One commune's evaluation, and its files of that commune.
+    let here = web.get(&format!("/danh-gia?xa={COMMUNE}")).await;
+    assert!(
+        here.body.contains("<td>Nguyễn Thị Lan</td>"),
+        "{}",
+        here.body
+    );
+    assert!(
+        here.body
+            .contains(&format!("&amp;xa={COMMUNE}\">Tải Excel")),
+        "{}",
+        here.body
+    );
+    let elsewhere = web.get(&format!("/danh-gia?xa={OTHER_COMMUNE}")).await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "not a commune of his"
+    );
 }
 
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
