@@ -174,6 +174,20 @@ pub struct TodayDto {
     pub rejected: u64,
     /// Cash collected and not remitted (None for roles without money).
     pub cash_on_hand: Option<Vnd>,
+    /// For a village board member: the households he found interested lately, and what came
+    /// of each (empty for collectors, whose interested people are their own follow-ups).
+    pub referrals: Vec<ReferralItem>,
+}
+
+/// A household a board member found interested, and what came of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReferralItem {
+    /// The household.
+    pub household: HouseholdRef,
+    /// When he found it interested.
+    pub referred_at: DateTime<Utc>,
+    /// Waiting for the collector, visited since, or signed up.
+    pub status: sotay_store::ReferralStatus,
 }
 
 /// A village with its household count.

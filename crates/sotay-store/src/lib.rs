@@ -37,7 +37,8 @@ pub use error::{Result, StoreError};
 pub use outbox::{ApplyReport, Rejection, RemoteChange, UnreadableRecord};
 pub use queries::{
     CashOnHand, DueFollowUp, HouseholdCursor, HouseholdFilter, HouseholdSummary, QuotaProgress,
-    RemittanceState, RenewalDue, TimelineEntry, TodayList, TodayOptions, VillageHouseholdsPage,
+    Referral, ReferralStatus, RemittanceState, RenewalDue, TimelineEntry, TodayList, TodayOptions,
+    VillageHouseholdsPage,
 };
 pub use receipt::ReceiptCheck;
 pub use records::Record;

@@ -176,6 +176,29 @@ pub struct TodayList {
     pub lapsed: Vec<RenewalDue>,
 }
 
+/// What came of a household a board member found interested, as his Hôm nay shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    /// Nobody has been since.
+    Waiting,
+    /// Someone else (the collector) has visited since.
+    Visited,
+    /// Someone in it has signed up.
+    SignedUp,
+}
+
+/// A household a user logged as interested, when, and what came of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Referral {
+    /// The household.
+    pub household: Household,
+    /// The last visit in which the user found it interested.
+    pub referred_at: DateTime<Utc>,
+    /// What came of it.
+    pub status: ReferralStatus,
+}
+
 /// Where a remittance stands, as the cash screen lists past handovers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -514,6 +537,63 @@ impl Store {
             cash.payments.push(payment);
         }
         Ok(cash)
+    }
+
+    /// The households `user` found interested since `since`, the latest first (at most
+    /// `limit`), each with what came of it: someone in it signed up, someone else visited since,
+    /// or nobody yet. A village board member hands interested people to the collector and
+    /// wants to know (the stories' bác Tư).
+    pub fn referrals_of(
+        &self,
+        user: Uuid,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Referral>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.id, h.data, max(v.visited_at) FROM visits v \
+             JOIN households h ON h.id = v.household_id AND h.deleted = 0 \
+             WHERE v.visited_by = ?1 AND v.deleted = 0 AND v.outcome = 'interested' \
+               AND v.visited_at >= ?2 \
+             GROUP BY h.id ORDER BY max(v.visited_at) DESC LIMIT ?3",
+        )?;
+        let rows: Vec<(crate::store::RecordRow, i64)> = stmt
+            .query_map(
+                params![
+                    user.as_bytes(),
+                    since.timestamp_millis(),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |r| Ok((record_row(r)?, r.get(2)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut signed_up = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM persons p WHERE p.household_id = ?1 AND p.deleted = 0 \
+               AND p.stage = 'enrolled')",
+        )?;
+        let mut visited = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM visits w WHERE w.household_id = ?1 AND w.deleted = 0 \
+               AND w.visited_by != ?2 AND w.visited_at > ?3)",
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, at) in rows {
+            let household: Household = decode_row(row)?;
+            let id = household.id;
+            let status = if signed_up.query_row([id.as_bytes()], |r| r.get::<_, bool>(0))? {
+                ReferralStatus::SignedUp
+            } else if visited.query_row(params![id.as_bytes(), user.as_bytes(), at], |r| {
+                r.get::<_, bool>(0)
+            })? {
+                ReferralStatus::Visited
+            } else {
+                ReferralStatus::Waiting
+            };
+            out.push(Referral {
+                household,
+                referred_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+                status,
+            });
+        }
+        Ok(out)
     }
 
     /// `collector_id`'s last `limit` remittances, newest first, each with where it stands: sent

@@ -6,7 +6,7 @@ use sotay_store::{RenewalDue, Store, TodayOptions};
 use tauri::State;
 
 use crate::commands::targets::quota_items;
-use crate::dto::{FollowUpItem, HouseholdRef, RenewalItem, ReturnedItem, TodayDto};
+use crate::dto::{FollowUpItem, HouseholdRef, ReferralItem, RenewalItem, ReturnedItem, TodayDto};
 use crate::error::CmdResult;
 use crate::state::AppState;
 
@@ -21,6 +21,10 @@ fn renewal(due: RenewalDue) -> RenewalItem {
         deadline: due.deadline,
     }
 }
+
+/// How far back a board member's Hôm nay follows the people he found interested, and how many.
+const REFERRAL_DAYS: i64 = 60;
+const REFERRALS_SHOWN: usize = 20;
 
 /// Today's list for the enrolled user (`money`: a role that handles money, and so signs up).
 pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<TodayDto> {
@@ -55,6 +59,23 @@ pub fn today_for(store: &Store, user_id: uuid::Uuid, money: bool) -> CmdResult<T
             Some(store.cash_on_hand_total(user_id)?)
         } else {
             None
+        },
+        referrals: if money {
+            Vec::new()
+        } else {
+            store
+                .referrals_of(
+                    user_id,
+                    store.now() - chrono::Duration::days(REFERRAL_DAYS),
+                    REFERRALS_SHOWN,
+                )?
+                .into_iter()
+                .map(|r| ReferralItem {
+                    household: HouseholdRef::from(&r.household),
+                    referred_at: r.referred_at,
+                    status: r.status,
+                })
+                .collect()
         },
     })
 }

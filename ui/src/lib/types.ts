@@ -243,6 +243,14 @@ export interface TodayDto {
   pending: number;
   rejected: number;
   cash_on_hand: Vnd | null;
+  /** A board member's interested households lately, and what came of each. */
+  referrals: ReferralItem[];
+}
+
+export interface ReferralItem {
+  household: HouseholdRef;
+  referred_at: Instant;
+  status: 'waiting' | 'visited' | 'signed_up';
 }
 
 export interface VillageDto {

@@ -3,7 +3,7 @@
 use crate::common::*;
 use chrono::TimeDelta;
 use sotay_domain::*;
-use sotay_store::{HouseholdFilter, TimelineEntry, TodayOptions};
+use sotay_store::{HouseholdFilter, ReferralStatus, TimelineEntry, TodayOptions};
 use uuid::Uuid;
 
 /// A round is planned by the poverty lists, the households never visited and the interested
@@ -68,6 +68,65 @@ fn a_village_list_keeps_the_households_a_filter_asks_for() {
             .collect::<Vec<_>>(),
         ["Giang Văn Dũng"],
         "a filtered list pages on"
+    );
+}
+
+/// Bác Tư finds people interested and wants to know what came of it: each household he
+/// logged as interested, latest first, waits for the collector, was visited by someone else
+/// since, or has a participant now.
+#[test]
+fn a_board_member_sees_what_came_of_the_households_he_found_interested() {
+    let fx = Fixture::new();
+    let tu = fx.user();
+    let lan = Uuid::now_v7();
+    let interested = |h: &Household, by: Uuid, at: chrono::DateTime<chrono::Utc>| {
+        let v = Visit {
+            outcome: VisitOutcome::Interested,
+            next_follow_up: None,
+            ..visit(h, by, at)
+        };
+        fx.store.save_visit(&v).expect("visit");
+    };
+    let (waiting, _) = saved_family(&fx, "Hà Văn Chờ", 41);
+    let (seen, _) = saved_family(&fx, "Hà Văn Thăm", 42);
+    let (joined, joiner) = saved_family(&fx, "Hà Văn Đóng", 43);
+    let (old, _) = saved_family(&fx, "Hà Văn Cũ", 44);
+    interested(&old, tu, now() - TimeDelta::days(120));
+    interested(&joined, tu, now() - TimeDelta::days(3));
+    interested(&seen, tu, now() - TimeDelta::days(2));
+    interested(&waiting, tu, now() - TimeDelta::days(1));
+    // Lan came to one the day after; someone in another signed up.
+    fx.store
+        .save_visit(&visit(&seen, lan, now() - TimeDelta::days(1)))
+        .expect("Lan's visit");
+    fx.store
+        .save_person(&Person {
+            stage: Stage::Enrolled,
+            ..joiner
+        })
+        .expect("joined");
+    let listed: Vec<(String, ReferralStatus)> = fx
+        .store
+        .referrals_of(tu, now() - TimeDelta::days(90), 20)
+        .expect("referrals")
+        .into_iter()
+        .map(|r| (r.household.head_name, r.status))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("Hà Văn Chờ".to_owned(), ReferralStatus::Waiting),
+            ("Hà Văn Thăm".to_owned(), ReferralStatus::Visited),
+            ("Hà Văn Đóng".to_owned(), ReferralStatus::SignedUp),
+        ],
+        "latest first; four months ago is past the window"
+    );
+    assert!(
+        fx.store
+            .referrals_of(lan, now() - TimeDelta::days(90), 20)
+            .expect("none")
+            .is_empty(),
+        "Lan found nobody interested"
     );
 }
 

@@ -256,6 +256,13 @@ async fn bad_input_is_refused_on_its_field_and_a_saved_record_survives_kill_9() 
         "the commune's collector has it: {assigned:?}"
     );
 
+    // Her Hôm nay follows what came of the people she found interested.
+    board.go("today").await;
+    board.testid("referrals").await;
+    board.wait_text("Trịnh Văn Quý").await;
+    assert_eq!(board.text_of("referral-status").await, "Chờ người thu");
+    board.screenshot("36b-ban-van-dong-gioi-thieu").await;
+
     // Her phone holds the village's people and sign-ups, but no ID number, income or amount
     // (the office withholds them: `sotay_domain::privacy`).
     let participants = data.query(
