@@ -547,8 +547,12 @@ pub trait DashboardStore: Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ConflictRow>>> + Send;
-    /// Conflicts lost by each device's writes, by device id.
-    fn conflicts_by_device(&self) -> impl Future<Output = Result<HashMap<Uuid, i64>>> + Send;
+    /// Conflicts each device's writes lost since `since` to another device's (not to the
+    /// office's own decisions and clean forms, which win by design), by device id.
+    fn conflicts_by_device(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HashMap<Uuid, i64>>> + Send;
     /// A setting.
     fn setting(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Sets a setting.
@@ -961,15 +965,20 @@ impl<T: SqlRunner> DashboardStore for T {
             .collect()
     }
 
-    async fn conflicts_by_device(&self) -> Result<HashMap<Uuid, i64>> {
-        // The losing clock's node is the device that wrote the value that lost.
+    async fn conflicts_by_device(&self, since: DateTime<Utc>) -> Result<HashMap<Uuid, i64>> {
+        // The losing clock's node is the device that wrote the value that lost; the winning
+        // clock's is who won (the office's node for its decisions and normalised values).
         let rows = self
             .query(
                 "SELECT d.id, COUNT(*) FROM conflicts c
                  JOIN devices d ON c.losing_hlc LIKE '%' || CAST(d.id AS TEXT)
+                 WHERE c.logged_at >= $1 AND c.winning_hlc NOT LIKE $2
                  GROUP BY d.id"
                     .into(),
-                vec![],
+                vec![
+                    since.into(),
+                    format!("%{}", crate::apply::OFFICE_NODE).into(),
+                ],
             )
             .await?;
         rows.iter()

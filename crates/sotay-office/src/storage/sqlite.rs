@@ -177,7 +177,9 @@ fn apply_in_tx(
         }
     };
     if !plan.changed {
-        // Applied (the op id stays claimed), but nothing to write or feed.
+        // Applied (the op id stays claimed), but nothing to write or feed; what it wrote that
+        // lost is still logged.
+        log_conflicts(tx, op, &entity_id, &plan.lost, now)?;
         return Ok(OpOutcome::Applied);
     }
     let version = plan
@@ -252,7 +254,20 @@ fn apply_in_tx(
         let (sql, params) = super::dashboard::last_paid_month_statement(enrollment);
         sqlite_rows(tx, &sql, params)?;
     }
-    for lost in &plan.lost {
+    log_conflicts(tx, op, &entity_id, &plan.lost, now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// Keeps the values `op` wrote that lost to a later write, or that a later write replaced, in
+/// the conflict log (a saved value is never dropped without a trace), as PostgreSQL does.
+fn log_conflicts(
+    tx: &Connection,
+    op: &Op,
+    entity_id: &str,
+    lost: &[sotay_domain::merge::LostWrite],
+    now: &str,
+) -> Result<()> {
+    for lost in lost {
         tx.prepare_cached(
             "INSERT INTO conflicts (entity, entity_id, field, losing_value, losing_hlc, winning_hlc, logged_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -268,7 +283,7 @@ fn apply_in_tx(
             ],
         )?;
     }
-    Ok(OpOutcome::Applied)
+    Ok(())
 }
 
 fn scope_json(scope: &Scope) -> Result<(String, String)> {

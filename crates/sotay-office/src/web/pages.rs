@@ -559,6 +559,9 @@ impl CollectorsQuery {
     }
 }
 
+/// Days of conflicts the collectors page counts (a number that only grows says nothing).
+pub const CONFLICT_DAYS: i64 = 30;
+
 /// Days without a sync after which the collectors page flags a person.
 pub const STALE_SYNC_DAYS: i64 = 7;
 
@@ -725,7 +728,7 @@ pub(crate) struct CollectorsReport {
     stale_count: i64,
     /// Results by user.
     results: HashMap<Uuid, EvaluationRow>,
-    /// Conflicts waiting by device.
+    /// Conflicts each device lost to another in the last [`CONFLICT_DAYS`] days.
     conflicts: HashMap<Uuid, i64>,
     /// Cash each holds today, whatever the period: money not handed in does not leave the page
     /// when a new half-year starts.
@@ -786,7 +789,10 @@ pub(crate) async fn collectors_report<S: OfficeStore>(
         users,
         stale_count,
         results,
-        conflicts: state.store.conflicts_by_device().await?,
+        conflicts: state
+            .store
+            .conflicts_by_device(Utc::now() - Duration::days(CONFLICT_DAYS))
+            .await?,
         held,
         deadline,
         today,
@@ -817,7 +823,7 @@ impl CollectorsReport {
             table::text("Địa bàn"),
             table::num("Thiết bị"),
             table::text("Đồng bộ lần cuối"),
-            table::num("Xung đột chờ xem"),
+            table::num("Xung đột (30 ngày)"),
             table::num("Đăng ký mới"),
             table::num("Tiền đã thu"),
             table::num("Tiền mặt đang giữ"),

@@ -2245,7 +2245,7 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
-        "Họ và tên,Vai trò,Tổ chức,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột chờ xem,Đăng ký mới,Tiền đã thu,Tiền mặt đang giữ,Giữ từ ngày"
+        "Họ và tên,Vai trò,Tổ chức,Địa bàn,Thiết bị,Đồng bộ lần cuối,Xung đột (30 ngày),Đăng ký mới,Tiền đã thu,Tiền mặt đang giữ,Giữ từ ngày"
     );
     assert_eq!(lines.len(), 27, "26 rows over the page's two pages: {csv}");
     let hung_line = lines
@@ -2417,6 +2417,82 @@ async fn a_collectors_organisation_groups_the_evaluation(office: Office) {
     );
 }
 
+/// The collectors page counts the conflicts a phone's writes lost to another phone's in the
+/// last 30 days; one lost to the office's own write (a decision, a correction) is not a
+/// conflict to look into. A late write that loses outright is logged on both backends (SQLite
+/// used to drop it from the log, PostgreSQL kept it).
+async fn conflicts_counted_are_between_phones(office: Office) {
+    let (lan, mut writer, _) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
+    let hung = crate::harness::named_user_with_area(
+        &office,
+        "Trần Văn Hùng",
+        Role::Collector,
+        COMMUNE,
+        None,
+    )
+    .await;
+    let earlier = |field: &Field| Hlc {
+        wall_ms: u64::try_from(Utc::now().timestamp_millis() - 60_000).expect("time"),
+        counter: 0,
+        node: field.device_id,
+    };
+    // Hùng corrects a name; Lan's older edit of it arrives after and loses.
+    let house = lan.new_household(lan.village, "Lò Văn Xung");
+    office.push(&lan, std::slice::from_ref(&house)).await;
+    let renamed = hung.op(
+        EntityKind::Household,
+        house.entity_id,
+        serde_json::json!({"head_name": "Lò Văn Xưng"}),
+    );
+    office.push(&hung, &[renamed]).await;
+    let late = lan.op_at(
+        EntityKind::Household,
+        house.entity_id,
+        serde_json::json!({"head_name": "Lò Văn Xung Đột"}),
+        earlier(&lan),
+    );
+    office.push(&lan, &[late]).await;
+    // The office writes a household; Lan's older edit of it loses to the office.
+    let theirs = records::household(COMMUNE, Some(lan.village), "Quàng Văn Sáng", "Bản Mới");
+    writer
+        .write_record(office.store(), EntityKind::Household, &theirs)
+        .await
+        .expect("office household");
+    let late = lan.op_at(
+        EntityKind::Household,
+        theirs.id,
+        serde_json::json!({"head_name": "Quàng Văn Sang"}),
+        earlier(&lan),
+    );
+    office.push(&lan, &[late]).await;
+
+    let web = Web::signed_in(&office, "giamsat", SUPERVISOR_PASSWORD).await;
+    let (_, file) = web.bytes("/xuat/nguoi-thu.csv").await;
+    let mut reader = csv::Reader::from_reader(&file[3..]);
+    let headers = reader.headers().expect("headers").clone();
+    let at = headers
+        .iter()
+        .position(|h| h == "Xung đột (30 ngày)")
+        .expect("the column");
+    let conflicts = |name: &str| -> String {
+        let mut reader = csv::Reader::from_reader(&file[3..]);
+        reader
+            .records()
+            .map(|r| r.expect("row"))
+            .find(|r| r.get(0) == Some(name))
+            .map(|r| r[at].to_owned())
+            .expect("the person's row")
+    };
+    let dump = office.database.dump("conflicts").await;
+    assert_eq!(
+        conflicts("Nguyễn Thị Lan"),
+        "2",
+        "Hùng's edit replaced hers and her late one lost to his; the one lost to the office \
+         is not counted: {dump}"
+    );
+    assert_eq!(conflicts("Trần Văn Hùng"), "0");
+}
+
 /// The labour-force form (the coverage's denominator): a wrong number is said beside its field
 /// with what was typed kept, and the overview comes back on the period it was sent from.
 async fn the_labour_force_form_keeps_what_was_typed_and_the_period(office: Office) {
@@ -2524,6 +2600,7 @@ contract!(
     the_collectors_page_finds_who_has_not_synced_for_a_week,
     cash_not_handed_in_stays_on_the_collectors_page,
     a_collectors_organisation_groups_the_evaluation,
+    conflicts_counted_are_between_phones,
     a_quota_shows_on_the_overview,
     the_labour_force_form_keeps_what_was_typed_and_the_period,
     an_import_reports_each_bad_row_and_imports_only_when_told,
