@@ -610,32 +610,53 @@ pub async fn set_organisation<S: OfficeStore>(
             .map(|(l, _)| &l.user)
             .find(|u| u.id == id && u.role.may_write(EntityKind::Enrollment))
     }) else {
-        let message = (false, "Hãy chọn người thu.".to_owned());
-        return bad(
-            render_collectors(&state, &viewer, CollectorsQuery::default(), Some(message)).await,
-        );
+        return collectors_answer(
+            &state,
+            &viewer,
+            "organisation",
+            Err(refused("Hãy chọn người thu.")),
+        )
+        .await;
     };
-    match admin::set_organisation(state.store.as_ref(), user.id, &form.to_chuc).await {
-        Ok(organisation) => {
-            let text = match &organisation {
-                Some(org) => format!("{} thu cho {org}.", user.full_name),
-                None => format!("Đã xoá tổ chức của {}.", user.full_name),
-            };
+    let done = admin::set_organisation(state.store.as_ref(), user.id, &form.to_chuc)
+        .await
+        .map(|organisation| match organisation {
+            Some(org) => format!("{} thu cho {org}.", user.full_name),
+            None => format!("Đã xoá tổ chức của {}.", user.full_name),
+        });
+    collectors_answer(&state, &viewer, "organisation", done).await
+}
+
+/// A refusal of a collectors-page form, said on the page.
+fn refused(message: &str) -> crate::OfficeError {
+    crate::OfficeError::Invalid(message.to_owned())
+}
+
+/// The collectors page after one of its forms: what was done (logged as `action`), or why it
+/// was refused (a 400 with the reason on the page).
+async fn collectors_answer<S: OfficeStore>(
+    state: &AppState<S>,
+    viewer: &Viewer,
+    action: &str,
+    done: crate::error::Result<String>,
+) -> WebResult {
+    match done {
+        Ok(text) => {
             state
                 .store
-                .audit(&viewer.audit("organisation", None, text.clone()))
+                .audit(&viewer.audit(action, None, text.clone()))
                 .await?;
             render_collectors(
-                &state,
-                &viewer,
+                state,
+                viewer,
                 CollectorsQuery::default(),
                 Some((true, text)),
             )
             .await
         }
         Err(crate::OfficeError::Invalid(message)) => bad(render_collectors(
-            &state,
-            &viewer,
+            state,
+            viewer,
             CollectorsQuery::default(),
             Some((false, message)),
         )
@@ -662,16 +683,12 @@ pub async fn transfer<S: OfficeStore>(
     };
     let (Some((from, from_name)), Some((to, to_name))) = (name_of(&form.tu), name_of(&form.den))
     else {
-        let message = (
-            false,
-            "Hãy chọn người đang giữ hồ sơ và người nhận.".to_owned(),
-        );
-        return bad(
-            render_collectors(&state, &viewer, CollectorsQuery::default(), Some(message)).await,
-        );
+        let why = refused("Hãy chọn người đang giữ hồ sơ và người nhận.");
+        return collectors_answer(&state, &viewer, "transfer", Err(why)).await;
     };
-    match admin::transfer_participants(state.store.as_ref(), &viewer.visible, from, to).await {
-        Ok(moved) => {
+    let done = admin::transfer_participants(state.store.as_ref(), &viewer.visible, from, to)
+        .await
+        .map(|moved| {
             let mut text = format!(
                 "Đã chuyển {} hồ sơ đăng ký và {} việc cần làm của {from_name} sang {to_name}; điện thoại của hai người nhận thay đổi ở lần đồng bộ tới.",
                 number(moved.signups as i64),
@@ -683,27 +700,9 @@ pub async fn transfer<S: OfficeStore>(
                     number(moved.outside_area as i64)
                 ));
             }
-            state
-                .store
-                .audit(&viewer.audit("transfer", None, text.clone()))
-                .await?;
-            render_collectors(
-                &state,
-                &viewer,
-                CollectorsQuery::default(),
-                Some((true, text)),
-            )
-            .await
-        }
-        Err(crate::OfficeError::Invalid(message)) => bad(render_collectors(
-            &state,
-            &viewer,
-            CollectorsQuery::default(),
-            Some((false, message)),
-        )
-        .await),
-        Err(other) => Err(other.into()),
-    }
+            text
+        });
+    collectors_answer(&state, &viewer, "transfer", done).await
 }
 
 /// The last sync of any of a user's devices.

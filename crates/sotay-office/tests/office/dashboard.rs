@@ -1045,9 +1045,15 @@ async fn an_import_reports_each_bad_row_and_imports_only_when_told(office: Offic
     );
 }
 
-async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
-    let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
-    let payment = Payment {
+/// Three months from this one of `s`'s sign-up, paid in cash to `field` at `collected`.
+fn quarter_in_cash(
+    field: &Field,
+    s: &Signup,
+    amount: i64,
+    collected: chrono::DateTime<Utc>,
+    receipt: &str,
+) -> Payment {
+    Payment {
         id: new_id(),
         enrollment_id: s.enrollment.id,
         person_id: s.person.id,
@@ -1057,11 +1063,16 @@ async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
         collector_id: field.user_id,
         months_from: this_month(),
         months_to: this_month() + chrono::Months::new(2),
-        amount: Vnd(742_500),
-        collected_at: Utc::now(),
-        receipt_number: "BL-00077".into(),
+        amount: Vnd(amount),
+        collected_at: collected,
+        receipt_number: receipt.into(),
         method: PaymentMethod::Cash,
-    };
+    }
+}
+
+async fn the_xlsx_export_has_real_numbers_and_dates(office: Office) {
+    let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
+    let payment = quarter_in_cash(&field, &s, 742_500, Utc::now(), "BL-00077");
     writer
         .write_record(office.store(), EntityKind::Payment, &payment)
         .await
@@ -2261,21 +2272,7 @@ async fn the_collectors_page_finds_who_has_not_synced_for_a_week(office: Office)
 async fn cash_not_handed_in_stays_on_the_collectors_page(office: Office) {
     let (field, mut writer, s) = accounts_and_signup(&office, "Bùi Thị Hoa").await;
     let collected = Utc::now() - chrono::Duration::days(200);
-    let payment = Payment {
-        id: new_id(),
-        enrollment_id: s.enrollment.id,
-        person_id: s.person.id,
-        household_id: s.household.id,
-        commune_code: COMMUNE.into(),
-        village_id: Some(field.village),
-        collector_id: field.user_id,
-        months_from: this_month(),
-        months_to: this_month() + chrono::Months::new(2),
-        amount: Vnd(693_000),
-        collected_at: collected,
-        receipt_number: "BL-00200".into(),
-        method: PaymentMethod::Cash,
-    };
+    let payment = quarter_in_cash(&field, &s, 693_000, collected, "BL-00200");
     writer
         .write_record(office.store(), EntityKind::Payment, &payment)
         .await
