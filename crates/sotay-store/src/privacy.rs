@@ -7,7 +7,8 @@
 //! blank sent over them as a decision to clear them.
 
 use rusqlite::Connection;
-use sotay_domain::{EntityKind, Role, privacy};
+use sotay_domain::privacy;
+use sotay_domain::{EntityKind, Role};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -57,12 +58,30 @@ impl RecordVisitor for Blank<'_> {
     }
 }
 
+/// Whether a record's JSON (`data`) still holds a value in `field` other than its blank: the
+/// rows worth reading. Run at every open, the scan reads only those (after the first open, the
+/// values the phone's own user typed), not the whole village.
+fn holds_value(field: &str, blank: privacy::Blank) -> String {
+    let path = format!("'$.{field}'");
+    match blank {
+        privacy::Blank::Null => format!("json_extract(data, {path}) IS NOT NULL"),
+        privacy::Blank::Zero => format!("coalesce(json_extract(data, {path}), 0) != 0"),
+        privacy::Blank::EmptyList => format!("coalesce(json_array_length(data, {path}), 0) > 0"),
+        privacy::Blank::EmptyText => format!("coalesce(json_extract(data, {path}), '') != ''"),
+    }
+}
+
 fn blank_kind<E: Record>(conn: &Connection, role: Role, node: Uuid) -> Result<usize> {
     let withheld = privacy::withheld(role, E::KIND);
+    let holding: Vec<String> = withheld
+        .iter()
+        .map(|(field, blank)| holds_value(field, *blank))
+        .collect();
     let rows: Vec<(Vec<u8>, String, String)> = conn
         .prepare(&format!(
-            "SELECT id, data, field_clocks FROM {}",
-            table(E::KIND)
+            "SELECT id, data, field_clocks FROM {} WHERE {}",
+            table(E::KIND),
+            holding.join(" OR ")
         ))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
