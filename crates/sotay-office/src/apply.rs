@@ -308,6 +308,7 @@ pub fn plan_op(
     // Copied only when the office-decision guard may take fields out.
     let mut fields = Cow::Borrowed(&op.fields);
     let mut lost = Vec::new();
+    let mut kept_hidden: Vec<String> = Vec::new();
     if op.entity == EntityKind::Enrollment && device_scope.is_some() {
         lost = guard_office_decision(fields.to_mut(), op.hlc, existing)?;
     }
@@ -316,7 +317,7 @@ pub fn plan_op(
     {
         // The role's phone holds the empty value of what it was never sent; resending it is
         // not clearing the office's value.
-        sotay_domain::privacy::drop_blanks(
+        kept_hidden = sotay_domain::privacy::drop_blanks(
             *role,
             op.entity,
             fields.to_mut(),
@@ -327,9 +328,18 @@ pub fn plan_op(
 
     let mut state = existing.map(|e| e.state.clone()).unwrap_or_default();
     lost.extend(state.apply_fields(&fields, op.hlc));
+    // A blank taken out keeps the office's value, written again just after the op: the phone
+    // pulls it (blanked) at a clock newer than its own blank, so both copies end at the same
+    // version, and the value stays another device's.
+    for name in &kept_hidden {
+        if state.fields.contains_key(name) {
+            state.clocks.insert(name.clone(), clock_after(op.hlc));
+        }
+    }
 
     let validation = ValidationContext::new(ctx.today).with_policy(&ctx.policy);
-    let normalised = check_typed(op.entity, op.entity_id, &state, &validation)?;
+    let normalised = check_typed(op.entity, op.entity_id, &state, &validation)
+        .map_err(|refusal| hide_withheld(refusal, &ctx.writer, op.entity))?;
     if !normalised.is_empty() {
         // The office stores the one clean form whichever client sent the op; writing it with a
         // clock just after the op's makes it win on the sender too, which gets it by pull.
@@ -410,6 +420,29 @@ pub fn plan_op(
         lost,
         changed,
     })
+}
+
+/// A refusal about a field the writer's role is never sent (a board member's edit of a date of
+/// birth that no longer matches the ID number the office holds) says so without quoting the
+/// field's value, which the message would otherwise carry to that phone.
+fn hide_withheld(refusal: Rejection, writer: &Writer, entity: EntityKind) -> Rejection {
+    let Writer::Device { role, .. } = writer else {
+        return refusal;
+    };
+    let hidden = refusal.field.as_deref().is_some_and(|field| {
+        sotay_domain::privacy::withheld(*role, entity)
+            .iter()
+            .any(|(name, _)| *name == field)
+    });
+    if !hidden {
+        return refusal;
+    }
+    Rejection::new(
+        &refusal.code,
+        "Thông tin vừa sửa không khớp với số định danh cơ quan BHXH đang giữ cho người này. Hãy \
+         báo người thu của thôn để kiểm tra.",
+        None,
+    )
 }
 
 /// The clock just after `hlc`, on the office's node: the office's own write that follows a

@@ -183,6 +183,57 @@ async fn a_board_members_resent_person_keeps_its_id_number(office: Office) {
     assert_eq!(stored["personal_id"], json!("001190000456"));
     let stored = push_person(&office, &tu, prospect, json!({"personal_id": null})).await;
     assert_eq!(stored["personal_id"], Value::Null);
+    // The number he typed, corrected by the collector, then cleared on his phone (which never
+    // saw the correction): the office keeps the collector's, written again after his op, so his
+    // phone pulls the blank at a newer clock and both copies end at the same version.
+    let corrected = lan.op(
+        EntityKind::Person,
+        prospect,
+        json!({"personal_id": "001190000789"}),
+    );
+    office.push(&lan, &[corrected]).await;
+    let clear = tu.op(EntityKind::Person, prospect, json!({"personal_id": null}));
+    let cleared_at = clear.hlc;
+    let res = office.push(&tu, &[clear]).await;
+    assert_eq!(
+        res.results[0].outcome,
+        OpOutcome::Applied,
+        "{:?}",
+        res.results
+    );
+    let stored = office.record(prospect).await.expect("stored");
+    assert_eq!(stored.state.fields["personal_id"], json!("001190000789"));
+    let clock = stored.state.clocks["personal_id"];
+    assert!(
+        clock > cleared_at && clock.node == sotay_office::apply::OFFICE_NODE,
+        "written again just after his op: {clock:?}"
+    );
+    let (board, _) = pulled(&office, &tu.token).await;
+    assert_eq!(board[&prospect].fields["personal_id"], Value::Null);
+    assert_eq!(board[&prospect].version(), stored.state.version());
+
+    // An edit that no longer matches the number he cannot see is refused without quoting it.
+    let res = office
+        .push(
+            &tu,
+            &[tu.op(
+                EntityKind::Person,
+                person_id,
+                json!({"date_of_birth": "1986-04-12"}),
+            )],
+        )
+        .await;
+    match &res.results[0].outcome {
+        OpOutcome::Rejected { message, field, .. } => {
+            assert!(
+                !message.contains("85") && message.contains("báo người thu"),
+                "{message}"
+            );
+            assert_eq!(field, &None, "not a field his phone shows");
+        }
+        other => panic!("refused: {other:?}"),
+    }
+
     // The collector still gets the first person's number.
     let (collector, _) = pulled(&office, &lan.token).await;
     assert_eq!(
