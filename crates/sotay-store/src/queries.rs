@@ -2,7 +2,7 @@
 //! timeline, today's work (follow-ups, renewals due, lapses), cash on hand and quota progress.
 //! Each is one or two indexed queries; the app never scans a table to draw a screen.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use rusqlite::{OptionalExtension, params};
 use sotay_domain::collate::sort_key;
 use sotay_domain::policy::month_end;
@@ -566,9 +566,11 @@ impl Store {
                 |r| Ok((record_row(r)?, r.get(2)?)),
             )?
             .collect::<rusqlite::Result<_>>()?;
+        // A sign-up from the referral's month on (a grandfather who joined years ago is not
+        // what came of it); a refused one is not one.
         let mut signed_up = self.conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM persons p WHERE p.household_id = ?1 AND p.deleted = 0 \
-               AND p.stage = 'enrolled')",
+            "SELECT EXISTS (SELECT 1 FROM enrollments e WHERE e.household_id = ?1 \
+               AND e.deleted = 0 AND e.status != 'rejected' AND e.first_month >= ?2)",
         )?;
         let mut visited = self.conn.prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM visits w WHERE w.household_id = ?1 AND w.deleted = 0 \
@@ -578,7 +580,14 @@ impl Store {
         for (row, at) in rows {
             let household: Household = decode_row(row)?;
             let id = household.id;
-            let status = if signed_up.query_row([id.as_bytes()], |r| r.get::<_, bool>(0))? {
+            let month =
+                crate::clock::local_date(DateTime::from_timestamp_millis(at).unwrap_or_default())
+                    .with_day(1)
+                    .unwrap_or_default();
+            let status = if signed_up.query_row(
+                params![id.as_bytes(), month.format("%Y-%m-%d").to_string()],
+                |r| r.get::<_, bool>(0),
+            )? {
                 ReferralStatus::SignedUp
             } else if visited.query_row(params![id.as_bytes(), user.as_bytes(), at], |r| {
                 r.get::<_, bool>(0)

@@ -53,10 +53,17 @@ pub fn save_meeting(state: State<'_, AppState>, input: MeetingInput) -> CmdResul
         }
     };
     state.save(None, |store, enrolment| {
+        // A corrected event keeps its commune when no village says otherwise (a conference of
+        // a colleague's commune is not moved to the user's first one).
+        let stored = match input.id {
+            Some(id) => store.get_outreach_event(id)?.map(|e| e.commune_code),
+            None => None,
+        };
         let commune_code = match input.village_id {
             Some(id) => store.get_village(id)?.map(|v| v.commune_code),
             None => None,
         }
+        .or(stored)
         .or_else(|| enrolment.communes.first().cloned())
         .unwrap_or_default();
         let event = OutreachEvent {

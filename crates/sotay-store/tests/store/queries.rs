@@ -73,7 +73,7 @@ fn a_village_list_keeps_the_households_a_filter_asks_for() {
 
 /// Bác Tư finds people interested and wants to know what came of it: each household he
 /// logged as interested, latest first, waits for the collector, was visited by someone else
-/// since, or has a participant now.
+/// since, or has a sign-up from that month on (one from years before does not count).
 #[test]
 fn a_board_member_sees_what_came_of_the_households_he_found_interested() {
     let fx = Fixture::new();
@@ -87,7 +87,7 @@ fn a_board_member_sees_what_came_of_the_households_he_found_interested() {
         };
         fx.store.save_visit(&v).expect("visit");
     };
-    let (waiting, _) = saved_family(&fx, "Hà Văn Chờ", 41);
+    let (waiting, grandfather) = saved_family(&fx, "Hà Văn Chờ", 41);
     let (seen, _) = saved_family(&fx, "Hà Văn Thăm", 42);
     let (joined, joiner) = saved_family(&fx, "Hà Văn Đóng", 43);
     let (old, _) = saved_family(&fx, "Hà Văn Cũ", 44);
@@ -99,12 +99,20 @@ fn a_board_member_sees_what_came_of_the_households_he_found_interested() {
     fx.store
         .save_visit(&visit(&seen, lan, now() - TimeDelta::days(1)))
         .expect("Lan's visit");
+    let joined_now = Enrollment {
+        first_month: date(2026, 11, 1),
+        status: EnrollmentStatus::Submitted,
+        ..enrollment(&joiner, lan, PaymentMode::Quarterly)
+    };
+    fx.store.save_enrollment(&joined_now).expect("joined");
+    // The grandfather of the waiting household joined two years ago: not what came of it.
+    let long_ago = Enrollment {
+        first_month: date(2024, 11, 1),
+        ..enrollment(&grandfather, lan, PaymentMode::Quarterly)
+    };
     fx.store
-        .save_person(&Person {
-            stage: Stage::Enrolled,
-            ..joiner
-        })
-        .expect("joined");
+        .save_enrollment(&long_ago)
+        .expect("joined long ago");
     let listed: Vec<(String, ReferralStatus)> = fx
         .store
         .referrals_of(tu, now() - TimeDelta::days(90), 20)
