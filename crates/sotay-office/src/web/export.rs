@@ -1,29 +1,24 @@
 //! Exports (offices live in Excel): sign-ups with their participants, visits, payments with
-//! their remittance, and the evaluation report, as XLSX (rust_xlsxwriter, constant-memory mode:
-//! rows go to a temporary file as they are written, read from the store a page at a time) or
-//! CSV (UTF-8 with a BOM so Excel reads the diacritics). Headers are Vietnamese; numbers and
-//! dates are real number and date cells in XLSX.
-//!
-//! Formula injection: XLSX text is always written as a string cell (never a formula); a CSV
-//! cell that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, as
-//! OWASP advises, so a spreadsheet shows it as text.
+//! their remittance, the evaluation report and the pages' tables, as XLSX (rust_xlsxwriter,
+//! constant-memory mode: rows go to a temporary file as they are written, read from the store a
+//! page at a time) or CSV, through `sheet.rs`. Headers are Vietnamese; numbers and dates are real
+//! number and date cells in XLSX.
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use sotay_domain::{EntityKind, labels};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::format::{basis_points, permille};
 use super::pages::{
-    CollectorsQuery, REVIEW_FILTERS, collectors_report, default_period_key, evaluation_report,
-    overview_table, parse_period, quotas_report, review_statuses,
+    CollectorsQuery, EVALUATION_COLUMNS, REVIEW_FILTERS, collectors_report, default_period_key,
+    evaluation_report, evaluation_tables, overview_table, parse_period, quotas_report,
+    review_statuses, user_names,
 };
-use super::table::{self, Column, Table};
+pub use super::sheet::{Cell, Sink, csv_safe};
 use super::{Viewer, WebError, WebResult};
 use crate::clock::today_in_vietnam;
 use crate::state::AppState;
@@ -32,248 +27,6 @@ use crate::storage::dashboard::{EvaluationRow, ExportFilter, ExportKind, ExportR
 
 /// Rows read from the store at a time.
 pub const EXPORT_PAGE: i64 = 5_000;
-
-/// One cell of an export.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    /// Text.
-    Text(String),
-    /// A number.
-    Number(i64),
-    /// A date.
-    Date(NaiveDate),
-    /// A share in per mille (`125` is 12,5%): a percentage cell in XLSX.
-    Permille(i64),
-    /// A share in basis points (`5` is 0,05%): a percentage cell with two decimals in XLSX.
-    BasisPoints(i64),
-    /// An amount of đồng: a number cell with thousands grouped in XLSX.
-    Money(i64),
-    /// Progress `done` of `target`: a bar on a page, a percentage cell in a file (empty without
-    /// a target).
-    Progress(i64, i64),
-    /// Text with a warning beside it (a tag on a page, in brackets in a file).
-    Flagged(String, String),
-    /// Nothing.
-    Empty,
-}
-
-impl Cell {
-    /// What a file holds for a cell a page draws: a progress is its share, a flag its text.
-    fn for_file(&self) -> Cell {
-        match self {
-            Cell::Progress(_, target) if *target <= 0 => Cell::Empty,
-            Cell::Progress(done, target) => Cell::Permille(done * 1000 / target),
-            Cell::Flagged(text, flag) => Cell::Text(format!("{text} ({flag})")),
-            other => other.clone(),
-        }
-    }
-}
-
-/// Where rows go.
-pub enum Sink {
-    /// An XLSX worksheet (constant memory) and the next row.
-    Xlsx {
-        /// The workbook.
-        workbook: Box<Workbook>,
-        /// Next row index.
-        row: u32,
-        /// The worksheet being written (the last one added).
-        sheet: usize,
-        /// The cell formats.
-        formats: Box<Formats>,
-    },
-    /// CSV text.
-    Csv(Box<csv::Writer<Vec<u8>>>),
-}
-
-/// The cell formats of an XLSX export.
-pub struct Formats {
-    /// Dates: dd/mm/yyyy.
-    date: Format,
-    /// Shares: 12.5% (Excel shows the separator of the reader's locale).
-    percent: Format,
-    /// Small shares: 0.05%.
-    percent2: Format,
-    /// Money: 1,500,000 (grouped as the reader's locale groups).
-    money: Format,
-    /// The header row.
-    bold: Format,
-}
-
-/// A CSV cell made safe from formula injection.
-pub fn csv_safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
-impl Sink {
-    /// A new XLSX sink with one worksheet named `sheet`.
-    pub fn xlsx(sheet: &str) -> Result<Sink, rust_xlsxwriter::XlsxError> {
-        let mut workbook = Workbook::new();
-        let worksheet = workbook.add_worksheet_with_constant_memory()?;
-        worksheet.set_name(sheet)?;
-        Ok(Sink::Xlsx {
-            workbook: Box::new(workbook),
-            row: 0,
-            sheet: 0,
-            formats: Box::new(Formats {
-                date: Format::new().set_num_format("dd/mm/yyyy"),
-                percent: Format::new().set_num_format("0.0%"),
-                percent2: Format::new().set_num_format("0.00%"),
-                money: Format::new().set_num_format("#,##0"),
-                bold: Format::new().set_bold(),
-            }),
-        })
-    }
-
-    /// Starts a second table: in XLSX a new worksheet named `sheet`, in CSV (one table per
-    /// file) after an empty row of `width` cells. Its header follows with [`Sink::header`].
-    pub fn next_table(&mut self, sheet: &str, width: usize) -> Result<(), String> {
-        match self {
-            Sink::Xlsx {
-                workbook,
-                row,
-                sheet: index,
-                ..
-            } => {
-                let worksheet = workbook
-                    .add_worksheet_with_constant_memory()
-                    .map_err(|e| e.to_string())?;
-                worksheet.set_name(sheet).map_err(|e| e.to_string())?;
-                *index += 1;
-                *row = 0;
-                Ok(())
-            }
-            Sink::Csv(w) => w.write_record(vec![""; width]).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// A new CSV sink (UTF-8 with BOM).
-    pub fn csv() -> Sink {
-        let mut buffer = Vec::new();
-        buffer.extend_from_slice("\u{feff}".as_bytes());
-        Sink::Csv(Box::new(csv::Writer::from_writer(buffer)))
-    }
-
-    fn worksheet(workbook: &mut Workbook, index: usize) -> Result<&mut Worksheet, String> {
-        workbook
-            .worksheet_from_index(index)
-            .map_err(|e| e.to_string())
-    }
-
-    /// Writes the header row.
-    pub fn header(&mut self, names: &[&str]) -> Result<(), String> {
-        match self {
-            Sink::Xlsx {
-                workbook,
-                row,
-                sheet,
-                formats,
-            } => {
-                let bold = &formats.bold;
-                let sheet = Self::worksheet(workbook, *sheet)?;
-                for (c, name) in names.iter().enumerate() {
-                    sheet
-                        .write_string_with_format(*row, c as u16, *name, bold)
-                        .map_err(|e| e.to_string())?;
-                    sheet
-                        .set_column_width(c as u16, 16)
-                        .map_err(|e| e.to_string())?;
-                }
-                *row += 1;
-                Ok(())
-            }
-            Sink::Csv(w) => w.write_record(names).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// Writes one row.
-    pub fn row(&mut self, cells: &[Cell]) -> Result<(), String> {
-        match self {
-            Sink::Xlsx {
-                workbook,
-                row,
-                sheet,
-                formats,
-            } => {
-                let Formats {
-                    date,
-                    percent,
-                    percent2,
-                    money,
-                    ..
-                } = formats.as_ref();
-                let sheet = Self::worksheet(workbook, *sheet)?;
-                for (c, cell) in cells.iter().enumerate() {
-                    let c = c as u16;
-                    match cell.for_file() {
-                        Cell::Text(t) => {
-                            sheet.write_string(*row, c, t).map_err(|e| e.to_string())?;
-                        }
-                        Cell::Number(n) => {
-                            sheet
-                                .write_number(*row, c, n as f64)
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Cell::Money(n) => {
-                            sheet
-                                .write_number_with_format(*row, c, n as f64, money)
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Cell::BasisPoints(bp) => {
-                            sheet
-                                .write_number_with_format(*row, c, bp as f64 / 10_000.0, percent2)
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Cell::Date(d) => {
-                            let value = ExcelDateTime::from_ymd(
-                                u16::try_from(d.year()).unwrap_or(1900),
-                                d.month() as u8,
-                                d.day() as u8,
-                            )
-                            .map_err(|e| e.to_string())?;
-                            sheet
-                                .write_datetime_with_format(*row, c, &value, date)
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Cell::Permille(p) => {
-                            sheet
-                                .write_number_with_format(*row, c, p as f64 / 1000.0, percent)
-                                .map_err(|e| e.to_string())?;
-                        }
-                        Cell::Empty | Cell::Progress(..) | Cell::Flagged(..) => {}
-                    }
-                }
-                *row += 1;
-                Ok(())
-            }
-            Sink::Csv(w) => {
-                let texts: Vec<String> = cells
-                    .iter()
-                    .map(|cell| match cell.for_file() {
-                        Cell::Text(t) => csv_safe(&t),
-                        Cell::Number(n) | Cell::Money(n) => n.to_string(),
-                        Cell::Date(d) => super::format::date(d),
-                        Cell::Permille(p) => permille(p),
-                        Cell::BasisPoints(bp) => basis_points(bp),
-                        Cell::Empty | Cell::Progress(..) | Cell::Flagged(..) => String::new(),
-                    })
-                    .collect();
-                w.write_record(&texts).map_err(|e| e.to_string())
-            }
-        }
-    }
-
-    /// The file's bytes.
-    pub fn finish(self) -> Result<Vec<u8>, String> {
-        match self {
-            Sink::Xlsx { mut workbook, .. } => workbook.save_to_buffer().map_err(|e| e.to_string()),
-            Sink::Csv(w) => w.into_inner().map_err(|e| e.to_string()),
-        }
-    }
-}
 
 fn text(fields: &Map<String, Value>, name: &str) -> Cell {
     match fields.get(name).and_then(Value::as_str) {
@@ -419,18 +172,6 @@ pub fn export_cells(kind: ExportKind, row: &ExportRow, names: &HashMap<Uuid, Str
             user("collector_id"),
         ],
     }
-}
-
-/// Every user's full name by id (exports and pages name who collected or visited).
-pub(crate) async fn user_names(
-    store: &impl OfficeStore,
-) -> Result<HashMap<Uuid, String>, WebError> {
-    Ok(store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
 }
 
 /// Writes every record of `kind` visible in `visible` and kept by `filter` into `sink`, a page
@@ -694,75 +435,6 @@ fn file_stem(name: &str, q: &ExportQuery) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// The evaluation report's columns after the two that name a row.
-const EVALUATION_COLUMNS: [&str; 12] = [
-    "Lượt thăm",
-    "Đăng ký mới",
-    "Tái tục",
-    "Người tham gia",
-    "Dừng đóng",
-    "Tỷ lệ dừng đóng",
-    "Chỉ tiêu",
-    "Đạt chỉ tiêu",
-    "Tiền mặt đã thu",
-    "Đã nộp",
-    "Khoản nộp trễ",
-    "Trễ nhiều nhất (ngày)",
-];
-
-/// The evaluation report's two tables, as the page shows them and the file holds them: one row
-/// per collector (with the organisation they collect for), and one per organisation with a
-/// grand total. Rates are percentage cells.
-pub fn evaluation_tables(
-    people: &[(String, String, EvaluationRow)],
-    orgs: &[(String, EvaluationRow)],
-) -> (Table, Table) {
-    let cells = |first: String, second: Cell, r: &EvaluationRow| {
-        vec![
-            Cell::Text(first),
-            second,
-            Cell::Number(r.visits),
-            Cell::Number(r.signups),
-            Cell::Number(r.renewals),
-            Cell::Number(r.participants),
-            Cell::Number(r.lapses),
-            Cell::Permille(r.lapse_permille()),
-            Cell::Number(r.quota_signups),
-            r.quota_permille().map_or(Cell::Empty, Cell::Permille),
-            Cell::Money(r.cash_collected),
-            Cell::Money(r.cash_remitted),
-            Cell::Number(r.late_payments),
-            Cell::Number(r.max_days_late),
-        ]
-    };
-    let columns = |first: &'static str, second: Column| {
-        let mut columns = vec![table::text(first), second];
-        columns.extend(EVALUATION_COLUMNS.map(table::num));
-        columns
-    };
-    let mut by_person = Table::new(columns("Người thu", table::text("Tổ chức")));
-    for (person, org, r) in people {
-        by_person.push(cells(person.clone(), Cell::Text(org.clone()), r), None);
-    }
-    let mut by_org = Table::new(columns("Tổ chức", table::num("Số người thu")));
-    let count = |org: &str| people.iter().filter(|(_, o, _)| o == org).count() as i64;
-    for (org, r) in orgs {
-        by_org.push(cells(org.clone(), Cell::Number(count(org)), r), None);
-    }
-    if !orgs.is_empty() {
-        let total = EvaluationRow::total(orgs.iter().map(|(_, r)| r));
-        by_org.push(
-            cells(
-                "Tổng cộng".to_owned(),
-                Cell::Number(people.len() as i64),
-                &total,
-            ),
-            None,
-        );
-    }
-    (by_person, by_org)
 }
 
 /// The evaluation report into a file: its collectors, then (a second worksheet in XLSX) its

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod pages;
 pub mod receipt;
 pub mod session;
+pub mod sheet;
 pub mod table;
 
 use axum::Router;

@@ -16,14 +16,14 @@ use sotay_domain::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::export::Cell;
 use super::format::{
     basis_points, capitalised, commune_name, date, in_sentence, instant, money, month, number,
     opt_date, permille, policy_edition, record_field,
 };
 use super::layout::{csrf_field, field_error, notice, page, pager};
 use super::session::parse_id;
-use super::table::{self, Table};
+use super::sheet::Cell;
+use super::table::{self, Column, Table};
 use super::{Viewer, WebError, WebResult, charts};
 use crate::admin::{self, OfficeWriter, UserListing};
 use crate::clock::today_in_vietnam;
@@ -1054,6 +1054,87 @@ pub async fn evaluation_report<S: OfficeStore>(
     Ok((named, orgs))
 }
 
+/// The evaluation report's columns after the two that name a row.
+pub(crate) const EVALUATION_COLUMNS: [&str; 12] = [
+    "Lượt thăm",
+    "Đăng ký mới",
+    "Tái tục",
+    "Người tham gia",
+    "Dừng đóng",
+    "Tỷ lệ dừng đóng",
+    "Chỉ tiêu",
+    "Đạt chỉ tiêu",
+    "Tiền mặt đã thu",
+    "Đã nộp",
+    "Khoản nộp trễ",
+    "Trễ nhiều nhất (ngày)",
+];
+
+/// The evaluation report's two tables, as the page shows them and the file holds them: one row
+/// per collector (with the organisation they collect for), and one per organisation with a
+/// grand total. Rates are percentage cells.
+pub fn evaluation_tables(
+    people: &[(String, String, EvaluationRow)],
+    orgs: &[(String, EvaluationRow)],
+) -> (Table, Table) {
+    let cells = |first: String, second: Cell, r: &EvaluationRow| {
+        vec![
+            Cell::Text(first),
+            second,
+            Cell::Number(r.visits),
+            Cell::Number(r.signups),
+            Cell::Number(r.renewals),
+            Cell::Number(r.participants),
+            Cell::Number(r.lapses),
+            Cell::Permille(r.lapse_permille()),
+            Cell::Number(r.quota_signups),
+            r.quota_permille().map_or(Cell::Empty, Cell::Permille),
+            Cell::Money(r.cash_collected),
+            Cell::Money(r.cash_remitted),
+            Cell::Number(r.late_payments),
+            Cell::Number(r.max_days_late),
+        ]
+    };
+    let columns = |first: &'static str, second: Column| {
+        let mut columns = vec![table::text(first), second];
+        columns.extend(EVALUATION_COLUMNS.map(table::num));
+        columns
+    };
+    let mut by_person = Table::new(columns("Người thu", table::text("Tổ chức")));
+    for (person, org, r) in people {
+        by_person.push(cells(person.clone(), Cell::Text(org.clone()), r), None);
+    }
+    let mut by_org = Table::new(columns("Tổ chức", table::num("Số người thu")));
+    let count = |org: &str| people.iter().filter(|(_, o, _)| o == org).count() as i64;
+    for (org, r) in orgs {
+        by_org.push(cells(org.clone(), Cell::Number(count(org)), r), None);
+    }
+    if !orgs.is_empty() {
+        let total = EvaluationRow::total(orgs.iter().map(|(_, r)| r));
+        by_org.push(
+            cells(
+                "Tổng cộng".to_owned(),
+                Cell::Number(people.len() as i64),
+                &total,
+            ),
+            None,
+        );
+    }
+    (by_person, by_org)
+}
+
+/// Every user's full name by id (exports and pages name who collected or visited).
+pub(crate) async fn user_names(
+    store: &impl OfficeStore,
+) -> Result<HashMap<Uuid, String>, WebError> {
+    Ok(store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect())
+}
+
 /// Query of the evaluation page: its period and, when one is chosen, one commune.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -1087,7 +1168,7 @@ pub async fn evaluation<S: OfficeStore>(
             .unwrap_or_default()
     );
     let deadline = remit_deadline(&state).await?;
-    let (by_person, by_org) = super::export::evaluation_tables(&people, &orgs);
+    let (by_person, by_org) = evaluation_tables(&people, &orgs);
     let body = html! {
         form.inline.card method="get" action="/danh-gia" {
             (period_select(&ky, today))
@@ -1289,7 +1370,7 @@ async fn render_review<S: OfficeStore>(
         page_no = (total + PER_PAGE - 1) / PER_PAGE;
         items = queue(page_no).await?.0;
     }
-    let names = super::export::user_names(state.store.as_ref()).await?;
+    let names = user_names(state.store.as_ref()).await?;
     let mut details: HashMap<Uuid, ReviewDetail> = HashMap::new();
     for item in &items {
         details.insert(

@@ -1,13 +1,13 @@
 //! A table as a page shows it and as its file holds it, from one list of columns and one list
 //! of rows: what a supervisor downloads has the columns he was looking at ("every table exports
-//! to Excel with the same columns", `ux.md`). Cells are the exports' [`Cell`]s; a page draws
+//! to Excel with the same columns", `ux.md`). Cells are the sheet's [`Cell`]s; a page draws
 //! a progress as a bar and a flag as a tag, a file writes their share and text.
 
 use maud::{Markup, html};
 
 use super::charts;
-use super::export::{Cell, Sink};
 use super::format::{basis_points, date, money, number, permille};
+use super::sheet::{Cell, Sink};
 
 /// A column: its Vietnamese header and whether it holds numbers (right-aligned on a page).
 #[derive(Clone, Copy, Debug)]
