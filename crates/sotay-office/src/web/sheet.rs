@@ -185,6 +185,13 @@ impl Sink {
                     ..
                 } = formats.as_ref();
                 let sheet = Self::worksheet(workbook, *sheet)?;
+                let at = *row;
+                let formatted = |sheet: &mut Worksheet, c: u16, value: f64, format: &Format| {
+                    sheet
+                        .write_number_with_format(at, c, value, format)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                };
                 for (c, cell) in cells.iter().enumerate() {
                     let c = c as u16;
                     match cell.for_file() {
@@ -196,15 +203,10 @@ impl Sink {
                                 .write_number(*row, c, n as f64)
                                 .map_err(|e| e.to_string())?;
                         }
-                        Cell::Money(n) => {
-                            sheet
-                                .write_number_with_format(*row, c, n as f64, money)
-                                .map_err(|e| e.to_string())?;
-                        }
+                        // A formatted number: its value and how Excel shows it.
+                        Cell::Money(n) => formatted(sheet, c, n as f64, money)?,
                         Cell::BasisPoints(bp) => {
-                            sheet
-                                .write_number_with_format(*row, c, bp as f64 / 10_000.0, percent2)
-                                .map_err(|e| e.to_string())?;
+                            formatted(sheet, c, bp as f64 / 10_000.0, percent2)?
                         }
                         Cell::Date(d) => {
                             let value = ExcelDateTime::from_ymd(
@@ -217,11 +219,7 @@ impl Sink {
                                 .write_datetime_with_format(*row, c, &value, date)
                                 .map_err(|e| e.to_string())?;
                         }
-                        Cell::Permille(p) => {
-                            sheet
-                                .write_number_with_format(*row, c, p as f64 / 1000.0, percent)
-                                .map_err(|e| e.to_string())?;
-                        }
+                        Cell::Permille(p) => formatted(sheet, c, p as f64 / 1000.0, percent)?,
                         Cell::Empty | Cell::Progress(..) | Cell::Flagged(..) => {}
                     }
                 }
